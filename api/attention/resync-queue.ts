@@ -1,0 +1,23 @@
+// A subscriber's queue of live feed events. A subscriber that falls `capacity` events behind loses
+// what it had not read and gets one RESYNC marker instead: it refetches the feed rather than
+// silently missing changes, and it never holds more than `capacity` events of server memory.
+export const RESYNC = Symbol('resync');
+
+export class ResyncQueue<T> {
+  private items: (T | typeof RESYNC)[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  get empty(): boolean {
+    return this.items.length === 0;
+  }
+
+  add(value: T): void {
+    if (this.items.length >= this.capacity) this.items = [RESYNC];
+    else this.items.push(value);
+  }
+
+  remove(): T | typeof RESYNC | undefined {
+    return this.items.shift();
+  }
+}

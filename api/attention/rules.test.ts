@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import { applyActivity, applyClose, applySpeaker, applyWorktree, eventTime, newSession, type SessionFields } from './changes.ts';
+import {
+  type Attention,
+  type AttentionReason,
+  compareAttention,
+  deriveAttention,
+  isTracked,
+  nextAttentionChangeAt,
+} from './rules.ts';
+
+const timings = { staleAfterMs: 30 * 60_000, doneForMs: 10 * 60_000 };
+const T0 = new Date('2026-11-25T10:00:00Z');
+const min = (n: number) => new Date(T0.getTime() + n * 60_000);
+
+function session(overrides: Partial<SessionFields> = {}): SessionFields {
+  return { ...newSession('s1', T0), ...overrides };
+}
+
+interface Row {
+  name: string;
+  session: Partial<SessionFields>;
+  at?: number;
+  reason: AttentionReason | null;
+  label?: string;
+  since?: number;
+}
+
+// Times are minutes after T0; `at` is when the rules are asked (default: 1 minute after T0).
+const table: Row[] = [
+  { name: 'a new idle session is not in the feed', session: {}, reason: null },
+  { name: 'working with fresh events is not in the feed', session: { state: 'WORKING' }, at: 29, reason: null },
+  {
+    name: 'waiting for permission',
+    session: { state: 'WAITING', waitReason: 'PERMISSION', stateAt: min(2), lastEventAt: min(2) },
+    at: 5,
+    reason: 'WAITING',
+    label: 'Waiting for permission',
+    since: 2,
+  },
+  { name: 'a question', session: { state: 'WAITING', waitReason: 'QUESTION' }, reason: 'WAITING', label: 'Has a question' },
+  { name: 'review', session: { state: 'WAITING', waitReason: 'REVIEW' }, reason: 'WAITING', label: 'Waiting for review' },
+  { name: 'blocked', session: { state: 'WAITING', waitReason: 'BLOCKED' }, reason: 'WAITING', label: 'Blocked' },
+  {
+    name: 'waiting stays waiting however long it waits',
+    session: { state: 'WAITING', waitReason: 'QUESTION' },
+    at: 60 * 24 * 7,
+    reason: 'WAITING',
+    since: 0,
+  },
+  {
+    name: 'waiting outranks the assistant having spoken last and a dirty tree',
+    session: { state: 'WAITING', waitReason: 'PERMISSION', lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0, uncommittedFiles: 3 },
+    reason: 'WAITING',
+  },
+  { name: 'an error while idle is a failure', session: { state: 'IDLE', waitReason: 'ERROR', stateAt: min(3) }, at: 4, reason: 'FAILED', since: 3 },
+  { name: 'an error while waiting is a failure', session: { state: 'WAITING', waitReason: 'ERROR' }, reason: 'FAILED' },
+  {
+    name: 'failure outranks awaiting a reply',
+    session: { state: 'IDLE', waitReason: 'ERROR', lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0 },
+    reason: 'FAILED',
+  },
+  {
+    name: 'the assistant spoke last and the agent is idle',
+    session: { state: 'IDLE', lastSpeaker: 'ASSISTANT', lastSpeakerAt: min(4) },
+    at: 6,
+    reason: 'AWAITING_REPLY',
+    label: 'Awaiting your reply',
+    since: 4,
+  },
+  { name: 'the user spoke last', session: { state: 'IDLE', lastSpeaker: 'USER', lastSpeakerAt: T0 }, reason: null },
+  {
+    name: 'the assistant spoke last but the agent is working',
+    session: { state: 'WORKING', lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0 },
+    reason: null,
+  },
+  {
+    name: 'the assistant spoke last in a session closed automatically',
+    session: { state: 'ENDED', closedBy: 'AUTO', closedAt: min(1), lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0 },
+    at: 30,
+    reason: 'AWAITING_REPLY',
+  },
+  {
+    name: 'the assistant spoke last in a session the user closed',
+    session: { state: 'ENDED', closedBy: 'USER', closedAt: min(1), lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0 },
+    reason: null,
+  },
+  {
+    name: 'idle with uncommitted files',
+    session: { state: 'IDLE', stateAt: min(1), uncommittedFiles: 3, dirtySince: min(2) },
+    at: 5,
+    reason: 'UNCOMMITTED_WORK',
+    label: '3 uncommitted files',
+    since: 2,
+  },
+  { name: 'one uncommitted file', session: { uncommittedFiles: 1 }, reason: 'UNCOMMITTED_WORK', label: '1 uncommitted file' },
+  {
+    name: 'closed by the user with a dirty tree',
+    session: { state: 'ENDED', closedBy: 'USER', closedAt: min(3), uncommittedFiles: 2, dirtySince: min(1) },
+    at: 60,
+    reason: 'UNCOMMITTED_WORK',
+    since: 3,
+  },
+  { name: 'closed by the user with a clean tree', session: { state: 'ENDED', closedBy: 'USER', closedAt: min(0), uncommittedFiles: 0 }, reason: null },
+  { name: 'closed by the user, tree unknown', session: { state: 'ENDED', closedBy: 'USER', closedAt: min(0) }, reason: null },
+  { name: 'working with uncommitted files is not in the feed', session: { state: 'WORKING', uncommittedFiles: 5 }, reason: null },
+  { name: 'a clean tree is not work', session: { state: 'IDLE', uncommittedFiles: 0 }, reason: null },
+  {
+    name: 'ended automatically a moment ago is done',
+    session: { state: 'ENDED', closedBy: 'AUTO', closedAt: min(2) },
+    at: 11,
+    reason: 'DONE',
+    label: 'Done',
+    since: 2,
+  },
+  { name: 'done expires', session: { state: 'ENDED', closedBy: 'AUTO', closedAt: min(2) }, at: 12, reason: null },
+  { name: 'abandoned a moment ago is done', session: { state: 'ENDED', closedBy: 'ABANDONED', closedAt: min(0) }, reason: 'DONE' },
+  {
+    name: 'working without an event for the stale time',
+    session: { state: 'WORKING', lastEventAt: min(5) },
+    at: 35,
+    reason: 'STALE',
+    since: 5,
+  },
+  { name: 'hidden sessions are never in the feed', session: { state: 'WAITING', waitReason: 'QUESTION', hidden: true }, reason: null },
+  {
+    name: 'seen holds until the next event',
+    session: { state: 'WAITING', waitReason: 'QUESTION', lastEventAt: min(1), seenAt: min(2) },
+    at: 3,
+    reason: null,
+  },
+  {
+    name: 'an event after seen brings it back',
+    session: { state: 'WAITING', waitReason: 'QUESTION', lastEventAt: min(3), seenAt: min(2) },
+    at: 4,
+    reason: 'WAITING',
+  },
+  {
+    name: 'snoozed',
+    session: { state: 'WAITING', waitReason: 'QUESTION', snoozedUntil: min(15), snoozedReason: 'WAITING' },
+    at: 14,
+    reason: null,
+  },
+  {
+    name: 'a snooze ends when its time passes',
+    session: { state: 'WAITING', waitReason: 'QUESTION', snoozedUntil: min(15), snoozedReason: 'WAITING' },
+    at: 15,
+    reason: 'WAITING',
+  },
+  {
+    name: 'a snooze ends when the reason changes',
+    session: { state: 'IDLE', lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0, snoozedUntil: min(15), snoozedReason: 'WAITING' },
+    at: 5,
+    reason: 'AWAITING_REPLY',
+  },
+];
+
+describe('deriveAttention', () => {
+  it.each(table)('$name', (row) => {
+    const result = deriveAttention(session(row.session), min(row.at ?? 1), timings);
+    expect(result?.reason ?? null).toBe(row.reason);
+    if (row.label) expect(result?.label).toBe(row.label);
+    if (row.since !== undefined) expect(result?.since).toEqual(min(row.since));
+    if (result) expect(result.tier).toBe(['DONE', 'STALE'].includes(result.reason) ? 'IN_FOCUS' : 'NEEDS_YOU');
+  });
+});
+
+describe('feed order', () => {
+  const item = (reason: AttentionReason, since: number): Attention => ({
+    tier: ['DONE', 'STALE'].includes(reason) ? 'IN_FOCUS' : 'NEEDS_YOU',
+    reason,
+    label: reason,
+    since: min(since),
+  });
+
+  it('sorts by tier, reason priority, then most recent first', () => {
+    const items = [
+      item('STALE', 9),
+      item('DONE', 1),
+      item('UNCOMMITTED_WORK', 8),
+      item('AWAITING_REPLY', 2),
+      item('WAITING', 1),
+      item('FAILED', 5),
+      item('WAITING', 7),
+    ];
+    expect(items.sort(compareAttention).map((a) => `${a.reason}@${(a.since.getTime() - T0.getTime()) / 60_000}`)).toEqual([
+      'WAITING@7',
+      'WAITING@1',
+      'FAILED@5',
+      'AWAITING_REPLY@2',
+      'UNCOMMITTED_WORK@8',
+      'DONE@1',
+      'STALE@9',
+    ]);
+  });
+});
+
+describe('time-driven changes', () => {
+  it('names the moment done expires, stale begins or a snooze ends', () => {
+    expect(nextAttentionChangeAt(session({ state: 'ENDED', closedBy: 'AUTO', closedAt: min(2) }), min(3), timings)).toEqual(min(12));
+    expect(nextAttentionChangeAt(session({ state: 'WORKING', lastEventAt: min(5) }), min(6), timings)).toEqual(min(35));
+    expect(
+      nextAttentionChangeAt(session({ state: 'WAITING', waitReason: 'QUESTION', snoozedUntil: min(20), snoozedReason: 'WAITING' }), min(6), timings),
+    ).toEqual(min(20));
+    expect(nextAttentionChangeAt(session({ state: 'WAITING', waitReason: 'QUESTION' }), min(6), timings)).toBeNull();
+    expect(nextAttentionChangeAt(session({ state: 'WORKING', hidden: true }), min(6), timings)).toBeNull();
+  });
+
+  it('tracks what is in the feed or can enter it without an event, and nothing else', () => {
+    expect(isTracked(session({ state: 'WORKING' }), min(1), timings)).toBe(true);
+    expect(isTracked(session({ state: 'WAITING', waitReason: 'QUESTION' }), min(1), timings)).toBe(true);
+    expect(isTracked(session({ state: 'IDLE', lastSpeaker: 'USER', lastSpeakerAt: T0 }), min(1), timings)).toBe(false);
+    expect(isTracked(session({ state: 'ENDED', closedBy: 'AUTO', closedAt: T0 }), min(11), timings)).toBe(false);
+    expect(isTracked(session({ state: 'ENDED', closedBy: 'USER', closedAt: T0, uncommittedFiles: 0 }), min(1), timings)).toBe(false);
+  });
+});
+
+describe('late, repeated and out-of-order events', () => {
+  const start = () => applySpeaker(null, 's1', 'USER', { agent: 'claude-code', title: 'Fix it' }, T0);
+
+  it('an older activity never moves the state backwards', () => {
+    const waiting = applyActivity(start(), { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: rm -rf build' }, min(5));
+    const late = applyActivity(waiting, { state: 'WORKING' }, min(3));
+    expect(late.state).toBe('WAITING');
+    expect(deriveAttention(late, min(6), timings)?.reason).toBe('WAITING');
+    expect(late.waitDetail).toBe('Bash: rm -rf build');
+  });
+
+  it('an older speaker never replaces a newer one, but still counts as a sign of life', () => {
+    const assistant = applySpeaker(start(), 's1', 'ASSISTANT', {}, min(5));
+    const late = applySpeaker(assistant, 's1', 'USER', {}, min(4));
+    expect(late.lastSpeaker).toBe('ASSISTANT');
+    expect(late.lastSpeakerAt).toEqual(min(5));
+    expect(late.lastEventAt).toEqual(min(5));
+  });
+
+  it('the same event twice leaves the session as once', () => {
+    const once = applyActivity(start(), { state: 'WAITING', waitReason: 'QUESTION' }, min(2));
+    expect(applyActivity(once, { state: 'WAITING', waitReason: 'QUESTION' }, min(2))).toEqual(once);
+  });
+
+  it('a repeated wait keeps when the wait began', () => {
+    const first = applyActivity(start(), { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: ls' }, min(2));
+    const second = applyActivity(first, { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: pwd' }, min(4));
+    expect(deriveAttention(second, min(5), timings)).toMatchObject({ reason: 'WAITING', since: min(2) });
+    expect(second.waitDetail).toBe('Bash: pwd');
+  });
+
+  it('working clears the wait', () => {
+    const waiting = applyActivity(start(), { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'x' }, min(2));
+    const working = applyActivity(waiting, { state: 'WORKING' }, min(3));
+    expect([working.waitReason, working.waitDetail]).toEqual([null, null]);
+  });
+
+  it('activity after a close resumes the session; activity before it does not reopen it', () => {
+    const closed = applyClose(start(), 'AUTO', min(5));
+    expect(applyActivity(closed, { state: 'WORKING' }, min(4)).closedAt).toEqual(min(5));
+    const resumed = applyActivity(closed, { state: 'WORKING' }, min(6));
+    expect([resumed.state, resumed.closedAt, resumed.closedBy]).toEqual(['WORKING', null, null]);
+  });
+
+  it('the first close stands', () => {
+    const closed = applyClose(start(), 'USER', min(5));
+    const again = applyClose(closed, 'AUTO', min(6));
+    expect([again.closedBy, again.closedAt, again.stateAt]).toEqual(['USER', min(5), min(5)]);
+  });
+
+  it('an older work-tree report is ignored; dirty-since survives a count change', () => {
+    const dirty = applyWorktree(start(), { uncommittedFiles: 2, branch: 'main' }, min(2));
+    const more = applyWorktree(dirty, { uncommittedFiles: 4 }, min(3));
+    expect([more.uncommittedFiles, more.dirtySince, more.branch]).toEqual([4, min(2), 'main']);
+    expect(applyWorktree(more, { uncommittedFiles: 0 }, min(1)).uncommittedFiles).toBe(4);
+    expect(applyWorktree(more, { uncommittedFiles: 0 }, min(4)).dirtySince).toBeNull();
+  });
+
+  it('a report from the future counts as now, so since is never ahead of now', () => {
+    expect(eventTime(min(10), min(2))).toEqual(min(2));
+    expect(eventTime(min(1), min(2))).toEqual(min(1));
+    expect(eventTime(undefined, min(2))).toEqual(min(2));
+  });
+});

@@ -1,0 +1,147 @@
+// The attention rules: whether a session needs the human now, why, and since when.
+// Everything here is a pure function of (session, now, timings); nothing reads a clock or a store.
+import type { Session } from '../generated/prisma/client.ts';
+
+export const ATTENTION_TIERS = ['NEEDS_YOU', 'IN_FOCUS'] as const;
+export type AttentionTier = (typeof ATTENTION_TIERS)[number];
+
+// In priority order: the first that applies is the session's reason.
+export const ATTENTION_REASONS = [
+  'WAITING',
+  'FAILED',
+  'AWAITING_REPLY',
+  'UNCOMMITTED_WORK',
+  'DONE',
+  'STALE',
+] as const;
+export type AttentionReason = (typeof ATTENTION_REASONS)[number];
+
+export interface Attention {
+  tier: AttentionTier;
+  reason: AttentionReason;
+  label: string;
+  since: Date;
+}
+
+export interface AttentionTimings {
+  /** A working session with no event for this long is STALE. */
+  staleAfterMs: number;
+  /** An ended session stays DONE in the feed for this long. */
+  doneForMs: number;
+}
+
+export type SessionFacts = Pick<
+  Session,
+  | 'state'
+  | 'stateAt'
+  | 'waitReason'
+  | 'lastSpeaker'
+  | 'lastSpeakerAt'
+  | 'lastEventAt'
+  | 'uncommittedFiles'
+  | 'dirtySince'
+  | 'closedBy'
+  | 'closedAt'
+  | 'hidden'
+  | 'seenAt'
+  | 'snoozedUntil'
+  | 'snoozedReason'
+>;
+
+const TIER_OF: Record<AttentionReason, AttentionTier> = {
+  WAITING: 'NEEDS_YOU',
+  FAILED: 'NEEDS_YOU',
+  AWAITING_REPLY: 'NEEDS_YOU',
+  UNCOMMITTED_WORK: 'NEEDS_YOU',
+  DONE: 'IN_FOCUS',
+  STALE: 'IN_FOCUS',
+};
+
+const WAITING_LABELS = {
+  PERMISSION: 'Waiting for permission',
+  QUESTION: 'Has a question',
+  REVIEW: 'Waiting for review',
+  BLOCKED: 'Blocked',
+} as const;
+
+function attention(reason: AttentionReason, label: string, since: Date): Attention {
+  return { tier: TIER_OF[reason], reason, label, since };
+}
+
+function latest(...dates: (Date | null)[]): Date {
+  return new Date(Math.max(...dates.map((d) => d?.getTime() ?? 0)));
+}
+
+/** The reason the session would be in the feed, before the user's hide, seen and snooze. */
+export function rawAttention(s: SessionFacts, now: Date, t: AttentionTimings): Attention | null {
+  const closed = s.closedAt !== null;
+  const closedByUser = s.closedBy === 'USER';
+
+  if (!closed && s.state === 'WAITING' && s.waitReason && s.waitReason !== 'ERROR') {
+    return attention('WAITING', WAITING_LABELS[s.waitReason], s.stateAt);
+  }
+  if (s.waitReason === 'ERROR' && s.state !== 'WORKING' && !closedByUser) {
+    return attention('FAILED', 'Failed', s.stateAt);
+  }
+  if (s.lastSpeaker === 'ASSISTANT' && s.state !== 'WORKING' && !closedByUser) {
+    return attention('AWAITING_REPLY', 'Awaiting your reply', s.lastSpeakerAt ?? s.stateAt);
+  }
+  if ((s.state === 'IDLE' || closed) && s.uncommittedFiles !== null && s.uncommittedFiles > 0) {
+    const files = s.uncommittedFiles === 1 ? '1 uncommitted file' : `${s.uncommittedFiles} uncommitted files`;
+    return attention('UNCOMMITTED_WORK', files, latest(s.dirtySince, closed ? s.closedAt : s.stateAt));
+  }
+  if (closed && !closedByUser && s.closedAt && now.getTime() - s.closedAt.getTime() < t.doneForMs) {
+    return attention('DONE', 'Done', s.closedAt);
+  }
+  if (!closed && s.state === 'WORKING' && now.getTime() - s.lastEventAt.getTime() >= t.staleAfterMs) {
+    return attention('STALE', 'No sign of life', s.lastEventAt);
+  }
+  return null;
+}
+
+/** The session's attention as the feed shows it, or null when it is not in the feed. */
+export function deriveAttention(s: SessionFacts, now: Date, t: AttentionTimings): Attention | null {
+  if (s.hidden) return null;
+  const raw = rawAttention(s, now, t);
+  if (!raw) return null;
+  // Seen holds until the session's next event after it.
+  if (s.seenAt && s.seenAt.getTime() >= s.lastEventAt.getTime()) return null;
+  // A snooze holds until it ends or the reason changes.
+  if (s.snoozedUntil && now < s.snoozedUntil && s.snoozedReason === raw.reason) return null;
+  return raw;
+}
+
+/** The next moment the attention can change with no new event: done expiring, stale beginning, a snooze ending. */
+export function nextAttentionChangeAt(s: SessionFacts, now: Date, t: AttentionTimings): Date | null {
+  if (s.hidden) return null;
+  const candidates: number[] = [];
+  if (s.closedAt && s.closedBy !== 'USER') candidates.push(s.closedAt.getTime() + t.doneForMs);
+  if (!s.closedAt && s.state === 'WORKING') candidates.push(s.lastEventAt.getTime() + t.staleAfterMs);
+  if (s.snoozedUntil) candidates.push(s.snoozedUntil.getTime());
+  const future = candidates.filter((ms) => ms > now.getTime());
+  return future.length ? new Date(Math.min(...future)) : null;
+}
+
+/** In the feed now, or able to enter it with no new event: the sessions the service keeps in memory. */
+export function isTracked(s: SessionFacts, now: Date, t: AttentionTimings): boolean {
+  return deriveAttention(s, now, t) !== null || nextAttentionChangeAt(s, now, t) !== null;
+}
+
+/** Feed order: tier, reason priority, then most recent first. */
+export function compareAttention(a: Attention, b: Attention): number {
+  return (
+    ATTENTION_TIERS.indexOf(a.tier) - ATTENTION_TIERS.indexOf(b.tier) ||
+    ATTENTION_REASONS.indexOf(a.reason) - ATTENTION_REASONS.indexOf(b.reason) ||
+    b.since.getTime() - a.since.getTime()
+  );
+}
+
+export function sameAttention(a: Attention | null, b: Attention | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.tier === b.tier && a.reason === b.reason && a.label === b.label && a.since.getTime() === b.since.getTime();
+}
+
+/** True when an attention of this tier passes a `minTier` filter (NEEDS_YOU is the highest). */
+export function meetsTier(tier: AttentionTier, minTier: AttentionTier): boolean {
+  return ATTENTION_TIERS.indexOf(tier) <= ATTENTION_TIERS.indexOf(minTier);
+}

@@ -1,0 +1,432 @@
+// The attention service: stores each reported change with its event-log entry, keeps the feed in
+// memory, applies time-driven changes on one timer, and streams every attention change live, with
+// replay from the log for subscribers that reconnect.
+import { Repeater } from 'graphql-yoga';
+import type { Db } from '../db/database.ts';
+import type { ClosedBy, Prisma, Session, SessionEventKind, Speaker } from '../generated/prisma/client.ts';
+import {
+  type ActivityChange,
+  applyActivity,
+  applyClose,
+  applySpeaker,
+  applyWorktree,
+  eventTime,
+  type SessionDetails,
+  type SessionFields,
+  type WorktreeChange,
+} from './changes.ts';
+import { NotInFeedError, SessionNotFoundError } from './errors.ts';
+import { RESYNC, ResyncQueue } from './resync-queue.ts';
+import {
+  type Attention,
+  type AttentionTier,
+  type AttentionTimings,
+  compareAttention,
+  deriveAttention,
+  isTracked,
+  meetsTier,
+  nextAttentionChangeAt,
+  rawAttention,
+  sameAttention,
+} from './rules.ts';
+
+export interface AttentionChange {
+  kind: 'change';
+  seq: number;
+  /** The session as it is now (for a replayed change, possibly newer than the change). */
+  session: Session;
+  /** The attention after this change; null when the session left the feed. */
+  attention: Attention | null;
+  previous: Attention | null;
+}
+
+/** Sent instead of changes that cannot be delivered (pruned from the log, or dropped for a slow reader). */
+export interface FeedResync {
+  kind: 'resync';
+  latestSeq: number;
+  reason: string;
+}
+
+export type FeedEvent = AttentionChange | FeedResync;
+
+export interface FeedFilter {
+  project?: string | null;
+  tier?: AttentionTier | null;
+}
+
+export interface FeedItem {
+  session: Session;
+  attention: Attention;
+}
+
+export interface ReportedEvent {
+  sessionId: string;
+  /** When it happened; later than now counts as now. */
+  at?: Date | null;
+  /** The reporter's id for the event: a repeat changes nothing. */
+  eventId?: string | null;
+}
+
+export interface AttentionServiceOptions extends AttentionTimings {
+  retentionMs: number;
+  /** Live events a subscriber may fall behind before it is told to resync. */
+  subscriberBuffer?: number;
+}
+
+interface TrackedSession {
+  session: Session;
+  /** The attention last written to the log: what subscribers have seen. */
+  attention: Attention | null;
+}
+
+const REPLAY_PAGE = 500;
+const PRUNE_EVERY_MS = 60 * 60_000;
+// setTimeout cannot wait longer than about 24.8 days.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const PRUNED_THROUGH_KEY = 'prunedThroughSeq';
+// Each session's newest log entry is never pruned: it holds the attention subscribers last saw.
+const NEWEST_EVENT_PER_SESSION = 'SELECT MAX(seq) FROM SessionEvent GROUP BY sessionId';
+
+function toJson(attention: Attention | null): string | null {
+  return attention && JSON.stringify({ ...attention, since: attention.since.toISOString() });
+}
+
+export function parseAttention(json: string | null): Attention | null {
+  if (!json) return null;
+  const parsed = JSON.parse(json) as Attention & { since: string };
+  return { ...parsed, since: new Date(parsed.since) };
+}
+
+function withoutId({ id: _id, ...fields }: SessionFields): Omit<SessionFields, 'id'> {
+  return fields;
+}
+
+export class AttentionService {
+  private readonly tracked = new Map<string, TrackedSession>();
+  private readonly subscribers = new Set<(event: AttentionChange) => void>();
+  private writes: Promise<unknown> = Promise.resolve();
+  private sortedFeed: FeedItem[] | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private latestSeq = 0;
+  private prunedThroughSeq = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: AttentionServiceOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const [latest, pruned] = await Promise.all([
+      this.db.sessionEvent.aggregate({ _max: { seq: true } }),
+      this.db.storeMeta.findUnique({ where: { key: PRUNED_THROUGH_KEY } }),
+    ]);
+    this.latestSeq = latest._max.seq ?? 0;
+    this.prunedThroughSeq = Number(pruned?.value ?? 0);
+
+    const sessions = await this.db.session.findMany({ where: { tracked: true } });
+    const lastSeen = await this.db.$queryRaw<{ id: string; attention: string | null }[]>`
+      SELECT s.id, (SELECT e.attention FROM SessionEvent e WHERE e.sessionId = s.id ORDER BY e.seq DESC LIMIT 1) AS attention
+      FROM Session s WHERE s.tracked = 1`;
+    const attentionById = new Map(lastSeen.map((row) => [row.id, parseAttention(row.attention)]));
+    for (const session of sessions) {
+      this.tracked.set(session.id, { session, attention: attentionById.get(session.id) ?? null });
+    }
+    // Changes that fell due while Lookout was down are applied (and logged) now.
+    await this.serially(() => this.applyTimeDrivenChanges());
+    await this.serially(() => this.pruneHistory());
+    this.pruneTimer = setInterval(() => void this.serially(() => this.pruneHistory()), PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+  }
+
+  /** Stops the timers and waits for accepted writes to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.pruneTimer);
+    await this.writes.catch(() => undefined);
+  }
+
+  // ---- Reported changes -------------------------------------------------------------------
+
+  recordSpeaker(event: ReportedEvent & SessionDetails & { speaker: Speaker }): Promise<Session> {
+    const { sessionId, at, eventId, speaker, ...details } = event;
+    return this.change({ sessionId, at, eventId }, 'SPEAKER', { speaker, ...details }, (current, when) =>
+      applySpeaker(current, sessionId, speaker, details, when),
+    );
+  }
+
+  recordActivity(event: ReportedEvent & ActivityChange): Promise<Session> {
+    const { sessionId, at, eventId, ...activity } = event;
+    return this.change({ sessionId, at, eventId }, 'ACTIVITY', activity, (current, when) =>
+      applyActivity(this.existing(sessionId, current), activity, when),
+    );
+  }
+
+  reportWorktree(event: ReportedEvent & WorktreeChange): Promise<Session> {
+    const { sessionId, at, eventId, ...worktree } = event;
+    return this.change({ sessionId, at, eventId }, 'WORKTREE', worktree, (current, when) =>
+      applyWorktree(this.existing(sessionId, current), worktree, when),
+    );
+  }
+
+  closeSession(event: ReportedEvent & { closedBy: ClosedBy }): Promise<Session> {
+    const { sessionId, at, eventId, closedBy } = event;
+    return this.change({ sessionId, at, eventId }, 'CLOSE', { closedBy }, (current, when) =>
+      applyClose(this.existing(sessionId, current), closedBy, when),
+    );
+  }
+
+  // ---- The user's own actions -------------------------------------------------------------
+
+  markSeen(sessionId: string): Promise<Session> {
+    return this.change({ sessionId }, 'SEEN', {}, (current, now) => ({ ...this.existing(sessionId, current), seenAt: now }));
+  }
+
+  snooze(sessionId: string, until: Date): Promise<Session> {
+    return this.change({ sessionId }, 'SNOOZE', { until: until.toISOString() }, (current, now) => {
+      const session = this.existing(sessionId, current);
+      const reason = rawAttention(session, now, this.options)?.reason;
+      if (!reason) throw new NotInFeedError(sessionId);
+      return { ...session, snoozedUntil: until, snoozedReason: reason };
+    });
+  }
+
+  setHidden(sessionId: string, hidden: boolean): Promise<Session> {
+    return this.change({ sessionId }, hidden ? 'HIDE' : 'UNHIDE', {}, (current) => ({
+      ...this.existing(sessionId, current),
+      hidden,
+    }));
+  }
+
+  // ---- Reading ----------------------------------------------------------------------------
+
+  attentionOf(session: Session): Attention | null {
+    return deriveAttention(session, new Date(), this.options);
+  }
+
+  /** The feed in order; kept sorted in memory until the next change. */
+  feed(filter: FeedFilter = {}): FeedItem[] {
+    this.sortedFeed ??= [...this.tracked.values()]
+      .flatMap(({ session, attention }) => (attention ? [{ session, attention }] : []))
+      .sort((a, b) => compareAttention(a.attention, b.attention) || a.session.id.localeCompare(b.session.id));
+    const { project, tier } = filter;
+    if (!project && !tier) return this.sortedFeed;
+    return this.sortedFeed.filter(
+      (item) => (!project || item.session.project === project) && (!tier || item.attention.tier === tier),
+    );
+  }
+
+  /**
+   * Every attention change matching the filter: first those after `after` from the log, then live,
+   * with no gap and no duplicate. Ending the stream (the client unsubscribes) stops it at once.
+   */
+  changes(filter: FeedFilter & { minTier?: AttentionTier | null }, after?: number | null): AsyncIterable<FeedEvent> {
+    const matches = (change: AttentionChange) =>
+      (!filter.project || change.session.project === filter.project) &&
+      (!filter.minTier || [change.attention, change.previous].some((a) => a && meetsTier(a.tier, filter.minTier!)));
+    const resync = (reason: string): FeedResync => ({ kind: 'resync', latestSeq: this.latestSeq, reason });
+
+    // Each push waits until the subscriber took the previous event; live events meanwhile wait in
+    // a bounded queue, so a subscriber that stops reading costs a fixed amount of memory.
+    return new Repeater<FeedEvent>(async (push, stop) => {
+      let stopped = false;
+      let wake = () => {};
+      void stop.then(() => {
+        stopped = true;
+        wake();
+      });
+      const pending = new ResyncQueue<AttentionChange>(this.options.subscriberBuffer ?? 256);
+      const listener = (change: AttentionChange) => {
+        pending.add(change);
+        wake();
+      };
+      // Listen before reading the log: a change committed meanwhile is in one or both, never neither.
+      this.subscribers.add(listener);
+      try {
+        let deliveredSeq = 0;
+        if (after !== null && after !== undefined) {
+          if (after > this.latestSeq) {
+            deliveredSeq = this.latestSeq;
+            await push(resync(`The log ends at seq ${this.latestSeq}, before ${after}: refetch the feed.`));
+          } else if (after < this.prunedThroughSeq) {
+            deliveredSeq = this.latestSeq;
+            await push(resync(`Changes after seq ${after} are no longer kept: refetch the feed.`));
+          } else {
+            deliveredSeq = after;
+            for await (const change of this.replay(after)) {
+              if (stopped) return;
+              deliveredSeq = change.seq;
+              if (matches(change)) await push(change);
+            }
+          }
+        }
+        while (!stopped) {
+          const event = pending.remove();
+          if (event === undefined) {
+            await new Promise<void>((resolve) => (wake = resolve));
+          } else if (event === RESYNC) {
+            deliveredSeq = this.latestSeq;
+            await push(resync('Too many changes arrived before they could be sent: refetch the feed.'));
+          } else if (event.seq > deliveredSeq) {
+            deliveredSeq = event.seq;
+            if (matches(event)) await push(event);
+          }
+        }
+      } finally {
+        this.subscribers.delete(listener);
+      }
+    });
+  }
+
+  private async *replay(after: number): AsyncGenerator<AttentionChange> {
+    let cursor = after;
+    for (;;) {
+      const rows = await this.db.sessionEvent.findMany({
+        where: { seq: { gt: cursor }, OR: [{ attention: { not: null } }, { previousAttention: { not: null } }] },
+        include: { session: true },
+        orderBy: { seq: 'asc' },
+        take: REPLAY_PAGE,
+      });
+      for (const row of rows) {
+        yield { kind: 'change', seq: row.seq, session: row.session, attention: parseAttention(row.attention), previous: parseAttention(row.previousAttention) };
+      }
+      if (rows.length < REPLAY_PAGE) return;
+      cursor = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  // ---- Writing ----------------------------------------------------------------------------
+
+  /** One write at a time: the log's seq order is the order subscribers see. */
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(task);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  private existing(sessionId: string, current: SessionFields | null): SessionFields {
+    if (!current) throw new SessionNotFoundError(sessionId);
+    return current;
+  }
+
+  private change(
+    event: ReportedEvent,
+    kind: SessionEventKind,
+    input: Record<string, unknown>,
+    apply: (current: SessionFields | null, at: Date, now: Date) => SessionFields,
+  ): Promise<Session> {
+    return this.serially(async () => {
+      const { sessionId, eventId } = event;
+      if (eventId) {
+        const repeat = await this.db.sessionEvent.findUnique({
+          where: { sessionId_eventId: { sessionId, eventId } },
+          include: { session: true },
+        });
+        if (repeat) return repeat.session;
+      }
+      const now = new Date();
+      const at = eventTime(event.at, now);
+      const current = this.tracked.get(sessionId)?.session ?? (await this.db.session.findUnique({ where: { id: sessionId } }));
+      const next = apply(current, at, now);
+      const attention = deriveAttention(next, now, this.options);
+      const tracked = isTracked(next, now, this.options);
+      const previous = this.tracked.get(sessionId)?.attention ?? null;
+      const [session, logged] = await this.db.$transaction([
+        this.db.session.upsert({
+          where: { id: sessionId },
+          create: { ...next, tracked },
+          update: { ...withoutId(next), tracked },
+        }),
+        this.db.sessionEvent.create({
+          data: {
+            sessionId,
+            kind,
+            eventId: eventId ?? null,
+            at,
+            input: JSON.stringify(input),
+            attention: toJson(attention),
+            previousAttention: toJson(previous),
+          },
+        }),
+      ]);
+      this.commit(session, logged.seq, attention, previous, tracked);
+      return session;
+    });
+  }
+
+  /** After a write is durable: update the in-memory feed, reschedule, and tell subscribers. */
+  private commit(session: Session, seq: number, attention: Attention | null, previous: Attention | null, tracked: boolean) {
+    this.latestSeq = seq;
+    if (tracked) this.tracked.set(session.id, { session, attention });
+    else this.tracked.delete(session.id);
+    this.sortedFeed = null;
+    if (attention || previous) {
+      const change: AttentionChange = { kind: 'change', seq, session, attention, previous };
+      for (const deliver of this.subscribers) deliver(change);
+    }
+  }
+
+  /** Logs and publishes every attention that time alone changed, then waits for the next one. */
+  private async applyTimeDrivenChanges(): Promise<void> {
+    if (this.stopped) return;
+    const now = new Date();
+    for (const { session, attention: previous } of [...this.tracked.values()]) {
+      const attention = deriveAttention(session, now, this.options);
+      const tracked = isTracked(session, now, this.options);
+      if (sameAttention(attention, previous) && tracked) continue;
+      const data: Prisma.SessionEventUncheckedCreateInput = {
+        sessionId: session.id,
+        kind: 'TIMER',
+        at: now,
+        input: '{}',
+        attention: toJson(attention),
+        previousAttention: toJson(previous),
+      };
+      const [updated, logged] = await this.db.$transaction([
+        this.db.session.update({ where: { id: session.id }, data: { tracked } }),
+        this.db.sessionEvent.create({ data }),
+      ]);
+      this.commit(updated, logged.seq, attention, previous, tracked);
+    }
+    this.scheduleNextChange(now);
+  }
+
+  private scheduleNextChange(now: Date): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    let next = Infinity;
+    for (const { session } of this.tracked.values()) {
+      next = Math.min(next, nextAttentionChangeAt(session, now, this.options)?.getTime() ?? Infinity);
+    }
+    if (next === Infinity) return;
+    const delay = Math.min(Math.max(next - Date.now(), 0), MAX_TIMER_MS);
+    this.timer = setTimeout(() => void this.serially(() => this.applyTimeDrivenChanges()), delay);
+    this.timer.unref();
+  }
+
+  /** Drops log entries older than the retention time, except each session's newest. */
+  private async pruneHistory(): Promise<void> {
+    const cutoff = new Date(Date.now() - this.options.retentionMs);
+    const [row] = await this.db.$queryRawUnsafe<{ maxSeq: bigint | number | null }[]>(
+      `SELECT MAX(seq) AS maxSeq FROM SessionEvent WHERE recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
+      cutoff,
+    );
+    if (row?.maxSeq === null || row?.maxSeq === undefined) return;
+    const prunedThrough = Math.max(this.prunedThroughSeq, Number(row.maxSeq));
+    await this.db.$transaction([
+      this.db.$executeRawUnsafe(
+        `DELETE FROM SessionEvent WHERE seq <= ? AND recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
+        prunedThrough,
+        cutoff,
+      ),
+      this.db.storeMeta.upsert({
+        where: { key: PRUNED_THROUGH_KEY },
+        create: { key: PRUNED_THROUGH_KEY, value: String(prunedThrough) },
+        update: { value: String(prunedThrough) },
+      }),
+    ]);
+    this.prunedThroughSeq = prunedThrough;
+  }
+}

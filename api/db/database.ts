@@ -1,0 +1,58 @@
+// Opens the SQLite store through Prisma, after bringing its schema up to date.
+import { execFile } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import Database from 'better-sqlite3';
+import { PrismaClient } from '../generated/prisma/client.ts';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
+const BUSY_TIMEOUT_MS = 5_000;
+
+async function pendingMigrations(file: string): Promise<string[]> {
+  const entries = await readdir(migrationsDir, { withFileTypes: true });
+  const all = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  const db = new Database(file, { fileMustExist: false });
+  try {
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
+    if (!table) return all;
+    const rows = db
+      .prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+      .all() as { migration_name: string }[];
+    const applied = new Set(rows.map((r) => r.migration_name));
+    return all.filter((name) => !applied.has(name));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Creates the file and applies checked-in migrations with Prisma's own `migrate deploy`, only when
+ * some are pending: the check is a quick read, the CLI takes seconds.
+ */
+export async function migrate(file: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  if ((await pendingMigrations(file)).length === 0) return;
+  const prismaCli = path.join(projectRoot, 'node_modules', 'prisma', 'build', 'index.js');
+  await promisify(execFile)(process.execPath, [prismaCli, 'migrate', 'deploy'], {
+    cwd: projectRoot,
+    env: { ...process.env, DATABASE_URL: `file:${file}`, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+  });
+}
+
+export type Db = PrismaClient;
+
+export async function openDatabase(file: string): Promise<Db> {
+  await migrate(file);
+  const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: BUSY_TIMEOUT_MS }) });
+  // WAL lets readers run beside the writer. synchronous=FULL syncs the WAL on every commit: an
+  // event Lookout acknowledged survives even a power loss, and one fsync per write is cheap next to
+  // an agent's step.
+  await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
+  await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  return prisma;
+}

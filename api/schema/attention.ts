@@ -1,0 +1,70 @@
+// Attention: whether a session needs the human, why and since when; the feed and its counts.
+import { resolveArrayConnection } from '@pothos/plugin-relay';
+import { z } from 'zod';
+import { ATTENTION_REASONS, ATTENTION_TIERS, type Attention } from '../attention/rules.ts';
+import { builder } from './builder.ts';
+import { Session } from './session.ts';
+
+export const AttentionTier = builder.enumType('AttentionTier', {
+  description: 'NEEDS_YOU: the session is blocked on you. IN_FOCUS: worth a look (just done, or gone silent).',
+  values: ATTENTION_TIERS,
+});
+
+export const AttentionReason = builder.enumType('AttentionReason', {
+  description: 'Why a session is in the feed, in priority order.',
+  values: ATTENTION_REASONS,
+});
+
+export const AttentionRef = builder.objectRef<Attention>('Attention').implement({
+  description: 'Derived from the session and the time, never stored by hand.',
+  fields: (t) => ({
+    tier: t.field({ type: AttentionTier, resolve: (a) => a.tier }),
+    reason: t.field({ type: AttentionReason, resolve: (a) => a.reason }),
+    label: t.exposeString('label', { description: 'A short human phrase for the reason, e.g. "Waiting for permission".' }),
+    since: t.field({ type: 'DateTime', description: 'When the current reason began.', resolve: (a) => a.since }),
+  }),
+});
+
+builder.objectField(Session, 'attention', (t) =>
+  t.field({
+    type: AttentionRef,
+    nullable: true,
+    description: 'Null when the session is not in the feed.',
+    resolve: (session, _args, ctx) => ctx.attention.attentionOf(session),
+  }),
+);
+
+const AttentionSummary = builder
+  .objectRef<{ needsYou: number; inFocus: number }>('AttentionSummary')
+  .implement({
+    description: 'How many sessions are in each tier of the feed, for badges.',
+    fields: (t) => ({
+      needsYou: t.exposeInt('needsYou'),
+      inFocus: t.exposeInt('inFocus'),
+      total: t.int({ resolve: (s) => s.needsYou + s.inFocus }),
+    }),
+  });
+
+const projectArg = z.string().trim().min(1).max(200);
+
+builder.queryFields((t) => ({
+  attentionSessions: t.connection({
+    type: Session,
+    description: 'The feed: sessions that need you, by tier, reason priority, then most recent first.',
+    args: {
+      tier: t.arg({ type: AttentionTier }),
+      project: t.arg.string({ validate: projectArg }),
+    },
+    resolve: (_root, args, ctx) =>
+      resolveArrayConnection({ args }, ctx.attention.feed({ tier: args.tier, project: args.project }).map((item) => item.session)),
+  }),
+  attentionSummary: t.field({
+    type: AttentionSummary,
+    args: { project: t.arg.string({ validate: projectArg }) },
+    resolve: (_root, args, ctx) => {
+      const feed = ctx.attention.feed({ project: args.project });
+      const needsYou = feed.filter((item) => item.attention.tier === 'NEEDS_YOU').length;
+      return { needsYou, inFocus: feed.length - needsYou };
+    },
+  }),
+}));

@@ -1,0 +1,39 @@
+// Expected failures, returned as typed results: each implements the Error interface.
+import { InputValidationError, type StandardSchemaV1 } from '@pothos/plugin-validation';
+import { NotInFeedError, SessionNotFoundError } from '../attention/errors.ts';
+import { builder } from './builder.ts';
+
+const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
+  description: 'An expected failure: nothing was changed.',
+  fields: (t) => ({ message: t.exposeString('message') }),
+});
+
+const InputValidationIssue = builder.objectRef<StandardSchemaV1.Issue>('InputValidationIssue').implement({
+  description: 'One problem with one input field.',
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    path: t.stringList({
+      description: 'Where the problem is, e.g. ["input", "title"].',
+      resolve: (issue) => issue.path?.map((part) => String(typeof part === 'object' ? part.key : part)) ?? [],
+    }),
+  }),
+});
+
+builder.objectType(InputValidationError, {
+  name: 'InputValidationError',
+  description: 'The input was rejected; each issue names the field and what is wrong with it.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ issues: t.field({ type: [InputValidationIssue], resolve: (error) => error.issues }) }),
+});
+
+builder.objectType(SessionNotFoundError, {
+  name: 'SessionNotFoundError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ sessionId: t.exposeString('sessionId') }),
+});
+
+builder.objectType(NotInFeedError, {
+  name: 'NotInFeedError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ sessionId: t.exposeString('sessionId') }),
+});

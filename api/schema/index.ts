@@ -1,0 +1,10 @@
+// The schema: every type file registers itself on the builder.
+import './root.ts';
+import './errors.ts';
+import './session.ts';
+import './session-event.ts';
+import './attention.ts';
+import './attention-change.ts';
+import { builder } from './builder.ts';
+
+export const schema = builder.toSchema({ sortSchema: true });

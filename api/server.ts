@@ -1,0 +1,165 @@
+// The Lookout server: wires the attention service to its transports (GraphQL over HTTP, graphql-ws
+// and SSE on /graphql), with the same token rule on all three, and shuts them down in order.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { AttentionService } from './attention/service.ts';
+import { isAuthorized, unauthorizedResponse } from './auth.ts';
+import type { LookoutConfig } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import type { Context } from './schema/builder.ts';
+import { schema } from './schema/index.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export interface LookoutServerOptions {
+  /** How often graphql-ws pings each socket; one that does not answer by the next ping is closed. */
+  keepAliveMs?: number;
+  /** Live events a subscriber may fall behind before it is told to resync. */
+  subscriberBuffer?: number;
+}
+
+export interface RunningLookout {
+  url: string;
+  port: number;
+  attention: AttentionService;
+  stop(): Promise<void>;
+}
+
+/** Armor's rejections are the client's fault: answer them with 400 whatever the Accept header. */
+const rejectAsBadRequest = (_ctx: unknown, error: GraphQLError) => {
+  (error.extensions as Record<string, unknown>).http = { status: 400 };
+};
+
+export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
+  const db = await openDatabase(config.databaseFile);
+  const attention = new AttentionService(db, {
+    staleAfterMs: config.staleAfterMs,
+    doneForMs: config.doneForMs,
+    retentionMs: config.retentionMs,
+    subscriberBuffer: options.subscriberBuffer,
+  });
+  await attention.start();
+  const context: Context = { db, attention };
+
+  const requireToken: Plugin = {
+    onRequest({ request, endResponse }) {
+      // The GraphiQL page holds no data and lets the user enter the token; every operation needs it.
+      const wantsGraphiQL = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
+      if (!wantsGraphiQL && !isAuthorized(config.token, request.headers.get('authorization'))) {
+        endResponse(unauthorizedResponse());
+      }
+    },
+  };
+
+  const reject = { onReject: [rejectAsBadRequest], propagateOnRejection: true };
+  const yoga = createYoga({
+    schema,
+    context: () => context,
+    graphiql: { title: 'Lookout', subscriptionsProtocol: 'WS' },
+    landingPage: false,
+    logging: 'warn',
+    plugins: [
+      requireToken,
+      EnvelopArmorPlugin({
+        maxDepth: { n: 10, ...reject },
+        maxAliases: { n: 15, ...reject },
+        maxDirectives: { n: 20, ...reject },
+        maxTokens: { n: 2000, ...reject },
+        costLimit: { maxCost: 5000, ...reject },
+        blockFieldSuggestion: { enabled: true },
+      }),
+    ],
+  });
+
+  let activeRequests = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > MAX_BODY_BYTES || (req.headers['transfer-encoding'] && !req.headers['content-length'])) {
+      const status = length > MAX_BODY_BYTES ? 413 : 411;
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ errors: [{ message: status === 413 ? 'Request body is larger than 1 MB.' : 'Send a Content-Length.' }] }));
+      req.resume();
+      return;
+    }
+    // Shutdown waits for ordinary requests; SSE streams never finish by themselves and are cut.
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      activeRequests++;
+      res.once('close', () => activeRequests--);
+    }
+    void yoga(req, res);
+  });
+
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_BODY_BYTES });
+  const wsServer = useServer<Record<string, unknown>>(
+    {
+      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      onConnect: (ctx) => isAuthorized(config.token, bearerFrom(ctx.connectionParams)),
+      onSubscribe: async (ctx, _id, payload) => {
+        if (Object.keys(ctx.subscriptions).length >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+          return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} operations at once on one connection.`)];
+        }
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        try {
+          const document = parse(payload.query);
+          const errors = validate(schema, document);
+          if (errors.length) return errors;
+          return {
+            schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe },
+          };
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+      },
+    },
+    wss,
+    options.keepAliveMs,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = new Promise((resolve) => server.close(resolve));
+      await wsServer.dispose(); // closes every socket with 1001 Going Away
+      server.closeIdleConnections();
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+      while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await attention.stop();
+      server.closeAllConnections();
+      await closed;
+      await db.$disconnect();
+    })());
+
+  return { url: `http://${host}:${port}${yoga.graphqlEndpoint}`, port, attention, stop };
+}
+
+function bearerFrom(params: Readonly<Record<string, unknown>> | undefined): string | null {
+  const value = params?.authorization ?? params?.Authorization;
+  if (typeof value === 'string') return value;
+  return typeof params?.token === 'string' ? `Bearer ${params.token}` : null;
+}
