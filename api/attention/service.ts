@@ -107,6 +107,7 @@ export class AttentionService {
   private writes: Promise<unknown> = Promise.resolve();
   private sortedFeed: FeedItem[] | null = null;
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
   private pruneTimer: NodeJS.Timeout | undefined;
   private latestSeq = 0;
   private prunedThroughSeq = 0;
@@ -362,6 +363,9 @@ export class AttentionService {
     if (tracked) this.tracked.set(session.id, { session, attention });
     else this.tracked.delete(session.id);
     this.sortedFeed = null;
+    // A timer that fires early finds nothing due and waits again, so only an earlier moment matters.
+    const nextChange = tracked ? (nextAttentionChangeAt(session, new Date(), this.options)?.getTime() ?? Infinity) : Infinity;
+    if (nextChange < this.timerAt) this.setTimer(nextChange);
     if (attention || previous) {
       const change: AttentionChange = { kind: 'change', seq, session, attention, previous };
       for (const deliver of this.subscribers) deliver(change);
@@ -394,14 +398,19 @@ export class AttentionService {
   }
 
   private scheduleNextChange(now: Date): void {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
     let next = Infinity;
     for (const { session } of this.tracked.values()) {
       next = Math.min(next, nextAttentionChangeAt(session, now, this.options)?.getTime() ?? Infinity);
     }
-    if (next === Infinity) return;
-    const delay = Math.min(Math.max(next - Date.now(), 0), MAX_TIMER_MS);
+    this.setTimer(next);
+  }
+
+  /** The one timer, for the earliest moment time alone can change someone's attention. */
+  private setTimer(at: number): void {
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    if (this.stopped || at === Infinity) return;
+    const delay = Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS);
     this.timer = setTimeout(() => void this.serially(() => this.applyTimeDrivenChanges()), delay);
     this.timer.unref();
   }

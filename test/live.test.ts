@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { collect, FEED, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+
+let server: TestServer;
+afterEach(() => server?.stop());
+
+const speak = (sessionId: string, speaker: 'USER' | 'ASSISTANT', extra: Record<string, unknown> = {}) =>
+  server.gql(RECORD_SPEAKER, { input: { sessionId, speaker, ...extra } });
+const act = (sessionId: string, state: string, extra: Record<string, unknown> = {}) =>
+  server.gql(RECORD_ACTIVITY, { input: { sessionId, state, ...extra } });
+
+describe('attentionChanged over graphql-ws', () => {
+  it('a mutation over HTTP produces exactly one event for a subscriber', async () => {
+    server = await startServer();
+    const feed = collect(server.wsClient(), FEED_EVENT);
+    await sleep(200); // the subscription is registered
+    await speak('s1', 'ASSISTANT', { project: 'lookout' });
+    const [event] = await feed.next(1);
+    expect(event.attentionChanged).toMatchObject({
+      __typename: 'AttentionChange',
+      session: { id: 's1', project: 'lookout' },
+      attention: { tier: 'NEEDS_YOU', reason: 'AWAITING_REPLY' },
+      previous: null,
+    });
+    await sleep(300);
+    expect(feed.received).toHaveLength(1);
+  });
+
+  it('tells when a session leaves the feed, and stays quiet about sessions that are not in it', async () => {
+    server = await startServer();
+    const feed = collect(server.wsClient(), FEED_EVENT);
+    await sleep(200);
+    await speak('s1', 'ASSISTANT');
+    await speak('s2', 'USER'); // not in the feed: no event
+    await act('s2', 'WORKING');
+    await speak('s1', 'USER'); // the human replied: s1 leaves
+    const events = await feed.next(2);
+    expect(events.map((e) => [e.attentionChanged.session.id, e.attentionChanged.attention?.reason ?? null, e.attentionChanged.previous?.reason ?? null])).toEqual([
+      ['s1', 'AWAITING_REPLY', null],
+      ['s1', null, 'AWAITING_REPLY'],
+    ]);
+    await sleep(300);
+    expect(feed.received).toHaveLength(2);
+  });
+
+  it('replays every change after a seq, then goes on live, with no gap and no duplicate', async () => {
+    server = await startServer();
+    await speak('a', 'ASSISTANT');
+    const first = collect(server.wsClient(), FEED_EVENT, { after: 0 });
+    const [{ attentionChanged: firstChange }] = await first.next(1);
+    first.unsubscribe();
+
+    // While "disconnected": three more changes.
+    await act('b', 'WAITING', { waitReason: 'PERMISSION' }).catch(() => {});
+    await speak('b', 'USER');
+    await act('b', 'WAITING', { waitReason: 'PERMISSION', waitDetail: 'Bash: npm publish' });
+    await speak('c', 'ASSISTANT');
+    await speak('a', 'USER');
+
+    const resumed = collect(server.wsClient(), FEED_EVENT, { after: firstChange.seq });
+    const replayed = await resumed.next(3);
+    await speak('d', 'ASSISTANT'); // live, after the replay
+    const all = await resumed.next(4);
+    const seqs = all.map((e) => e.attentionChanged.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(all.map((e) => [e.attentionChanged.session.id, e.attentionChanged.attention?.reason ?? null])).toEqual([
+      ['b', 'WAITING'],
+      ['c', 'AWAITING_REPLY'],
+      ['a', null],
+      ['d', 'AWAITING_REPLY'],
+    ]);
+    expect(replayed[0].attentionChanged.seq).toBeGreaterThan(firstChange.seq);
+    await sleep(300);
+    expect(resumed.received).toHaveLength(4);
+  });
+
+  it('changes made while the replay is read are delivered once', async () => {
+    server = await startServer();
+    for (let i = 0; i < 30; i++) await speak(`s${i}`, 'ASSISTANT');
+    const feed = collect(server.wsClient(), FEED_EVENT, { after: 0 });
+    const writes = Array.from({ length: 30 }, (_, i) => speak(`t${i}`, 'ASSISTANT'));
+    await Promise.all(writes);
+    const events = await feed.next(60);
+    const ids = events.map((e) => e.attentionChanged.session.id);
+    expect(new Set(ids).size).toBe(60);
+    await sleep(300);
+    expect(feed.received).toHaveLength(60);
+  });
+
+  it('filters by project and by tier, and still reports a session leaving that tier', async () => {
+    server = await startServer({ LOOKOUT_DONE_MINUTES: '10' });
+    const feed = collect(server.wsClient(), FEED_EVENT, { project: 'api', minTier: 'NEEDS_YOU' });
+    await sleep(200);
+    await speak('other', 'ASSISTANT', { project: 'web' });
+    await speak('mine', 'USER', { project: 'api' });
+    await act('mine', 'WAITING', { waitReason: 'QUESTION', waitDetail: 'Which database?' });
+    await server.gql(`mutation { closeSession(input: {sessionId: "mine", closedBy: AUTO}) { __typename } }`); // WAITING -> DONE (in focus)
+    const events = await feed.next(2);
+    expect(events.map((e) => [e.attentionChanged.session.id, e.attentionChanged.attention?.reason, e.attentionChanged.previous?.reason ?? null])).toEqual([
+      ['mine', 'WAITING', null],
+      ['mine', 'DONE', 'WAITING'],
+    ]);
+    await sleep(300);
+    expect(feed.received).toHaveLength(2);
+  });
+
+  it('asks to refetch when the replay starts before what is kept, or after the log ends', async () => {
+    server = await startServer();
+    await speak('a', 'ASSISTANT');
+    const ahead = collect(server.wsClient(), FEED_EVENT, { after: 999 });
+    const [{ attentionChanged }] = await ahead.next(1);
+    expect(attentionChanged).toMatchObject({ __typename: 'FeedResyncRequired', latestSeq: 1 });
+    await speak('b', 'ASSISTANT'); // and it goes on live
+    const [, next] = await ahead.next(2);
+    expect(next.attentionChanged.session.id).toBe('b');
+  });
+});
+
+describe('time-driven changes', () => {
+  it('reach subscribers when they fall due, with no write', async () => {
+    // Done lasts 0.6 s; stale begins after 0.9 s of silence.
+    server = await startServer({ LOOKOUT_DONE_MINUTES: '0.01', LOOKOUT_STALE_MINUTES: '0.015' });
+    const feed = collect(server.wsClient(), FEED_EVENT);
+    await sleep(200);
+    await speak('ended', 'USER');
+    await server.gql(`mutation { closeSession(input: {sessionId: "ended", closedBy: AUTO}) { __typename } }`);
+    await speak('busy', 'USER');
+    await act('busy', 'WORKING');
+    const events = await feed.next(3, 5_000);
+    expect(events.map((e) => [e.attentionChanged.session.id, e.attentionChanged.attention?.reason ?? null])).toEqual([
+      ['ended', 'DONE'],
+      ['ended', null],
+      ['busy', 'STALE'],
+    ]);
+    const { data } = await server.gql(FEED);
+    expect(data.attentionSessions.edges.map((e: any) => e.node.attention.reason)).toEqual(['STALE']);
+  });
+
+  it('a snooze ends on time', async () => {
+    server = await startServer();
+    await speak('s', 'ASSISTANT');
+    const until = new Date(Date.now() + 800).toISOString();
+    const snoozed = await server.gql(`mutation($until: DateTime!) { snoozeSession(sessionId: "s", until: $until) { __typename } }`, { until });
+    expect(snoozed.data.snoozeSession.__typename).toBe('MutationSnoozeSessionSuccess');
+    expect((await server.gql(FEED)).data.attentionSummary.total).toBe(0);
+    const feed = collect(server.wsClient(), FEED_EVENT);
+    const [event] = await feed.next(1, 3_000);
+    expect(event.attentionChanged).toMatchObject({ session: { id: 's' }, attention: { reason: 'AWAITING_REPLY' } });
+    expect((await server.gql(FEED)).data.attentionSummary.total).toBe(1);
+  });
+});
