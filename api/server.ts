@@ -32,10 +32,15 @@ export interface RunningLookout {
   stop(): Promise<void>;
 }
 
-/** Armor's rejections are the client's fault: answer them with 400 whatever the Accept header. */
+/**
+ * Armor throws its rejections, which yoga would answer with 200. They are the client's fault: mark
+ * them 400. (A token-limit rejection happens while parsing, where yoga follows GraphQL over HTTP:
+ * 400 for application/graphql-response+json, 200 for a client that accepts only application/json.)
+ */
 const rejectAsBadRequest = (_ctx: unknown, error: GraphQLError) => {
   (error.extensions as Record<string, unknown>).http = { status: 400 };
 };
+const armorLimit = { onReject: [rejectAsBadRequest], propagateOnRejection: true };
 
 export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
   const db = await openDatabase(config.databaseFile);
@@ -58,7 +63,6 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     },
   };
 
-  const reject = { onReject: [rejectAsBadRequest], propagateOnRejection: true };
   const yoga = createYoga({
     schema,
     context: () => context,
@@ -68,11 +72,11 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     plugins: [
       requireToken,
       EnvelopArmorPlugin({
-        maxDepth: { n: 10, ...reject },
-        maxAliases: { n: 15, ...reject },
-        maxDirectives: { n: 20, ...reject },
-        maxTokens: { n: 2000, ...reject },
-        costLimit: { maxCost: 5000, ...reject },
+        maxDepth: { n: 10, ...armorLimit },
+        maxAliases: { n: 15, ...armorLimit },
+        maxDirectives: { n: 20, ...armorLimit },
+        maxTokens: { n: 2000, ...armorLimit },
+        costLimit: { maxCost: 5000, ...armorLimit },
         blockFieldSuggestion: { enabled: true },
       }),
     ],

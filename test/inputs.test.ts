@@ -1,0 +1,176 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collect, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+
+let server: TestServer;
+beforeEach(async () => {
+  server = await startServer();
+});
+afterEach(() => server.stop());
+
+function countRows(file: string) {
+  const db = new Database(file, { readonly: true });
+  try {
+    const sessions = (db.prepare('SELECT COUNT(*) AS n FROM Session').get() as { n: number }).n;
+    const events = (db.prepare('SELECT COUNT(*) AS n FROM SessionEvent').get() as { n: number }).n;
+    return { sessions, events };
+  } finally {
+    db.close();
+  }
+}
+
+const SESSION_STATE = `query($id: ID!) { session(id: $id) { state waitReason lastSpeaker events { edges { node { seq } } } } }`;
+
+describe('bad input gets a typed, field-level error and changes nothing', () => {
+  const cases: [string, string, Record<string, unknown>, string[], RegExp][] = [
+    ['an empty session id', RECORD_SPEAKER, { sessionId: '  ', speaker: 'USER' }, ['input', 'sessionId'], /empty/],
+    ['a title that is too long', RECORD_SPEAKER, { sessionId: 's', speaker: 'USER', title: 'x'.repeat(501) }, ['input', 'title'], /500/],
+    ['a link that is not a URL', RECORD_SPEAKER, { sessionId: 's', speaker: 'USER', link: 'not a link' }, ['input', 'link'], /URL/i],
+    [
+      'a time far in the future',
+      RECORD_SPEAKER,
+      { sessionId: 's', speaker: 'USER', at: new Date(Date.now() + 3_600_000).toISOString() },
+      ['input', 'at'],
+      /future/,
+    ],
+    ['waiting with no reason', RECORD_ACTIVITY, { sessionId: 'known', state: 'WAITING' }, ['input', 'waitReason'], /required/],
+    ['working with a wait reason', RECORD_ACTIVITY, { sessionId: 'known', state: 'WORKING', waitReason: 'QUESTION' }, ['input', 'waitReason'], /empty/],
+  ];
+
+  it.each(cases)('%s', async (_name, mutation, input, path, message) => {
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'known', speaker: 'USER' } });
+    const before = countRows(server.file);
+    const { data, errors } = await server.gql(mutation, { input });
+    expect(errors).toBeUndefined();
+    const result = Object.values(data as object)[0];
+    expect(result.__typename).toBe('InputValidationError');
+    expect(result.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
+    expect(countRows(server.file)).toEqual(before);
+  });
+
+  it('an unknown enum value is rejected before anything runs', async () => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query: RECORD_ACTIVITY, variables: { input: { sessionId: 'x', state: 'SLEEPING' } } }),
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toMatch(/SLEEPING/);
+  });
+
+  it('an unknown session id is a SessionNotFoundError for everything but recordSpeaker', async () => {
+    const before = countRows(server.file);
+    for (const mutation of [
+      `mutation { recordActivity(input: {sessionId: "ghost", state: WORKING}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
+      `mutation { reportWorktree(input: {sessionId: "ghost", uncommittedFiles: 1}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
+      `mutation { closeSession(input: {sessionId: "ghost", closedBy: USER}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
+      `mutation { markSeen(sessionId: "ghost") { __typename ... on SessionNotFoundError { sessionId message } } }`,
+      `mutation { hideSession(sessionId: "ghost") { __typename ... on SessionNotFoundError { sessionId message } } }`,
+    ]) {
+      const { data } = await server.gql(mutation);
+      expect(Object.values(data as object)[0]).toEqual({
+        __typename: 'SessionNotFoundError',
+        sessionId: 'ghost',
+        message: 'No session with id "ghost". recordSpeaker registers a session.',
+      });
+    }
+    expect(countRows(server.file)).toEqual(before);
+  });
+
+  it('snoozing a session that is not in the feed, or into the past, is refused', async () => {
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'quiet', speaker: 'USER' } });
+    const before = countRows(server.file);
+    const snooze = `mutation($until: DateTime!) { snoozeSession(sessionId: "quiet", until: $until) { __typename ... on Error { message } } }`;
+    const notInFeed = await server.gql(snooze, { until: new Date(Date.now() + 60_000).toISOString() });
+    expect(notInFeed.data.snoozeSession.__typename).toBe('NotInFeedError');
+    const past = await server.gql(snooze, { until: new Date(Date.now() - 60_000).toISOString() });
+    expect(past.data.snoozeSession).toMatchObject({ __typename: 'InputValidationError', message: expect.stringMatching(/future/) });
+    expect(countRows(server.file)).toEqual(before);
+  });
+});
+
+describe('late, repeated and out-of-order events over the API', () => {
+  it('a repeated event id changes nothing and publishes nothing', async () => {
+    const feed = collect(server.wsClient(), FEED_EVENT);
+    await sleep(200);
+    const input = { sessionId: 's', speaker: 'ASSISTANT', eventId: 'stop-1' };
+    await server.gql(RECORD_SPEAKER, { input });
+    const before = countRows(server.file);
+    const again = await server.gql(RECORD_SPEAKER, { input });
+    expect(again.data.recordSpeaker).toMatchObject({ __typename: 'MutationRecordSpeakerSuccess', data: { id: 's' } });
+    expect(countRows(server.file)).toEqual(before);
+    await sleep(300);
+    expect(feed.received).toHaveLength(1);
+  });
+
+  it('an event older than the state it would change is logged but moves nothing backwards', async () => {
+    const t = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', at: t(0) } });
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 's', state: 'WAITING', waitReason: 'PERMISSION', at: t(10) } });
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 's', state: 'WORKING', at: t(5) } }); // late
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT', at: t(20) } });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', at: t(15) } }); // late
+    const { data } = await server.gql(SESSION_STATE, { id: 's' });
+    expect(data.session).toMatchObject({ state: 'WAITING', waitReason: 'PERMISSION', lastSpeaker: 'ASSISTANT' });
+    expect(data.session.events.edges).toHaveLength(5);
+  });
+});
+
+describe('unexpected failures are masked', () => {
+  it('no database message, stack or path reaches the client', async () => {
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER' } });
+    const db = new Database(server.file);
+    db.exec('DROP TABLE SessionEvent');
+    db.close();
+    const { data, errors } = await server.gql(`{ session(id: "s") { id events { edges { node { seq } } } } }`);
+    expect(data).toEqual({ session: null });
+    expect(errors).toEqual([expect.objectContaining({ message: 'Unexpected error.' })]);
+    expect(JSON.stringify(errors)).not.toMatch(/prisma|sqlite|SessionEvent|\/work|\/tmp|at /i);
+  });
+});
+
+describe('limits', () => {
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body,
+    });
+
+  it('a body over 1 MB is refused with 413', async () => {
+    const res = await post(JSON.stringify({ query: `{ attentionSummary { total } }`, variables: { pad: 'x'.repeat(1_100_000) } }));
+    expect(res.status).toBe(413);
+  });
+
+  const graphqlResponse = ['application/graphql-response+json'];
+  const either = [...graphqlResponse, 'application/json'];
+  it.each([
+    ['too deep', deepQuery(12), 'depth', either],
+    ['too many aliases', `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: attentionSummary { total }`).join(' ')} }`, 'alias', either],
+    ['too costly', `{ ${Array.from({ length: 12 }, (_, i) => `a${i}: sessions(first: 100) { edges { node { events(first: 100) { edges { node { attention { since } } } } } } }`).join(' ')} }`, 'cost', either],
+    // Rejected while parsing: GraphQL over HTTP answers a client that accepts only application/json with 200.
+    ['too many tokens', `{ ${Array.from({ length: 2100 }, () => '__typename').join(' ')} }`, 'token', graphqlResponse],
+  ])('an operation that is %s gets a 400 over HTTP', async (_name, query, word, accepts) => {
+    for (const accept of accepts) {
+      const res = await post(JSON.stringify({ query }), { accept });
+      expect(res.status, accept).toBe(400);
+      expect(JSON.stringify(await res.json())).toMatch(new RegExp(word, 'i'));
+    }
+  });
+
+  it('over graphql-ws a rejected operation gets an error message and the socket stays open', async () => {
+    const client = server.wsClient();
+    const rejected = collect(client, deepQuery(12));
+    await expect(rejected.next(1)).rejects.toThrow(/depth/i);
+    const feed = collect(client, FEED_EVENT);
+    await sleep(200);
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT' } });
+    await expect(feed.next(1)).resolves.toHaveLength(1);
+  });
+});
+
+/** A query `depth` fields deep. */
+function deepQuery(depth: number): string {
+  const names = Array.from({ length: depth - 1 }, (_, i) => `f${i}`);
+  return `{ ${names.join(' { ')} { id${' }'.repeat(depth - 1)} }`;
+}
