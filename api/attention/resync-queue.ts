@@ -1,6 +1,7 @@
 // A subscriber's queue of live feed events. A subscriber that falls `capacity` events behind loses
-// what it had not read and gets one RESYNC marker instead: it refetches the feed rather than
-// silently missing changes, and it never holds more than `capacity` events of server memory.
+// what it had not read and gets one RESYNC marker instead: it refetches the feed (which holds every
+// change so far) rather than silently missing changes, and never holds more than `capacity` events
+// of server memory.
 export const RESYNC = Symbol('resync');
 
 export class ResyncQueue<T> {

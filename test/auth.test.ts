@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ConfigError, loadConfig } from '../api/config.ts';
+import { collect, FEED_EVENT, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+
+let server: TestServer;
+afterEach(() => server?.stop());
+
+const TOKEN = 'correct-horse-battery-staple';
+
+describe('with LOOKOUT_TOKEN set', () => {
+  it('HTTP requests need the bearer token', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: TOKEN });
+    const query = JSON.stringify({ query: '{ attentionSummary { total } }' });
+    const send = (authorization?: string) =>
+      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: query });
+    expect((await send()).status).toBe(401);
+    expect((await send('Bearer wrong')).status).toBe(401);
+    expect((await send(TOKEN)).status).toBe(401);
+    const ok = await send(`Bearer ${TOKEN}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ data: { attentionSummary: { total: 0 } } });
+    expect((await fetch(`${server.url}?query=${encodeURIComponent('{ attentionSummary { total } }')}`)).status).toBe(401);
+    // The GraphiQL page itself carries no data: it loads, and asks for the token in its headers.
+    const page = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/GraphiQL|Lookout/);
+  });
+
+  it('a graphql-ws connection without the token is closed with 4403', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: TOKEN });
+    const code = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer nope' } })));
+      socket.on('close', (closeCode) => resolve(closeCode));
+    });
+    expect(code).toBe(4403);
+
+    const feed = collect(server.wsClient({ authorization: `Bearer ${TOKEN}` }), FEED_EVENT);
+    await sleep(200);
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT' } });
+    await expect(feed.next(1)).resolves.toHaveLength(1);
+  });
+
+  it('SSE subscriptions need the token too', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: TOKEN });
+    const url = `${server.url}?query=${encodeURIComponent('subscription { attentionChanged { __typename } }')}`;
+    const denied = await fetch(url, { headers: { accept: 'text/event-stream' } });
+    expect(denied.status).toBe(401);
+
+    const controller = new AbortController();
+    const res = await fetch(url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    await sleep(200);
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT' } });
+    let text = '';
+    while (!text.includes('AttentionChange')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toMatch(/event: next/);
+    controller.abort();
+  });
+});
+
+describe('configuration', () => {
+  it('refuses a non-loopback HOST without a token, with a message that says why', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/LOOKOUT_TOKEN/);
+    expect(loadConfig({ HOST: '0.0.0.0', LOOKOUT_TOKEN: TOKEN }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+  });
+
+  it('has working defaults and rejects nonsense', () => {
+    const config = loadConfig({}, '/srv/lookout');
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', databaseFile: '/srv/lookout/data/lookout.db', staleAfterMs: 30 * 60_000 });
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x' })).toThrow(/DATABASE_URL/);
+  });
+});
