@@ -40,6 +40,7 @@ export async function startServer(
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...auth, ...headers },
         body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(10_000),
       });
       return res.json() as never;
     },

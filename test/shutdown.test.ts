@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { RECORD_SPEAKER, startServer } from './helpers.ts';
+
+describe('graceful shutdown', () => {
+  it('finishes accepted writes, closes sockets with 1001, and loses nothing it acknowledged', async () => {
+    const server = await startServer();
+    const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closeCode = new Promise<number>((resolve) => socket.once('close', resolve));
+
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      server.gql(RECORD_SPEAKER, { input: { sessionId: `s${i}`, speaker: 'ASSISTANT' } }).then(
+        (r) => (r.data?.recordSpeaker.__typename === 'MutationRecordSpeakerSuccess' ? `s${i}` : null),
+        () => null,
+      ),
+    );
+    await Promise.race(writes); // requests are reaching the server
+    await server.stop();
+    expect(await closeCode).toBe(1001);
+    const acknowledged = (await Promise.all(writes)).filter(Boolean);
+    expect(acknowledged.length).toBeGreaterThan(0);
+
+    const again = await startServer({}, { file: server.file });
+    const { data } = await again.gql(`{ attentionSessions(first: 100) { edges { node { id } } } }`);
+    const stored = data.attentionSessions.edges.map((e: { node: { id: string } }) => e.node.id);
+    expect(stored).toEqual(expect.arrayContaining(acknowledged));
+    await again.stop();
+  });
+});
+
+describe('npm start', () => {
+  it('creates and migrates a new database file, serves, and exits cleanly on SIGTERM', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'lookout-start-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+      env: { ...process.env, PORT: '0', DATABASE_URL: `file:${path.join(dir, 'nested', 'lookout.db')}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        const match = /GraphiQL: (\S+)\)/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', () => reject(new Error(`exited early: ${output}`)));
+    });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ attentionSummary { total } }' }) });
+    expect(await res.json()).toEqual({ data: { attentionSummary: { total: 0 } } });
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  }, 30_000);
+});

@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { collect, FEED_EVENT, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+
+let server: TestServer;
+afterEach(() => server?.stop());
+
+/** A raw graphql-ws client that subscribes, then stops reading its socket altogether. */
+async function stalledSubscriber(url: string) {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  await new Promise((resolve) => socket.once('open', resolve));
+  socket.send(JSON.stringify({ type: 'connection_init' }));
+  await new Promise((resolve) => socket.once('message', resolve)); // connection_ack
+  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: FEED_EVENT } }));
+  await sleep(100);
+  const tcp = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+  tcp.pause();
+  const closed = new Promise<void>((resolve) => tcp.once('close', () => resolve()));
+  return { socket, tcp, closed };
+}
+
+describe('a subscriber that stops reading', () => {
+  it('neither crashes the server nor delays another subscriber, and is closed when it stops answering pings', async () => {
+    server = await startServer({}, { keepAliveMs: 500, subscriberBuffer: 16 });
+    const stalled = await stalledSubscriber(server.url);
+    const healthy = collect(server.wsClient(), FEED_EVENT);
+    await sleep(200);
+
+    const title = 'x'.repeat(400);
+    for (let i = 0; i < 300; i++) {
+      await server.gql(RECORD_SPEAKER, { input: { sessionId: `s${i}`, speaker: i % 2 ? 'USER' : 'ASSISTANT', title } });
+    }
+    // Every change reached the healthy subscriber, in order, while the other one read nothing.
+    const events = await healthy.next(150, 10_000);
+    expect(events.map((e) => e.attentionChanged.session.id)).toEqual(Array.from({ length: 150 }, (_, i) => `s${i * 2}`));
+
+    // The stalled socket answers no ping, so the server closes it.
+    stalled.tcp.resume();
+    await stalled.closed;
+    expect((await server.gql(`{ attentionSummary { total } }`)).data.attentionSummary.total).toBe(150);
+  });
+});
