@@ -379,7 +379,10 @@ export class AttentionService {
     for (const { session, attention: previous } of [...this.tracked.values()]) {
       const attention = deriveAttention(session, now, this.options);
       const tracked = isTracked(session, now, this.options);
-      if (sameAttention(attention, previous) && tracked) continue;
+      if (sameAttention(attention, previous)) {
+        if (!tracked) await this.untrack(session);
+        continue;
+      }
       const data: Prisma.SessionEventUncheckedCreateInput = {
         sessionId: session.id,
         kind: 'TIMER',
@@ -395,6 +398,12 @@ export class AttentionService {
       this.commit(updated, logged.seq, attention, previous, tracked);
     }
     this.scheduleNextChange(now);
+  }
+
+  /** Nothing can change this session's attention any more without a new event. */
+  private async untrack(session: Session): Promise<void> {
+    await this.db.session.update({ where: { id: session.id }, data: { tracked: false } });
+    this.tracked.delete(session.id);
   }
 
   private scheduleNextChange(now: Date): void {

@@ -40,3 +40,16 @@ describe('a subscriber that stops reading', () => {
     expect((await server.gql(`{ attentionSummary { total } }`)).data.attentionSummary.total).toBe(150);
   });
 });
+
+describe('operations per connection', () => {
+  it('are capped at 20; the next one gets an error and the connection keeps working', async () => {
+    server = await startServer();
+    const client = server.wsClient();
+    const feeds = Array.from({ length: 20 }, () => collect(client, FEED_EVENT));
+    await sleep(300);
+    const extra = collect(client, FEED_EVENT);
+    await expect(extra.next(1)).rejects.toThrow(/At most 20 operations/);
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT' } });
+    for (const feed of feeds) await expect(feed.next(1)).resolves.toHaveLength(1);
+  });
+});
