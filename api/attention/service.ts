@@ -97,8 +97,10 @@ export function parseAttention(json: string | null): Attention | null {
   return { ...parsed, since: new Date(parsed.since) };
 }
 
-function withoutId({ id: _id, ...fields }: SessionFields): Omit<SessionFields, 'id'> {
-  return fields;
+/** The columns a change writes: the store keeps id, creation and update times itself. */
+function changedColumns(session: SessionFields): Omit<SessionFields, 'id'> {
+  const { id: _id, createdAt: _c, updatedAt: _u, tracked: _t, ...columns } = session as Session;
+  return columns;
 }
 
 export class AttentionService {
@@ -337,8 +339,8 @@ export class AttentionService {
       const [session, logged] = await this.db.$transaction([
         this.db.session.upsert({
           where: { id: sessionId },
-          create: { ...next, tracked },
-          update: { ...withoutId(next), tracked },
+          create: { id: sessionId, ...changedColumns(next), tracked },
+          update: { ...changedColumns(next), tracked },
         }),
         this.db.sessionEvent.create({
           data: {

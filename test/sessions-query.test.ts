@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+
+let server: TestServer;
+afterEach(() => server?.stop());
+
+const SESSIONS = `query($filter: SessionFilter, $first: Int, $after: String) {
+  sessions(filter: $filter, first: $first, after: $after) {
+    edges { cursor node { id project updatedAt events { edges { node { seq kind attention { reason } } } } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+describe('sessions, for tools', () => {
+  it('filters, pages most recently updated first, and carries each session\'s event log', async () => {
+    server = await startServer();
+    for (const id of ['a', 'b', 'c']) {
+      await server.gql(RECORD_SPEAKER, { input: { sessionId: id, speaker: 'USER', project: 'api' } });
+      await sleep(5);
+    }
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'other', speaker: 'USER', project: 'web' } });
+    await sleep(5);
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'a', speaker: 'ASSISTANT' } }); // a is now the newest
+
+    const page1 = (await server.gql(SESSIONS, { filter: { project: 'api' }, first: 2 })).data.sessions;
+    expect(page1.edges.map((e: any) => e.node.id)).toEqual(['a', 'c']);
+    expect(page1.pageInfo.hasNextPage).toBe(true);
+    expect(page1.edges[0].node.events.edges.map((e: any) => [e.node.kind, e.node.attention?.reason ?? null])).toEqual([
+      ['SPEAKER', null],
+      ['SPEAKER', 'AWAITING_REPLY'],
+    ]);
+    const page2 = (await server.gql(SESSIONS, { filter: { project: 'api' }, first: 2, after: page1.pageInfo.endCursor })).data.sessions;
+    expect(page2.edges.map((e: any) => e.node.id)).toEqual(['b']);
+    expect(page2.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('session(id) answers null for an unknown id', async () => {
+    server = await startServer();
+    expect((await server.gql(`{ session(id: "nope") { id } }`)).data).toEqual({ session: null });
+  });
+});
