@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { AttentionService } from './attention/service.ts';
@@ -67,6 +68,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     schema,
     context: () => context,
     graphiql: { title: 'Lookout', subscriptionsProtocol: 'WS' },
+    // GraphiQL bundled in the page, not fetched from a CDN: it works offline and behind firewalls.
+    renderGraphiQL,
     landingPage: false,
     logging: 'warn',
     plugins: [

@@ -1,0 +1,37 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './browser.ts';
+import { RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+
+let browser: Browser;
+let server: TestServer;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+afterEach(() => server?.stop());
+
+const SUBSCRIPTION = 'subscription { attentionChanged { ... on AttentionChange { seq session { id title } attention { reason label } } } }';
+
+describe('GraphiQL in a real browser', () => {
+  it('loads with no request beyond Lookout and runs a live subscription over WebSocket', async () => {
+    server = await startServer();
+    const page = await browser.newPage();
+    const offsite: string[] = [];
+    const origin = new URL(server.url).origin;
+    page.on('request', (request) => {
+      const url = request.url();
+      if (!url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:')) offsite.push(url);
+    });
+    await page.goto(`${server.url}?query=${encodeURIComponent(SUBSCRIPTION)}`);
+    await page.waitForSelector('.graphiql-execute-button', { timeout: 15_000 });
+    await page.click('.graphiql-execute-button');
+    await sleep(1_000);
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'demo', speaker: 'ASSISTANT', title: 'Try GraphiQL' } });
+    // The response editor renders spaces as no-break spaces.
+    const response = async () => (await page.locator('.graphiql-response').innerText()).replace(/\s+/g, ' ');
+    await expect.poll(response, { timeout: 5_000 }).toMatch(/"title": "Try GraphiQL" .* "label": "Awaiting your reply"/);
+    expect(offsite).toEqual([]);
+    await page.close();
+  });
+});
