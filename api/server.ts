@@ -1,5 +1,6 @@
 // The Lookout server: wires the attention service to its transports (GraphQL over HTTP, graphql-ws
 // and SSE on /graphql), with the same token rule on all three, and shuts them down in order.
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -7,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
+import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
 import { AttentionService } from './attention/service.ts';
 import { isAuthorized, unauthorizedResponse } from './auth.ts';
@@ -16,6 +18,7 @@ import type { Context } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+const CLIENT_DIST = new URL('../client/dist', import.meta.url).pathname;
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -85,8 +88,22 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     ],
   });
 
+  // The feed page: static files that hold no data (it asks for the token itself), so no token here.
+  const servePage = existsSync(CLIENT_DIST)
+    ? sirv(CLIENT_DIST, {
+        etag: true,
+        // Vite names assets by content hash: cache them for good, and the page itself never.
+        setHeaders: (res, pathname) =>
+          res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+      })
+    : (req: IncomingMessage, res: ServerResponse, next: () => void) =>
+        req.url === '/' ? res.end('The feed page is not built yet: run `npm run build`, or use GraphiQL at /graphql.') : next();
+
   let activeRequests = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && !req.url?.startsWith(yoga.graphqlEndpoint)) {
+      return servePage(req, res, () => void yoga(req, res));
+    }
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > MAX_BODY_BYTES || (req.headers['transfer-encoding'] && !req.headers['content-length'])) {
       const status = length > MAX_BODY_BYTES ? 413 : 411;

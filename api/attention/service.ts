@@ -111,7 +111,7 @@ export class AttentionService {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private pruneTimer: NodeJS.Timeout | undefined;
-  private latestSeq = 0;
+  private logEnd = 0;
   private prunedThroughSeq = 0;
   private stopped = false;
 
@@ -125,7 +125,7 @@ export class AttentionService {
       this.db.sessionEvent.aggregate({ _max: { seq: true } }),
       this.db.storeMeta.findUnique({ where: { key: PRUNED_THROUGH_KEY } }),
     ]);
-    this.latestSeq = latest._max.seq ?? 0;
+    this.logEnd = latest._max.seq ?? 0;
     this.prunedThroughSeq = Number(pruned?.value ?? 0);
 
     const sessions = await this.db.session.findMany({ where: { tracked: true } });
@@ -205,6 +205,11 @@ export class AttentionService {
 
   // ---- Reading ----------------------------------------------------------------------------
 
+  /** The seq of the newest log entry: the feed in memory reflects every change up to it. */
+  get latestSeq(): number {
+    return this.logEnd;
+  }
+
   attentionOf(session: Session): Attention | null {
     return deriveAttention(session, new Date(), this.options);
   }
@@ -229,7 +234,7 @@ export class AttentionService {
     const matches = (change: AttentionChange) =>
       (!filter.project || change.session.project === filter.project) &&
       (!filter.minTier || [change.attention, change.previous].some((a) => a && meetsTier(a.tier, filter.minTier!)));
-    const resync = (reason: string): FeedResync => ({ kind: 'resync', latestSeq: this.latestSeq, reason });
+    const resync = (reason: string): FeedResync => ({ kind: 'resync', latestSeq: this.logEnd, reason });
 
     // Each push waits until the subscriber took the previous event; live events meanwhile wait in
     // a bounded queue, so a subscriber that stops reading costs a fixed amount of memory.
@@ -250,11 +255,11 @@ export class AttentionService {
       try {
         let deliveredSeq = 0;
         if (after !== null && after !== undefined) {
-          if (after > this.latestSeq) {
-            deliveredSeq = this.latestSeq;
-            await push(resync(`The log ends at seq ${this.latestSeq}, before ${after}: refetch the feed.`));
+          if (after > this.logEnd) {
+            deliveredSeq = this.logEnd;
+            await push(resync(`The log ends at seq ${this.logEnd}, before ${after}: refetch the feed.`));
           } else if (after < this.prunedThroughSeq) {
-            deliveredSeq = this.latestSeq;
+            deliveredSeq = this.logEnd;
             await push(resync(`Changes after seq ${after} are no longer kept: refetch the feed.`));
           } else {
             deliveredSeq = after;
@@ -270,7 +275,7 @@ export class AttentionService {
           if (event === undefined) {
             await new Promise<void>((resolve) => (wake = resolve));
           } else if (event === RESYNC) {
-            deliveredSeq = this.latestSeq;
+            deliveredSeq = this.logEnd;
             await push(resync('Too many changes arrived before they could be sent: refetch the feed.'));
           } else if (event.seq > deliveredSeq) {
             deliveredSeq = event.seq;
@@ -361,7 +366,7 @@ export class AttentionService {
 
   /** After a write is durable: update the in-memory feed, reschedule, and tell subscribers. */
   private commit(session: Session, seq: number, attention: Attention | null, previous: Attention | null, tracked: boolean) {
-    this.latestSeq = seq;
+    this.logEnd = seq;
     if (tracked) this.tracked.set(session.id, { session, attention });
     else this.tracked.delete(session.id);
     this.sortedFeed = null;

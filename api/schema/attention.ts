@@ -55,8 +55,18 @@ builder.queryFields((t) => ({
       tier: t.arg({ type: AttentionTier }),
       project: t.arg.string({ validate: projectArg }),
     },
-    resolve: (_root, args, ctx) =>
-      resolveArrayConnection({ args }, ctx.attention.feed({ tier: args.tier, project: args.project }).map((item) => item.session)),
+    resolve: (_root, args, ctx) => ({
+      // Read together, in one turn of the event loop: the feed is exactly the log up to latestSeq.
+      latestSeq: ctx.attention.latestSeq,
+      ...resolveArrayConnection({ args }, ctx.attention.feed({ tier: args.tier, project: args.project }).map((item) => item.session)),
+    }),
+  }, {
+    fields: (t) => ({
+      latestSeq: t.int({
+        description: 'The log position this feed reflects: subscribe to attentionChanged(after: latestSeq) to follow it.',
+        resolve: (connection) => (connection as unknown as { latestSeq: number }).latestSeq,
+      }),
+    }),
   }),
   attentionSummary: t.field({
     type: AttentionSummary,

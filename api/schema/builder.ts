@@ -24,7 +24,14 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   // Each app instance brings its own database, so the client comes from the request context.
   prisma: { client: (ctx) => ctx.db, dmmf: getDatamodel(), onUnusedQuery: null },
-  relay: { clientMutationId: 'omit', cursorType: 'String', nodeQueryOptions: false, nodesQueryOptions: false },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    defaultConnectionSize: 100,
+    maxConnectionSize: 500,
+  },
   // Invalid input comes back as a typed InputValidationError result, like any expected error.
   errors: { unsafelyHandleInputErrors: true },
 });

@@ -1,0 +1,216 @@
+// The feed: what needs you now and what is worth a look, live.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useQuery } from 'urql';
+import { graphql } from '../gql';
+import type { AttentionTier } from '../gql/graphql.ts';
+import { type ConnectionStore, useConnectionState } from '../graphql/connection.ts';
+import { type FeedAction, FeedItem, SNOOZE_CHOICES } from './FeedItem.tsx';
+import { useNow } from './time.ts';
+import { summarize, useDocumentBadge } from './useDocumentBadge.ts';
+import { useFeedActions } from './useFeedActions.ts';
+import { type FeedChange, useFeedChanges } from './useFeedChanges.ts';
+import { useNotifications } from './useNotifications.ts';
+
+export const FeedQuery = graphql(`
+  query Feed($project: String) {
+    feed: attentionSessions(project: $project) {
+      latestSeq
+      edges {
+        node {
+          id
+          title
+          project
+          host
+          link
+          attention { tier }
+          ...FeedItem_session
+        }
+      }
+    }
+    everyProject: attentionSessions {
+      edges { node { id project host } }
+    }
+  }
+`);
+
+const CONNECTION_TEXT = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline: retrying',
+  unauthorized: 'Token refused',
+} as const;
+
+const SECTIONS: { tier: AttentionTier; heading: string; empty: string }[] = [
+  { tier: 'NEEDS_YOU', heading: 'Needs you', empty: 'Nothing is waiting for you.' },
+  { tier: 'IN_FOCUS', heading: 'In focus', empty: 'Nothing just finished or went quiet.' },
+];
+
+export function Feed({ connection }: { connection: ConnectionStore }) {
+  const [project, setProject] = useState<string | null>(null);
+  const [{ data, fetching, error }] = useQuery({ query: FeedQuery, variables: { project } });
+  const connectionState = useConnectionState(connection);
+  const now = useNow();
+  const { perform, error: actionError, dismissError } = useFeedActions();
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+
+  // Items an action just took out of the feed have no attention (optimistic) until they return.
+  const items = useMemo(() => (data?.feed.edges ?? []).map((e) => e.node).filter((n) => n.attention), [data]);
+  const byTier = (tier: AttentionTier) => items.filter((n) => n.attention?.tier === tier);
+  const needsYou = byTier('NEEDS_YOU').length;
+  const inFocus = items.length - needsYou;
+  const everyProject = data?.everyProject.edges.map((e) => e.node) ?? [];
+  const projects = [...new Set(everyProject.map((n) => n.project).filter((p): p is string => !!p))].sort();
+  const showHost = new Set(everyProject.map((n) => n.host).filter(Boolean)).size > 1;
+  useDocumentBadge(needsYou, inFocus, !!data);
+
+  const focusItem = useCallback((sessionId: string) => {
+    setSelectedId(sessionId);
+    document.querySelector(`[data-session-id="${CSS.escape(sessionId)}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, []);
+  const notifications = useNotifications(focusItem);
+  const onNeedsYou = useCallback(
+    (change: FeedChange) => {
+      setAnnouncement(`Needs you: ${change.session.title ?? change.session.id}, ${change.attention?.label ?? ''}`);
+      notifications.notify(change);
+    },
+    [notifications],
+  );
+  useFeedChanges({ project, loadedSeq: data?.feed.latestSeq ?? null, connection, onNeedsYou });
+
+  const act = useCallback(
+    (sessionId: string, action: FeedAction) => {
+      const item = items.find((n) => n.id === sessionId);
+      void perform(sessionId, item?.title ?? sessionId, action);
+    },
+    [items, perform],
+  );
+
+  useFeedKeyboard({
+    ids: [...byTier('NEEDS_YOU'), ...byTier('IN_FOCUS')].map((n) => n.id),
+    selectedId,
+    select: focusItem,
+    open: (id) => {
+      const link = items.find((n) => n.id === id)?.link;
+      if (link) window.open(link, '_blank', 'noreferrer');
+    },
+    act,
+  });
+
+  return (
+    <>
+      <header className="top">
+        <h1>Lookout</h1>
+        <p className="summary" aria-live="polite">
+          {data ? summarize(needsYou, inFocus) : ''}
+        </p>
+        <p className={`connection ${connectionState}`} role="status">
+          <span className="dot" aria-hidden="true" />
+          {CONNECTION_TEXT[connectionState]}
+        </p>
+        <label className="filter">
+          <span>Project</span>
+          <select value={project ?? ''} onChange={(e) => setProject(e.target.value || null)}>
+            <option value="">All projects</option>
+            {projects.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        {notifications.permission === 'default' ? (
+          <button type="button" className="notify" onClick={notifications.enable}>
+            Notify me
+          </button>
+        ) : null}
+      </header>
+      <main>
+        {actionError ? (
+          <div className="banner error" role="alert">
+            {actionError}{' '}
+            <button type="button" onClick={dismissError}>
+              Dismiss
+            </button>
+          </div>
+        ) : null}
+        {error && !data ? (
+          <div className="banner error" role="alert">
+            Could not load the feed: {error.message}
+          </div>
+        ) : null}
+        {fetching && !data ? <p className="loading">Loading the feed…</p> : null}
+        {data
+          ? SECTIONS.map(({ tier, heading, empty }) => {
+              const list = byTier(tier);
+              return (
+                <section key={tier} aria-labelledby={`heading-${tier}`} className={`tier tier-${tier.toLowerCase()}`}>
+                  <h2 id={`heading-${tier}`}>
+                    {heading} <span className="count">{list.length}</span>
+                  </h2>
+                  {list.length === 0 ? (
+                    <p className="empty">{empty}</p>
+                  ) : (
+                    <ul>
+                      {list.map((node) => (
+                        <FeedItem
+                          key={node.id}
+                          session={node}
+                          now={now}
+                          selected={node.id === selectedId}
+                          showHost={showHost}
+                          onSelect={() => setSelectedId(node.id)}
+                          onAction={(action) => act(node.id, action)}
+                        />
+                      ))}
+                    </ul>
+                  )}
+                </section>
+              );
+            })
+          : null}
+        <div className="visually-hidden" aria-live="polite">
+          {announcement}
+        </div>
+        <p className="keys">
+          <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>e</kbd> seen · <kbd>s</kbd> snooze {SNOOZE_CHOICES[0]!.label}
+        </p>
+      </main>
+    </>
+  );
+}
+
+interface KeyboardOptions {
+  ids: string[];
+  selectedId: string | null;
+  select(id: string): void;
+  open(id: string): void;
+  act(id: string, action: FeedAction): void;
+}
+
+/** j/k move, Enter opens, e marks seen, s snoozes: while no form field has the focus. */
+function useFeedKeyboard(options: KeyboardOptions) {
+  const latest = useRef(options);
+  latest.current = options;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.metaKey || event.ctrlKey || event.altKey || target?.closest('input, select, textarea, summary, button, a')) return;
+      const { ids, selectedId, select, open, act } = latest.current;
+      const index = selectedId ? ids.indexOf(selectedId) : -1;
+      if (event.key === 'j' || event.key === 'k') {
+        const next = ids[Math.min(Math.max(index + (event.key === 'j' ? 1 : -1), 0), ids.length - 1)];
+        if (next) select(next);
+      } else if (selectedId && index >= 0) {
+        if (event.key === 'Enter') open(selectedId);
+        else if (event.key === 'e') act(selectedId, { kind: 'seen' });
+        else if (event.key === 's') act(selectedId, { kind: 'snooze', until: SNOOZE_CHOICES[0]!.until(new Date()) });
+        else return;
+      } else return;
+      event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}

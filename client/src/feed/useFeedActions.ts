@@ -1,0 +1,64 @@
+// Seen, snooze and hide: optimistic in the cache (the item leaves at once), reconciled with the
+// server's answer; a refusal or a network failure is shown and the item comes back.
+import { useCallback, useState } from 'react';
+import { useMutation } from 'urql';
+import { graphql } from '../gql';
+import type { FeedAction } from './FeedItem.tsx';
+
+const MarkSeen = graphql(`
+  mutation MarkSeen($sessionId: String!) {
+    markSeen(sessionId: $sessionId) {
+      __typename
+      ... on MutationMarkSeenSuccess { data { id seenAt attention { tier reason label since } } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const Snooze = graphql(`
+  mutation Snooze($sessionId: String!, $until: DateTime!) {
+    snoozeSession(sessionId: $sessionId, until: $until) {
+      __typename
+      ... on MutationSnoozeSessionSuccess { data { id snoozedUntil attention { tier reason label since } } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const Hide = graphql(`
+  mutation Hide($sessionId: String!) {
+    hideSession(sessionId: $sessionId) {
+      __typename
+      ... on MutationHideSessionSuccess { data { id hidden attention { tier reason label since } } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const VERBS = { seen: 'mark as seen', snooze: 'snooze', hide: 'hide' } as const;
+
+export function useFeedActions() {
+  const [, markSeen] = useMutation(MarkSeen);
+  const [, snooze] = useMutation(Snooze);
+  const [, hide] = useMutation(Hide);
+  const [error, setError] = useState<string | null>(null);
+
+  const perform = useCallback(
+    async (sessionId: string, title: string, action: FeedAction) => {
+      setError(null);
+      const result =
+        action.kind === 'seen'
+          ? await markSeen({ sessionId })
+          : action.kind === 'snooze'
+            ? await snooze({ sessionId, until: action.until.toISOString() })
+            : await hide({ sessionId });
+      const answer = result.data && Object.values(result.data)[0];
+      const refusal = answer && 'message' in answer ? answer.message : null;
+      const problem = result.error ? result.error.message : refusal;
+      if (problem) setError(`Could not ${VERBS[action.kind]} "${title}": ${problem}`);
+    },
+    [markSeen, snooze, hide],
+  );
+
+  return { perform, error, dismissError: () => setError(null) };
+}

@@ -1,0 +1,57 @@
+// Follows the feed live: subscribes after the log position the feed was loaded at, and after a
+// reconnect resubscribes after the last change it saw, so nothing is missed or counted twice.
+import { useEffect, useRef, useState } from 'react';
+import { useSubscription } from 'urql';
+import { graphql } from '../gql';
+import type { FeedChangedSubscription } from '../gql/graphql.ts';
+import type { ConnectionStore } from '../graphql/connection.ts';
+
+const FeedChanged = graphql(`
+  subscription FeedChanged($after: Int, $project: String) {
+    attentionChanged(after: $after, project: $project) {
+      __typename
+      ... on AttentionChange {
+        seq
+        session { id title waitDetail ...FeedItem_session }
+        attention { tier reason label }
+        previous { tier }
+      }
+      ... on FeedResyncRequired { latestSeq }
+    }
+  }
+`);
+
+export type FeedChange = Extract<FeedChangedSubscription['attentionChanged'], { __typename: 'AttentionChange' }>;
+
+interface Options {
+  project: string | null;
+  /** The log position of the feed as loaded; null until it is. */
+  loadedSeq: number | null;
+  connection: ConnectionStore;
+  /** A session entered "Needs you". */
+  onNeedsYou(change: FeedChange): void;
+}
+
+export function useFeedChanges({ project, loadedSeq, connection, onNeedsYou }: Options) {
+  const lastSeq = useRef<number | null>(null);
+  const [after, setAfter] = useState<number | null>(null);
+
+  useEffect(() => {
+    if (loadedSeq !== null && lastSeq.current === null) {
+      lastSeq.current = loadedSeq;
+      setAfter(loadedSeq);
+    }
+  }, [loadedSeq]);
+  useEffect(() => connection.onReconnect(() => setAfter(lastSeq.current)), [connection]);
+
+  useSubscription({ query: FeedChanged, variables: { after, project }, pause: after === null }, (_previous, event) => {
+    const change = event.attentionChanged;
+    if (change.__typename === 'FeedResyncRequired') {
+      lastSeq.current = change.latestSeq; // the cache refetches the feed
+    } else if (change.__typename === 'AttentionChange' && change.seq > (lastSeq.current ?? -1)) {
+      lastSeq.current = change.seq;
+      if (change.attention?.tier === 'NEEDS_YOU' && change.previous?.tier !== 'NEEDS_YOU') onNeedsYou(change);
+    }
+    return event;
+  });
+}
