@@ -1,0 +1,161 @@
+// The feed page in a real browser, against the real server: what a user sees and does.
+import { mkdir } from 'node:fs/promises';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './browser.ts';
+import { RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
+
+let browser: Browser;
+let server: TestServer;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+afterEach(() => server?.stop());
+
+const SCREENSHOTS = new URL('../test-results/', import.meta.url).pathname;
+const SESSION_STATE = `query($id: ID!) { session(id: $id) { seenAt snoozedUntil attention { reason } } }`;
+
+const needsYou = (page: Page) => page.getByRole('region', { name: /Needs you/ });
+const inFocus = (page: Page) => page.getByRole('region', { name: /In focus/ });
+const item = (page: Page, title: string) => page.getByRole('listitem').filter({ hasText: title });
+
+async function openFeed(url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.goto(url.replace(/\/graphql$/, '/'));
+  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  return page;
+}
+
+async function permissionPrompt(sessionId: string, title: string, extra: Record<string, unknown> = {}) {
+  await server.gql(RECORD_SPEAKER, { input: { sessionId, speaker: 'USER', title, project: 'lookout', branch: 'main', ...extra } });
+  await server.gql(RECORD_ACTIVITY, { input: { sessionId, state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: npm publish' } });
+}
+
+describe('the feed page', () => {
+  it('shows a permission prompt within a second, and drops it when the user replies', async () => {
+    server = await startServer();
+    const page = await openFeed(server.url);
+    await expect.poll(() => page.locator('.summary').innerText()).toBe('All clear');
+
+    await permissionPrompt('s1', 'Ship the release');
+    const shown = item(needsYou(page), 'Ship the release');
+    await shown.waitFor({ timeout: 1_000 });
+    await expect.poll(() => shown.innerText()).toMatch(/Waiting for permission[\s\S]*Bash: npm publish/i);
+    expect(await page.title()).toMatch(/^\(1\) Lookout/);
+
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's1', speaker: 'USER' } });
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 's1', state: 'WORKING' } });
+    await shown.waitFor({ state: 'detached', timeout: 1_000 });
+    await expect.poll(() => page.locator('.summary').innerText()).toBe('All clear');
+    await page.close();
+  });
+
+  it('snoozes and marks seen from the page, and the server agrees', async () => {
+    server = await startServer();
+    await permissionPrompt('snooze-me', 'Snooze me');
+    await permissionPrompt('seen-me', 'Seen me');
+    const page = await openFeed(server.url);
+    await item(needsYou(page), 'Snooze me').waitFor();
+
+    await item(page, 'Snooze me').getByText('Snooze', { exact: true }).click();
+    await item(page, 'Snooze me').getByRole('button', { name: '1 hour' }).click();
+    await item(page, 'Snooze me').waitFor({ state: 'detached', timeout: 1_000 });
+    const snoozed = (await server.gql(SESSION_STATE, { id: 'snooze-me' })).data.session;
+    expect(new Date(snoozed.snoozedUntil).getTime()).toBeGreaterThan(Date.now() + 55 * 60_000);
+    expect(snoozed.attention).toBeNull();
+
+    await item(page, 'Seen me').getByRole('button', { name: 'Seen' }).click();
+    await item(page, 'Seen me').waitFor({ state: 'detached', timeout: 1_000 });
+    const seen = (await server.gql(SESSION_STATE, { id: 'seen-me' })).data.session;
+    expect(seen.seenAt).not.toBeNull();
+    expect(seen.attention).toBeNull();
+    await page.close();
+  });
+
+  it('shows a failed action plainly, and the item comes back', async () => {
+    server = await startServer();
+    await permissionPrompt('stays', 'Stays in the feed');
+    const page = await openFeed(server.url);
+    const shown = item(needsYou(page), 'Stays in the feed');
+    await shown.waitFor();
+    await page.context().setOffline(true);
+    await shown.getByRole('button', { name: 'Seen' }).click();
+    await page.getByRole('alert').filter({ hasText: /Could not mark as seen "Stays in the feed"/ }).waitFor({ timeout: 3_000 });
+    await shown.waitFor({ timeout: 1_000 });
+    await page.context().setOffline(false);
+    expect((await server.gql(SESSION_STATE, { id: 'stays' })).data.session.seenAt).toBeNull();
+    await page.close();
+  });
+
+  it('works from the keyboard: j/k move, e marks seen', async () => {
+    server = await startServer();
+    await permissionPrompt('k1', 'First one');
+    await permissionPrompt('k2', 'Second one');
+    const page = await openFeed(server.url);
+    await item(page, 'First one').waitFor();
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    const selected = page.locator('[aria-current="true"]');
+    await expect.poll(() => selected.innerText()).toMatch(/First one/); // the older of the two is second
+    await page.keyboard.press('e');
+    await item(page, 'First one').waitFor({ state: 'detached', timeout: 1_000 });
+    expect((await server.gql(SESSION_STATE, { id: 'k1' })).data.session.seenAt).not.toBeNull();
+    await page.close();
+  });
+
+  it('reconnects after a server restart and catches up on what changed meanwhile', async () => {
+    server = await startServer();
+    const { file, port } = server;
+    await permissionPrompt('before', 'Before the restart');
+    const page = await openFeed(server.url);
+    await item(needsYou(page), 'Before the restart').waitFor();
+
+    await server.stop();
+    await page.getByRole('status').filter({ hasText: /Reconnecting|Offline/ }).waitFor({ timeout: 5_000 });
+    // Changes while the page's server is down, through another instance on the same file...
+    server = await startServer({}, { file });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'during', speaker: 'ASSISTANT', title: 'Finished while you were away' } });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'before', speaker: 'USER' } });
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'before', state: 'WORKING' } });
+    await server.stop();
+    // ...so they can only reach the page by replay once its server is back.
+    server = await startServer({ PORT: String(port) }, { file });
+
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
+    await item(needsYou(page), 'Finished while you were away').waitFor({ timeout: 2_000 });
+    await item(page, 'Before the restart').waitFor({ state: 'detached', timeout: 2_000 });
+    await page.close();
+  });
+
+  it('asks for the token once and keeps it', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: 'page-token' });
+    await permissionPrompt('t1', 'Behind a token');
+    const page = await browser.newPage();
+    await page.goto(server.url.replace(/\/graphql$/, '/'));
+    await page.getByLabel(/needs its token/).fill('page-token');
+    await page.getByRole('button', { name: 'Open the feed' }).click();
+    await item(needsYou(page), 'Behind a token').waitFor({ timeout: 3_000 });
+    await page.reload();
+    await item(needsYou(page), 'Behind a token').waitFor({ timeout: 3_000 });
+    await page.close();
+  });
+
+  it('renders a populated feed (screenshot for the record)', async () => {
+    server = await startServer();
+    await permissionPrompt('p1', 'Add the attention feed', { host: 'laptop' });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'p2', speaker: 'ASSISTANT', title: 'Fix invoice rounding', project: 'billing', host: 'desktop' } });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'p3', speaker: 'USER', title: 'Upgrade the CI runners', project: 'infra', host: 'desktop' } });
+    await server.gql(`mutation { closeSession(input: {sessionId: "p3", closedBy: AUTO}) { __typename } }`);
+    const page = await openFeed(server.url);
+    await item(inFocus(page), 'Upgrade the CI runners').waitFor();
+    await expect.poll(() => page.locator('.summary').innerText()).toBe('2 need you · 1 in focus');
+    expect(await item(page, 'Fix invoice rounding').innerText()).toMatch(/on desktop/); // several hosts report
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: `${SCREENSHOTS}feed.png`, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.screenshot({ path: `${SCREENSHOTS}feed-phone.png`, fullPage: true });
+    await page.close();
+  });
+});
