@@ -1,0 +1,133 @@
+// The feed component on urql mock clients made of wonka sources (urql's testing guide).
+import { act, cleanup, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Client, makeErrorResult, type Operation, Provider } from 'urql';
+import { fromValue, makeSubject, merge, never, type Source } from 'wonka';
+import type { FeedQuery as FeedData, FeedChangedSubscription } from '../gql/graphql.ts';
+import { createConnectionStore } from '../graphql/connection.ts';
+import { Feed } from './Feed.tsx';
+
+afterEach(cleanup);
+
+type Node = FeedData['feed']['edges'][number]['node'];
+
+function session(id: string, tier: 'NEEDS_YOU' | 'IN_FOCUS', reason: string, label: string, extra: Record<string, unknown> = {}): Node {
+  return {
+    __typename: 'Session',
+    id,
+    title: `Session ${id}`,
+    project: 'lookout',
+    branch: 'main',
+    host: 'laptop',
+    link: null,
+    agent: 'claude-code',
+    waitDetail: null,
+    attention: { __typename: 'Attention', tier, reason, label, since: new Date(Date.now() - 12 * 60_000).toISOString() },
+    ...extra,
+  } as unknown as Node;
+}
+
+function feed(nodes: Node[], latestSeq = 7): FeedData {
+  return {
+    __typename: 'Query',
+    feed: { __typename: 'QueryAttentionSessionsConnection', latestSeq, edges: nodes.map((node) => ({ __typename: 'QueryAttentionSessionsConnectionEdge', node })) },
+    everyProject: { __typename: 'QueryAttentionSessionsConnection', edges: nodes.map((node) => ({ __typename: 'QueryAttentionSessionsConnectionEdge', node })) },
+  } as unknown as FeedData;
+}
+
+/** A client whose queries answer with `results(operation)` and whose subscription is `changes`. */
+function mockClient(results: (operation: Operation) => Source<unknown>, changes: Source<unknown> = never): Client {
+  return {
+    executeQuery: vi.fn(results),
+    executeMutation: vi.fn(() => never),
+    executeSubscription: vi.fn(() => changes),
+  } as unknown as Client;
+}
+
+function renderFeed(client: Client) {
+  return render(
+    <Provider value={client}>
+      <Feed connection={createConnectionStore('live')} />
+    </Provider>,
+  );
+}
+
+describe('Feed', () => {
+  it('says it is loading while the feed is on its way', () => {
+    renderFeed(mockClient(() => never));
+    expect(screen.getByText('Loading the feed…')).toBeTruthy();
+  });
+
+  it('says all is clear when nothing needs you', () => {
+    renderFeed(mockClient(() => fromValue({ data: feed([]) })));
+    expect(screen.getByText('All clear')).toBeTruthy();
+    expect(screen.getByText('Nothing is waiting for you.')).toBeTruthy();
+    expect(screen.getByText('Nothing just finished or went quiet.')).toBeTruthy();
+    expect(document.title).toBe('Lookout · All clear');
+  });
+
+  it('shows each tier in its section, with reason, detail and a relative time', () => {
+    renderFeed(
+      mockClient(() =>
+        fromValue({
+          data: feed([
+            session('a', 'NEEDS_YOU', 'WAITING', 'Waiting for permission', { waitDetail: 'Bash: rm -rf dist' }),
+            session('b', 'NEEDS_YOU', 'AWAITING_REPLY', 'Awaiting your reply'),
+            session('c', 'IN_FOCUS', 'DONE', 'Done'),
+          ]),
+        }),
+      ),
+    );
+    const needsYou = within(screen.getByRole('region', { name: /Needs you/ }));
+    const inFocus = within(screen.getByRole('region', { name: /In focus/ }));
+    expect(needsYou.getAllByRole('listitem').map((li) => li.querySelector('h3')?.textContent)).toEqual(['Session a', 'Session b']);
+    expect(needsYou.getByText('Bash: rm -rf dist')).toBeTruthy();
+    expect(needsYou.getAllByText('12m')).toHaveLength(2);
+    expect(inFocus.getAllByRole('listitem')).toHaveLength(1);
+    expect(screen.getByText('2 need you · 1 in focus')).toBeTruthy();
+    expect(document.title).toBe('(2) Lookout · 2 need you · 1 in focus');
+  });
+
+  it('says plainly when the feed cannot be loaded', async () => {
+    // A client's result stream stays open; one that completes would end the error state.
+    renderFeed(mockClient((operation) => merge([fromValue(makeErrorResult(operation, new Error('Failed to fetch'))), never])));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Could not load the feed: \[Network\] Failed to fetch/);
+  });
+
+  it('follows live changes and announces a session that starts needing you', () => {
+    const queries = makeSubject<{ data: FeedData }>();
+    const changes = makeSubject<{ data: FeedChangedSubscription }>();
+    const client = mockClient(() => queries.source, changes.source);
+    renderFeed(client);
+    act(() => queries.next({ data: feed([session('a', 'IN_FOCUS', 'DONE', 'Done')], 3) }));
+    expect(vi.mocked(client.executeSubscription).mock.calls[0]![0].variables).toEqual({ after: 3, project: null });
+
+    const entered = session('b', 'NEEDS_YOU', 'WAITING', 'Has a question', { title: 'Pick a table' });
+    act(() =>
+      changes.next({
+        data: {
+          __typename: 'Subscription',
+          attentionChanged: { __typename: 'AttentionChange', seq: 4, session: entered, attention: entered.attention, previous: null },
+        } as unknown as FeedChangedSubscription,
+      }),
+    );
+    expect(screen.getByText('Needs you: Pick a table, Has a question')).toBeTruthy();
+    // The cache refetches the feed after a change; the new answer shows at once.
+    act(() => queries.next({ data: feed([entered, session('a', 'IN_FOCUS', 'DONE', 'Done')], 4) }));
+    expect(within(screen.getByRole('region', { name: /Needs you/ })).getByText('Pick a table')).toBeTruthy();
+  });
+
+  it('keeps "since" ticking without refetching', () => {
+    vi.useFakeTimers({ now: new Date('2026-11-25T10:00:00Z') });
+    try {
+      const client = mockClient(() => fromValue({ data: feed([session('a', 'NEEDS_YOU', 'WAITING', 'Blocked')]) }));
+      renderFeed(client);
+      expect(screen.getByText('12m')).toBeTruthy();
+      act(() => vi.advanceTimersByTime(5 * 60_000));
+      expect(screen.getByText('17m')).toBeTruthy();
+      expect(client.executeQuery).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
