@@ -1,6 +1,6 @@
 // The feed page in a real browser, against the real server: what a user sees and does.
 import { mkdir } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './browser.ts';
 import { RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
@@ -18,7 +18,7 @@ const SESSION_STATE = `query($id: ID!) { session(id: $id) { seenAt snoozedUntil 
 
 const needsYou = (page: Page) => page.getByRole('region', { name: /Needs you/ });
 const inFocus = (page: Page) => page.getByRole('region', { name: /In focus/ });
-const item = (page: Page, title: string) => page.getByRole('listitem').filter({ hasText: title });
+const item = (page: Page | Locator, title: string) => page.getByRole('listitem').filter({ hasText: title });
 
 async function openFeed(url: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });

@@ -39,3 +39,15 @@ describe('sessions, for tools', () => {
     expect((await server.gql(`{ session(id: "nope") { id } }`)).data).toEqual({ session: null });
   });
 });
+
+describe('the feed query', () => {
+  it('returns the whole feed in one page by default, with the log position it reflects', async () => {
+    server = await startServer();
+    for (let i = 0; i < 30; i++) await server.gql(RECORD_SPEAKER, { input: { sessionId: `s${i}`, speaker: 'ASSISTANT' } });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'quiet', speaker: 'USER' } });
+    const { data } = await server.gql(`{ attentionSessions { latestSeq edges { node { id } } pageInfo { hasNextPage } } }`);
+    expect(data.attentionSessions.edges).toHaveLength(30);
+    expect(data.attentionSessions.latestSeq).toBe(31);
+    expect(data.attentionSessions.pageInfo.hasNextPage).toBe(false);
+  });
+});

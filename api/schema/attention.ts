@@ -46,6 +46,8 @@ const AttentionSummary = builder
   });
 
 const projectArg = z.string().trim().min(1).max(200);
+// The whole feed in one page unless asked for less: it is what needs a human, so it stays short.
+const FEED_PAGE_SIZE = 500;
 
 builder.queryFields((t) => ({
   attentionSessions: t.connection({
@@ -58,7 +60,10 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => ({
       // Read together, in one turn of the event loop: the feed is exactly the log up to latestSeq.
       latestSeq: ctx.attention.latestSeq,
-      ...resolveArrayConnection({ args }, ctx.attention.feed({ tier: args.tier, project: args.project }).map((item) => item.session)),
+      ...resolveArrayConnection(
+        { args, defaultSize: FEED_PAGE_SIZE, maxSize: FEED_PAGE_SIZE },
+        ctx.attention.feed({ tier: args.tier, project: args.project }).map((item) => item.session),
+      ),
     }),
   }, {
     fields: (t) => ({

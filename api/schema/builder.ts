@@ -29,8 +29,6 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     nodeQueryOptions: false,
     nodesQueryOptions: false,
-    defaultConnectionSize: 100,
-    maxConnectionSize: 500,
   },
   // Invalid input comes back as a typed InputValidationError result, like any expected error.
   errors: { unsafelyHandleInputErrors: true },
