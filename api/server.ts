@@ -12,6 +12,7 @@ import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
 import { AttentionService } from './attention/service.ts';
 import { isAuthorized, unauthorizedResponse } from './auth.ts';
+import { CLAUDE_CODE_HOOK_PATH, handleClaudeCodeHook } from './hooks/http.ts';
 import type { LookoutConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import type { Context } from './schema/builder.ts';
@@ -117,8 +118,24 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       activeRequests++;
       res.once('close', () => activeRequests--);
     }
+    if (req.url?.split('?')[0] === CLAUDE_CODE_HOOK_PATH) return void hookRequest(req, res);
     void yoga(req, res);
   });
+
+  const hookRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!isAuthorized(config.token, req.headers.authorization)) {
+      const denied = unauthorizedResponse();
+      res.writeHead(denied.status, Object.fromEntries(denied.headers));
+      return res.end(await denied.text());
+    }
+    try {
+      await handleClaudeCodeHook(req, res, attention);
+    } catch (error) {
+      console.error('Recording a hook failed:', error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'Unexpected error.' }));
+    }
+  };
 
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_BODY_BYTES });
   const wsServer = useServer<Record<string, unknown>>(

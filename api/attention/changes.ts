@@ -77,6 +77,23 @@ export function newSession(id: string, at: Date): SessionFields {
   };
 }
 
+/**
+ * A session the agent announced, or new details of it. Returns `current` itself when nothing
+ * changes, so that a repeated announcement writes nothing.
+ */
+export function applyRegistration(
+  current: SessionFields | null,
+  id: string,
+  details: SessionDetails,
+  titleIfNone: string | undefined,
+  at: Date,
+): SessionFields {
+  const base = current ?? newSession(id, at);
+  const next = withDetails(base, { ...details, title: details.title ?? (base.title ? undefined : titleIfNone) });
+  const changed = !current || (Object.keys(next) as (keyof SessionFields)[]).some((key) => next[key] !== current[key]);
+  return changed ? next : current;
+}
+
 export function applySpeaker(
   current: SessionFields | null,
   id: string,

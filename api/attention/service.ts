@@ -8,6 +8,7 @@ import {
   type ActivityChange,
   applyActivity,
   applyClose,
+  applyRegistration,
   applySpeaker,
   applyWorktree,
   eventTime,
@@ -152,6 +153,14 @@ export class AttentionService {
   }
 
   // ---- Reported changes -------------------------------------------------------------------
+
+  /** Registers the session, or updates its details; writes nothing when they are already so. */
+  registerSession(event: ReportedEvent & SessionDetails & { titleIfNone?: string }): Promise<Session> {
+    const { sessionId, at, eventId, titleIfNone, ...details } = event;
+    return this.change({ sessionId, at, eventId }, 'REGISTER', { ...details, titleIfNone }, (current, when) =>
+      applyRegistration(current, sessionId, details, titleIfNone, when),
+    );
+  }
 
   recordSpeaker(event: ReportedEvent & SessionDetails & { speaker: Speaker }): Promise<Session> {
     const { sessionId, at, eventId, speaker, ...details } = event;
@@ -338,6 +347,7 @@ export class AttentionService {
       const at = eventTime(event.at, now);
       const current = this.tracked.get(sessionId)?.session ?? (await this.db.session.findUnique({ where: { id: sessionId } }));
       const next = apply(current, at, now);
+      if (current && next === current) return current as Session; // nothing changed: nothing to log
       const attention = deriveAttention(next, now, this.options);
       const tracked = isTracked(next, now, this.options);
       const previous = this.tracked.get(sessionId)?.attention ?? null;

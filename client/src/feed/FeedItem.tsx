@@ -1,6 +1,7 @@
 // One session in the feed: why it needs you, since when, and what you can do about it.
 import { type FragmentType, graphql, useFragment } from '../gql';
-import { formatElapsed, nextMorning } from './time.ts';
+import { formatElapsed } from './elapsed.ts';
+import { nextMorning } from './time.ts';
 
 export const FeedItemFragment = graphql(`
   fragment FeedItem_session on Session {

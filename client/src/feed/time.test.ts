@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatElapsed, nextMorning } from './time.ts';
+import { formatElapsed } from './elapsed.ts';
+import { nextMorning } from './time.ts';
 
 describe('formatElapsed', () => {
   const at = new Date('2026-11-25T10:00:00Z');

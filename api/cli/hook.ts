@@ -1,0 +1,90 @@
+// `lookout hook claude-code`: runs inside the agent, so it must never slow or break it. It reads
+// the payload, adds the time, host and git state, sends everything still spooled plus this event
+// in one request with a short timeout, keeps what could not be delivered, and always exits 0.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { claudeCodeHookSchema } from '../hooks/claude-code.ts';
+import { gitState } from './git.ts';
+import type { Spool } from './spool.ts';
+
+const STDIN_LIMIT = 1024 * 1024;
+const STDIN_TIMEOUT_MS = 2_000;
+export const SEND_TIMEOUT_MS = 1_000;
+// Only these change the project, branch or work tree; tool events skip git entirely.
+const NEEDS_REPOSITORY = new Set(['SessionStart', 'UserPromptSubmit', 'Stop', 'SessionEnd']);
+const NEEDS_STATUS = new Set(['SessionStart', 'Stop', 'SessionEnd']);
+
+export interface Server {
+  url: string;
+  token?: string;
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error('no payload on stdin')), STDIN_TIMEOUT_MS);
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.length > STDIN_LIMIT) reject(new Error('payload larger than 1 MB'));
+    });
+    process.stdin.on('end', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    process.stdin.on('error', reject);
+  });
+}
+
+/** Posts hook events to the server: true when it took them, false when they should be kept for later. */
+export async function sendEvents(server: Server, events: unknown[], log: (line: string) => Promise<void>): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/hooks/claude-code', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(server.token ? { authorization: `Bearer ${server.token}` } : {}) },
+      body: JSON.stringify(events),
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    });
+    if (res.ok) return true;
+    const answer = await res.text();
+    await log(`server answered ${res.status}: ${answer.slice(0, 500)}`);
+    // A payload the server rejects would be rejected forever: drop it rather than block the spool.
+    return res.status === 400;
+  } catch (error) {
+    await log(`could not reach ${server.url}: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+export async function runHook(server: Server, spool: Spool): Promise<void> {
+  const at = new Date(); // when the hook fired, whenever it is delivered
+  const log = (line: string) => spool.log(line).catch(() => {});
+  let payload: unknown;
+  try {
+    payload = JSON.parse(await readStdin());
+  } catch (error) {
+    return log(`ignored a hook call: ${(error as Error).message}`);
+  }
+  const parsed = claudeCodeHookSchema.safeParse(payload);
+  if (!parsed.success) return log(`ignored a payload that is not a Claude Code hook: ${parsed.error.issues[0]?.message}`);
+  const hook = parsed.data;
+  const git =
+    hook.cwd && NEEDS_REPOSITORY.has(hook.hook_event_name)
+      ? await gitState(hook.cwd, NEEDS_STATUS.has(hook.hook_event_name))
+      : undefined;
+  const event = {
+    ...(payload as object),
+    lookout: {
+      at: at.toISOString(),
+      eventId: randomUUID(),
+      host: hostname(),
+      project: git?.project,
+      branch: git?.branch,
+      ...(git && NEEDS_STATUS.has(hook.hook_event_name) ? { uncommittedFiles: git.uncommittedFiles } : {}),
+    },
+  };
+  const spooled = await spool.claim();
+  const delivered = await sendEvents(server, [...spooled.events, event], log);
+  await spooled.settle(delivered);
+  if (!delivered) await spool.add([event]);
+}
