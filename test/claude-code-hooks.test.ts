@@ -1,0 +1,146 @@
+// Realistic Claude Code sessions replayed through both entry points (the CLI's command hook and
+// Claude Code's http hook) against the real server, checking the feed after every step.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeDirty, makeRepo, runCli } from './cli-helpers.ts';
+import { scenarios, type Step } from './fixtures/claude-code-sessions.ts';
+import { sleep, startServer, type TestServer } from './helpers.ts';
+
+let server: TestServer;
+afterEach(() => server?.stop());
+
+const FEED = `{ attentionSessions { edges { node { id project branch host title waitDetail attention { reason label } } } } }`;
+
+async function feedReasons(ids: string[]): Promise<Record<string, string | null>> {
+  const { data } = await server.gql(FEED);
+  const byId = new Map<string, { attention: { reason: string } }>(data.attentionSessions.edges.map((e: any) => [e.node.id, e.node]));
+  return Object.fromEntries(ids.map((id) => [id, byId.get(id)?.attention.reason ?? null]));
+}
+
+type Deliver = (payload: Record<string, unknown>) => Promise<void>;
+
+const viaCli = (home: string): Deliver => async (payload) => {
+  const run = await runCli(['hook', 'claude-code'], { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home }, JSON.stringify(payload));
+  expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
+};
+
+const viaHttp: Deliver = async (payload) => {
+  const res = await fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  expect(res.status).toBe(200);
+};
+
+async function replay(steps: Step[], deliver: Deliver, http: boolean) {
+  const repos = new Map<string, string>();
+  const ids = [...new Set(steps.map((s) => s.session))];
+  for (const id of ids) repos.set(id, await makeRepo(`repo-${id}`));
+  for (const [index, step] of steps.entries()) {
+    if (step.dirty) await makeDirty(repos.get(step.session)!, step.dirty);
+    await deliver({
+      session_id: step.session,
+      transcript_path: `/home/dev/.claude/projects/x/${step.session}.jsonl`,
+      cwd: repos.get(step.session),
+      permission_mode: 'default',
+      ...step.hook,
+    });
+    if (step.waitMs) await sleep(step.waitMs);
+    const expected = (http && step.expectHttp) || step.expect;
+    expect(await feedReasons(ids), `after step ${index + 1} (${step.hook.hook_event_name})`).toEqual(expected);
+  }
+}
+
+// Stale after 3 s, so a session whose end never arrives shows within the test.
+const SHORT_STALE = { LOOKOUT_STALE_MINUTES: '0.05' };
+
+describe.each([
+  ['the CLI command hook', false],
+  ['the http hook', true],
+])('through %s', (_path, http) => {
+  it.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
+    server = await startServer(SHORT_STALE);
+    const deliver = http ? viaHttp : viaCli(await mkdtemp(path.join(tmpdir(), 'lookout-home-')));
+    await replay(scenario.steps, deliver, http);
+  }, 60_000);
+});
+
+describe('what the hooks record', () => {
+  it('names the session from the first prompt and the repository, with branch, host and the command awaiting permission', async () => {
+    server = await startServer();
+    const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
+    const repo = await makeRepo('billing');
+    const deliver = viaCli(home);
+    const base = { session_id: 'n1', cwd: repo };
+    await deliver({ ...base, hook_event_name: 'SessionStart', source: 'startup' });
+    await deliver({ ...base, hook_event_name: 'UserPromptSubmit', prompt: '  Fix   the rounding\nin invoices  ' });
+    await deliver({ ...base, hook_event_name: 'UserPromptSubmit', prompt: 'A later prompt does not rename it' });
+    await deliver({ ...base, hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command: 'npm publish --access public' } });
+    const { data } = await server.gql(FEED);
+    expect(data.attentionSessions.edges[0].node).toMatchObject({
+      id: 'n1',
+      title: 'Fix the rounding in invoices',
+      project: 'billing',
+      branch: 'main',
+      host: expect.any(String),
+      waitDetail: 'Bash: npm publish --access public',
+      attention: { reason: 'WAITING', label: 'Waiting for permission' },
+    });
+  });
+
+  it('reports unknown, not clean, for a folder that is not a repository; and a worktree belongs to its repository', async () => {
+    server = await startServer();
+    const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
+    const deliver = viaCli(home);
+    const plain = await mkdtemp(path.join(tmpdir(), 'not-a-repo-'));
+    await deliver({ session_id: 'plain', cwd: plain, hook_event_name: 'Stop' });
+    const repo = await makeRepo('webapp');
+    const { git } = await import('./cli-helpers.ts');
+    const worktree = path.join(path.dirname(repo), 'webapp-feature');
+    await git(repo, 'worktree', 'add', '-q', '-b', 'feature', worktree);
+    await deliver({ session_id: 'wt', cwd: worktree, hook_event_name: 'Stop' });
+    const query = `query($id: ID!) { session(id: $id) { project branch uncommittedFiles } }`;
+    expect((await server.gql(query, { id: 'plain' })).data.session).toEqual({ project: path.basename(plain), branch: null, uncommittedFiles: null });
+    expect((await server.gql(query, { id: 'wt' })).data.session).toEqual({ project: 'webapp', branch: 'feature', uncommittedFiles: 0 });
+  });
+
+  it('keeps the state right when hooks of one session arrive out of order', async () => {
+    server = await startServer();
+    const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
+    const repo = await makeRepo('ooo');
+    const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home };
+    const payload = (hook: Record<string, unknown>) => JSON.stringify({ session_id: 'o', cwd: repo, ...hook });
+    await runCli(['hook', 'claude-code'], env, payload({ hook_event_name: 'UserPromptSubmit', prompt: 'Go' }));
+    // The PreToolUse hook fires first but is slow to send; the Stop hook fires after and arrives first.
+    const slow = runCli(['hook', 'claude-code'], env, payload({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } }), 700);
+    await sleep(100);
+    await runCli(['hook', 'claude-code'], env, payload({ hook_event_name: 'Stop' }));
+    expect(await feedReasons(['o'])).toEqual({ o: 'AWAITING_REPLY' });
+    await slow;
+    expect(await feedReasons(['o'])).toEqual({ o: 'AWAITING_REPLY' });
+
+    // The http form carries the same times in the `lookout` context.
+    const at = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
+    await viaHttp({ session_id: 'h', cwd: repo, hook_event_name: 'Stop', lookout: { at: at(2) } });
+    await viaHttp({ session_id: 'h', cwd: repo, hook_event_name: 'PreToolUse', tool_name: 'Bash', lookout: { at: at(1) } });
+    expect(await feedReasons(['h'])).toEqual({ h: 'AWAITING_REPLY' });
+  });
+
+  it('the http hook rejects what is not a hook payload and changes nothing; it needs the token when one is set', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: 'hook-token' });
+    const url = server.url.replace(/\/graphql$/, '/hooks/claude-code');
+    const post = (body: string, token?: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+    expect((await post(JSON.stringify({ session_id: 'x', hook_event_name: 'Stop' }))).status).toBe(401);
+    expect((await post('{not json', 'hook-token')).status).toBe(400);
+    const invalid = await post(JSON.stringify([{ session_id: 'ok', hook_event_name: 'Stop' }, { hook_event_name: 'Stop' }]), 'hook-token');
+    expect(invalid.status).toBe(400);
+    expect(JSON.stringify(await invalid.json())).toMatch(/session_id/);
+    expect((await server.gql(`{ sessions { edges { node { id } } } }`)).data.sessions.edges).toEqual([]);
+    const ok = await post(JSON.stringify({ session_id: 'x', hook_event_name: 'Stop', cwd: '/tmp/x' }), 'hook-token');
+    expect(await ok.json()).toEqual({ ok: true, events: 1, recorded: 3 });
+  });
+});
