@@ -77,12 +77,12 @@ async function save(file: string, before: { existed: boolean; text: string }, se
   return notes;
 }
 
-/** `command` runs the CLI; Lookout's hooks are added after the existing ones for each event. */
-export async function install(file: string, command: string[]): Promise<string[]> {
+/** `cli` runs the CLI, `options` follow the hook command; Lookout's hooks go after existing ones. */
+export async function install(file: string, cli: string[], options: string[] = []): Promise<string[]> {
   const before = await readSettings(file);
   const settings = withoutLookout(before.settings);
   const hooks = { ...(settings.hooks ?? {}) };
-  const line = [...command, 'hook', 'claude-code'].map(quote).join(' ');
+  const line = [...cli, 'hook', 'claude-code', ...options].map(quote).join(' ');
   for (const event of CLAUDE_CODE_EVENTS) {
     const group: HookGroup = { ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [{ type: 'command', command: line, timeout: 5 }] };
     hooks[event] = [...(hooks[event] ?? []), group];

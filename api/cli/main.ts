@@ -153,10 +153,15 @@ function serverFrom(values: { url?: unknown; token?: unknown }): Server {
 const spool = new Spool(process.env.LOOKOUT_HOME ?? path.join(homedir(), '.lookout'));
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'hook') {
+  const loose = parseArgs({
+    args: argv,
+    strict: false,
+    allowPositionals: true,
+    options: { url: { type: 'string' }, token: { type: 'string' } },
+  });
+  if (loose.positionals[0] === 'hook') {
     // Whatever happens, the agent carries on: no option is an error here, and nothing goes to its terminal.
-    const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true });
-    await runHook(serverFrom(values), spool).catch((error: Error) => spool.log(`hook failed: ${error.message}`).catch(() => {}));
+    await runHook(serverFrom(loose.values), spool).catch((error: Error) => spool.log(`hook failed: ${error.message}`).catch(() => {}));
     return 0;
   }
   const { values, positionals } = parseArgs({
@@ -204,7 +209,7 @@ export async function main(argv: string[]): Promise<number> {
       const file = settingsFile(!!values.user, homedir(), process.cwd());
       const cli = [process.execPath, await realpath(process.argv[1]!)];
       const extra = [...(values.url ? ['--url', values.url] : []), ...(values.token ? ['--token', values.token] : [])];
-      const notes = command === 'install' ? await install(file, [...cli, ...extra]) : await uninstall(file);
+      const notes = command === 'install' ? await install(file, cli, extra) : await uninstall(file);
       for (const note of notes) console.log(note);
       return 0;
     }
