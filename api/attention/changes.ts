@@ -78,8 +78,8 @@ export function newSession(id: string, at: Date): SessionFields {
 }
 
 /**
- * A session the agent announced, or new details of it. Returns `current` itself when nothing
- * changes, so that a repeated announcement writes nothing.
+ * A session the agent announced, or new details of it; null when that changes nothing, so that the
+ * announcement each hook repeats writes nothing.
  */
 export function applyRegistration(
   current: SessionFields | null,
@@ -87,11 +87,11 @@ export function applyRegistration(
   details: SessionDetails,
   titleIfNone: string | undefined,
   at: Date,
-): SessionFields {
+): SessionFields | null {
   const base = current ?? newSession(id, at);
   const next = withDetails(base, { ...details, title: details.title ?? (base.title ? undefined : titleIfNone) });
   const changed = !current || (Object.keys(next) as (keyof SessionFields)[]).some((key) => next[key] !== current[key]);
-  return changed ? next : current;
+  return changed ? next : null;
 }
 
 export function applySpeaker(

@@ -332,7 +332,8 @@ export class AttentionService {
     event: ReportedEvent,
     kind: SessionEventKind,
     input: Record<string, unknown>,
-    apply: (current: SessionFields | null, at: Date, now: Date) => SessionFields,
+    /** The session after the change; null: nothing to record. */
+    apply: (current: SessionFields | null, at: Date, now: Date) => SessionFields | null,
   ): Promise<Session> {
     return this.serially(async () => {
       const { sessionId, eventId } = event;
@@ -347,7 +348,8 @@ export class AttentionService {
       const at = eventTime(event.at, now);
       const current = this.tracked.get(sessionId)?.session ?? (await this.db.session.findUnique({ where: { id: sessionId } }));
       const next = apply(current, at, now);
-      if (current && next === current) return current as Session; // nothing changed: nothing to log
+      if (next === null && current) return current;
+      if (next === null) throw new SessionNotFoundError(sessionId);
       const attention = deriveAttention(next, now, this.options);
       const tracked = isTracked(next, now, this.options);
       const previous = this.tracked.get(sessionId)?.attention ?? null;
