@@ -1,16 +1,12 @@
 // The feed page in a real browser, against the real server: what a user sees and does.
 import { mkdir } from 'node:fs/promises';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './browser.ts';
+import type { Locator, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useBrowser } from './browser.ts';
 import { RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
-let browser: Browser;
+const browser = useBrowser();
 let server: TestServer;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
 afterEach(() => server?.stop());
 
 const SCREENSHOTS = new URL('../test-results/', import.meta.url).pathname;
@@ -21,7 +17,7 @@ const inFocus = (page: Page) => page.getByRole('region', { name: /In focus/ });
 const item = (page: Page | Locator, title: string) => page.getByRole('listitem').filter({ hasText: title });
 
 async function openFeed(url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  const page = await browser().newPage({ viewport: { width: 1100, height: 800 } });
   page.on('pageerror', (error) => console.error('page error:', error.message));
   await page.goto(url.replace(/\/graphql$/, '/'));
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
@@ -133,7 +129,7 @@ describe('the feed page', () => {
   it('asks for the token once and keeps it', async () => {
     server = await startServer({ LOOKOUT_TOKEN: 'page-token' });
     await permissionPrompt('t1', 'Behind a token');
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     await page.goto(server.url.replace(/\/graphql$/, '/'));
     await page.getByLabel(/needs its token/).fill('page-token');
     await page.getByRole('button', { name: 'Open the feed' }).click();
@@ -145,7 +141,7 @@ describe('the feed page', () => {
 
   it('notifies, when allowed and not focused, about a session entering "Needs you"; a click focuses it', async () => {
     server = await startServer();
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     // The browser's own notification API, recorded; the page is in the background.
     await page.addInitScript(() => {
       const shown: { title: string; body: string; click(): void }[] = [];

@@ -1,14 +1,9 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './browser.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useBrowser } from './browser.ts';
 import { RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
 
-let browser: Browser;
+const browser = useBrowser();
 let server: TestServer;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
 afterEach(() => server?.stop());
 
 const SUBSCRIPTION = 'subscription { attentionChanged { ... on AttentionChange { seq session { id title } attention { reason label } } } }';
@@ -16,7 +11,7 @@ const SUBSCRIPTION = 'subscription { attentionChanged { ... on AttentionChange {
 describe('GraphiQL in a real browser', () => {
   it('loads with no request beyond Lookout and runs a live subscription over WebSocket', async () => {
     server = await startServer();
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     const offsite: string[] = [];
     const origin = new URL(server.url).origin;
     page.on('request', (request) => {
