@@ -2,8 +2,9 @@
 // the payload, adds the time, host and git state, sends everything still spooled plus this event
 // in one request with a short timeout, keeps what could not be delivered, and always exits 0.
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
-import { claudeCodeHookSchema } from '../hooks/claude-code.ts';
 import { gitState } from './git.ts';
 import type { Spool } from './spool.ts';
 
@@ -36,18 +37,47 @@ function readStdin(): Promise<string> {
   });
 }
 
+/**
+ * One POST with a hard timeout. node:http rather than fetch, and no validation library: a hook runs
+ * on every agent step, and loading those would cost more than the request itself.
+ */
+function post(url: URL, token: string | undefined, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, {
+      method: 'POST',
+      timeout: SEND_TIMEOUT_MS,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${SEND_TIMEOUT_MS} ms`)), SEND_TIMEOUT_MS);
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${SEND_TIMEOUT_MS} ms`)));
+    req.on('error', (error) => {
+      clearTimeout(deadline);
+      reject(error);
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        clearTimeout(deadline);
+        resolve({ status: res.statusCode ?? 0, text });
+      });
+    });
+    req.end(body);
+  });
+}
+
 /** Posts hook events to the server: true when it took them, false when they should be kept for later. */
 export async function sendEvents(server: Server, events: unknown[], log: (line: string) => Promise<void>): Promise<boolean> {
   try {
-    const res = await fetch(new URL('/hooks/claude-code', server.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(server.token ? { authorization: `Bearer ${server.token}` } : {}) },
-      body: JSON.stringify(events),
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
-    if (res.ok) return true;
-    const answer = await res.text();
-    await log(`server answered ${res.status}: ${answer.slice(0, 500)}`);
+    const res = await post(new URL('/hooks/claude-code', server.url), server.token, JSON.stringify(events));
+    if (res.status === 200) return true;
+    await log(`server answered ${res.status}: ${res.text.slice(0, 500)}`);
     // A payload the server rejects would be rejected forever: drop it rather than block the spool.
     return res.status === 400;
   } catch (error) {
@@ -65,13 +95,14 @@ export async function runHook(server: Server, spool: Spool): Promise<void> {
   } catch (error) {
     return log(`ignored a hook call: ${(error as Error).message}`);
   }
-  const parsed = claudeCodeHookSchema.safeParse(payload);
-  if (!parsed.success) return log(`ignored a payload that is not a Claude Code hook: ${parsed.error.issues[0]?.message}`);
-  const hook = parsed.data;
+  // The server checks the payload in full; this only keeps what can never be recorded out of the spool.
+  const hook = payload as { session_id?: unknown; hook_event_name?: unknown; cwd?: unknown };
+  if (typeof hook?.session_id !== 'string' || !hook.session_id.trim() || typeof hook.hook_event_name !== 'string') {
+    return log('ignored a payload that is not a Claude Code hook (no session_id or hook_event_name)');
+  }
+  const cwd = typeof hook.cwd === 'string' ? hook.cwd : undefined;
   const git =
-    hook.cwd && NEEDS_REPOSITORY.has(hook.hook_event_name)
-      ? await gitState(hook.cwd, NEEDS_STATUS.has(hook.hook_event_name))
-      : undefined;
+    cwd && NEEDS_REPOSITORY.has(hook.hook_event_name) ? await gitState(cwd, NEEDS_STATUS.has(hook.hook_event_name)) : undefined;
   const event = {
     ...(payload as object),
     lookout: {
