@@ -9,6 +9,7 @@ const TOKEN_KEY = 'lookout.token';
 
 export function App() {
   const [token, setToken] = useState(() => localStorage.getItem(TOKEN_KEY));
+  // A new token means a new connection, with its own state.
   const connection = useMemo(() => createConnectionStore(), [token]);
   const { client, dispose } = useMemo(() => createLookoutClient(token, connection), [token, connection]);
   useEffect(() => dispose, [dispose]);
