@@ -10,12 +10,17 @@ const oneGraphql = { alias: [{ find: /^graphql$/, replacement: require.resolve('
 
 export default defineConfig({
   test: {
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
     projects: [
       {
         resolve: oneGraphql,
-        test: { name: 'api', include: ['api/**/*.test.ts', 'test/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
+        test: {
+          name: 'api',
+          include: ['api/**/*.test.ts', 'test/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          // Real servers, browsers and child processes on a shared 2-core machine.
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
       },
       {
         plugins: [react()],

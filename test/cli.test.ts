@@ -194,3 +194,24 @@ describe('lookout ls, event and watch', () => {
     watcher.kill();
   });
 });
+
+describe('a long spool', () => {
+  it('goes out in batches: some with each hook call, the rest with lookout flush, nothing lost', async () => {
+    const dir = await home();
+    const running = await startServer();
+    server = running;
+    const env = { LOOKOUT_URL: origin(running), LOOKOUT_HOME: dir };
+    const base = Date.now() - 60_000;
+    const spooled = Array.from({ length: 450 }, (_, i) =>
+      JSON.stringify({ session_id: `long-${i}`, hook_event_name: 'Stop', cwd: '/tmp', lookout: { at: new Date(base + i).toISOString(), eventId: `e${i}` } }),
+    );
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'spool.jsonl'), `${spooled.join('\n')}\n`);
+
+    await runCli(['hook', 'claude-code'], env, hook('now', '/tmp', { hook_event_name: 'Stop' }));
+    expect((await readFile(path.join(dir, 'spool.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(430);
+    expect((await runCli(['flush'], env)).stdout).toBe('Delivered 430 spooled event(s).\n');
+    const { data } = await running.gql(`{ attentionSummary { needsYou } }`);
+    expect(data.attentionSummary.needsYou).toBe(451);
+  }, 60_000);
+});

@@ -11,6 +11,13 @@ import type { Spool } from './spool.ts';
 const STDIN_LIMIT = 1024 * 1024;
 const STDIN_TIMEOUT_MS = 2_000;
 export const SEND_TIMEOUT_MS = 1_000;
+/**
+ * Spooled events sent along with one hook call, few enough for the server to take them within the
+ * timeout; the rest go with the next calls, or `lookout flush`, which sends bigger batches and waits longer.
+ */
+const HOOK_BATCH = 20;
+export const FLUSH_BATCH = 200;
+export const FLUSH_TIMEOUT_MS = 30_000;
 // Only these change the project, branch or work tree; tool events skip git entirely.
 const NEEDS_REPOSITORY = new Set(['SessionStart', 'UserPromptSubmit', 'Stop', 'SessionEnd']);
 const NEEDS_STATUS = new Set(['SessionStart', 'Stop', 'SessionEnd']);
@@ -41,20 +48,20 @@ function readStdin(): Promise<string> {
  * One POST with a hard timeout. node:http rather than fetch, and no validation library: a hook runs
  * on every agent step, and loading those would cost more than the request itself.
  */
-function post(url: URL, token: string | undefined, body: string): Promise<{ status: number; text: string }> {
+function post(url: URL, token: string | undefined, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, {
       method: 'POST',
-      timeout: SEND_TIMEOUT_MS,
+      timeout: timeoutMs,
       headers: {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
     });
-    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${SEND_TIMEOUT_MS} ms`)), SEND_TIMEOUT_MS);
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${SEND_TIMEOUT_MS} ms`)));
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (error) => {
       clearTimeout(deadline);
       reject(error);
@@ -73,9 +80,14 @@ function post(url: URL, token: string | undefined, body: string): Promise<{ stat
 }
 
 /** Posts hook events to the server: true when it took them, false when they should be kept for later. */
-export async function sendEvents(server: Server, events: unknown[], log: (line: string) => Promise<void>): Promise<boolean> {
+export async function sendEvents(
+  server: Server,
+  events: unknown[],
+  log: (line: string) => Promise<void>,
+  timeoutMs = SEND_TIMEOUT_MS,
+): Promise<boolean> {
   try {
-    const res = await post(new URL('/hooks/claude-code', server.url), server.token, JSON.stringify(events));
+    const res = await post(new URL('/hooks/claude-code', server.url), server.token, JSON.stringify(events), timeoutMs);
     if (res.status === 200) return true;
     await log(`server answered ${res.status}: ${res.text.slice(0, 500)}`);
     // A payload the server rejects would be rejected forever: drop it rather than block the spool.
@@ -97,7 +109,8 @@ export async function runHook(server: Server, spool: Spool): Promise<void> {
   }
   // The server checks the payload in full; this only keeps what can never be recorded out of the spool.
   const hook = payload as { session_id?: unknown; hook_event_name?: unknown; cwd?: unknown };
-  if (typeof hook?.session_id !== 'string' || !hook.session_id.trim() || typeof hook.hook_event_name !== 'string') {
+  const sessionId = typeof hook?.session_id === 'string' ? hook.session_id.trim() : '';
+  if (!sessionId || sessionId.length > 200 || typeof hook.hook_event_name !== 'string') {
     return log('ignored a payload that is not a Claude Code hook (no session_id or hook_event_name)');
   }
   const cwd = typeof hook.cwd === 'string' ? hook.cwd : undefined;
@@ -115,7 +128,8 @@ export async function runHook(server: Server, spool: Spool): Promise<void> {
     },
   };
   const spooled = await spool.claim();
-  const delivered = await sendEvents(server, [...spooled.events, event], log);
-  await spooled.settle(delivered);
+  const older = spooled.events.slice(0, HOOK_BATCH);
+  const delivered = await sendEvents(server, [...older, event], log);
+  await spooled.settle(delivered ? older.length : 0);
   if (!delivered) await spool.add([event]);
 }

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatElapsed } from '../../client/src/feed/elapsed.ts';
-import { runHook, sendEvents, type Server } from './hook.ts';
+import { FLUSH_BATCH, FLUSH_TIMEOUT_MS, runHook, sendEvents, type Server } from './hook.ts';
 import { install, settingsFile, uninstall } from './install.ts';
 import { Spool } from './spool.ts';
 
@@ -198,10 +198,16 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'flush': {
       const spooled = await spool.claim();
-      const delivered = spooled.events.length ? await sendEvents(server, spooled.events, (line) => spool.log(line)) : true;
+      let delivered = 0;
+      while (delivered < spooled.events.length) {
+        const batch = spooled.events.slice(delivered, delivered + FLUSH_BATCH);
+        if (!(await sendEvents(server, batch, (line) => spool.log(line), FLUSH_TIMEOUT_MS))) break;
+        delivered += batch.length;
+      }
       await spooled.settle(delivered);
-      console.log(delivered ? `Delivered ${spooled.events.length} spooled event(s).` : `Could not reach ${server.url}; ${spooled.events.length} event(s) stay spooled.`);
-      return delivered ? 0 : 1;
+      const left = spooled.events.length - delivered;
+      console.log(left ? `Could not reach ${server.url}; ${left} event(s) stay spooled.` : `Delivered ${delivered} spooled event(s).`);
+      return left ? 1 : 0;
     }
     case 'install':
     case 'uninstall': {

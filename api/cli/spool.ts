@@ -12,8 +12,8 @@ const ABANDONED_MS = 30_000;
 
 export interface Claimed {
   events: unknown[];
-  /** Delivered: forget them. Not delivered: put them back in front of anything spooled since. */
-  settle(delivered: boolean): Promise<void>;
+  /** Forgets the first `delivered` events and puts the rest back, in front of anything spooled since. */
+  settle(delivered: number): Promise<void>;
 }
 
 export class Spool {
@@ -90,9 +90,9 @@ export class Spool {
       events,
       settle: async (delivered) => {
         if (!events.length) return;
-        if (delivered) return rm(claimedFile, { force: true });
+        if (delivered >= events.length) return rm(claimedFile, { force: true });
         await this.locked(async () => {
-          await this.write([...events, ...(await this.readLines(this.file))]);
+          await this.write([...events.slice(delivered), ...(await this.readLines(this.file))]);
           await rm(claimedFile, { force: true });
         });
       },
