@@ -69,7 +69,7 @@ builder.queryFields((t) => ({
     fields: (t) => ({
       latestSeq: t.int({
         description: 'The log position this feed reflects: subscribe to attentionChanged(after: latestSeq) to follow it.',
-        resolve: (connection) => (connection as unknown as { latestSeq: number }).latestSeq,
+        resolve: (connection) => connection.latestSeq,
       }),
     }),
   }),
