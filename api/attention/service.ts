@@ -74,6 +74,23 @@ export interface AttentionServiceOptions extends AttentionTimings {
   subscriberBuffer?: number;
 }
 
+/** What an agent can report about a session; `report` records several at once. */
+export type ReportStep = { eventId?: string | null } & (
+  | { kind: 'register'; details: SessionDetails; titleIfNone?: string }
+  | { kind: 'speaker'; speaker: Speaker; details?: SessionDetails }
+  | { kind: 'activity'; activity: ActivityChange }
+  | { kind: 'worktree'; worktree: WorktreeChange }
+  | { kind: 'close'; closedBy: ClosedBy }
+);
+
+/** One change to a session and its log entry; `apply` returns null when there is nothing to record. */
+interface Step {
+  kind: SessionEventKind;
+  eventId?: string | null;
+  input: Record<string, unknown>;
+  apply: (current: SessionFields | null, at: Date, now: Date) => SessionFields | null;
+}
+
 interface TrackedSession {
   session: Session;
   /** The attention last written to the log: what subscribers have seen. */
@@ -154,62 +171,80 @@ export class AttentionService {
 
   // ---- Reported changes -------------------------------------------------------------------
 
+  /** Several reports about one session, as one write: a hook's steps share one transaction. */
+  report(event: { sessionId: string; at?: Date | null }, steps: ReportStep[]): Promise<Session> {
+    return this.change(event.sessionId, event.at, steps.map((step) => this.toStep(event.sessionId, step)));
+  }
+
   /** Registers the session, or updates its details; writes nothing when they are already so. */
-  registerSession(event: ReportedEvent & SessionDetails & { titleIfNone?: string }): Promise<Session> {
-    const { sessionId, at, eventId, titleIfNone, ...details } = event;
-    return this.change({ sessionId, at, eventId }, 'REGISTER', { ...details, titleIfNone }, (current, when) =>
-      applyRegistration(current, sessionId, details, titleIfNone, when),
-    );
+  registerSession({ sessionId, at, eventId, titleIfNone, ...details }: ReportedEvent & SessionDetails & { titleIfNone?: string }) {
+    return this.report({ sessionId, at }, [{ kind: 'register', details, titleIfNone, eventId }]);
   }
 
-  recordSpeaker(event: ReportedEvent & SessionDetails & { speaker: Speaker }): Promise<Session> {
-    const { sessionId, at, eventId, speaker, ...details } = event;
-    return this.change({ sessionId, at, eventId }, 'SPEAKER', { speaker, ...details }, (current, when) =>
-      applySpeaker(current, sessionId, speaker, details, when),
-    );
+  recordSpeaker({ sessionId, at, eventId, speaker, ...details }: ReportedEvent & SessionDetails & { speaker: Speaker }) {
+    return this.report({ sessionId, at }, [{ kind: 'speaker', speaker, details, eventId }]);
   }
 
-  recordActivity(event: ReportedEvent & ActivityChange): Promise<Session> {
-    const { sessionId, at, eventId, ...activity } = event;
-    return this.change({ sessionId, at, eventId }, 'ACTIVITY', activity, (current, when) =>
-      applyActivity(this.existing(sessionId, current), activity, when),
-    );
+  recordActivity({ sessionId, at, eventId, ...activity }: ReportedEvent & ActivityChange) {
+    return this.report({ sessionId, at }, [{ kind: 'activity', activity, eventId }]);
   }
 
-  reportWorktree(event: ReportedEvent & WorktreeChange): Promise<Session> {
-    const { sessionId, at, eventId, ...worktree } = event;
-    return this.change({ sessionId, at, eventId }, 'WORKTREE', worktree, (current, when) =>
-      applyWorktree(this.existing(sessionId, current), worktree, when),
-    );
+  reportWorktree({ sessionId, at, eventId, ...worktree }: ReportedEvent & WorktreeChange) {
+    return this.report({ sessionId, at }, [{ kind: 'worktree', worktree, eventId }]);
   }
 
-  closeSession(event: ReportedEvent & { closedBy: ClosedBy }): Promise<Session> {
-    const { sessionId, at, eventId, closedBy } = event;
-    return this.change({ sessionId, at, eventId }, 'CLOSE', { closedBy }, (current, when) =>
-      applyClose(this.existing(sessionId, current), closedBy, when),
-    );
+  closeSession({ sessionId, at, eventId, closedBy }: ReportedEvent & { closedBy: ClosedBy }) {
+    return this.report({ sessionId, at }, [{ kind: 'close', closedBy, eventId }]);
+  }
+
+  private toStep(sessionId: string, step: ReportStep): Step {
+    const eventId = step.eventId ?? null;
+    switch (step.kind) {
+      case 'register':
+        return {
+          kind: 'REGISTER',
+          eventId,
+          input: { ...step.details, titleIfNone: step.titleIfNone },
+          apply: (current, at) => applyRegistration(current, sessionId, step.details, step.titleIfNone, at),
+        };
+      case 'speaker':
+        return {
+          kind: 'SPEAKER',
+          eventId,
+          input: { speaker: step.speaker, ...step.details },
+          apply: (current, at) => applySpeaker(current, sessionId, step.speaker, step.details ?? {}, at),
+        };
+      case 'activity':
+        return { kind: 'ACTIVITY', eventId, input: { ...step.activity }, apply: (current, at) => applyActivity(this.existing(sessionId, current), step.activity, at) };
+      case 'worktree':
+        return { kind: 'WORKTREE', eventId, input: { ...step.worktree }, apply: (current, at) => applyWorktree(this.existing(sessionId, current), step.worktree, at) };
+      case 'close':
+        return { kind: 'CLOSE', eventId, input: { closedBy: step.closedBy }, apply: (current, at) => applyClose(this.existing(sessionId, current), step.closedBy, at) };
+    }
   }
 
   // ---- The user's own actions -------------------------------------------------------------
 
   markSeen(sessionId: string): Promise<Session> {
-    return this.change({ sessionId }, 'SEEN', {}, (current, now) => ({ ...this.existing(sessionId, current), seenAt: now }));
+    return this.change(sessionId, null, [
+      { kind: 'SEEN', input: {}, apply: (current, now) => ({ ...this.existing(sessionId, current), seenAt: now }) },
+    ]);
   }
 
   snooze(sessionId: string, until: Date): Promise<Session> {
-    return this.change({ sessionId }, 'SNOOZE', { until: until.toISOString() }, (current, now) => {
+    const apply = (current: SessionFields | null, now: Date) => {
       const session = this.existing(sessionId, current);
       const reason = rawAttention(session, now, this.options)?.reason;
       if (!reason) throw new NotInFeedError(sessionId);
       return { ...session, snoozedUntil: until, snoozedReason: reason };
-    });
+    };
+    return this.change(sessionId, null, [{ kind: 'SNOOZE', input: { until: until.toISOString() }, apply }]);
   }
 
   setHidden(sessionId: string, hidden: boolean): Promise<Session> {
-    return this.change({ sessionId }, hidden ? 'HIDE' : 'UNHIDE', {}, (current) => ({
-      ...this.existing(sessionId, current),
-      hidden,
-    }));
+    return this.change(sessionId, null, [
+      { kind: hidden ? 'HIDE' : 'UNHIDE', input: {}, apply: (current) => ({ ...this.existing(sessionId, current), hidden }) },
+    ]);
   }
 
   // ---- Reading ----------------------------------------------------------------------------
@@ -328,50 +363,57 @@ export class AttentionService {
     return current;
   }
 
-  private change(
-    event: ReportedEvent,
-    kind: SessionEventKind,
-    input: Record<string, unknown>,
-    /** The session after the change; null: nothing to record. */
-    apply: (current: SessionFields | null, at: Date, now: Date) => SessionFields | null,
-  ): Promise<Session> {
+  /**
+   * Applies the steps in order and stores the result with one log entry per step, in one
+   * transaction. A step whose event id was seen before is skipped; one that changes nothing is not
+   * logged.
+   */
+  private change(sessionId: string, reportedAt: Date | null | undefined, steps: Step[]): Promise<Session> {
     return this.serially(async () => {
-      const { sessionId, eventId } = event;
-      if (eventId) {
-        const repeat = await this.db.sessionEvent.findUnique({
-          where: { sessionId_eventId: { sessionId, eventId } },
-          include: { session: true },
-        });
-        if (repeat) return repeat.session;
-      }
+      const eventIds = steps.flatMap((step) => (step.eventId ? [step.eventId] : []));
+      const repeated = new Set(
+        eventIds.length
+          ? (await this.db.sessionEvent.findMany({ where: { sessionId, eventId: { in: eventIds } }, select: { eventId: true } })).map((e) => e.eventId)
+          : [],
+      );
       const now = new Date();
-      const at = eventTime(event.at, now);
-      const current = this.tracked.get(sessionId)?.session ?? (await this.db.session.findUnique({ where: { id: sessionId } }));
-      const next = apply(current, at, now);
-      if (next === null && current) return current;
-      if (next === null) throw new SessionNotFoundError(sessionId);
-      const attention = deriveAttention(next, now, this.options);
-      const tracked = isTracked(next, now, this.options);
-      const previous = this.tracked.get(sessionId)?.attention ?? null;
-      const [session, logged] = await this.db.$transaction([
-        this.db.session.upsert({
-          where: { id: sessionId },
-          create: { id: sessionId, ...changedColumns(next), tracked },
-          update: { ...changedColumns(next), tracked },
-        }),
-        this.db.sessionEvent.create({
+      const at = eventTime(reportedAt, now);
+      const stored = this.tracked.get(sessionId)?.session ?? (await this.db.session.findUnique({ where: { id: sessionId } }));
+      let current: SessionFields | null = stored;
+      let previous = this.tracked.get(sessionId)?.attention ?? null;
+      const entries: { data: Prisma.SessionEventUncheckedCreateInput; attention: Attention | null; previous: Attention | null }[] = [];
+      for (const step of steps) {
+        if (step.eventId && repeated.has(step.eventId)) continue;
+        const next = step.apply(current, at, now);
+        if (next === null) continue;
+        const attention = deriveAttention(next, now, this.options);
+        entries.push({
           data: {
             sessionId,
-            kind,
-            eventId: eventId ?? null,
+            kind: step.kind,
+            eventId: step.eventId ?? null,
             at,
-            input: JSON.stringify(input),
+            input: JSON.stringify(step.input),
             attention: toJson(attention),
             previousAttention: toJson(previous),
           },
+          attention,
+          previous,
+        });
+        [current, previous] = [next, attention];
+      }
+      if (!current) throw new SessionNotFoundError(sessionId);
+      if (!entries.length && stored) return stored;
+      const tracked = isTracked(current, now, this.options);
+      const [session, ...logged] = await this.db.$transaction([
+        this.db.session.upsert({
+          where: { id: sessionId },
+          create: { id: sessionId, ...changedColumns(current), tracked },
+          update: { ...changedColumns(current), tracked },
         }),
+        ...entries.map((entry) => this.db.sessionEvent.create({ data: entry.data })),
       ]);
-      this.commit(session, logged.seq, attention, previous, tracked);
+      logged.forEach((row, i) => this.commit(session, row.seq, entries[i]!.attention, entries[i]!.previous, tracked));
       return session;
     });
   }

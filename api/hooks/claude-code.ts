@@ -3,8 +3,8 @@
 // Claude Code's own `http` hook posting to /hooks/claude-code.
 import path from 'node:path';
 import { z } from 'zod';
-import type { ActivityChange, SessionDetails, WorktreeChange } from '../attention/changes.ts';
-import type { ClosedBy, Speaker } from '../generated/prisma/client.ts';
+import type { SessionDetails } from '../attention/changes.ts';
+import type { ReportStep } from '../attention/service.ts';
 
 /** What the Lookout CLI adds to a hook payload: the hook's own time and id, and the machine's view. */
 const cliContext = z.object({
@@ -36,14 +36,6 @@ export const claudeCodeHookSchema = z
 
 export type ClaudeCodeHook = z.infer<typeof claudeCodeHookSchema>;
 
-/** One thing to record, in order; each becomes one call on the attention service. */
-export type HookStep =
-  | { kind: 'register'; details: SessionDetails; titleIfNone?: string }
-  | { kind: 'speaker'; speaker: Speaker }
-  | { kind: 'activity'; activity: ActivityChange }
-  | { kind: 'worktree'; worktree: WorktreeChange }
-  | { kind: 'close'; closedBy: ClosedBy };
-
 // SessionEnd reasons the user caused; anything else closed on its own.
 const USER_END_REASONS = new Set(['clear', 'logout', 'prompt_input_exit']);
 const MAX_DETAIL = 4000;
@@ -73,16 +65,16 @@ function details(hook: ClaudeCodeHook): SessionDetails {
 }
 
 /** The git state, when the CLI measured it (an http hook cannot: the server may be elsewhere). */
-function worktree(hook: ClaudeCodeHook): HookStep[] {
+function worktree(hook: ClaudeCodeHook): ReportStep[] {
   const cli = hook.lookout;
   if (!cli || cli.uncommittedFiles === undefined) return [];
   return [{ kind: 'worktree', worktree: { uncommittedFiles: cli.uncommittedFiles, branch: cli.branch } }];
 }
 
-export function mapClaudeCodeHook(hook: ClaudeCodeHook): HookStep[] {
-  const register: HookStep = { kind: 'register', details: details(hook) };
-  const working: HookStep = { kind: 'activity', activity: { state: 'WORKING' } };
-  const waiting = (waitReason: 'PERMISSION' | 'QUESTION', waitDetail?: string): HookStep => ({
+export function mapClaudeCodeHook(hook: ClaudeCodeHook): ReportStep[] {
+  const register: ReportStep = { kind: 'register', details: details(hook) };
+  const working: ReportStep = { kind: 'activity', activity: { state: 'WORKING' } };
+  const waiting = (waitReason: 'PERMISSION' | 'QUESTION', waitDetail?: string): ReportStep => ({
     kind: 'activity',
     activity: { state: 'WAITING', waitReason, waitDetail },
   });

@@ -2,7 +2,7 @@
 // the same payload with a `lookout` context, possibly several spooled ones at once, oldest first).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttentionService } from '../attention/service.ts';
-import { type ClaudeCodeHook, claudeCodeHookSchema, type HookStep, mapClaudeCodeHook } from './claude-code.ts';
+import { type ClaudeCodeHook, claudeCodeHookSchema, mapClaudeCodeHook } from './claude-code.ts';
 
 export const CLAUDE_CODE_HOOK_PATH = '/hooks/claude-code';
 
@@ -17,30 +17,15 @@ function reply(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-/** Records one hook event's steps in order; each step's event id derives from the hook's own. */
+/** Records one hook event's steps in one write; each step's event id derives from the hook's own. */
 export async function recordHook(attention: AttentionService, hook: ClaudeCodeHook): Promise<number> {
-  const steps = mapClaudeCodeHook(hook);
   const { session_id: sessionId, lookout } = hook;
-  for (const [index, step] of steps.entries()) {
-    const event = { sessionId, at: lookout?.at, eventId: lookout?.eventId ? `${lookout.eventId}:${index}` : undefined };
-    await recordStep(attention, event, step);
-  }
+  const steps = mapClaudeCodeHook(hook).map((step, index) => ({
+    ...step,
+    eventId: lookout?.eventId ? `${lookout.eventId}:${index}` : undefined,
+  }));
+  if (steps.length) await attention.report({ sessionId, at: lookout?.at }, steps);
   return steps.length;
-}
-
-function recordStep(attention: AttentionService, event: { sessionId: string; at?: Date; eventId?: string }, step: HookStep) {
-  switch (step.kind) {
-    case 'register':
-      return attention.registerSession({ ...event, ...step.details, titleIfNone: step.titleIfNone });
-    case 'speaker':
-      return attention.recordSpeaker({ ...event, speaker: step.speaker });
-    case 'activity':
-      return attention.recordActivity({ ...event, ...step.activity });
-    case 'worktree':
-      return attention.reportWorktree({ ...event, ...step.worktree });
-    case 'close':
-      return attention.closeSession({ ...event, closedBy: step.closedBy });
-  }
 }
 
 export async function handleClaudeCodeHook(req: IncomingMessage, res: ServerResponse, attention: AttentionService) {
