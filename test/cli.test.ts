@@ -150,12 +150,13 @@ describe('lookout install / uninstall claude-code', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(original);
   });
 
-  it('the installed command really runs the hook', async () => {
+  it('the installed command really runs the hook, for a project named with --dir', async () => {
     const running = await startServer();
     server = running;
     const project = await makeRepo('installed');
     const { spawn, exec } = await import('node:child_process');
-    await new Promise((resolve) => spawn(process.execPath, [CLI, 'install', 'claude-code', '--url', origin(running)], { cwd: project }).on('exit', resolve));
+    // Run from elsewhere, pointing at the project with --dir.
+    await new Promise((resolve) => spawn(process.execPath, [CLI, 'install', 'claude-code', '--dir', project, '--url', origin(running)], { cwd: tmpdir() }).on('exit', resolve));
     const settings = JSON.parse(await readFile(path.join(project, '.claude', 'settings.json'), 'utf8'));
     const command: string = settings.hooks.Stop[0].hooks[0].command;
     const child = exec(command, { env: { ...process.env, LOOKOUT_HOME: await home() } });

@@ -10,8 +10,9 @@ import { Spool } from './spool.ts';
 
 const USAGE = `Usage: lookout <command> [options]
 
-  install claude-code [--user]   add Lookout's hooks to .claude/settings.json (--user: ~/.claude/settings.json)
-  uninstall claude-code [--user] remove them again
+  install claude-code            add Lookout's hooks to the project's .claude/settings.json
+      [--dir PROJECT | --user]   (the current folder's, PROJECT's, or --user: ~/.claude/settings.json)
+  uninstall claude-code          remove them again (same options)
   hook claude-code               what the hooks run: reads a hook payload on stdin (always exits 0)
   flush                          deliver the events spooled while the server was unreachable
   ls [--json] [--project P]      print the feed
@@ -171,6 +172,7 @@ export async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       token: { type: 'string' },
       user: { type: 'boolean' },
+      dir: { type: 'string' },
       json: { type: 'boolean' },
       project: { type: 'string' },
       session: { type: 'string' },
@@ -212,7 +214,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'install':
     case 'uninstall': {
       needClaudeCode();
-      const file = settingsFile(!!values.user, homedir(), process.cwd());
+      const file = settingsFile(!!values.user, homedir(), path.resolve(values.dir ?? process.cwd()));
       const cli = [process.execPath, await realpath(process.argv[1]!)];
       const extra = [...(values.url ? ['--url', values.url] : []), ...(values.token ? ['--token', values.token] : [])];
       const notes = command === 'install' ? await install(file, cli, extra) : await uninstall(file);
