@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeDirty, makeRepo, runCli } from './cli-helpers.ts';
+import { git, makeDirty, makeRepo, runCli } from './cli-helpers.ts';
 import { scenarios, type Step } from './fixtures/claude-code-sessions.ts';
 import { sleep, startServer, type TestServer } from './helpers.ts';
 
@@ -98,7 +98,6 @@ describe('what the hooks record', () => {
     const plain = await mkdtemp(path.join(tmpdir(), 'not-a-repo-'));
     await deliver({ session_id: 'plain', cwd: plain, hook_event_name: 'Stop' });
     const repo = await makeRepo('webapp');
-    const { git } = await import('./cli-helpers.ts');
     const worktree = path.join(path.dirname(repo), 'webapp-feature');
     await git(repo, 'worktree', 'add', '-q', '-b', 'feature', worktree);
     await deliver({ session_id: 'wt', cwd: worktree, hook_event_name: 'Stop' });

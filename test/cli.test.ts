@@ -1,5 +1,6 @@
 // The lookout CLI as users and hooks run it, against the real server (or none).
-import { readFile, writeFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { exec, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -119,7 +120,6 @@ describe('lookout install / uninstall claude-code', () => {
     };
     await writeFile(file, JSON.stringify(original, null, 4));
     const cwdRun = async (args: string[]) => {
-      const { spawn } = await import('node:child_process');
       return new Promise<{ code: number | null; stdout: string }>((resolve) => {
         const child = spawn(process.execPath, [CLI, ...args], { cwd: project });
         let stdout = '';
@@ -154,7 +154,6 @@ describe('lookout install / uninstall claude-code', () => {
     const running = await startServer();
     server = running;
     const project = await makeRepo('installed');
-    const { spawn, exec } = await import('node:child_process');
     // Run from elsewhere, pointing at the project with --dir.
     await new Promise((resolve) => spawn(process.execPath, [CLI, 'install', 'claude-code', '--dir', project, '--url', origin(running)], { cwd: tmpdir() }).on('exit', resolve));
     const settings = JSON.parse(await readFile(path.join(project, '.claude', 'settings.json'), 'utf8'));
@@ -171,7 +170,6 @@ describe('lookout ls, event and watch', () => {
     const running = await startServer({ LOOKOUT_TOKEN: 'cli-token' });
     server = running;
     const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'cli-token' };
-    const { spawn } = await import('node:child_process');
     const watcher = spawn(process.execPath, [CLI, 'watch'], { env: { ...process.env, ...env } });
     let watched = '';
     watcher.stdout.on('data', (c) => (watched += c));

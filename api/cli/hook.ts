@@ -10,7 +10,7 @@ import type { Spool } from './spool.ts';
 
 const STDIN_LIMIT = 1024 * 1024;
 const STDIN_TIMEOUT_MS = 2_000;
-export const SEND_TIMEOUT_MS = 1_000;
+const SEND_TIMEOUT_MS = 1_000;
 /**
  * Spooled events sent along with one hook call, few enough for the server to take them within the
  * timeout; the rest go with the next calls, or `lookout flush`, which sends bigger batches and waits longer.

@@ -99,10 +99,6 @@ export class Spool {
     };
   }
 
-  async size(): Promise<number> {
-    return (await this.readLines(this.file)).length;
-  }
-
   /** A small local log for the hook path, which must not write to the agent's terminal. */
   async log(line: string): Promise<void> {
     await mkdir(this.dir, { recursive: true });

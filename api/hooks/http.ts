@@ -18,7 +18,7 @@ function reply(res: ServerResponse, status: number, body: unknown) {
 }
 
 /** Records one hook event's steps in one write; each step's event id derives from the hook's own. */
-export async function recordHook(attention: AttentionService, hook: ClaudeCodeHook): Promise<number> {
+async function recordHook(attention: AttentionService, hook: ClaudeCodeHook): Promise<number> {
   const { session_id: sessionId, lookout } = hook;
   const steps = mapClaudeCodeHook(hook).map((step, index) => ({
     ...step,

@@ -1,7 +1,7 @@
 // The page shell: one urql client per token; asks for the token when the server wants one.
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
-import { Provider, useQuery } from 'urql';
-import { FeedQuery, Feed } from './feed/Feed.tsx';
+import { Provider } from 'urql';
+import { Feed } from './feed/Feed.tsx';
 import { createLookoutClient } from './graphql/client.ts';
 import { type ConnectionStore, createConnectionStore, useConnectionState } from './graphql/connection.ts';
 
@@ -28,8 +28,7 @@ export function App() {
 }
 
 function TokenGate({ connection, onToken, hadToken, children }: { connection: ConnectionStore; onToken(token: string): void; hadToken: boolean; children: React.ReactNode }) {
-  const [{ error }] = useQuery({ query: FeedQuery, variables: { project: null } });
-  const refused = useConnectionState(connection) === 'unauthorized' || error?.response?.status === 401;
+  const refused = useConnectionState(connection) === 'unauthorized';
   const [value, setValue] = useState('');
   if (!refused) return <>{children}</>;
   const submit = (event: FormEvent) => {

@@ -5,11 +5,19 @@ import { useMutation } from 'urql';
 import { graphql } from '../gql';
 import type { FeedAction } from './FeedItem.tsx';
 
+// What each action changes on the session; the cache's optimistic answers have the same shape.
+graphql(`
+  fragment FeedAction_session on Session {
+    id
+    attention { tier reason label since }
+  }
+`);
+
 const MarkSeen = graphql(`
   mutation MarkSeen($sessionId: String!) {
     markSeen(sessionId: $sessionId) {
       __typename
-      ... on MutationMarkSeenSuccess { data { id seenAt attention { tier reason label since } } }
+      ... on MutationMarkSeenSuccess { data { seenAt ...FeedAction_session } }
       ... on Error { message }
     }
   }
@@ -19,7 +27,7 @@ const Snooze = graphql(`
   mutation Snooze($sessionId: String!, $until: DateTime!) {
     snoozeSession(sessionId: $sessionId, until: $until) {
       __typename
-      ... on MutationSnoozeSessionSuccess { data { id snoozedUntil attention { tier reason label since } } }
+      ... on MutationSnoozeSessionSuccess { data { snoozedUntil ...FeedAction_session } }
       ... on Error { message }
     }
   }
@@ -29,7 +37,7 @@ const Hide = graphql(`
   mutation Hide($sessionId: String!) {
     hideSession(sessionId: $sessionId) {
       __typename
-      ... on MutationHideSessionSuccess { data { id hidden attention { tier reason label since } } }
+      ... on MutationHideSessionSuccess { data { hidden ...FeedAction_session } }
       ... on Error { message }
     }
   }

@@ -41,6 +41,12 @@ export function createLookoutClient(token: string | null, connection: Connection
   const client = new Client({
     url,
     fetchOptions: () => (authorization ? { headers: { authorization } } : {}),
+    // A refused token shows the token prompt, whichever request hears it first.
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      if (response.status === 401) connection.set('unauthorized');
+      return response;
+    },
     exchanges: [
       lookoutCache,
       fetchExchange,
