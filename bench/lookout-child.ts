@@ -1,0 +1,19 @@
+// A Lookout under measurement, in its own process: the real server on port 0.
+import { loadConfig } from '../api/config.ts';
+import { startLookout } from '../api/server.ts';
+import { serveParent, settledHeap } from './children.ts';
+import { BENCH_ENV } from './seed.ts';
+
+const [file] = process.argv.slice(2);
+const lookout = await startLookout(loadConfig({ ...BENCH_ENV, PORT: '0', DATABASE_URL: `file:${file}` }));
+
+serveParent(
+  {
+    heap: () => settledHeap(),
+    stop: async () => {
+      await lookout.stop();
+      setImmediate(() => process.exit(0));
+    },
+  },
+  { url: lookout.url, port: lookout.port },
+);

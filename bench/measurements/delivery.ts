@@ -1,0 +1,163 @@
+// 2 and 3. Live delivery to 1, 100 and 1000 subscribers in two client processes, against a plain
+// ws broadcast of the same payload; and the heap each idle subscriber costs, and whether it is
+// all returned once they leave.
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { type Child, now, startChild } from '../children.ts';
+import { graphql, post, SUBSCRIPTION } from '../http.ts';
+import { type Row, row, type Settings } from '../report.ts';
+import { percentile } from '../stats.ts';
+
+const CLIENT_PROCESSES = 2;
+const FEED_SESSION = 'live-1';
+const RECORD = `mutation Record($input: RecordActivityInput!) { recordActivity(input: $input) { __typename } }`;
+
+interface Side {
+  name: 'lookout' | 'plain';
+  server: Child;
+  clients: Child[];
+  send(marker: string): Promise<void>;
+}
+
+/** Lookout's own `next` message for one change, with a placeholder where the marker goes. */
+async function capturedEvent(url: string): Promise<string> {
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  try {
+    const message = new Promise<unknown>((resolve, reject) =>
+      client.subscribe({ query: SUBSCRIPTION }, { next: resolve, error: reject, complete: () => {} }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await record(url, '__MARKER__');
+    return JSON.stringify({ id: '1', type: 'next', payload: await message });
+  } finally {
+    await client.dispose();
+  }
+}
+
+function record(url: string, marker: string) {
+  return graphql(url, RECORD, { input: { sessionId: FEED_SESSION, state: 'WAITING', waitReason: 'PERMISSION', waitDetail: marker } });
+}
+
+let markers = 0;
+
+/** Sends `count` changes one after another; each waits until every subscriber has it. */
+async function deliver(side: Side, subscribers: number[], count: number) {
+  const sentAt = new Map<string, number>();
+  const lastDelivery: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const marker = `bench ${++markers}`;
+    const everyone = Promise.all(
+      side.clients.filter((_, c) => subscribers[c]! > 0).map(
+        (client) =>
+          new Promise<void>((resolve, reject) => {
+            const timeout = setTimeout(() => reject(new Error(`${side.name}: ${marker} did not reach every subscriber in 30 s`)), 30_000);
+            const stop = client.onMessage((m) => {
+              if (m.type !== 'all-received' || m.marker !== marker) return;
+              clearTimeout(timeout);
+              stop();
+              resolve();
+            });
+          }),
+      ),
+    );
+    sentAt.set(marker, now());
+    await side.send(marker);
+    await everyone;
+  }
+  const latencies: number[] = [];
+  const lastByMarker = new Map<string, number>();
+  for (const client of side.clients) {
+    const { receipts, resyncs } = await client.request<{ receipts: { marker: string; at: number }[]; resyncs: number }>('take');
+    if (resyncs) throw new Error(`${side.name}: ${resyncs} subscribers were told to resync`);
+    for (const { marker, at } of receipts) {
+      const latency = at - sentAt.get(marker)!;
+      latencies.push(latency);
+      lastByMarker.set(marker, Math.max(lastByMarker.get(marker) ?? 0, latency));
+    }
+  }
+  lastDelivery.push(...lastByMarker.values());
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), lastP99: percentile(lastDelivery, 99) };
+}
+
+export async function measureDelivery(file: string, settings: Settings, counts: number[]): Promise<Row[]> {
+  const lookout = await startChild('lookout-child.ts', [file]);
+  const plain = await startChild('baseline-child.ts', ['broadcast']);
+  const rows: Row[] = [];
+  try {
+    const lookoutUrl = lookout.ready.url as string;
+    await plain.request('setEvent', { template: await capturedEvent(lookoutUrl) });
+    const plainUrl = plain.ready.url as string;
+    for (const count of counts) {
+      const split = Array.from({ length: CLIENT_PROCESSES }, (_, c) => Math.floor(count / CLIENT_PROCESSES) + (c < count % CLIENT_PROCESSES ? 1 : 0));
+      const sides: Side[] = [
+        { name: 'lookout', server: lookout, clients: [], send: (marker) => record(lookoutUrl, marker).then(() => {}) },
+        {
+          name: 'plain',
+          server: plain,
+          clients: [],
+          send: async (marker) => {
+            const { status } = await post(`${plainUrl}?marker=${encodeURIComponent(marker)}`, '{}');
+            if (status !== 200) throw new Error(`The broadcast server answered ${status}`);
+          },
+        },
+      ];
+      const heapBefore: Record<string, number> = {};
+      for (const side of sides) {
+        heapBefore[side.name] = await side.server.request<number>('heap');
+        const url = (side.name === 'lookout' ? lookoutUrl : plainUrl).replace(/^http/, 'ws');
+        side.clients = await Promise.all(split.map(() => startChild('clients-child.ts', [side.name === 'lookout' ? 'graphql-ws' : 'ws', url])));
+        await Promise.all(side.clients.map((client, c) => client.request('connect', { count: split[c] })));
+        // A first change reaches every subscriber only once all are subscribed.
+        await deliver(side, split, 1);
+      }
+      const perSubscriber: Record<string, number> = {};
+      for (const side of sides) perSubscriber[side.name] = ((await side.server.request<number>('heap')) - heapBefore[side.name]!) / count / 1024;
+
+      const results = { lookout: [] as Awaited<ReturnType<typeof deliver>>[], plain: [] as Awaited<ReturnType<typeof deliver>>[] };
+      for (let round = 0; round < settings.rounds; round++) {
+        for (const side of round % 2 ? [...sides].reverse() : sides) {
+          results[side.name].push(await deliver(side, split, settings.quick ? 5 : 20));
+        }
+      }
+      const heapAfter: Record<string, number> = {};
+      for (const side of sides) {
+        await Promise.all(side.clients.map((client) => client.request('close')));
+        await Promise.all(side.clients.map((client) => client.stop()));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        heapAfter[side.name] = await side.server.request<number>('heap');
+      }
+
+      const pick = (name: 'lookout' | 'plain', key: 'p50' | 'p99' | 'lastP99') => results[name].map((r) => r[key]);
+      const ratio = (key: 'p50' | 'p99' | 'lastP99') => pick('lookout', key).map((v, i) => v / pick('plain', key)[i]!);
+      const who = `${count} subscriber${count > 1 ? 's' : ''}`;
+      const biggest = count === Math.max(...counts);
+      rows.push(
+        row(`delivery-${count}-p50`, `Delivery p50, ${who}`, 'ms', pick('lookout', 'p50'), { baseline: ['plain ws', pick('plain', 'p50')], ratio: ['Lookout ÷ plain', ratio('p50')] }),
+        row(`delivery-${count}-p99`, `Delivery p99, ${who}`, 'ms', pick('lookout', 'p99'), {
+          baseline: ['plain ws', pick('plain', 'p99')],
+          ratio: ['Lookout ÷ plain', ratio('p99')],
+          target: biggest ? { op: '<=', value: 1.5 } : undefined,
+        }),
+        row(`delivery-${count}-last-p99`, `Last delivery p99, ${who}`, 'ms', pick('lookout', 'lastP99'), {
+          baseline: ['plain ws', pick('plain', 'lastP99')],
+          ratio: ['Lookout ÷ plain', ratio('lastP99')],
+        }),
+      );
+      if (biggest) {
+        rows.push(
+          row('memory-per-subscriber', `Heap per idle subscriber, ${who}`, 'KiB', [perSubscriber.lookout!], {
+            baseline: ['plain ws', [perSubscriber.plain!]],
+            target: { op: '<=', value: 8, of: 'lookout' },
+          }),
+          row('memory-returned', `Heap after all ${count} left ÷ before`, '×', [heapAfter.lookout! / heapBefore.lookout!], {
+            baseline: ['plain ws', [heapAfter.plain! / heapBefore.plain!]],
+            target: { op: '<=', value: 1.1, of: 'lookout' },
+          }),
+        );
+      }
+    }
+    return rows;
+  } finally {
+    await Promise.all([lookout.stop(), plain.stop()]);
+  }
+}

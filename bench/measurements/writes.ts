@@ -1,0 +1,115 @@
+// 5. recordSpeaker mutations under concurrency against raw better-sqlite3 upserts of the same row,
+// and the hook path end to end: POST /hooks/claude-code to a subscriber's event.
+import Database from 'better-sqlite3';
+import { now, startChild } from '../children.ts';
+import { load, post } from '../http.ts';
+import { type Row, row, type Settings } from '../report.ts';
+import { percentile } from '../stats.ts';
+
+const CONNECTIONS = 16;
+const WRITER_SESSIONS = 200;
+const RECORD_SPEAKER = `mutation Speak($input: RecordSpeakerInput!) { recordSpeaker(input: $input) { __typename } }`;
+
+const stored = (date: Date) => date.toISOString().replace('Z', '+00:00');
+
+/** The same upsert of a whole Session row, one durable transaction each, for `seconds`. */
+function rawUpserts(file: string, seconds: number): number {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  const upsert = db.prepare(`INSERT INTO Session (id, agent, title, project, cwd, branch, host, state, stateAt, activityAt,
+      lastSpeaker, lastSpeakerAt, lastEventAt, hidden, tracked, createdAt, updatedAt)
+    VALUES (@id, 'claude-code', 'A task', 'project', '/home/dev/project', 'main', 'bench-host', 'IDLE', @at, @at, @speaker, @at, @at, 0, 1, @at, @at)
+    ON CONFLICT(id) DO UPDATE SET agent = excluded.agent, title = excluded.title, project = excluded.project, cwd = excluded.cwd,
+      branch = excluded.branch, host = excluded.host, state = excluded.state, stateAt = excluded.stateAt, activityAt = excluded.activityAt,
+      lastSpeaker = excluded.lastSpeaker, lastSpeakerAt = excluded.lastSpeakerAt, lastEventAt = excluded.lastEventAt,
+      tracked = excluded.tracked, updatedAt = excluded.updatedAt`);
+  let count = 0;
+  const started = now();
+  while (now() - started < seconds * 1000) {
+    upsert.run({ id: `raw-${count % WRITER_SESSIONS}`, at: stored(new Date()), speaker: count % 2 ? 'USER' : 'ASSISTANT' });
+    count++;
+  }
+  db.close();
+  return count / ((now() - started) / 1000);
+}
+
+function speakerEvents(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare("SELECT COUNT(*) AS n FROM SessionEvent WHERE kind = 'SPEAKER' AND sessionId LIKE 'w-%'").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+export async function measureWrites(lookoutFile: string, rawFile: string, settings: Settings): Promise<Row[]> {
+  const lookout = await startChild('lookout-child.ts', [lookoutFile]);
+  const url = lookout.ready.url as string;
+  let sent = 0;
+  const nextBody = () => {
+    const n = sent++;
+    const speaker = Math.floor(n / WRITER_SESSIONS) % 2 ? 'USER' : 'ASSISTANT';
+    return JSON.stringify({ query: RECORD_SPEAKER, variables: { input: { sessionId: `w-${n % WRITER_SESSIONS}`, speaker, agent: 'claude-code', project: 'bench' } } });
+  };
+  try {
+    const seconds = settings.quick ? 1 : 4;
+    const lookoutRates: number[] = [];
+    const rawRates: number[] = [];
+    let acknowledged = 0;
+    for (let round = 0; round < settings.rounds; round++) {
+      const result = await load(url, { connections: CONNECTIONS, seconds, nextBody });
+      acknowledged += result.completed;
+      lookoutRates.push(result.requestsPerSecond);
+      rawRates.push(rawUpserts(rawFile, seconds));
+    }
+    // Every acknowledged write is in the store (a GraphQL error would also have answered 200).
+    const events = speakerEvents(lookoutFile);
+    if (events < acknowledged) throw new Error(`${acknowledged} recordSpeaker answers but ${events} events stored`);
+
+    const hook = await hookPath(url, settings);
+    return [
+      row('writes', `recordSpeaker, ${CONNECTIONS} connections`, 'writes/s', lookoutRates, {
+        baseline: ['raw upserts', rawRates],
+        ratio: ['Lookout ÷ raw', lookoutRates.map((v, i) => v / rawRates[i]!)],
+        target: { op: '>=', value: 0.3 },
+      }),
+      row('hook-p50', 'Hook POST to subscriber event, p50', 'ms', hook.map((h) => h.p50)),
+      row('hook-p99', 'Hook POST to subscriber event, p99', 'ms', hook.map((h) => h.p99)),
+    ];
+  } finally {
+    await lookout.stop();
+  }
+}
+
+/** Claude Code's http hook, one call at a time, each timed until a subscriber has its event. */
+async function hookPath(graphqlUrl: string, settings: Settings) {
+  const hookUrl = graphqlUrl.replace(/\/graphql$/, '/hooks/claude-code');
+  const client = await startChild('clients-child.ts', ['graphql-ws', graphqlUrl.replace(/^http/, 'ws')]);
+  try {
+    await client.request('connect', { count: 1 });
+    let calls = 0;
+    const call = async () => {
+      const marker = `hook ${++calls}`;
+      const received = new Promise<number>((resolve) => {
+        const stop = client.onMessage((m) => m.type === 'all-received' && m.marker === marker && (stop(), resolve(now())));
+      });
+      const started = now();
+      const body = JSON.stringify({ session_id: 'hook-bench', hook_event_name: 'Notification', notification_type: 'permission_prompt', message: marker, cwd: '/home/dev/hooks' });
+      const { status } = await post(hookUrl, body);
+      if (status !== 200) throw new Error(`The hook answered ${status}`);
+      return (await received) - started;
+    };
+    for (let i = 0; i < 20; i++) await call();
+    await client.request('take');
+    const rounds = [];
+    for (let round = 0; round < settings.rounds; round++) {
+      const latencies: number[] = [];
+      for (let i = 0; i < (settings.quick ? 50 : 200); i++) latencies.push(await call());
+      rounds.push({ p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
+    }
+    return rounds;
+  } finally {
+    await client.stop();
+  }
+}

@@ -1,0 +1,64 @@
+// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup]`: measures Lookout
+// against baselines run side by side in the same run, prints one table and writes
+// bench/results/latest.json (quick runs write quick.json). See BENCHMARKS.md.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureDelivery } from './measurements/delivery.ts';
+import { measureFeed } from './measurements/feed.ts';
+import { measureGrowth, queryPlans } from './measurements/growth.ts';
+import { measureStartup } from './measurements/startup.ts';
+import { measureWrites } from './measurements/writes.ts';
+import { machine, met, printTable, type Row, type Settings, writeResults } from './report.ts';
+import { copyOf, seededDatabase } from './seed.ts';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (name: string) => !only || only.includes(name);
+const settings: Settings = { quick, rounds: quick ? 2 : 5 };
+const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+const subscriberCounts = quick ? [1, 100] : [1, 100, 1000];
+
+const dir = await mkdtemp(path.join(tmpdir(), 'lookout-bench-'));
+const rows: Row[] = [];
+const notes: string[] = [];
+try {
+  console.log(`Lookout benchmarks${quick ? ' (quick)' : ''} on ${JSON.stringify(machine())}`);
+  const files = new Map<number, string>();
+  for (const size of sizes) {
+    const started = Date.now();
+    files.set(size, await seededDatabase(dir, size));
+    console.log(`seeded ${size} sessions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const largest = sizes.at(-1)!;
+  const step = async (name: string, measure: () => Promise<Row[]>) => {
+    if (!wanted(name)) return;
+    const started = Date.now();
+    const measured = await measure();
+    rows.push(...measured);
+    console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    printTable(measured);
+  };
+  await step('feed', () => measureFeed(files.get(10_000)!, settings));
+  await step('delivery', async () => measureDelivery(await copyOf(files.get(1_000)!, 'delivery.db'), settings, subscriberCounts));
+  await step('growth', () => measureGrowth(files, settings));
+  await step('writes', async () => measureWrites(await copyOf(files.get(10_000)!, 'writes.db'), await copyOf(files.get(10_000)!, 'raw.db'), settings));
+  await step('startup', async () => measureStartup(await copyOf(files.get(largest)!, 'startup.db'), largest, settings));
+  if (wanted('growth')) {
+    for (const { name, plan, fullScan } of queryPlans(files.get(largest)!)) {
+      notes.push(`Query plan, ${name}: ${plan}${fullScan ? ' (FULL SCAN)' : ''}`);
+    }
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+console.log(`\nAll figures: median of ${settings.rounds} rounds ± half their range.`);
+printTable(rows);
+for (const note of notes) console.log(note);
+const file = fileURLToPath(new URL(`results/${quick ? 'quick' : 'latest'}.json`, import.meta.url));
+await writeResults(file, settings, rows, notes);
+console.log(`Written to ${path.relative(process.cwd(), file)}`);
+const missed = rows.filter((r) => met(r) === false);
+if (missed.length) console.log(`Targets missed: ${missed.map((r) => r.id).join(', ')}`);

@@ -1,0 +1,12 @@
+// The start-up baseline: the same runtime (node with tsx) answering HTTP with nothing behind it.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const server = createServer((req, res) => {
+  req.resume();
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"data":{"attentionSessions":{"edges":[]}}}');
+});
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  console.log(`listening at http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);
+});
