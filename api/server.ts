@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
+import { createInMemoryCache, hashSHA256, useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
 import { AttentionService } from './attention/service.ts';
@@ -48,14 +49,14 @@ const rejectAsBadRequest = (_ctx: unknown, error: GraphQLError) => {
 const armorLimit = { onReject: [rejectAsBadRequest], propagateOnRejection: true };
 
 export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
-  const db = await openDatabase(config.databaseFile);
-  const attention = new AttentionService(db, {
+  const { db, store, close: closeDatabase } = await openDatabase(config.databaseFile);
+  const attention = new AttentionService(store, {
     staleAfterMs: config.staleAfterMs,
     doneForMs: config.doneForMs,
     retentionMs: config.retentionMs,
     subscriberBuffer: options.subscriberBuffer,
   });
-  await attention.start();
+  attention.start();
   const context: Context = { db, attention };
 
   const requireToken: Plugin = {
@@ -78,6 +79,15 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     logging: 'warn',
     plugins: [
       requireToken,
+      useResponseCache({
+        session: () => null,
+        ttl: 0,
+        ttlPerSchemaCoordinate: { 'Query.attentionSessions': Infinity, 'Query.attentionSummary': Infinity, 'Query.session': 0, 'Query.sessions': 0 },
+        invalidateViaMutation: false,
+        cache: createInMemoryCache({ max: 100 }),
+        buildResponseCacheKey: async ({ documentString, operationName, variableValues }) =>
+          `${attention.latestSeq}-${await hashSHA256(`${documentString}|${operationName ?? ''}|${JSON.stringify(variableValues ?? {})}`)}`,
+      }),
       EnvelopArmorPlugin({
         maxDepth: { n: 10, ...armorLimit },
         maxAliases: { n: 15, ...armorLimit },
@@ -191,10 +201,10 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
       while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      await attention.stop();
+      attention.stop();
       server.closeAllConnections();
       await closed;
-      await db.$disconnect();
+      await closeDatabase();
     })());
 
   return { url: `http://${host}:${port}${yoga.graphqlEndpoint}`, port, attention, stop };

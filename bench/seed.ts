@@ -5,7 +5,7 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AttentionService } from '../api/attention/service.ts';
-import { openDatabase } from '../api/db/database.ts';
+import { migrate, openDatabase } from '../api/db/database.ts';
 
 export const FEED_SIZE = 50;
 /** Settings of every Lookout the suite starts: nothing goes stale or expires during a run. */
@@ -50,9 +50,9 @@ function insertHistory(file: string, count: number): void {
 }
 
 async function addFeed(file: string): Promise<void> {
-  const db = await openDatabase(file);
-  const service = new AttentionService(db, { staleAfterMs: 1e12, doneForMs: 1e12, retentionMs: 365 * DAY });
-  await service.start();
+  const database = await openDatabase(file);
+  const service = new AttentionService(database.store, { staleAfterMs: 1e12, doneForMs: 1e12, retentionMs: 365 * DAY });
+  service.start();
   for (let i = 0; i < FEED_SIZE; i++) {
     const sessionId = `live-${i}`;
     const details = { agent: 'claude-code', title: `Task ${i}: make the build green`, project: `project-${i % 7}`, cwd: `/home/dev/project-${i % 7}`, branch: 'main', host: 'bench-host' };
@@ -64,14 +64,14 @@ async function addFeed(file: string): Promise<void> {
     ]);
   }
   if (service.feed().length !== FEED_SIZE) throw new Error(`Seeding made a feed of ${service.feed().length}, not ${FEED_SIZE}`);
-  await service.stop();
-  await db.$disconnect();
+  service.stop();
+  await database.close();
 }
 
 /** A migrated database with `total` sessions, FEED_SIZE of them in the feed; built once per size. */
 export async function seededDatabase(dir: string, total: number): Promise<string> {
   const file = path.join(dir, `seed-${total}.db`);
-  await openDatabase(file).then((db) => db.$disconnect());
+  await migrate(file);
   insertHistory(file, total - FEED_SIZE);
   await addFeed(file);
   const db = new Database(file);

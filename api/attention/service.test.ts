@@ -1,24 +1,25 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freshDatabase } from '../../test/helpers.ts';
-import { type Db, openDatabase } from '../db/database.ts';
+import { type OpenedDatabase, openDatabase } from '../db/database.ts';
+import { SessionNotFoundError } from './errors.ts';
 import { AttentionService, type FeedEvent } from './service.ts';
 
 const minute = 60_000;
 const timings = { staleAfterMs: 30 * minute, doneForMs: 10 * minute, retentionMs: 30 * 24 * 60 * minute };
 
-let db: Db;
+let database: OpenedDatabase;
 let service: AttentionService;
 
 async function startService(options: Partial<ConstructorParameters<typeof AttentionService>[1]> = {}) {
-  db = await openDatabase(await freshDatabase());
-  service = new AttentionService(db, { ...timings, ...options });
-  await service.start();
+  database = await openDatabase(await freshDatabase());
+  service = new AttentionService(database.store, { ...timings, ...options });
+  service.start();
 }
 
 afterEach(async () => {
   vi.useRealTimers();
-  await service.stop();
-  await db.$disconnect();
+  service.stop();
+  await database.close();
 });
 
 function describeChange(event: FeedEvent): string {
@@ -121,11 +122,11 @@ describe('history retention', () => {
     await service.recordSpeaker({ sessionId: 'old', speaker: 'ASSISTANT' });
     await service.recordSpeaker({ sessionId: 'old', speaker: 'USER' });
     await service.recordSpeaker({ sessionId: 'old', speaker: 'ASSISTANT' });
-    await service.stop();
+    service.stop();
     vi.setSystemTime(new Date('2026-10-03T09:00:00Z'));
-    service = new AttentionService(db, { ...timings, retentionMs: 24 * 60 * minute });
-    await service.start(); // prunes at start
-    const events = await db.sessionEvent.findMany({ orderBy: { seq: 'asc' } });
+    service = new AttentionService(database.store, { ...timings, retentionMs: 24 * 60 * minute });
+    service.start(); // prunes at start
+    const events = await database.db.sessionEvent.findMany({ orderBy: { seq: 'asc' } });
     expect(events.map((e) => e.seq)).toEqual([3]);
     expect(service.feed().map((i) => i.attention.reason)).toEqual(['AWAITING_REPLY']);
 
@@ -136,5 +137,47 @@ describe('history retention', () => {
     await service.recordSpeaker({ sessionId: 'old', speaker: 'USER' });
     expect((await fromKept.next()).value).toMatchObject({ kind: 'change', seq: 3 });
     await fromKept.return?.();
+  });
+});
+
+describe('reports that arrive together', () => {
+  it('are written together, each acknowledged with its own result, in the order they came', async () => {
+    await startService();
+    const seen: string[] = [];
+    const stream = service.changes({})[Symbol.asyncIterator]();
+    let reading = stream.next();
+    const reports = Array.from({ length: 40 }, (_, i) => service.recordSpeaker({ sessionId: `s${i % 10}`, speaker: i < 10 || i >= 30 ? 'ASSISTANT' : 'USER', eventId: `e${i}` }));
+    // One that fails (unknown session) and a repeat of an event id within the same batch.
+    const failing = service.recordActivity({ sessionId: 'nobody', state: 'WORKING' });
+    const repeat = service.recordSpeaker({ sessionId: 's0', speaker: 'USER', eventId: 'e0' });
+    const sessions = await Promise.all(reports);
+    await expect(failing).rejects.toThrow(SessionNotFoundError);
+    expect((await repeat).lastSpeaker).toBe('ASSISTANT');
+
+    expect(sessions.map((s) => s.lastSpeaker)).toEqual(Array.from({ length: 40 }, (_, i) => (i < 10 || i >= 30 ? 'ASSISTANT' : 'USER')));
+    const events = await database.db.sessionEvent.findMany({ orderBy: { seq: 'asc' } });
+    expect(events.map((e) => e.eventId)).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`));
+    expect(service.latestSeq).toBe(40);
+    while (seen.length < 20) {
+      const { value } = await reading;
+      seen.push(describeChange(value));
+      reading = stream.next();
+    }
+    // Each session entered (first ten), left (next twenty, two each) ... in seq order.
+    expect(seen.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}:AWAITING_REPLY`));
+    expect(seen.slice(10, 20)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}:left`));
+    await stream.return?.();
+  });
+
+  it('are stored exactly as Prisma reads them back', async () => {
+    await startService();
+    await service.registerSession({ sessionId: 'full', agent: 'claude-code', title: 'Ship it', project: 'lookout', cwd: '/src/lookout', branch: 'main', host: 'box', link: 'vscode://x' });
+    await service.reportWorktree({ sessionId: 'full', uncommittedFiles: 3 });
+    await service.recordActivity({ sessionId: 'full', state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: rm -rf dist' });
+    await service.snooze('full', new Date(Date.now() + 60_000));
+    const written = await service.markSeen('full');
+    const read = await database.db.session.findUniqueOrThrow({ where: { id: 'full' } });
+    expect(read).toEqual(written);
+    expect(database.store.session('full')).toEqual(written);
   });
 });

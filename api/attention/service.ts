@@ -1,9 +1,9 @@
 // The attention service: stores each reported change with its event-log entry, keeps the feed in
 // memory, applies time-driven changes on one timer, and streams every attention change live, with
-// replay from the log for subscribers that reconnect.
+// replay from the log for subscribers that reconnect. Every write is one synchronous transaction,
+// so writes never interleave and the log's seq order is the order subscribers see.
 import { Repeater } from 'graphql-yoga';
-import type { Db } from '../db/database.ts';
-import type { ClosedBy, Prisma, Session, SessionEventKind, Speaker } from '../generated/prisma/client.ts';
+import type { ClosedBy, Session, SessionEventKind, Speaker } from '../generated/prisma/client.ts';
 import {
   type ActivityChange,
   applyActivity,
@@ -18,6 +18,7 @@ import {
 } from './changes.ts';
 import { NotInFeedError, SessionNotFoundError } from './errors.ts';
 import { RESYNC, ResyncQueue } from './resync-queue.ts';
+import type { NewEvent, SessionStore } from './store.ts';
 import {
   type Attention,
   type AttentionTier,
@@ -97,13 +98,27 @@ interface TrackedSession {
   attention: Attention | null;
 }
 
+interface PendingChange {
+  sessionId: string;
+  reportedAt: Date | null | undefined;
+  steps: Step[];
+  resolve: (session: Session) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One session's rows to write, and what to publish once they are stored. */
+interface PlannedWrite {
+  change: PendingChange;
+  session: Session;
+  tracked: boolean;
+  entries: { event: NewEvent; attention: Attention | null; previous: Attention | null }[];
+}
+
 const REPLAY_PAGE = 500;
 const PRUNE_EVERY_MS = 60 * 60_000;
+const RETRY_TIMER_MS = 1_000;
 // setTimeout cannot wait longer than about 24.8 days.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const PRUNED_THROUGH_KEY = 'prunedThroughSeq';
-// Each session's newest log entry is never pruned: it holds the attention subscribers last saw.
-const NEWEST_EVENT_PER_SESSION = 'SELECT MAX(seq) FROM SessionEvent GROUP BY sessionId';
 
 function toJson(attention: Attention | null): string | null {
   return attention && JSON.stringify({ ...attention, since: attention.since.toISOString() });
@@ -115,16 +130,11 @@ export function parseAttention(json: string | null): Attention | null {
   return { ...parsed, since: new Date(parsed.since) };
 }
 
-/** The columns a change writes: the store keeps id, creation and update times itself. */
-function changedColumns(session: SessionFields): Omit<SessionFields, 'id'> {
-  const { id: _id, createdAt: _c, updatedAt: _u, tracked: _t, ...columns } = session as Session;
-  return columns;
-}
-
 export class AttentionService {
   private readonly tracked = new Map<string, TrackedSession>();
   private readonly subscribers = new Set<(event: AttentionChange) => void>();
-  private writes: Promise<unknown> = Promise.resolve();
+  /** Changes accepted since the last write, written together at the end of this turn of the event loop. */
+  private pending: PendingChange[] = [];
   private sortedFeed: FeedItem[] | null = null;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -134,39 +144,29 @@ export class AttentionService {
   private stopped = false;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: SessionStore,
     private readonly options: AttentionServiceOptions,
   ) {}
 
-  async start(): Promise<void> {
-    const [latest, pruned] = await Promise.all([
-      this.db.sessionEvent.aggregate({ _max: { seq: true } }),
-      this.db.storeMeta.findUnique({ where: { key: PRUNED_THROUGH_KEY } }),
-    ]);
-    this.logEnd = latest._max.seq ?? 0;
-    this.prunedThroughSeq = Number(pruned?.value ?? 0);
-
-    const sessions = await this.db.session.findMany({ where: { tracked: true } });
-    const lastSeen = await this.db.$queryRaw<{ id: string; attention: string | null }[]>`
-      SELECT s.id, (SELECT e.attention FROM SessionEvent e WHERE e.sessionId = s.id ORDER BY e.seq DESC LIMIT 1) AS attention
-      FROM Session s WHERE s.tracked = 1`;
-    const attentionById = new Map(lastSeen.map((row) => [row.id, parseAttention(row.attention)]));
-    for (const session of sessions) {
-      this.tracked.set(session.id, { session, attention: attentionById.get(session.id) ?? null });
+  start(): void {
+    this.logEnd = this.store.latestSeq();
+    this.prunedThroughSeq = this.store.prunedThroughSeq();
+    for (const { session, attention } of this.store.trackedSessions()) {
+      this.tracked.set(session.id, { session, attention: parseAttention(attention) });
     }
     // Changes that fell due while Lookout was down are applied (and logged) now.
-    await this.serially(() => this.applyTimeDrivenChanges());
-    await this.serially(() => this.pruneHistory());
-    this.pruneTimer = setInterval(() => void this.serially(() => this.pruneHistory()), PRUNE_EVERY_MS);
+    this.applyTimeDrivenChanges();
+    this.pruneHistory();
+    this.pruneTimer = setInterval(() => this.pruneHistory(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
   }
 
-  /** Stops the timers and waits for accepted writes to finish. */
-  async stop(): Promise<void> {
+  /** Stops the timers and writes the changes already accepted. */
+  stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.pruneTimer);
-    await this.writes.catch(() => undefined);
+    this.writePending();
   }
 
   // ---- Reported changes -------------------------------------------------------------------
@@ -335,14 +335,13 @@ export class AttentionService {
   private async *replay(after: number): AsyncGenerator<AttentionChange> {
     let cursor = after;
     for (;;) {
-      const rows = await this.db.sessionEvent.findMany({
-        where: { seq: { gt: cursor }, OR: [{ attention: { not: null } }, { previousAttention: { not: null } }] },
-        include: { session: true },
-        orderBy: { seq: 'asc' },
-        take: REPLAY_PAGE,
-      });
+      const rows = this.store.changesAfter(cursor, REPLAY_PAGE);
+      const sessions = new Map<string, Session | null>();
       for (const row of rows) {
-        yield { kind: 'change', seq: row.seq, session: row.session, attention: parseAttention(row.attention), previous: parseAttention(row.previousAttention) };
+        if (!sessions.has(row.sessionId)) sessions.set(row.sessionId, this.store.session(row.sessionId));
+        const session = sessions.get(row.sessionId)!;
+        if (!session) continue;
+        yield { kind: 'change', seq: row.seq, session, attention: parseAttention(row.attention), previous: parseAttention(row.previousAttention) };
       }
       if (rows.length < REPLAY_PAGE) return;
       cursor = rows[rows.length - 1]!.seq;
@@ -351,71 +350,109 @@ export class AttentionService {
 
   // ---- Writing ----------------------------------------------------------------------------
 
-  /** One write at a time: the log's seq order is the order subscribers see. */
-  private serially<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.writes.then(task);
-    this.writes = result.catch(() => undefined);
-    return result;
-  }
-
   private existing(sessionId: string, current: SessionFields | null): SessionFields {
     if (!current) throw new SessionNotFoundError(sessionId);
     return current;
   }
 
   /**
-   * Applies the steps in order and stores the result with one log entry per step, in one
-   * transaction. A step whose event id was seen before is skipped; one that changes nothing is not
-   * logged.
+   * Accepts a change; it is written, with the others that arrive in the same turn of the event
+   * loop, in one transaction, and the promise settles once it is durable.
    */
   private change(sessionId: string, reportedAt: Date | null | undefined, steps: Step[]): Promise<Session> {
-    return this.serially(async () => {
-      const eventIds = steps.flatMap((step) => (step.eventId ? [step.eventId] : []));
-      const repeated = new Set(
-        eventIds.length
-          ? (await this.db.sessionEvent.findMany({ where: { sessionId, eventId: { in: eventIds } }, select: { eventId: true } })).map((e) => e.eventId)
-          : [],
-      );
-      const now = new Date();
-      const at = eventTime(reportedAt, now);
-      const stored = this.tracked.get(sessionId)?.session ?? (await this.db.session.findUnique({ where: { id: sessionId } }));
-      let current: SessionFields | null = stored;
-      let previous = this.tracked.get(sessionId)?.attention ?? null;
-      const entries: { data: Prisma.SessionEventUncheckedCreateInput; attention: Attention | null; previous: Attention | null }[] = [];
-      for (const step of steps) {
-        if (step.eventId && repeated.has(step.eventId)) continue;
-        const next = step.apply(current, at, now);
-        if (next === null) continue;
-        const attention = deriveAttention(next, now, this.options);
-        entries.push({
-          data: {
-            sessionId,
-            kind: step.kind,
-            eventId: step.eventId ?? null,
-            at,
-            input: JSON.stringify(step.input),
-            attention: toJson(attention),
-            previousAttention: toJson(previous),
-          },
-          attention,
-          previous,
-        });
-        [current, previous] = [next, attention];
-      }
-      if (!current) throw new SessionNotFoundError(sessionId);
-      if (!entries.length && stored) return stored;
-      const tracked = isTracked(current, now, this.options);
-      const [session, ...logged] = await this.db.$transaction([
-        this.db.session.upsert({
-          where: { id: sessionId },
-          create: { id: sessionId, ...changedColumns(current), tracked },
-          update: { ...changedColumns(current), tracked },
-        }),
-        ...entries.map((entry) => this.db.sessionEvent.create({ data: entry.data })),
-      ]);
-      logged.forEach((row, i) => this.commit(session, row.seq, entries[i]!.attention, entries[i]!.previous, tracked));
-      return session;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ sessionId, reportedAt, steps, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.writePending());
     });
+  }
+
+  /** Writes every pending change in one transaction (one fsync), then publishes them in order. */
+  private writePending(): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (!batch.length) return;
+    const now = new Date();
+    // What the batch's earlier changes made of each session, for the later ones to build on.
+    const latest = new Map<string, { session: Session; attention: Attention | null }>();
+    const writtenEventIds = new Set<string>();
+    const writes: PlannedWrite[] = [];
+    const unchanged: { change: PendingChange; session: Session }[] = [];
+    for (const change of batch) {
+      try {
+        const planned = this.plan(change, now, latest, writtenEventIds);
+        if ('entries' in planned) writes.push(planned);
+        else unchanged.push({ change, session: planned.session });
+      } catch (error) {
+        change.reject(error);
+      }
+    }
+    let seqs: number[][];
+    try {
+      seqs = this.store.transaction(() =>
+        writes.map(({ session, entries }) => {
+          this.store.saveSession(session);
+          return entries.map((entry) => this.store.appendEvent(entry.event));
+        }),
+      );
+    } catch (error) {
+      for (const { change } of [...writes, ...unchanged]) change.reject(error);
+      return;
+    }
+    writes.forEach(({ change, session, tracked, entries }, i) => {
+      entries.forEach((entry, e) => this.commit(session, seqs[i]![e]!, entry.attention, entry.previous, tracked));
+      change.resolve(session);
+    });
+    for (const { change, session } of unchanged) change.resolve(session);
+  }
+
+  /**
+   * Applies a change's steps in order: one log entry per step. A step whose event id was seen
+   * before is skipped; one that changes nothing is not logged.
+   */
+  private plan(
+    change: PendingChange,
+    now: Date,
+    latest: Map<string, { session: Session; attention: Attention | null }>,
+    writtenEventIds: Set<string>,
+  ): PlannedWrite | { session: Session } {
+    const { sessionId, steps } = change;
+    const at = eventTime(change.reportedAt, now);
+    const known = latest.get(sessionId) ?? this.tracked.get(sessionId);
+    const stored = known?.session ?? this.store.session(sessionId);
+    let current: SessionFields | null = stored;
+    let previous = known?.attention ?? null;
+    const entries: PlannedWrite['entries'] = [];
+    const stepEventIds: string[] = [];
+    for (const step of steps) {
+      const eventKey = step.eventId && `${sessionId}\n${step.eventId}`;
+      if (eventKey && (writtenEventIds.has(eventKey) || this.store.isRepeat(sessionId, step.eventId!))) continue;
+      const next = step.apply(current, at, now);
+      if (next === null) continue;
+      const attention = deriveAttention(next, now, this.options);
+      entries.push({
+        event: {
+          sessionId,
+          kind: step.kind,
+          eventId: step.eventId ?? null,
+          at,
+          recordedAt: now,
+          input: JSON.stringify(step.input),
+          attention: toJson(attention),
+          previousAttention: toJson(previous),
+        },
+        attention,
+        previous,
+      });
+      if (eventKey) stepEventIds.push(eventKey);
+      [current, previous] = [next, attention];
+    }
+    if (!current) throw new SessionNotFoundError(sessionId);
+    if (!entries.length && stored) return { session: stored };
+    const tracked = isTracked(current, now, this.options);
+    const session: Session = { ...current, tracked, createdAt: stored?.createdAt ?? now, updatedAt: now };
+    latest.set(sessionId, { session, attention: previous });
+    for (const key of stepEventIds) writtenEventIds.add(key);
+    return { change, session, tracked, entries };
   }
 
   /** After a write is durable: update the in-memory feed, reschedule, and tell subscribers. */
@@ -434,37 +471,39 @@ export class AttentionService {
   }
 
   /** Logs and publishes every attention that time alone changed, then waits for the next one. */
-  private async applyTimeDrivenChanges(): Promise<void> {
+  private applyTimeDrivenChanges(): void {
     if (this.stopped) return;
     const now = new Date();
-    for (const { session, attention: previous } of [...this.tracked.values()]) {
+    const changes: { session: Session; attention: Attention | null; previous: Attention | null }[] = [];
+    const settled: Session[] = [];
+    for (const { session, attention: previous } of this.tracked.values()) {
       const attention = deriveAttention(session, now, this.options);
       const tracked = isTracked(session, now, this.options);
+      // Nothing can change this session's attention any more without a new event: let it go.
       if (sameAttention(attention, previous)) {
-        if (!tracked) await this.untrack(session);
-        continue;
+        if (!tracked) settled.push(session);
+      } else {
+        changes.push({ session: { ...session, tracked, updatedAt: now }, attention, previous });
       }
-      const data: Prisma.SessionEventUncheckedCreateInput = {
-        sessionId: session.id,
-        kind: 'TIMER',
-        at: now,
-        input: '{}',
-        attention: toJson(attention),
-        previousAttention: toJson(previous),
-      };
-      const [updated, logged] = await this.db.$transaction([
-        this.db.session.update({ where: { id: session.id }, data: { tracked } }),
-        this.db.sessionEvent.create({ data }),
-      ]);
-      this.commit(updated, logged.seq, attention, previous, tracked);
     }
+    let seqs: number[];
+    try {
+      seqs = this.store.transaction(() => {
+        for (const session of settled) this.store.setTracked(session.id, false, now);
+        return changes.map(({ session, attention, previous }) => {
+          this.store.setTracked(session.id, session.tracked, now);
+          const event = { sessionId: session.id, kind: 'TIMER', eventId: null, at: now, recordedAt: now, input: '{}' } as const;
+          return this.store.appendEvent({ ...event, attention: toJson(attention), previousAttention: toJson(previous) });
+        });
+      });
+    } catch (error) {
+      console.error('Applying time-driven attention changes failed; retrying shortly:', error);
+      this.setTimer(Date.now() + RETRY_TIMER_MS);
+      return;
+    }
+    for (const session of settled) this.tracked.delete(session.id);
+    changes.forEach(({ session, attention, previous }, i) => this.commit(session, seqs[i]!, attention, previous, session.tracked));
     this.scheduleNextChange(now);
-  }
-
-  /** Nothing can change this session's attention any more without a new event. */
-  private async untrack(session: Session): Promise<void> {
-    await this.db.session.update({ where: { id: session.id }, data: { tracked: false } });
-    this.tracked.delete(session.id);
   }
 
   private scheduleNextChange(now: Date): void {
@@ -481,31 +520,16 @@ export class AttentionService {
     this.timerAt = at;
     if (this.stopped || at === Infinity) return;
     const delay = Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS);
-    this.timer = setTimeout(() => void this.serially(() => this.applyTimeDrivenChanges()), delay);
+    this.timer = setTimeout(() => this.applyTimeDrivenChanges(), delay);
     this.timer.unref();
   }
 
   /** Drops log entries older than the retention time, except each session's newest. */
-  private async pruneHistory(): Promise<void> {
-    const cutoff = new Date(Date.now() - this.options.retentionMs);
-    const [row] = await this.db.$queryRawUnsafe<{ maxSeq: bigint | number | null }[]>(
-      `SELECT MAX(seq) AS maxSeq FROM SessionEvent WHERE recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
-      cutoff,
-    );
-    if (row?.maxSeq === null || row?.maxSeq === undefined) return;
-    const prunedThrough = Math.max(this.prunedThroughSeq, Number(row.maxSeq));
-    await this.db.$transaction([
-      this.db.$executeRawUnsafe(
-        `DELETE FROM SessionEvent WHERE seq <= ? AND recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
-        prunedThrough,
-        cutoff,
-      ),
-      this.db.storeMeta.upsert({
-        where: { key: PRUNED_THROUGH_KEY },
-        create: { key: PRUNED_THROUGH_KEY, value: String(prunedThrough) },
-        update: { value: String(prunedThrough) },
-      }),
-    ]);
-    this.prunedThroughSeq = prunedThrough;
+  private pruneHistory(): void {
+    try {
+      this.prunedThroughSeq = this.store.prune(new Date(Date.now() - this.options.retentionMs), this.prunedThroughSeq);
+    } catch (error) {
+      console.error('Pruning the event log failed; it is tried again within the hour:', error);
+    }
   }
 }

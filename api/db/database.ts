@@ -1,4 +1,5 @@
-// Opens the SQLite store through Prisma, after bringing its schema up to date.
+// Opens Lookout's SQLite file, after bringing its schema up to date: the attention service's own
+// connection, and Prisma's for GraphQL's read queries.
 import { execFile } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
+import { SessionStore } from '../attention/store.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -45,14 +47,26 @@ export async function migrate(file: string): Promise<void> {
 
 export type Db = PrismaClient;
 
-export async function openDatabase(file: string): Promise<Db> {
+export interface OpenedDatabase {
+  /** The attention service's connection: all writes, and the reads on its hot path. */
+  store: SessionStore;
+  /** GraphQL's read queries. */
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** Brings the file's schema up to date and opens both connections to it. */
+export async function openDatabase(file: string): Promise<OpenedDatabase> {
   await migrate(file);
-  const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: BUSY_TIMEOUT_MS }) });
-  // WAL lets readers run beside the writer. synchronous=FULL syncs the WAL on every commit: an
-  // event Lookout acknowledged survives even a power loss, and one fsync per write is cheap next to
-  // an agent's step.
-  await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
-  await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
-  await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
-  return prisma;
+  // The store first: it switches the file to WAL, which Prisma's connection then shares.
+  const store = new SessionStore(file);
+  const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: BUSY_TIMEOUT_MS }) });
+  return {
+    store,
+    db,
+    async close() {
+      await db.$disconnect();
+      store.close();
+    },
+  };
 }
