@@ -8,12 +8,13 @@ import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { createInMemoryCache, hashSHA256, useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
 import { AttentionService } from './attention/service.ts';
 import { isAuthorized, unauthorizedResponse } from './auth.ts';
 import { CLAUDE_CODE_HOOK_PATH, handleClaudeCodeHook } from './hooks/http.ts';
+import { answerKey, type FeedAnswerNote, FeedAnswers } from './feed-answers.ts';
+import { readBody } from './read-body.ts';
 import type { LookoutConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import type { Context } from './schema/builder.ts';
@@ -58,6 +59,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   });
   attention.start();
   const context: Context = { db, attention };
+  const feedAnswers = new FeedAnswers(() => attention.latestSeq);
 
   const requireToken: Plugin = {
     onRequest({ request, endResponse }) {
@@ -79,15 +81,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     logging: 'warn',
     plugins: [
       requireToken,
-      useResponseCache({
-        session: () => null,
-        ttl: 0,
-        ttlPerSchemaCoordinate: { 'Query.attentionSessions': Infinity, 'Query.attentionSummary': Infinity, 'Query.session': 0, 'Query.sessions': 0 },
-        invalidateViaMutation: false,
-        cache: createInMemoryCache({ max: 100 }),
-        buildResponseCacheKey: async ({ documentString, operationName, variableValues }) =>
-          `${attention.latestSeq}-${await hashSHA256(`${documentString}|${operationName ?? ''}|${JSON.stringify(variableValues ?? {})}`)}`,
-      }),
+      feedAnswers.plugin,
       EnvelopArmorPlugin({
         maxDepth: { n: 10, ...armorLimit },
         maxAliases: { n: 15, ...armorLimit },
@@ -129,8 +123,31 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       res.once('close', () => activeRequests--);
     }
     if (req.url?.split('?')[0] === CLAUDE_CODE_HOOK_PATH) return void hookRequest(req, res);
+    // Streamed answers (SSE, multipart) go to yoga as they are; a plain POST may be a kept feed answer.
+    const streamed = /text\/event-stream|multipart\/mixed/.test(req.headers.accept ?? '');
+    if (req.method === 'POST' && !streamed) return void graphqlPost(req, res);
     void yoga(req, res);
   });
+
+  const graphqlPost = async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const body = await readBody(req);
+      const key = answerKey(req, body);
+      if (isAuthorized(config.token, req.headers.authorization) && feedAnswers.answer(key, res)) return;
+      const headers = new yoga.fetchAPI.Headers();
+      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+      const note: FeedAnswerNote = {};
+      const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: 'POST', headers, body }, { feedAnswer: note });
+      const answer = Buffer.from(await response.arrayBuffer());
+      feedAnswers.keep(key, note, response, answer);
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(answer);
+    } catch (error) {
+      console.error('Answering a GraphQL request failed:', error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.' }] }));
+    }
+  };
 
   const hookRequest = async (req: IncomingMessage, res: ServerResponse) => {
     if (!isAuthorized(config.token, req.headers.authorization)) {

@@ -2,15 +2,10 @@
 // the same payload with a `lookout` context, possibly several spooled ones at once, oldest first).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttentionService } from '../attention/service.ts';
+import { readBody } from '../read-body.ts';
 import { type ClaudeCodeHook, claudeCodeHookSchema, mapClaudeCodeHook } from './claude-code.ts';
 
 export const CLAUDE_CODE_HOOK_PATH = '/hooks/claude-code';
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function reply(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'content-type': 'application/json' });

@@ -1,0 +1,74 @@
+// The feed's answers, kept serialized until the next change. Tools poll the feed, and it changes
+// only when a change is logged, so an answer stays right until `latestSeq` moves. yoga's response
+// cache plugin reached only 0.05× a fixed-body server (`npm run bench`, feed): yoga's request
+// pipeline runs for every request even on a hit. Here a repeated request is answered before yoga
+// from the stored bytes; yoga still answers the first one, with its checks, and every other kind.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getOperationAST, type OperationDefinitionNode } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+
+const FEED_FIELDS = new Set(['attentionSessions', 'attentionSummary', '__typename']);
+const MAX_ANSWERS = 64;
+
+/** Put in yoga's server context for one request: the plugin notes whether its answer can be kept. */
+export interface FeedAnswerNote {
+  /** The seq the answer reflects, when it holds feed fields only and no errors. */
+  seq?: number;
+}
+
+interface Answer {
+  seq: number;
+  status: number;
+  headers: [string, string][];
+  body: Buffer;
+}
+
+function readsOnlyTheFeed(operation: OperationDefinitionNode | null | undefined): boolean {
+  return (
+    operation?.operation === 'query' &&
+    operation.selectionSet.selections.every((selection) => selection.kind === 'Field' && FEED_FIELDS.has(selection.name.value))
+  );
+}
+
+export class FeedAnswers {
+  private readonly answers = new Map<string, Answer>();
+
+  constructor(private readonly latestSeq: () => number) {}
+
+  /** Notes, for requests that carry a FeedAnswerNote, answers that read the feed at one seq. */
+  readonly plugin: Plugin<{ feedAnswer?: FeedAnswerNote }> = {
+    onExecute: ({ args }) => {
+      const note = args.contextValue.feedAnswer;
+      if (!note || !readsOnlyTheFeed(getOperationAST(args.document, args.operationName))) return;
+      const seq = this.latestSeq();
+      return {
+        onExecuteDone: ({ result }) => {
+          // A change logged while it ran would make it a mix of two moments: not kept.
+          if (!isAsyncIterable(result) && !result.errors && this.latestSeq() === seq) note.seq = seq;
+        },
+      };
+    },
+  };
+
+  /** Answers `key` from the stored bytes when they are still right; false when yoga must answer. */
+  answer(key: string, res: ServerResponse): boolean {
+    const answer = this.answers.get(key);
+    if (!answer || answer.seq !== this.latestSeq()) return false;
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    return true;
+  }
+
+  keep(key: string, note: FeedAnswerNote, response: Response, body: Buffer): void {
+    if (note.seq === undefined || response.status !== 200) return;
+    // Oldest first out: a Map iterates in insertion order.
+    this.answers.delete(key);
+    if (this.answers.size >= MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
+    this.answers.set(key, { seq: note.seq, status: response.status, headers: [...response.headers], body });
+  }
+}
+
+/** The key of a POST: what it asks and in which form it wants the answer. */
+export function answerKey(req: IncomingMessage, body: string): string {
+  return `${req.headers.accept ?? ''}\n${req.headers['content-type'] ?? ''}\n${body}`;
+}
