@@ -15,6 +15,7 @@ import { isAuthorized, unauthorizedResponse } from './auth.ts';
 import { CLAUDE_CODE_HOOK_PATH, handleClaudeCodeHook } from './hooks/http.ts';
 import { answerKey, type FeedAnswerNote, FeedAnswers } from './feed-answers.ts';
 import { readBody } from './read-body.ts';
+import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import type { LookoutConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import type { Context } from './schema/builder.ts';
@@ -82,6 +83,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     plugins: [
       requireToken,
       feedAnswers.plugin,
+      useSharedSubscriptions(),
       EnvelopArmorPlugin({
         maxDepth: { n: 10, ...armorLimit },
         maxAliases: { n: 15, ...armorLimit },

@@ -14,9 +14,13 @@ export interface Child {
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
+/** With `--profile`, each Lookout under measurement writes a CPU profile here when it stops. */
+export const PROFILE_DIR = fileURLToPath(new URL('results/profiles', import.meta.url));
+
 export async function startChild(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child> {
+  const profile = process.argv.includes('--profile') && script === 'lookout-child.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const child = fork(here(script), args, {
-    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=4096'],
+    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=4096', ...profile],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

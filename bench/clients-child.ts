@@ -27,12 +27,18 @@ function received(payload: any) {
   if (count === expected) process.send!({ type: 'all-received', marker });
 }
 
+const clients: Client[] = [];
+
 function openGraphqlWs(): Promise<void> {
   return new Promise((resolve, reject) => {
     const client: Client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: reject, on: { connected: () => resolve() } });
-    client.subscribe({ query: SUBSCRIPTION }, { next: received, error: (e) => console.error('subscription error', e), complete: () => {} });
+    clients.push(client);
     closers.push(() => void client.dispose());
   });
+}
+
+function subscribe(client: Client): void {
+  client.subscribe({ query: SUBSCRIPTION }, { next: received, error: (e) => console.error('subscription error', e), complete: () => {} });
 }
 
 function openPlainWs(): Promise<void> {
@@ -46,12 +52,16 @@ function openPlainWs(): Promise<void> {
 }
 
 serveParent({
-  /** Opens `count` subscribers, a few at a time so the server is not flooded with handshakes. */
+  /** Opens `count` connections, a few at a time so the server is not flooded with handshakes. */
   async connect({ count }: { count: number }) {
     expected = count;
     for (let i = 0; i < count; i += 50) {
       await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => (kind === 'graphql-ws' ? openGraphqlWs() : openPlainWs())));
     }
+  },
+  /** Subscribes on every graphql-ws connection (a plain ws client receives from the start). */
+  subscribe() {
+    clients.forEach(subscribe);
   },
   take() {
     const taken = receipts;

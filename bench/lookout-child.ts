@@ -7,6 +7,9 @@ import { BENCH_ENV } from './seed.ts';
 const [file] = process.argv.slice(2);
 const lookout = await startLookout(loadConfig({ ...BENCH_ENV, PORT: '0', DATABASE_URL: `file:${file}` }));
 
+// Exit normally on SIGTERM, so that a CPU profile (npm run bench -- --profile) gets written.
+process.once('SIGTERM', () => process.exit(0));
+
 serveParent(
   {
     heap: () => settledHeap(),

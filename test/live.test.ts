@@ -148,4 +148,26 @@ describe('time-driven changes', () => {
     expect(event.attentionChanged).toMatchObject({ session: { id: 's' }, attention: { reason: 'AWAITING_REPLY' } });
     expect((await server.gql(FEED)).data.attentionSummary.total).toBe(1);
   });
+
+  it('subscribers with different resume points and selections each get their own answer to a change', async () => {
+    server = await startServer();
+    await speak('a', 'USER');
+    await speak('a', 'ASSISTANT');
+    const WITH_EVENTS = `subscription($n: Int) { attentionChanged { ... on AttentionChange { seq session { id events(first: $n) { edges { node { kind } } } } } } }`;
+    const resumed = collect(server.wsClient(), FEED_EVENT, { after: 1 });
+    const live = collect(server.wsClient(), FEED_EVENT);
+    const oneEvent = collect(server.wsClient(), WITH_EVENTS, { n: 1 });
+    const threeEvents = collect(server.wsClient(), WITH_EVENTS, { n: 3 });
+    const [replayed] = await resumed.next(1);
+    expect(replayed.attentionChanged).toMatchObject({ seq: 2, attention: { reason: 'AWAITING_REPLY' } });
+    await sleep(200);
+    await speak('a', 'USER');
+    const [, change] = await resumed.next(2);
+    const [liveChange] = await live.next(1);
+    expect(change).toEqual(liveChange);
+    expect(liveChange.attentionChanged).toMatchObject({ seq: 3, session: { id: 'a' }, attention: null, previous: { reason: 'AWAITING_REPLY' } });
+    const kinds = (event: any) => event.attentionChanged.session.events.edges.map((e: any) => e.node.kind);
+    expect(kinds((await oneEvent.next(1))[0])).toEqual(['SPEAKER']);
+    expect(kinds((await threeEvents.next(1))[0])).toEqual(['SPEAKER', 'SPEAKER', 'SPEAKER']);
+  });
 });

@@ -40,29 +40,41 @@ function record(url: string, marker: string) {
 
 let markers = 0;
 
+/** Sends one change; true once every subscriber has it, false if that takes longer than `waitMs`. */
+async function publish(side: Side, subscribers: number[], marker: string, waitMs: number): Promise<boolean> {
+  const stops: (() => void)[] = [];
+  const everyone = Promise.all(
+    side.clients
+      .filter((_, c) => subscribers[c]! > 0)
+      .map((client) => new Promise<void>((resolve) => stops.push(client.onMessage((m) => m.type === 'all-received' && m.marker === marker && resolve())))),
+  );
+  let timeout: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timeout = setTimeout(() => resolve(false), waitMs)));
+  try {
+    await side.send(marker);
+    return await Promise.race([everyone.then(() => true), late]);
+  } finally {
+    clearTimeout(timeout);
+    stops.forEach((stop) => stop());
+  }
+}
+
+/** Changes until one reaches every subscriber: graphql-ws does not confirm a subscription. */
+async function untilAllSubscribed(side: Side, subscribers: number[]): Promise<void> {
+  for (let tries = 0; !(await publish(side, subscribers, `bench ${++markers}`, 2_000)); tries++) {
+    if (tries === 10) throw new Error(`${side.name}: changes never reached every subscriber`);
+  }
+  for (const client of side.clients) await client.request('take');
+}
+
 /** Sends `count` changes one after another; each waits until every subscriber has it. */
 async function deliver(side: Side, subscribers: number[], count: number) {
   const sentAt = new Map<string, number>();
   const lastDelivery: number[] = [];
   for (let i = 0; i < count; i++) {
     const marker = `bench ${++markers}`;
-    const everyone = Promise.all(
-      side.clients.filter((_, c) => subscribers[c]! > 0).map(
-        (client) =>
-          new Promise<void>((resolve, reject) => {
-            const timeout = setTimeout(() => reject(new Error(`${side.name}: ${marker} did not reach every subscriber in 30 s`)), 30_000);
-            const stop = client.onMessage((m) => {
-              if (m.type !== 'all-received' || m.marker !== marker) return;
-              clearTimeout(timeout);
-              stop();
-              resolve();
-            });
-          }),
-      ),
-    );
     sentAt.set(marker, now());
-    await side.send(marker);
-    await everyone;
+    if (!(await publish(side, subscribers, marker, 30_000))) throw new Error(`${side.name}: ${marker} did not reach every subscriber in 30 s`);
   }
   const latencies: number[] = [];
   const lastByMarker = new Map<string, number>();
@@ -70,6 +82,7 @@ async function deliver(side: Side, subscribers: number[], count: number) {
     const { receipts, resyncs } = await client.request<{ receipts: { marker: string; at: number }[]; resyncs: number }>('take');
     if (resyncs) throw new Error(`${side.name}: ${resyncs} subscribers were told to resync`);
     for (const { marker, at } of receipts) {
+      if (!sentAt.has(marker)) continue; // a straggler from before this run of changes
       const latency = at - sentAt.get(marker)!;
       latencies.push(latency);
       lastByMarker.set(marker, Math.max(lastByMarker.get(marker) ?? 0, latency));
@@ -102,16 +115,19 @@ export async function measureDelivery(file: string, settings: Settings, counts: 
         },
       ];
       const heapBefore: Record<string, number> = {};
+      const connectionHeap: Record<string, number> = {};
+      const subscribedHeap: Record<string, number> = {};
       for (const side of sides) {
         heapBefore[side.name] = await side.server.request<number>('heap');
         const url = (side.name === 'lookout' ? lookoutUrl : plainUrl).replace(/^http/, 'ws');
         side.clients = await Promise.all(split.map(() => startChild('clients-child.ts', [side.name === 'lookout' ? 'graphql-ws' : 'ws', url])));
         await Promise.all(side.clients.map((client, c) => client.request('connect', { count: split[c] })));
-        // A first change reaches every subscriber only once all are subscribed.
-        await deliver(side, split, 1);
+        connectionHeap[side.name] = await side.server.request<number>('heap');
+        await Promise.all(side.clients.map((client) => client.request('subscribe')));
+        await untilAllSubscribed(side, split);
+        subscribedHeap[side.name] = await side.server.request<number>('heap');
       }
-      const perSubscriber: Record<string, number> = {};
-      for (const side of sides) perSubscriber[side.name] = ((await side.server.request<number>('heap')) - heapBefore[side.name]!) / count / 1024;
+      const kib = (bytes: number) => bytes / count / 1024;
 
       const results = { lookout: [] as Awaited<ReturnType<typeof deliver>>[], plain: [] as Awaited<ReturnType<typeof deliver>>[] };
       for (let round = 0; round < settings.rounds; round++) {
@@ -145,10 +161,15 @@ export async function measureDelivery(file: string, settings: Settings, counts: 
       );
       if (biggest) {
         rows.push(
-          row('memory-per-subscriber', `Heap per idle subscriber, ${who}`, 'KiB', [perSubscriber.lookout!], {
-            baseline: ['plain ws', [perSubscriber.plain!]],
+          row('memory-per-subscriber', `Heap per idle subscriber, ${who}`, 'KiB', [kib(subscribedHeap.lookout! - heapBefore.lookout!)], {
+            baseline: ['plain ws', [kib(subscribedHeap.plain! - heapBefore.plain!)]],
             target: { op: '<=', value: 8, of: 'lookout' },
           }),
+          // Where it goes: the connection itself, then the subscription on it.
+          row('memory-per-connection', `of which the graphql-ws connection alone`, 'KiB', [kib(connectionHeap.lookout! - heapBefore.lookout!)], {
+            baseline: ['plain ws', [kib(connectionHeap.plain! - heapBefore.plain!)]],
+          }),
+          row('memory-per-subscription', `of which the subscription on it`, 'KiB', [kib(subscribedHeap.lookout! - connectionHeap.lookout!)]),
           row('memory-returned', `Heap after all ${count} left ÷ before`, '×', [heapAfter.lookout! / heapBefore.lookout!], {
             baseline: ['plain ws', [heapAfter.plain! / heapBefore.plain!]],
             target: { op: '<=', value: 1.1, of: 'lookout' },

@@ -1,23 +1,32 @@
 // 4. Feed query latency as the store grows, and the query plans of the store's hot statements.
 import Database from 'better-sqlite3';
+import { STORE_SQL } from '../../api/attention/store.ts';
 import { startChild } from '../children.ts';
 import { FEED_BODY, sequentialLatencies } from '../http.ts';
 import { type Row, row, type Settings } from '../report.ts';
 import { median } from '../stats.ts';
 
-/** Statements Lookout runs against the big tables, with sample arguments. */
+/** The attention store's reads and deletes, with sample arguments. */
+const STORE_READS: [keyof typeof STORE_SQL, unknown[]][] = [
+  ['session', ['old-1']],
+  ['trackedSessions', []],
+  ['lastLoggedAttention', ['live-1']],
+  ['latestSeq', []],
+  ['isRepeat', ['live-1', 'x']],
+  ['changesAfter', [1, 500]],
+  ['lastPrunable', ['2026-01-01T00:00:00.000+00:00']],
+  ['prune', [1, '2026-01-01T00:00:00.000+00:00']],
+];
+
+/** What GraphQL's own queries ask of Prisma, as SQL. */
+const GRAPHQL_READS: [string, string, unknown[]][] = [
+  ["GraphQL: a session's event log", 'SELECT * FROM SessionEvent WHERE sessionId = ? ORDER BY seq LIMIT 20', ['old-1']],
+  ['GraphQL: sessions by project, newest first', 'SELECT * FROM Session WHERE project = ? ORDER BY updatedAt DESC LIMIT 20', ['project-1']],
+];
+
 const HOT_STATEMENTS: [string, string, unknown[]][] = [
-  ['start-up: sessions to keep in memory', 'SELECT * FROM Session WHERE tracked = 1', []],
-  [
-    'start-up: attention last logged per tracked session',
-    'SELECT s.id, (SELECT e.attention FROM SessionEvent e WHERE e.sessionId = s.id ORDER BY e.seq DESC LIMIT 1) FROM Session s WHERE s.tracked = 1',
-    [],
-  ],
-  ['a report: is this event id a repeat', 'SELECT eventId FROM SessionEvent WHERE sessionId = ? AND eventId IN (?)', ['live-1', 'x']],
-  ['a report: the stored session', 'SELECT * FROM Session WHERE id = ?', ['old-1']],
-  ['replay after a seq', 'SELECT * FROM SessionEvent WHERE seq > ? AND (attention IS NOT NULL OR previousAttention IS NOT NULL) ORDER BY seq LIMIT 500', [1]],
-  ["a session's event log", 'SELECT * FROM SessionEvent WHERE sessionId = ? ORDER BY seq LIMIT 20', ['old-1']],
-  ['sessions by project, newest first', 'SELECT * FROM Session WHERE project = ? ORDER BY updatedAt DESC LIMIT 20', ['project-1']],
+  ...STORE_READS.map(([name, args]): [string, string, unknown[]] => [`store: ${name}`, STORE_SQL[name], args]),
+  ...GRAPHQL_READS,
 ];
 
 /** Each hot statement's plan; a full scan of a table (not of an index) is a finding. */
