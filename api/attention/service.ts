@@ -2,7 +2,6 @@
 // memory, applies time-driven changes on one timer, and streams every attention change live, with
 // replay from the log for subscribers that reconnect. Every write is one synchronous transaction,
 // so writes never interleave and the log's seq order is the order subscribers see.
-import { Repeater } from 'graphql-yoga';
 import type { ClosedBy, Session, SessionEventKind, Speaker } from '../generated/prisma/client.ts';
 import {
   type ActivityChange,
@@ -17,7 +16,7 @@ import {
   type WorktreeChange,
 } from './changes.ts';
 import { NotInFeedError, SessionNotFoundError } from './errors.ts';
-import { RESYNC, ResyncQueue } from './resync-queue.ts';
+import { type FeedSource, FeedStream } from './feed-stream.ts';
 import type { NewEvent, SessionStore } from './store.ts';
 import {
   type Attention,
@@ -142,6 +141,16 @@ export class AttentionService {
   private logEnd = 0;
   private prunedThroughSeq = 0;
   private stopped = false;
+  /** What each subscriber's stream reads. */
+  private readonly feedSource: FeedSource = {
+    latestSeq: () => this.logEnd,
+    prunedThroughSeq: () => this.prunedThroughSeq,
+    listen: (listener) => {
+      this.subscribers.add(listener);
+      return () => this.subscribers.delete(listener);
+    },
+    replay: (after) => this.replay(after),
+  };
 
   constructor(
     private readonly store: SessionStore,
@@ -274,62 +283,11 @@ export class AttentionService {
    * Every attention change matching the filter: first those after `after` from the log, then live,
    * with no gap and no duplicate. Ending the stream (the client unsubscribes) stops it at once.
    */
-  changes(filter: FeedFilter & { minTier?: AttentionTier | null }, after?: number | null): AsyncIterable<FeedEvent> {
+  changes(filter: FeedFilter & { minTier?: AttentionTier | null }, after?: number | null): AsyncIterableIterator<FeedEvent> {
     const matches = (change: AttentionChange) =>
       (!filter.project || change.session.project === filter.project) &&
       (!filter.minTier || [change.attention, change.previous].some((a) => a && meetsTier(a.tier, filter.minTier!)));
-    const resync = (reason: string): FeedResync => ({ kind: 'resync', latestSeq: this.logEnd, reason });
-
-    // Each push waits until the subscriber took the previous event; live events meanwhile wait in
-    // a bounded queue, so a subscriber that stops reading costs a fixed amount of memory.
-    return new Repeater<FeedEvent>(async (push, stop) => {
-      let stopped = false;
-      let wake = () => {};
-      void stop.then(() => {
-        stopped = true;
-        wake();
-      });
-      const pending = new ResyncQueue<AttentionChange>(this.options.subscriberBuffer ?? 256);
-      const listener = (change: AttentionChange) => {
-        pending.add(change);
-        wake();
-      };
-      // Listen before reading the log: a change committed meanwhile is in one or both, never neither.
-      this.subscribers.add(listener);
-      try {
-        let deliveredSeq = 0;
-        if (after !== null && after !== undefined) {
-          if (after > this.logEnd) {
-            deliveredSeq = this.logEnd;
-            await push(resync(`The log ends at seq ${this.logEnd}, before ${after}: refetch the feed.`));
-          } else if (after < this.prunedThroughSeq) {
-            deliveredSeq = this.logEnd;
-            await push(resync(`Changes after seq ${after} are no longer kept: refetch the feed.`));
-          } else {
-            deliveredSeq = after;
-            for await (const change of this.replay(after)) {
-              if (stopped) return;
-              deliveredSeq = change.seq;
-              if (matches(change)) await push(change);
-            }
-          }
-        }
-        while (!stopped) {
-          const event = pending.remove();
-          if (event === undefined) {
-            await new Promise<void>((resolve) => (wake = resolve));
-          } else if (event === RESYNC) {
-            deliveredSeq = this.logEnd;
-            await push(resync('Too many changes arrived before they could be sent: refetch the feed.'));
-          } else if (event.seq > deliveredSeq) {
-            deliveredSeq = event.seq;
-            if (matches(event)) await push(event);
-          }
-        }
-      } finally {
-        this.subscribers.delete(listener);
-      }
-    });
+    return new FeedStream(this.feedSource, matches, after, this.options.subscriberBuffer ?? 256);
   }
 
   private async *replay(after: number): AsyncGenerator<AttentionChange> {

@@ -1,0 +1,106 @@
+// One subscriber's feed events: first the logged changes after `after`, then live ones, with no
+// gap and no duplicate. A plain pull-based async iterator rather than a Repeater: a waiting
+// subscriber costs a few hundred bytes instead of 3.6 KiB, and a change reaches it in one step
+// (`npm run bench`, delivery; BENCHMARKS.md).
+import { RESYNC, ResyncQueue } from './resync-queue.ts';
+import type { AttentionChange, FeedEvent, FeedResync } from './service.ts';
+
+/** What a stream needs of the attention service. */
+export interface FeedSource {
+  latestSeq(): number;
+  prunedThroughSeq(): number;
+  /** Calls `listener` with every change as it is committed; returns the way to stop. */
+  listen(listener: (change: AttentionChange) => void): () => void;
+  replay(after: number): AsyncGenerator<AttentionChange>;
+}
+
+export class FeedStream implements AsyncIterableIterator<FeedEvent> {
+  /** Live changes not yet taken; bounded, so a subscriber that stops reading costs a fixed amount. */
+  private queue: ResyncQueue<AttentionChange> | undefined;
+  private replaying: AsyncGenerator<AttentionChange> | undefined;
+  private unlisten: (() => void) | undefined;
+  private wake: (() => void) | undefined;
+  private deliveredSeq = 0;
+  private started = false;
+  private done = false;
+
+  constructor(
+    private readonly source: FeedSource,
+    private readonly matches: (change: AttentionChange) => boolean,
+    private readonly after: number | null | undefined,
+    private readonly capacity: number,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<FeedEvent, undefined>> {
+    if (!this.started) {
+      const resync = this.start();
+      if (resync) return { done: false, value: resync };
+    }
+    while (!this.done) {
+      if (this.replaying) {
+        const logged = await this.replaying.next();
+        if (this.done) break;
+        if (logged.done) this.replaying = undefined;
+        else {
+          this.deliveredSeq = logged.value.seq;
+          if (this.matches(logged.value)) return { done: false, value: logged.value };
+        }
+        continue;
+      }
+      const change = this.queue!.remove();
+      if (change === undefined) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+      } else if (change === RESYNC) {
+        this.deliveredSeq = this.source.latestSeq();
+        return { done: false, value: this.resync('Too many changes arrived before they could be sent: refetch the feed.') };
+      } else if (change.seq > this.deliveredSeq) {
+        this.deliveredSeq = change.seq;
+        if (this.matches(change)) return { done: false, value: change };
+      }
+    }
+    return { done: true, value: undefined };
+  }
+
+  /** The subscriber left: stop listening at once, and end a `next` that waits. */
+  async return(): Promise<IteratorResult<FeedEvent, undefined>> {
+    this.done = true;
+    this.unlisten?.();
+    this.wake?.();
+    await this.replaying?.return(undefined);
+    return { done: true, value: undefined };
+  }
+
+  /** Starts listening, then decides where the log is read from; a resync when it cannot be. */
+  private start(): FeedResync | undefined {
+    this.started = true;
+    this.queue = new ResyncQueue(this.capacity);
+    // Listen before reading the log: a change committed meanwhile is in one or both, never neither.
+    this.unlisten = this.source.listen((change) => {
+      this.queue!.add(change);
+      this.wake?.();
+    });
+    const { after } = this;
+    const logEnd = this.source.latestSeq();
+    if (after === null || after === undefined) return undefined;
+    if (after > logEnd || after < this.source.prunedThroughSeq()) {
+      this.deliveredSeq = logEnd;
+      return this.resync(
+        after > logEnd
+          ? `The log ends at seq ${logEnd}, before ${after}: refetch the feed.`
+          : `Changes after seq ${after} are no longer kept: refetch the feed.`,
+      );
+    }
+    this.deliveredSeq = after;
+    this.replaying = this.source.replay(after);
+    return undefined;
+  }
+
+  private resync(reason: string): FeedResync {
+    return { kind: 'resync', latestSeq: this.source.latestSeq(), reason };
+  }
+}
