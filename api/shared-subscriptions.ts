@@ -1,7 +1,7 @@
 // Subscriptions share their work. The attention service publishes each change as one object to
 // every subscriber; here each distinct operation is executed once per event, and every subscriber
 // that asked for it gets that result. yoga's executor ran the whole selection once per subscriber,
-// which made delivery to 1000 subscribers ~7× slower than a plain ws broadcast (`npm run bench`,
+// which made delivery to 1000 subscribers 6–7× slower than a plain ws broadcast (`npm run bench`,
 // delivery). An envelop plugin: yoga's own hooks (error masking) still wrap what it returns.
 import {
   type ASTNode,
