@@ -36,7 +36,7 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
   }
 
   async next(): Promise<IteratorResult<FeedEvent, undefined>> {
-    if (!this.started) {
+    if (!this.started && !this.done) {
       const resync = this.start();
       if (resync) return { done: false, value: resync };
     }

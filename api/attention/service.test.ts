@@ -113,6 +113,16 @@ describe('a subscriber that stops reading', () => {
     await expect(pending).resolves.toMatchObject({ done: true });
     await service.recordSpeaker({ sessionId: 'a', speaker: 'ASSISTANT' }); // nobody listens; nothing breaks
   });
+
+  it('a stream ended before it was read stays ended, and never listens', async () => {
+    await startService();
+    const listeners = () => (service as unknown as { subscribers: Set<unknown> }).subscribers.size;
+    const stream = service.changes({})[Symbol.asyncIterator]();
+    await stream.return?.();
+    await service.recordSpeaker({ sessionId: 'a', speaker: 'ASSISTANT' });
+    await expect(stream.next()).resolves.toMatchObject({ done: true });
+    expect(listeners()).toBe(0);
+  });
 });
 
 describe('history retention', () => {
