@@ -61,4 +61,7 @@ const file = fileURLToPath(new URL(`results/${quick ? 'quick' : 'latest'}.json`,
 await writeResults(file, settings, rows, notes);
 console.log(`Written to ${path.relative(process.cwd(), file)}`);
 const missed = rows.filter((r) => met(r) === false);
-if (missed.length) console.log(`Targets missed: ${missed.map((r) => r.id).join(', ')}`);
+if (missed.length) {
+  const judged = quick ? ' (a quick run: rounds too short to judge by; BENCHMARKS.md holds the full run)' : '';
+  console.log(`Targets missed${judged}: ${missed.map((r) => r.id).join(', ')}`);
+}
