@@ -5,6 +5,7 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AttentionService } from '../api/attention/service.ts';
+import { toStored } from '../api/attention/store.ts';
 import { migrate, openDatabase } from '../api/db/database.ts';
 
 export const FEED_SIZE = 50;
@@ -12,8 +13,6 @@ export const FEED_SIZE = 50;
 export const BENCH_ENV = { LOOKOUT_STALE_MINUTES: '100000', LOOKOUT_DONE_MINUTES: '100000', LOOKOUT_RETENTION_DAYS: '365' };
 const DAY = 24 * 60 * 60_000;
 const EVENTS_PER_OLD_SESSION = 3;
-
-const stored = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
 function insertHistory(file: string, count: number): void {
   const db = new Database(file);
@@ -28,7 +27,7 @@ function insertHistory(file: string, count: number): void {
   const start = Date.now() - 200 * DAY;
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
-      const at = stored(new Date(start + (i / count) * 199 * DAY));
+      const at = toStored(new Date(start + (i / count) * 199 * DAY));
       const hidden = i % 5 === 0;
       const id = `old-${i}`;
       insertSession.run({

@@ -50,7 +50,7 @@ export interface LoggedChange {
 }
 
 /** Dates are stored as Prisma stores them, so that both connections read the same values. */
-const toStored = (date: Date) => date.toISOString().replace('Z', '+00:00');
+export const toStored = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
 type Row = Record<string, unknown>;
 

@@ -1,6 +1,7 @@
 // 5. recordSpeaker mutations under concurrency against raw better-sqlite3 upserts of the same row,
 // and the hook path end to end: POST /hooks/claude-code to a subscriber's event.
 import Database from 'better-sqlite3';
+import { toStored } from '../../api/attention/store.ts';
 import { now, startChild } from '../children.ts';
 import { load, post } from '../http.ts';
 import { type Row, row, type Settings } from '../report.ts';
@@ -9,8 +10,6 @@ import { percentile } from '../stats.ts';
 const CONNECTIONS = 16;
 const WRITER_SESSIONS = 200;
 const RECORD_SPEAKER = `mutation Speak($input: RecordSpeakerInput!) { recordSpeaker(input: $input) { __typename } }`;
-
-const stored = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
 /** The same upsert of a whole Session row, one durable transaction each, for `seconds`. */
 function rawUpserts(file: string, seconds: number): number {
@@ -27,7 +26,7 @@ function rawUpserts(file: string, seconds: number): number {
   let count = 0;
   const started = now();
   while (now() - started < seconds * 1000) {
-    upsert.run({ id: `raw-${count % WRITER_SESSIONS}`, at: stored(new Date()), speaker: count % 2 ? 'USER' : 'ASSISTANT' });
+    upsert.run({ id: `raw-${count % WRITER_SESSIONS}`, at: toStored(new Date()), speaker: count % 2 ? 'USER' : 'ASSISTANT' });
     count++;
   }
   db.close();
