@@ -9,10 +9,6 @@ export class ResyncQueue<T> {
 
   constructor(private readonly capacity: number) {}
 
-  get empty(): boolean {
-    return this.items.length === 0;
-  }
-
   add(value: T): void {
     if (this.items.length >= this.capacity) this.items = [RESYNC];
     else this.items.push(value);
