@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collect, FEED, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+import { collect, FEED, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -102,6 +102,37 @@ describe('attentionChanged over graphql-ws', () => {
     ]);
     await sleep(300);
     expect(feed.received).toHaveLength(2);
+  });
+
+  it('a project\'s subscriber gets the same changes live and replayed, and hears a session leave the project', async () => {
+    server = await startServer();
+    const live = collect(server.wsClient(), FEED_EVENT, { project: 'api' });
+    await subscribersListening(server, 1);
+    await speak('s1', 'ASSISTANT', { project: 'api' }); // enters api's feed
+    await act('s1', 'WAITING', { waitReason: 'QUESTION', waitDetail: 'Which database?' });
+    await speak('s1', 'ASSISTANT', { project: 'web' }); // moves to web: it leaves api's feed
+    await speak('s2', 'ASSISTANT', { project: 'web' }); // not api's
+    await speak('s2', 'ASSISTANT', { project: 'api' }); // moves to api: it enters api's feed
+    const seen = (events: any[]) =>
+      events.map(({ attentionChanged: e }) => [e.seq, e.session.id, e.attention?.reason ?? null, e.previous?.reason ?? null]);
+    const expected = [
+      [expect.any(Number), 's1', 'AWAITING_REPLY', null],
+      [expect.any(Number), 's1', 'WAITING', 'AWAITING_REPLY'],
+      [expect.any(Number), 's1', null, 'WAITING'],
+      [expect.any(Number), 's2', 'AWAITING_REPLY', null],
+    ];
+    const liveEvents = seen(await live.next(4));
+    expect(liveEvents).toEqual(expected);
+    const resumed = collect(server.wsClient(), FEED_EVENT, { project: 'api', after: 0 });
+    expect(seen(await resumed.next(4))).toEqual(liveEvents);
+    // And after a restart, from the file alone.
+    const file = server.file;
+    await server.stop();
+    server = await startServer({}, { file });
+    const afterRestart = collect(server.wsClient(), FEED_EVENT, { project: 'api', after: 0 });
+    expect(seen(await afterRestart.next(4))).toEqual(liveEvents);
+    await subscribersListening(server, 1);
+    expect(afterRestart.received).toHaveLength(4);
   });
 
   it('asks to refetch when the replay starts before what is kept, or after the log ends', async () => {

@@ -26,7 +26,8 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
 
   constructor(
     private readonly source: FeedSource,
-    private readonly matches: (change: AttentionChange) => boolean,
+    /** The change as this subscriber sees it (its filter), or null when it is not theirs. */
+    private readonly view: (change: AttentionChange) => AttentionChange | null,
     private readonly after: number | null | undefined,
     private readonly capacity: number,
   ) {}
@@ -47,7 +48,8 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
         if (logged.done) this.replaying = undefined;
         else {
           this.deliveredSeq = logged.value.seq;
-          if (this.matches(logged.value)) return { done: false, value: logged.value };
+          const seen = this.view(logged.value);
+          if (seen) return { done: false, value: seen };
         }
         continue;
       }
@@ -60,7 +62,8 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
         return { done: false, value: this.resync('Too many changes arrived before they could be sent: refetch the feed.') };
       } else if (change.seq > this.deliveredSeq) {
         this.deliveredSeq = change.seq;
-        if (this.matches(change)) return { done: false, value: change };
+        const seen = this.view(change);
+        if (seen) return { done: false, value: seen };
       }
     }
     return { done: true, value: undefined };

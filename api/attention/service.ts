@@ -39,6 +39,9 @@ export interface AttentionChange {
   /** The attention after this change; null when the session left the feed. */
   attention: Attention | null;
   previous: Attention | null;
+  /** The session's project after and before this change, which a project's subscribers go by. */
+  project: string | null;
+  previousProject: string | null;
 }
 
 /** Sent instead of changes that cannot be delivered (pruned from the log, or dropped for a slow reader). */
@@ -105,12 +108,15 @@ interface PendingChange {
   reject: (error: unknown) => void;
 }
 
+/** What one log entry tells subscribers. */
+type LoggedAttention = Pick<AttentionChange, 'attention' | 'previous' | 'project' | 'previousProject'>;
+
 /** One session's rows to write, and what to publish once they are stored. */
 interface PlannedWrite {
   change: PendingChange;
   session: Session;
   tracked: boolean;
-  entries: { event: NewEvent; attention: Attention | null; previous: Attention | null }[];
+  entries: ({ event: NewEvent } & LoggedAttention)[];
 }
 
 const REPLAY_PAGE = 500;
@@ -263,6 +269,11 @@ export class AttentionService {
     return this.logEnd;
   }
 
+  /** How many feed streams are listening for live changes. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
   attentionOf(session: Session): Attention | null {
     return deriveAttention(session, new Date(), this.options);
   }
@@ -284,10 +295,22 @@ export class AttentionService {
    * with no gap and no duplicate. Ending the stream (the client unsubscribes) stops it at once.
    */
   changes(filter: FeedFilter & { minTier?: AttentionTier | null }, after?: number | null): AsyncIterableIterator<FeedEvent> {
-    const matches = (change: AttentionChange) =>
-      (!filter.project || change.session.project === filter.project) &&
-      (!filter.minTier || [change.attention, change.previous].some((a) => a && meetsTier(a.tier, filter.minTier!)));
-    return new FeedStream(this.feedSource, matches, after, this.options.subscriberBuffer ?? 256);
+    const { project, minTier } = filter;
+    const view = (change: AttentionChange): AttentionChange | null => {
+      let seen = change;
+      if (project && (change.project !== project || change.previousProject !== project)) {
+        // Moved into or out of the project: from its feed's point of view, the session entered or left.
+        if (change.project !== project && change.previousProject !== project) return null;
+        seen = {
+          ...change,
+          attention: change.project === project ? change.attention : null,
+          previous: change.previousProject === project ? change.previous : null,
+        };
+      }
+      const relevant = minTier ? [seen.attention, seen.previous].some((a) => a && meetsTier(a.tier, minTier)) : seen.attention || seen.previous;
+      return relevant ? seen : null;
+    };
+    return new FeedStream(this.feedSource, view, after, this.options.subscriberBuffer ?? 256);
   }
 
   private async *replay(after: number): AsyncGenerator<AttentionChange> {
@@ -299,7 +322,15 @@ export class AttentionService {
         if (!sessions.has(row.sessionId)) sessions.set(row.sessionId, this.store.session(row.sessionId));
         const session = sessions.get(row.sessionId)!;
         if (!session) continue;
-        yield { kind: 'change', seq: row.seq, session, attention: parseAttention(row.attention), previous: parseAttention(row.previousAttention) };
+        yield {
+          kind: 'change',
+          seq: row.seq,
+          session,
+          attention: parseAttention(row.attention),
+          previous: parseAttention(row.previousAttention),
+          project: row.project,
+          previousProject: row.previousProject,
+        };
       }
       if (rows.length < REPLAY_PAGE) return;
       cursor = rows[rows.length - 1]!.seq;
@@ -357,7 +388,7 @@ export class AttentionService {
       return;
     }
     writes.forEach(({ change, session, tracked, entries }, i) => {
-      entries.forEach((entry, e) => this.commit(session, seqs[i]![e]!, entry.attention, entry.previous, tracked));
+      entries.forEach((entry, e) => this.commit(session, seqs[i]![e]!, entry, tracked));
       change.resolve(session);
     });
     for (const { change, session } of unchanged) change.resolve(session);
@@ -397,9 +428,13 @@ export class AttentionService {
           input: JSON.stringify(step.input),
           attention: toJson(attention),
           previousAttention: toJson(previous),
+          project: next.project,
+          previousProject: current?.project ?? null,
         },
         attention,
         previous,
+        project: next.project,
+        previousProject: current?.project ?? null,
       });
       if (eventKey) stepEventIds.push(eventKey);
       [current, previous] = [next, attention];
@@ -414,16 +449,16 @@ export class AttentionService {
   }
 
   /** After a write is durable: update the in-memory feed, reschedule, and tell subscribers. */
-  private commit(session: Session, seq: number, attention: Attention | null, previous: Attention | null, tracked: boolean) {
+  private commit(session: Session, seq: number, logged: LoggedAttention, tracked: boolean) {
     this.logEnd = seq;
-    if (tracked) this.tracked.set(session.id, { session, attention });
+    if (tracked) this.tracked.set(session.id, { session, attention: logged.attention });
     else this.tracked.delete(session.id);
     this.sortedFeed = null;
     // A timer that fires early finds nothing due and waits again, so only an earlier moment matters.
     const nextChange = tracked ? (nextAttentionChangeAt(session, new Date(), this.options)?.getTime() ?? Infinity) : Infinity;
     if (nextChange < this.timerAt) this.setTimer(nextChange);
-    if (attention || previous) {
-      const change: AttentionChange = { kind: 'change', seq, session, attention, previous };
+    if (logged.attention || logged.previous) {
+      const change: AttentionChange = { kind: 'change', seq, session, ...logged };
       for (const deliver of this.subscribers) deliver(change);
     }
   }
@@ -451,7 +486,8 @@ export class AttentionService {
         return changes.map(({ session, attention, previous }) => {
           this.store.setTracked(session.id, session.tracked, now);
           const event = { sessionId: session.id, kind: 'TIMER', eventId: null, at: now, recordedAt: now, input: '{}' } as const;
-          return this.store.appendEvent({ ...event, attention: toJson(attention), previousAttention: toJson(previous) });
+          const projects = { project: session.project, previousProject: session.project };
+          return this.store.appendEvent({ ...event, ...projects, attention: toJson(attention), previousAttention: toJson(previous) });
         });
       });
     } catch (error) {
@@ -460,7 +496,9 @@ export class AttentionService {
       return;
     }
     for (const session of settled) this.tracked.delete(session.id);
-    changes.forEach(({ session, attention, previous }, i) => this.commit(session, seqs[i]!, attention, previous, session.tracked));
+    changes.forEach(({ session, attention, previous }, i) =>
+      this.commit(session, seqs[i]!, { attention, previous, project: session.project, previousProject: session.project }, session.tracked),
+    );
     this.scheduleNextChange(now);
   }
 

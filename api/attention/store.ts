@@ -40,6 +40,9 @@ export interface NewEvent {
   input: string;
   attention: string | null;
   previousAttention: string | null;
+  /** The session's project after and before the change. */
+  project: string | null;
+  previousProject: string | null;
 }
 
 export interface LoggedChange {
@@ -47,6 +50,8 @@ export interface LoggedChange {
   sessionId: string;
   attention: string | null;
   previousAttention: string | null;
+  project: string | null;
+  previousProject: string | null;
 }
 
 /** Dates are stored as Prisma stores them, so that both connections read the same values. */
@@ -86,9 +91,9 @@ export const STORE_SQL = {
   saveSession: `INSERT INTO Session (${SESSION_COLUMNS.join(', ')}) VALUES (${SESSION_COLUMNS.map((c) => `@${c}`).join(', ')})
     ON CONFLICT (id) DO UPDATE SET ${SESSION_COLUMNS.filter((c) => c !== 'id' && c !== 'createdAt').map((c) => `${c} = excluded.${c}`).join(', ')}`,
   setTracked: 'UPDATE Session SET tracked = ?, updatedAt = ? WHERE id = ?',
-  appendEvent: `INSERT INTO SessionEvent (sessionId, kind, eventId, at, recordedAt, input, attention, previousAttention)
-    VALUES (@sessionId, @kind, @eventId, @at, @recordedAt, @input, @attention, @previousAttention)`,
-  changesAfter: `SELECT seq, sessionId, attention, previousAttention FROM SessionEvent
+  appendEvent: `INSERT INTO SessionEvent (sessionId, kind, eventId, at, recordedAt, input, attention, previousAttention, project, previousProject)
+    VALUES (@sessionId, @kind, @eventId, @at, @recordedAt, @input, @attention, @previousAttention, @project, @previousProject)`,
+  changesAfter: `SELECT seq, sessionId, attention, previousAttention, project, previousProject FROM SessionEvent
     WHERE seq > ? AND (attention IS NOT NULL OR previousAttention IS NOT NULL) ORDER BY seq LIMIT ?`,
   lastPrunable: `SELECT MAX(seq) AS seq FROM SessionEvent WHERE recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
   prune: `DELETE FROM SessionEvent WHERE seq <= ? AND recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
