@@ -4,6 +4,7 @@ import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
 import { NotInFeedError, SessionNotFoundError } from '../attention/errors.ts';
 import { AgentState, ClosedBy, Speaker, WaitReason } from '../generated/prisma/client.ts';
+import { isOpenableLink, LINK_SCHEMES } from '../links.ts';
 import { builder } from './builder.ts';
 
 const AgentStateEnum = builder.enumType(AgentState, { name: 'AgentState', description: 'What the agent is doing.' });
@@ -31,7 +32,12 @@ export const Session = builder.prismaObject('Session', {
     cwd: t.exposeString('cwd', { nullable: true }),
     branch: t.exposeString('branch', { nullable: true }),
     host: t.exposeString('host', { nullable: true, description: 'The machine the agent runs on.' }),
-    link: t.exposeString('link', { nullable: true, description: 'A deep link that opens the session.' }),
+    link: t.string({
+      nullable: true,
+      description: `A deep link that opens the session (${LINK_SCHEMES.join(', ')}).`,
+      // Stored before links were checked: never handed out unless it is safe to open.
+      resolve: (session) => (session.link && isOpenableLink(session.link) ? session.link : null),
+    }),
     state: t.expose('state', { type: AgentStateEnum }),
     waitReason: t.expose('waitReason', { type: WaitReasonEnum, nullable: true }),
     waitDetail: t.exposeString('waitDetail', {
@@ -130,7 +136,12 @@ const RecordSpeakerInput = builder.inputType('RecordSpeakerInput', {
     cwd: t.string({ validate: shortText(4096) }),
     branch: t.string({ validate: shortText(255) }),
     host: t.string({ validate: shortText(255) }),
-    link: t.string({ validate: z.url().max(2048) }),
+    link: t.string({
+      validate: z
+        .string()
+        .max(2048)
+        .refine(isOpenableLink, `must be a URL with one of the schemes ${LINK_SCHEMES.map((s) => `${s}:`).join(', ')}`),
+    }),
   }),
 });
 

@@ -88,6 +88,34 @@ describe('Feed', () => {
     expect(document.title).toBe('(2) Lookout · 2 need you · 1 in focus');
   });
 
+  it('links and opens only web, editor and terminal links, never javascript:, data: or file:', () => {
+    const open = vi.spyOn(window, 'open').mockImplementation(() => null);
+    // What jsdom lacks for keyboard selection.
+    vi.stubGlobal('CSS', { escape: (text: string) => text });
+    Element.prototype.scrollIntoView = () => {};
+    renderFeed(
+      mockClient(() =>
+        fromValue({
+          data: feed([
+            session('bad', 'NEEDS_YOU', 'WAITING', 'Waiting for permission', { link: 'javascript:alert(document.domain)' }),
+            session('data', 'NEEDS_YOU', 'WAITING', 'Waiting for permission', { link: 'data:text/html,<script>alert(1)</script>' }),
+            session('good', 'NEEDS_YOU', 'WAITING', 'Waiting for permission', { link: 'vscode://file/home/dev/app' }),
+          ]),
+        }),
+      ),
+    );
+    const links = screen.getAllByRole('link').map((a) => a.getAttribute('href'));
+    expect(links).toEqual(['vscode://file/home/dev/app']);
+    const press = (key: string) => act(() => void document.body.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })));
+    for (let i = 0; i < 3; i++) {
+      press('j');
+      press('Enter');
+    }
+    expect(open.mock.calls).toEqual([['vscode://file/home/dev/app', '_blank', 'noreferrer']]);
+    open.mockRestore();
+    vi.unstubAllGlobals();
+  });
+
   it('says plainly when the feed cannot be loaded', async () => {
     // A client's result stream stays open; one that completes would end the error state.
     renderFeed(mockClient((operation) => merge([fromValue(makeErrorResult(operation, new Error('Failed to fetch'))), never])));

@@ -1,6 +1,7 @@
 // The feed: what needs you now and what is worth a look, live.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from 'urql';
+import { isOpenableLink } from '../../../api/links.ts';
 import { graphql } from '../gql';
 import type { AttentionTier } from '../gql/graphql.ts';
 import { type ConnectionStore, useConnectionState } from '../graphql/connection.ts';
@@ -93,7 +94,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
     select: focusItem,
     open: (id) => {
       const link = items.find((n) => n.id === id)?.link;
-      if (link) window.open(link, '_blank', 'noreferrer');
+      if (link && isOpenableLink(link)) window.open(link, '_blank', 'noreferrer');
     },
     act,
   });

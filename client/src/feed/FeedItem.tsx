@@ -1,5 +1,6 @@
 // One session in the feed: why it needs you, since when, and what you can do about it.
 import { type FragmentType, graphql, useFragment } from '../gql';
+import { isOpenableLink } from '../../../api/links.ts';
 import { formatElapsed } from './elapsed.ts';
 import { nextMorning } from './time.ts';
 
@@ -60,7 +61,7 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
           {formatElapsed(since, now)}
         </time>
         <h3 className="title">
-          {session.link ? (
+          {session.link && isOpenableLink(session.link) ? (
             <a href={session.link} target="_blank" rel="noreferrer">
               {title}
             </a>
