@@ -10,12 +10,36 @@ function isLoopback(host: string): boolean {
 }
 
 const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
+const commaList = (item: z.ZodType<string, string>) =>
+  z
+    .string()
+    .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(item))
+    .default([]);
+
+/** A name as a Host header carries it, with an optional port: `lookout.example.com`, `box.lan:4000`, `[fd00::1]:4000`. */
+const hostEntry = z
+  .string()
+  .transform((entry) => entry.toLowerCase())
+  .refine((entry) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(entry), 'must be a host name or address, with an optional :port');
+
+/** An origin exactly as a browser sends it: scheme, host and port, nothing else. */
+const originEntry = z.string().refine((entry) => {
+  try {
+    const url = new URL(entry);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === entry.replace(/\/$/, '').toLowerCase();
+  } catch {
+    return false;
+  }
+}, 'must be an origin such as https://dash.example.com or http://localhost:3000 (scheme, host and port only)');
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().startsWith('file:', 'must be a SQLite file URL, e.g. file:./data/lookout.db').default('file:./data/lookout.db'),
   LOOKOUT_TOKEN: z.string().min(1).optional(),
+  LOOKOUT_ALLOWED_HOSTS: commaList(hostEntry),
+  LOOKOUT_ALLOWED_ORIGINS: commaList(originEntry),
   LOOKOUT_RETENTION_DAYS: positiveNumber(30),
   LOOKOUT_STALE_MINUTES: positiveNumber(30),
   LOOKOUT_DONE_MINUTES: positiveNumber(10),
@@ -27,6 +51,13 @@ export interface LookoutConfig {
   /** Absolute path of the SQLite file. */
   databaseFile: string;
   token: string | undefined;
+  /**
+   * Host names Lookout answers to besides loopback and HOST on its own port, lowercased, each with
+   * an optional `:port` (without one, any port).
+   */
+  allowedHosts: string[];
+  /** Origins of other sites whose pages may use Lookout (CORS), exactly as browsers send them. */
+  allowedOrigins: string[];
   retentionMs: number;
   staleAfterMs: number;
   doneForMs: number;
@@ -55,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     host: e.HOST,
     databaseFile: path.resolve(cwd, e.DATABASE_URL.slice('file:'.length)),
     token: e.LOOKOUT_TOKEN,
+    allowedHosts: e.LOOKOUT_ALLOWED_HOSTS,
+    allowedOrigins: e.LOOKOUT_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
     retentionMs: e.LOOKOUT_RETENTION_DAYS * 24 * 60 * minute,
     staleAfterMs: e.LOOKOUT_STALE_MINUTES * minute,
     doneForMs: e.LOOKOUT_DONE_MINUTES * minute,

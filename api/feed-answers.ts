@@ -5,7 +5,8 @@
 // from the stored bytes; yoga still answers the first one, with its checks, and every other kind.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, type OperationDefinitionNode } from 'graphql';
-import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { readBody } from './read-body.ts';
 
 const FEED_FIELDS = new Set(['attentionSessions', 'attentionSummary', '__typename']);
 const MAX_ANSWERS = 64;
@@ -19,7 +20,7 @@ export interface FeedAnswerNote {
 interface Answer {
   seq: number;
   status: number;
-  headers: [string, string][];
+  headers: Record<string, string>;
   body: Buffer;
 }
 
@@ -64,11 +65,32 @@ export class FeedAnswers {
     // Oldest first out: a Map iterates in insertion order.
     this.answers.delete(key);
     if (this.answers.size >= MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
-    this.answers.set(key, { seq: note.seq, status: response.status, headers: [...response.headers], body });
+    this.answers.set(key, { seq: note.seq, status: response.status, headers: Object.fromEntries(response.headers), body });
   }
 }
 
-/** The key of a POST: what it asks and in which form it wants the answer. */
-export function answerKey(req: IncomingMessage, body: string): string {
+/**
+ * The key of a POST: everything that shapes yoga's answer, which is what it asks and in which form
+ * it wants the answer. Headers that depend on who asks (CORS) are the guard's, added to every
+ * answer, kept or not, and never stored with it.
+ */
+function answerKey(req: IncomingMessage, body: string): string {
   return `${req.headers.accept ?? ''}\n${req.headers['content-type'] ?? ''}\n${body}`;
+}
+
+/** Answers a GraphQL POST that the guard let through: from a kept answer when one is right, else from yoga. */
+export function answerPost(yoga: YogaServerInstance<{ feedAnswer?: FeedAnswerNote }, object>, feedAnswers: FeedAnswers) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    const key = answerKey(req, body);
+    if (feedAnswers.answer(key, res)) return;
+    const headers = new yoga.fetchAPI.Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+    const note: FeedAnswerNote = {};
+    const response = await yoga.fetch(`http://${req.headers.host}${req.url}`, { method: 'POST', headers, body }, { feedAnswer: note });
+    const answer = Buffer.from(await response.arrayBuffer());
+    feedAnswers.keep(key, note, response, answer);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(answer);
+  };
 }

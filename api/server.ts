@@ -1,29 +1,21 @@
-// The Lookout server: wires the attention service to its transports (GraphQL over HTTP, graphql-ws
-// and SSE on /graphql), with the same token rule on all three, and shuts them down in order.
+// The Lookout server: a route table behind one guard, plus start and stop. Every HTTP request and
+// WebSocket upgrade passes the guard (Host, Origin, body type and size, token) before its route.
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
-import { WebSocketServer } from 'ws';
 import { AttentionService } from './attention/service.ts';
-import { isAuthorized, unauthorizedResponse } from './auth.ts';
-import { CLAUDE_CODE_HOOK_PATH, handleClaudeCodeHook } from './hooks/http.ts';
-import { answerKey, type FeedAnswerNote, FeedAnswers } from './feed-answers.ts';
-import { readBody } from './read-body.ts';
-import { useSharedSubscriptions } from './shared-subscriptions.ts';
-import type { LookoutConfig } from './config.ts';
+import { ConfigError, type LookoutConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
-import type { Context } from './schema/builder.ts';
-import { schema } from './schema/index.ts';
+import { answerPost, FeedAnswers } from './feed-answers.ts';
+import { type Access, answerRefusal, Guard, refuseUpgrade } from './guard.ts';
+import { answerClaudeCodeHook, CLAUDE_CODE_HOOK_PATH } from './hooks/http.ts';
+import { createGraphqlWebSocket } from './websocket.ts';
+import { createLookoutYoga } from './yoga.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const CLIENT_DIST = new URL('../client/dist', import.meta.url).pathname;
-const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
 const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface LookoutServerOptions {
@@ -40,15 +32,22 @@ export interface RunningLookout {
   stop(): Promise<void>;
 }
 
-/**
- * Armor throws its rejections, which yoga would answer with 200. They are the client's fault: mark
- * them 400. (A token-limit rejection happens while parsing, where yoga follows GraphQL over HTTP:
- * 400 for application/graphql-response+json, 200 for a client that accepts only application/json.)
- */
-const rejectAsBadRequest = (_ctx: unknown, error: GraphQLError) => {
-  (error.extensions as Record<string, unknown>).http = { status: 400 };
-};
-const armorLimit = { onReject: [rejectAsBadRequest], propagateOnRejection: true };
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+interface Route {
+  /** Which requests the route answers; the first that matches does. */
+  matches(req: IncomingMessage, path: string): boolean;
+  /** What the guard asks of them. */
+  access: Access;
+  handle: Handler;
+}
+
+const HOLDS_DATA: Access = { token: true };
+const HOLDS_NO_DATA: Access = { token: false };
+const GRAPHQL_PATH = '/graphql';
+
+const accepts = (req: IncomingMessage, pattern: RegExp) => pattern.test(req.headers.accept ?? '');
+const isRead = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
 
 export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
   const { db, store, close: closeDatabase } = await openDatabase(config.databaseFile);
@@ -59,164 +58,92 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     subscriberBuffer: options.subscriberBuffer,
   });
   attention.start();
-  const context: Context = { db, attention };
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-
-  const requireToken: Plugin = {
-    onRequest({ request, endResponse }) {
-      // The GraphiQL page holds no data and lets the user enter the token; every operation needs it.
-      const wantsGraphiQL = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
-      if (!wantsGraphiQL && !isAuthorized(config.token, request.headers.get('authorization'))) {
-        endResponse(unauthorizedResponse());
-      }
-    },
-  };
-
-  const yoga = createYoga({
-    schema,
-    context: () => context,
-    graphiql: { title: 'Lookout', subscriptionsProtocol: 'WS' },
-    // GraphiQL bundled in the page, not fetched from a CDN: it works offline and behind firewalls.
-    renderGraphiQL,
-    landingPage: false,
-    logging: 'warn',
-    plugins: [
-      requireToken,
-      feedAnswers.plugin,
-      useSharedSubscriptions(),
-      EnvelopArmorPlugin({
-        maxDepth: { n: 10, ...armorLimit },
-        maxAliases: { n: 15, ...armorLimit },
-        maxDirectives: { n: 20, ...armorLimit },
-        maxTokens: { n: 2000, ...armorLimit },
-        costLimit: { maxCost: 5000, ...armorLimit },
-        blockFieldSuggestion: { enabled: true },
-      }),
-    ],
+  const yoga = createLookoutYoga({ db, attention }, feedAnswers);
+  const server = createServer();
+  let port = 0;
+  const guard = new Guard({
+    listenHost: config.host,
+    port: () => port,
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+    token: config.token,
+    maxBodyBytes: MAX_BODY_BYTES,
   });
+  const webSocket = createGraphqlWebSocket(yoga, guard, { maxPayloadBytes: MAX_BODY_BYTES, keepAliveMs: options.keepAliveMs });
 
-  // The feed page: static files that hold no data (it asks for the token itself), so no token here.
-  const servePage = existsSync(CLIENT_DIST)
-    ? sirv(CLIENT_DIST, {
-        etag: true,
-        // Vite names assets by content hash: cache them for good, and the page itself never.
-        setHeaders: (res, pathname) =>
-          res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
-      })
-    : (req: IncomingMessage, res: ServerResponse, next: () => void) =>
-        req.url === '/' ? res.end('The feed page is not built yet: run `npm run build`, or use GraphiQL at /graphql.') : next();
+  const routes: Route[] = [
+    { matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH, access: HOLDS_DATA, handle: (req, res) => answerClaudeCodeHook(req, res, attention) },
+    // GraphiQL's page holds no data and lets the user enter the token; every operation needs it.
+    { matches: (req, path) => path === GRAPHQL_PATH && isRead(req) && accepts(req, /text\/html/), access: HOLDS_NO_DATA, handle: yoga },
+    // A plain POST may be answered from a kept feed answer; streamed answers (SSE, multipart) are yoga's.
+    {
+      matches: (req, path) => path === GRAPHQL_PATH && req.method === 'POST' && !accepts(req, /text\/event-stream|multipart\/mixed/),
+      access: HOLDS_DATA,
+      handle: answerPost(yoga, feedAnswers),
+    },
+    { matches: (_req, path) => path === GRAPHQL_PATH, access: HOLDS_DATA, handle: yoga },
+    // The feed page: static files that hold no data (it asks for the token itself).
+    { matches: (req) => isRead(req), access: HOLDS_NO_DATA, handle: pageServer() },
+  ];
 
   let activeRequests = 0;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if ((req.method === 'GET' || req.method === 'HEAD') && !req.url?.startsWith(yoga.graphqlEndpoint)) {
-      return servePage(req, res, () => void yoga(req, res));
-    }
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > MAX_BODY_BYTES || (req.headers['transfer-encoding'] && !req.headers['content-length'])) {
-      const status = length > MAX_BODY_BYTES ? 413 : 411;
-      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ errors: [{ message: status === 413 ? 'Request body is larger than 1 MB.' : 'Send a Content-Length.' }] }));
-      req.resume();
-      return;
-    }
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = routes.find((r) => r.matches(req, path));
+    const verdict = guard.check(req, route?.access ?? HOLDS_DATA);
+    if (!verdict.pass) return answerRefusal(req, res, verdict);
+    for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value);
+    if (!route) return reply(res, 404, `Nothing at ${req.method} ${path}.`);
     // Shutdown waits for ordinary requests; SSE streams never finish by themselves and are cut.
-    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+    if (!accepts(req, /text\/event-stream/)) {
       activeRequests++;
       res.once('close', () => activeRequests--);
     }
-    if (req.url?.split('?')[0] === CLAUDE_CODE_HOOK_PATH) return void hookRequest(req, res);
-    // Streamed answers (SSE, multipart) go to yoga as they are; a plain POST may be a kept feed answer.
-    const streamed = /text\/event-stream|multipart\/mixed/.test(req.headers.accept ?? '');
-    if (req.method === 'POST' && !streamed) return void graphqlPost(req, res);
-    void yoga(req, res);
-  });
-
-  const graphqlPost = async (req: IncomingMessage, res: ServerResponse) => {
     try {
-      const body = await readBody(req);
-      const key = answerKey(req, body);
-      if (isAuthorized(config.token, req.headers.authorization) && feedAnswers.answer(key, res)) return;
-      const headers = new yoga.fetchAPI.Headers();
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-      const note: FeedAnswerNote = {};
-      const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: 'POST', headers, body }, { feedAnswer: note });
-      const answer = Buffer.from(await response.arrayBuffer());
-      feedAnswers.keep(key, note, response, answer);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(answer);
+      await route.handle(req, res);
     } catch (error) {
-      console.error('Answering a GraphQL request failed:', error);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.' }] }));
+      console.error(`Answering ${req.method} ${path} failed:`, error);
+      if (!res.headersSent) reply(res, 500, 'Unexpected error.');
+      else res.end();
     }
   };
-
-  const hookRequest = async (req: IncomingMessage, res: ServerResponse) => {
-    if (!isAuthorized(config.token, req.headers.authorization)) {
-      const denied = unauthorizedResponse();
-      res.writeHead(denied.status, Object.fromEntries(denied.headers));
-      return res.end(await denied.text());
+  server.on('request', handle);
+  // A client that waits for "100 Continue" before sending its body hears a refusal without sending it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const verdict = guard.check(req, routes.find((r) => r.matches(req, path))?.access ?? HOLDS_DATA);
+    if (!verdict.pass) {
+      res.writeHead(verdict.status, { ...verdict.headers, connection: 'close' });
+      return res.end();
     }
-    try {
-      await handleClaudeCodeHook(req, res, attention);
-    } catch (error) {
-      console.error('Recording a hook failed:', error);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'Unexpected error.' }));
-    }
-  };
-
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_BODY_BYTES });
-  const wsServer = useServer<Record<string, unknown>>(
-    {
-      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
-      onConnect: (ctx) => isAuthorized(config.token, bearerFrom(ctx.connectionParams)),
-      onSubscribe: async (ctx, _id, payload) => {
-        // graphql-ws has already reserved this operation's slot.
-        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
-          return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} operations at once on one connection.`)];
-        }
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-        });
-        try {
-          const document = parse(payload.query);
-          const errors = validate(schema, document);
-          if (errors.length) return errors;
-          return {
-            schema,
-            document,
-            operationName: payload.operationName,
-            variableValues: payload.variables,
-            contextValue: await contextFactory(),
-            rootValue: { execute, subscribe },
-          };
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-      },
-    },
-    wss,
-    options.keepAliveMs,
-  );
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
+    res.writeContinue();
+    void handle(req, res);
   });
-  const { port } = server.address() as AddressInfo;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const verdict = guard.checkUpgrade(req);
+    if (!verdict.pass) return refuseUpgrade(socket, verdict);
+    if ((req.url ?? '/').split('?')[0] !== GRAPHQL_PATH) {
+      return refuseUpgrade(socket, { pass: false, status: 404, headers: {}, message: `WebSockets are served on ${GRAPHQL_PATH} only.` });
+    }
+    webSocket.upgrade(req, socket, head);
+  });
+
+  try {
+    await listen(server, config);
+  } catch (error) {
+    attention.stop();
+    await closeDatabase();
+    throw error;
+  }
+  port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       const closed = new Promise((resolve) => server.close(resolve));
-      await wsServer.dispose(); // closes every socket with 1001 Going Away
+      await webSocket.dispose(); // closes every socket with 1001 Going Away
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
       while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -226,11 +153,38 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       await closeDatabase();
     })());
 
-  return { url: `http://${host}:${port}${yoga.graphqlEndpoint}`, port, attention, stop };
+  return { url: `http://${host}:${port}${GRAPHQL_PATH}`, port, attention, stop };
 }
 
-function bearerFrom(params: Readonly<Record<string, unknown>> | undefined): string | null {
-  const value = params?.authorization ?? params?.Authorization;
-  if (typeof value === 'string') return value;
-  return typeof params?.token === 'string' ? `Bearer ${params.token}` : null;
+function reply(res: ServerResponse, status: number, message: string) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ errors: [{ message }] }));
+}
+
+/** Vite names assets by content hash: they are cached for good, and the page itself never. */
+function pageServer(): Handler {
+  if (!existsSync(CLIENT_DIST)) {
+    return (req, res) =>
+      req.url === '/' ? res.end('The feed page is not built yet: run `npm run build`, or use GraphiQL at /graphql.') : reply(res, 404, 'Not found.');
+  }
+  const serve = sirv(CLIENT_DIST, {
+    etag: true,
+    setHeaders: (res, pathname) => res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
+  return (req, res) => serve(req, res, () => reply(res, 404, 'Not found.'));
+}
+
+/** Listens, or says in one line what to change. */
+function listen(server: ReturnType<typeof createServer>, config: LookoutConfig): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const problem: Record<string, string> = {
+        EADDRINUSE: `Port ${config.port} is in use: set PORT to a free one (0 picks any).`,
+        EACCES: `Port ${config.port} needs privileges this user lacks: set PORT to one above 1023.`,
+        EADDRNOTAVAIL: `${config.host} is not an address of this machine: set HOST.`,
+      };
+      reject(problem[error.code ?? ''] ? new ConfigError(problem[error.code!]!) : error);
+    });
+    server.listen(config.port, config.host, () => resolve());
+  });
 }

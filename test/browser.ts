@@ -4,20 +4,20 @@ import { afterAll, beforeAll } from 'vitest';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-function launchBrowser(): Promise<Browser> {
+function launchBrowser(extraArgs: string[]): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     // Root in a container needs --no-sandbox; the rest keeps Chromium off a network it cannot reach.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 
 /** One browser for a test file, started before its tests and closed after them. */
-export function useBrowser(): () => Browser {
+export function useBrowser(extraArgs: string[] = []): () => Browser {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    browser = await launchBrowser();
+    browser = await launchBrowser(extraArgs);
   });
   afterAll(() => browser?.close());
   return () => {

@@ -142,4 +142,23 @@ describe('what the hooks record', () => {
     const ok = await post(JSON.stringify({ session_id: 'x', hook_event_name: 'Stop', cwd: '/tmp/x' }), 'hook-token');
     expect(await ok.json()).toEqual({ ok: true, events: 1, recorded: 3 });
   });
+
+  it('the http hook refuses a time GraphQL\'s DateTime would refuse, and changes nothing', async () => {
+    server = await startServer();
+    const post = (at: unknown) =>
+      fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ session_id: 'd', hook_event_name: 'Stop', cwd: '/tmp/d', lookout: { at } }),
+      });
+    for (const at of [-8.64e15, 0, '-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', 'yesterday', '2026-13-01T00:00:00Z']) {
+      const res = await post(at);
+      expect(res.status, String(at)).toBe(400);
+      expect((await res.json()).issues, String(at)).toEqual([{ path: ['0', 'lookout', 'at'], message: expect.any(String) }]);
+    }
+    expect((await server.gql('{ sessions { edges { node { id } } } }')).data.sessions.edges).toEqual([]);
+    const at = '2026-11-27T08:00:00.000Z';
+    expect((await post(at)).status).toBe(200);
+    expect((await server.gql('{ session(id: "d") { lastSpeakerAt } }')).data).toEqual({ session: { lastSpeakerAt: at } });
+  });
 });

@@ -2,6 +2,7 @@
 import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { createClient, type Client } from 'graphql-ws';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
@@ -13,6 +14,18 @@ export async function freshDatabase(): Promise<string> {
   const file = path.join(dir, 'lookout.db');
   await copyFile(inject('templateDatabase'), file);
   return file;
+}
+
+/** How many sessions and log entries the file holds: what a refused request must leave as it was. */
+export function countRows(file: string) {
+  const db = new Database(file, { readonly: true });
+  try {
+    const sessions = (db.prepare('SELECT COUNT(*) AS n FROM Session').get() as { n: number }).n;
+    const events = (db.prepare('SELECT COUNT(*) AS n FROM SessionEvent').get() as { n: number }).n;
+    return { sessions, events };
+  } finally {
+    db.close();
+  }
 }
 
 export interface TestServer extends RunningLookout {
@@ -100,6 +113,15 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
       return received.slice(0, count);
     },
   };
+}
+
+/** Waits until `count` feed streams listen live: a subscription is set up once its stream listens. */
+export async function subscribersListening(server: TestServer, count: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (server.attention.subscriberCount < count) {
+    if (Date.now() > deadline) throw new Error(`Expected ${count} live subscribers, have ${server.attention.subscriberCount}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,23 +1,13 @@
+import { request } from 'node:http';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collect, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+import { collect, countRows, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 beforeEach(async () => {
   server = await startServer();
 });
 afterEach(() => server.stop());
-
-function countRows(file: string) {
-  const db = new Database(file, { readonly: true });
-  try {
-    const sessions = (db.prepare('SELECT COUNT(*) AS n FROM Session').get() as { n: number }).n;
-    const events = (db.prepare('SELECT COUNT(*) AS n FROM SessionEvent').get() as { n: number }).n;
-    return { sessions, events };
-  } finally {
-    db.close();
-  }
-}
 
 const SESSION_STATE = `query($id: ID!) { session(id: $id) { state waitReason lastSpeaker events { edges { node { seq } } } } }`;
 
@@ -46,6 +36,59 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
     expect(result.__typename).toBe('InputValidationError');
     expect(result.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
     expect(countRows(server.file)).toEqual(before);
+  });
+
+  it.each(['javascript:alert(document.domain)', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'JavaScript:alert(1)', 'ftp://example.com/x'])(
+    'a link that could run code or read files (%s) is refused',
+    async (link) => {
+      const before = countRows(server.file);
+      const { data } = await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', link } });
+      expect(data.recordSpeaker).toEqual({
+        __typename: 'InputValidationError',
+        issues: [{ path: ['input', 'link'], message: expect.stringMatching(/https:.*vscode:/) }],
+      });
+      expect(countRows(server.file)).toEqual(before);
+    },
+  );
+
+  it('web, editor and terminal links are taken; a bad link stored before the check is never handed out', async () => {
+    for (const link of ['https://claude.ai/code/session_1', 'http://localhost:3000/', 'vscode://file/home/dev/app', 'cursor://file/home/dev/app', 'zed://file/home/dev/app']) {
+      const { data } = await server.gql(`${RECORD_SPEAKER.replace('data { id', 'data { id link')}`, { input: { sessionId: 's', speaker: 'USER', link } });
+      expect(data.recordSpeaker.data, link).toMatchObject({ link });
+    }
+    const db = new Database(server.file);
+    db.prepare("UPDATE Session SET link = 'javascript:alert(1)' WHERE id = 's'").run();
+    db.close();
+    expect((await server.gql('{ session(id: "s") { link } }')).data).toEqual({ session: { link: null } });
+  });
+
+  it('text with an unpaired surrogate is refused at the boundary, on every transport, and nothing is stored', async () => {
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'known', speaker: 'USER' } });
+    const before = countRows(server.file);
+    const lone = '\ud800';
+    // Over HTTP, as variables (a literal in the query is already a syntax error).
+    for (const [query, variables] of [
+      [RECORD_SPEAKER, { input: { sessionId: `a${lone}`, speaker: 'USER' } }],
+      [RECORD_SPEAKER, { input: { sessionId: 'known', speaker: 'USER', title: `broken ${lone}` } }],
+      ['query($id: ID!) { session(id: $id) { id } }', { id: lone }],
+    ] as const) {
+      const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      expect(res.status).toBe(400);
+      expect((await res.json()).errors[0]).toMatchObject({ message: expect.stringMatching(/^variables\.(input\.(sessionId|title)|id) .*unpaired UTF-16 surrogate/), extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    // Over graphql-ws.
+    const feed = collect(server.wsClient(), FEED_EVENT, { project: lone });
+    await expect(feed.next(1)).rejects.toThrow(/variables\.project .*unpaired/);
+    // Through the hook endpoint.
+    const hook = await fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: 'h', hook_event_name: 'Stop', cwd: `/tmp/${lone}` }),
+    });
+    expect(hook.status).toBe(400);
+    expect((await hook.json()).error).toMatch(/cwd .*unpaired/);
+    expect(countRows(server.file)).toEqual(before);
+    expect((await server.gql('{ session(id: "known") { title } }')).data).toEqual({ session: { title: null } });
   });
 
   it('an unknown enum value is rejected before anything runs', async () => {
@@ -137,9 +180,39 @@ describe('limits', () => {
       body,
     });
 
-  it('a body over 1 MB is refused with 413', async () => {
-    const res = await post(JSON.stringify({ query: `{ attentionSummary { total } }`, variables: { pad: 'x'.repeat(1_100_000) } }));
-    expect(res.status).toBe(413);
+  it('a body over 1 MB is refused with 413, every time, whether the client sends it all or waits for 100 Continue', async () => {
+    const big = JSON.stringify({ query: `{ attentionSummary { total } }`, variables: { pad: 'x'.repeat(2_000_000) } });
+    for (let i = 0; i < 20; i++) {
+      const res = await post(big);
+      expect(res.status, `attempt ${i + 1}`).toBe(413);
+      expect(JSON.stringify(await res.json())).toMatch(/larger than 1 MB/);
+    }
+    const expecting = await new Promise<{ status: number; sentBody: boolean }>((resolve, reject) => {
+      let sentBody = false;
+      const req = request(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(big), expect: '100-continue' },
+      });
+      req.on('continue', () => {
+        sentBody = true;
+        req.end(big);
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, sentBody });
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(expecting).toEqual({ status: 413, sentBody: false });
+    // The server is still fine.
+    expect((await post(JSON.stringify({ query: '{ attentionSummary { total } }' }))).status).toBe(200);
+  });
+
+  it('the largest feed page the schema documents can be asked for, with every field of a session', async () => {
+    const res = await post(JSON.stringify({ query: `{ attentionSessions(first: 500) { latestSeq edges { cursor node { ${SESSION_FIELDS} } } pageInfo { hasNextPage endCursor } } }` }));
+    expect(await res.json()).toEqual({ data: { attentionSessions: expect.objectContaining({ edges: [] }) } });
+    expect(res.status).toBe(200);
   });
 
   const graphqlResponse = ['application/graphql-response+json'];
@@ -154,7 +227,9 @@ describe('limits', () => {
     for (const accept of accepts) {
       const res = await post(JSON.stringify({ query }), { accept });
       expect(res.status, accept).toBe(400);
-      expect(JSON.stringify(await res.json())).toMatch(new RegExp(word, 'i'));
+      const [error] = ((await res.json()) as { errors: { message: string }[] }).errors;
+      expect(error!.message).toMatch(new RegExp(word, 'i'));
+      expect(error!.message).not.toMatch(/syntax/i); // the query's syntax is fine: a limit was hit
     }
   });
 
@@ -168,6 +243,9 @@ describe('limits', () => {
     await expect(feed.next(1)).resolves.toHaveLength(1);
   });
 });
+
+const SESSION_FIELDS =
+  'id agent title project cwd branch host link state waitReason waitDetail lastSpeaker lastSpeakerAt lastEventAt uncommittedFiles closedBy closedAt hidden seenAt snoozedUntil createdAt updatedAt attention { tier reason label since }';
 
 /** A query `depth` fields deep. */
 function deepQuery(depth: number): string {

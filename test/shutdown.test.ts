@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -56,4 +58,23 @@ describe('npm start', () => {
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
   }, 30_000);
+
+  it('on a port already in use, says so in one line and exits non-zero', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'lookout-busy-'));
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+      env: { ...process.env, PORT: String(port), DATABASE_URL: `file:${path.join(dir, 'lookout.db')}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    busy.close();
+    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: `Port ${port} is in use: set PORT to a free one (0 picks any).\n` });
+  }, 30_000);
 });
+

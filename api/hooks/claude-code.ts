@@ -2,13 +2,24 @@
 // `lookout hook claude-code` (a command hook, which adds the time, host and git state it saw) and
 // Claude Code's own `http` hook posting to /hooks/claude-code.
 import path from 'node:path';
+import { DateTimeResolver } from 'graphql-scalars';
 import { z } from 'zod';
 import type { SessionDetails } from '../attention/changes.ts';
 import type { ReportStep } from '../attention/service.ts';
 
 /** What the Lookout CLI adds to a hook payload: the hook's own time and id, and the machine's view. */
+/** A time as GraphQL's DateTime scalar takes it: an RFC 3339 string within years 0000–9999. */
+const dateTime = z.string().transform((text, ctx) => {
+  try {
+    return DateTimeResolver.parseValue(text) as Date;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an RFC 3339 date-time such as 2026-11-27T09:00:00Z' });
+    return z.NEVER;
+  }
+});
+
 const cliContext = z.object({
-  at: z.coerce.date().optional(),
+  at: dateTime.optional(),
   eventId: z.string().min(1).max(200).optional(),
   host: z.string().min(1).max(255).optional(),
   project: z.string().min(1).max(200).optional(),

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttentionService } from '../attention/service.ts';
 import { readBody } from '../read-body.ts';
+import { illFormedTextAt, illFormedTextMessage } from '../well-formed-text.ts';
 import { type ClaudeCodeHook, claudeCodeHookSchema, mapClaudeCodeHook } from './claude-code.ts';
 
 export const CLAUDE_CODE_HOOK_PATH = '/hooks/claude-code';
@@ -23,7 +24,8 @@ async function recordHook(attention: AttentionService, hook: ClaudeCodeHook): Pr
   return steps.length;
 }
 
-export async function handleClaudeCodeHook(req: IncomingMessage, res: ServerResponse, attention: AttentionService) {
+/** Answers a hook request the guard let through (its token and JSON body checked). */
+export async function answerClaudeCodeHook(req: IncomingMessage, res: ServerResponse, attention: AttentionService) {
   if (req.method !== 'POST') return reply(res, 405, { error: 'POST a Claude Code hook payload here.' });
   let body: unknown;
   try {
@@ -31,6 +33,8 @@ export async function handleClaudeCodeHook(req: IncomingMessage, res: ServerResp
   } catch {
     return reply(res, 400, { error: 'The body is not JSON.' });
   }
+  const illFormed = illFormedTextAt(body);
+  if (illFormed) return reply(res, 400, { error: illFormedTextMessage(illFormed) });
   // Everything is checked before anything is recorded: a rejected batch changes nothing.
   const parsed = claudeCodeHookSchema.array().max(1000).safeParse(Array.isArray(body) ? body : [body]);
   if (!parsed.success) {

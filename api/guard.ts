@@ -1,0 +1,189 @@
+// The one guard: every HTTP request and every WebSocket upgrade passes it before any route sees it.
+// Lookout sits on the user's own machine, and any page in their browser can send it requests, so
+// it answers only to the names it serves (no DNS rebinding), only to pages of its own origin or a
+// listed one (no cross-site reads, writes or WebSocket hijacking), takes bodies as JSON only (no
+// "simple" cross-site POST needs a preflight), and holds its data behind the token when one is set.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export interface GuardPolicy {
+  /** The address Lookout listens on (HOST): served, on its port, unless it is a wildcard. */
+  listenHost: string;
+  /** The port Lookout listens on, once it does. */
+  port(): number;
+  /** More names to answer to, each with an optional `:port` (without one, any port). */
+  allowedHosts: readonly string[];
+  /** Origins of other sites whose pages may use Lookout. */
+  allowedOrigins: readonly string[];
+  token: string | undefined;
+  maxBodyBytes: number;
+}
+
+/** What a route holds: data behind the token, or nothing worth protecting (the page, GraphiQL's HTML). */
+export interface Access {
+  token: boolean;
+}
+
+/** Let through, with the headers every answer to it carries; or answered by the guard itself. */
+export type Verdict =
+  | { pass: true; headers: Record<string, string> }
+  | { pass: false; status: number; headers: Record<string, string>; code?: string; message?: string };
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '[::]']);
+/** A refused body is read (and dropped) up to this much, so that its sender hears the answer. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
+const refuse = (status: number, code: string, message: string, headers: Record<string, string> = {}): Verdict => ({
+  pass: false,
+  status,
+  headers,
+  code,
+  message,
+});
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** `name` and `port` of a Host header; null when it is not one. */
+function parseHost(host: string | undefined): { name: string; port: number | null } | null {
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/.exec((host ?? '').toLowerCase());
+  return match ? { name: match[1]!, port: match[2] === undefined ? null : Number(match[2]) } : null;
+}
+
+export class Guard {
+  private readonly servedNames: Set<string>;
+  private readonly allowedOrigins: Set<string>;
+  private readonly tokenDigest: Buffer | undefined;
+
+  constructor(private readonly policy: GuardPolicy) {
+    const listen = policy.listenHost.includes(':') && !policy.listenHost.startsWith('[') ? `[${policy.listenHost}]` : policy.listenHost;
+    this.servedNames = new Set([...LOOPBACK_NAMES, ...(WILDCARD_HOSTS.has(listen) ? [] : [listen.toLowerCase()])]);
+    this.allowedOrigins = new Set(policy.allowedOrigins);
+    this.tokenDigest = policy.token === undefined ? undefined : digest(policy.token);
+  }
+
+  /** True when no token is set, or `authorization` is `Bearer <token>`. Compares fixed-length digests: no timing tells even the length. */
+  authorizes(authorization: string | null | undefined): boolean {
+    if (!this.tokenDigest) return true;
+    const match = /^Bearer (.+)$/i.exec(authorization ?? '');
+    return !!match && timingSafeEqual(digest(match[1]!), this.tokenDigest);
+  }
+
+  /** Host, Origin, preflight, body size and type, token: in this order, for every HTTP request. */
+  check(req: IncomingMessage, access: Access): Verdict {
+    const origin = this.checkHostAndOrigin(req);
+    if (!origin.pass) return origin;
+    const { headers } = origin;
+    if (req.method === 'OPTIONS') {
+      // A preflight: only listed origins are told what they may send.
+      const preflight: Record<string, string> = headers['access-control-allow-origin']
+        ? { 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'authorization, content-type, accept', 'access-control-max-age': '600' }
+        : {};
+      return { pass: false, status: 204, headers: { ...headers, ...preflight, allow: 'GET, HEAD, POST, OPTIONS' } };
+    }
+    const length = Number(req.headers['content-length'] ?? 0);
+    const chunked = req.headers['transfer-encoding'] !== undefined;
+    if (length > this.policy.maxBodyBytes) return refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${this.policy.maxBodyBytes / 1024 / 1024} MB.`, headers);
+    if (chunked && req.headers['content-length'] === undefined) return refuse(411, 'LENGTH_REQUIRED', 'Send a Content-Length.', headers);
+    if (req.method === 'POST' || length > 0 || chunked) {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json') {
+        return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json (got ${type || 'no Content-Type'}).`, headers);
+      }
+    }
+    if (access.token && !this.authorizes(req.headers.authorization)) {
+      return refuse(401, 'UNAUTHENTICATED', 'Missing or wrong token: send Authorization: Bearer <LOOKOUT_TOKEN>.', {
+        ...headers,
+        'www-authenticate': 'Bearer realm="lookout"',
+      });
+    }
+    return origin;
+  }
+
+  /** A WebSocket upgrade: Host and Origin (its token comes with the connection's first message). */
+  checkUpgrade(req: IncomingMessage): Verdict {
+    return this.checkHostAndOrigin(req);
+  }
+
+  private checkHostAndOrigin(req: IncomingMessage): Verdict {
+    const host = parseHost(req.headers.host);
+    if (!host || !this.serves(host)) {
+      return refuse(
+        421,
+        'HOST_NOT_ALLOWED',
+        `Lookout does not answer to the host "${req.headers.host ?? ''}". If you reach it by that name on purpose, add it to LOOKOUT_ALLOWED_HOSTS.`,
+      );
+    }
+    const origin = req.headers.origin;
+    if (origin === undefined) {
+      // Browsers send no Origin on a plain cross-site GET (an image, a script); they say so here.
+      const site = req.headers['sec-fetch-site'];
+      if ((site === 'cross-site' || site === 'same-site') && req.headers['sec-fetch-mode'] !== 'navigate') {
+        return refuse(403, 'ORIGIN_NOT_ALLOWED', 'Requests from other sites are refused.');
+      }
+      return { pass: true, headers: {} };
+    }
+    if (this.sameOrigin(origin, req.headers.host!)) return { pass: true, headers: {} };
+    if (this.allowedOrigins.has(origin)) return { pass: true, headers: { 'access-control-allow-origin': origin, vary: 'Origin' } };
+    return refuse(
+      403,
+      'ORIGIN_NOT_ALLOWED',
+      `Requests from ${origin} are refused: pages on other sites cannot use Lookout. To allow this one, add it to LOOKOUT_ALLOWED_ORIGINS.`,
+    );
+  }
+
+  private serves({ name, port }: { name: string; port: number | null }): boolean {
+    const own = this.policy.port();
+    if (this.servedNames.has(name) && (port === own || (port === null && own === 80))) return true;
+    return this.policy.allowedHosts.some((entry) => entry === name || entry === `${name}:${port}`);
+  }
+
+  /** The page's own origin: the Host it was served from, by http or https (a proxy may add TLS). */
+  private sameOrigin(origin: string, host: string): boolean {
+    try {
+      const url = new URL(origin);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin && url.host === new URL(`${url.protocol}//${host}`).host;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function refusalBody(verdict: Verdict & { pass: false }): string {
+  return verdict.message ? JSON.stringify({ errors: [{ message: verdict.message, extensions: { code: verdict.code } }] }) : '';
+}
+
+/**
+ * Answers a request the guard did not let through. Its body is read first (up to a limit), so
+ * that the sender is done writing and hears the answer instead of a reset connection.
+ */
+export function answerRefusal(req: IncomingMessage, res: ServerResponse, verdict: Verdict & { pass: false }): void {
+  const body = refusalBody(verdict);
+  const headers = { ...verdict.headers, ...(body ? { 'content-type': 'application/json' } : {}) };
+  const send = (close: boolean) => {
+    if (res.headersSent) return;
+    res.writeHead(verdict.status, close ? { ...headers, connection: 'close' } : headers);
+    res.end(body);
+  };
+  if (req.readableEnded || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)) return send(false);
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_LIMIT_BYTES) {
+      send(true);
+      req.destroy();
+    }
+  });
+  req.once('end', () => send(true));
+  req.once('error', () => res.destroy());
+}
+
+/** Refuses a WebSocket upgrade with a plain HTTP answer. */
+export function refuseUpgrade(socket: Duplex, verdict: Verdict & { pass: false }): void {
+  const body = refusalBody(verdict);
+  const reason = { 403: 'Forbidden', 421: 'Misdirected Request' }[verdict.status] ?? 'Refused';
+  socket.end(
+    `HTTP/1.1 ${verdict.status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,67 @@
+// The GraphQL server behind every transport (HTTP, SSE and graphql-ws): the schema, its limits and
+// the plugins that keep it fast. The guard in front of it has already checked who is asking.
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
+import type { GraphQLError } from 'graphql';
+import type { FeedAnswerNote, FeedAnswers } from './feed-answers.ts';
+import type { Context } from './schema/builder.ts';
+import { schema } from './schema/index.ts';
+import { useSharedSubscriptions } from './shared-subscriptions.ts';
+import { illFormedTextAt, illFormedTextMessage } from './well-formed-text.ts';
+
+/**
+ * Armor throws its rejections, which yoga would answer with 200. They are the client's fault: mark
+ * them 400, and drop the "Syntax Error:" armor puts before every limit (the query's syntax is fine).
+ * (A token-limit rejection happens while parsing, where yoga follows GraphQL over HTTP: 400 for
+ * application/graphql-response+json, 200 for a client that accepts only application/json.)
+ */
+const rejectAsBadRequest = (_ctx: unknown, error: GraphQLError) => {
+  error.message = error.message.replace(/^Syntax Error: /, '');
+  (error.extensions as Record<string, unknown>).http = { status: 400 };
+};
+const armorLimit = { onReject: [rejectAsBadRequest], propagateOnRejection: true };
+
+/**
+ * Armor's cost estimate multiplies a selection by its `first`. This allows the documented largest
+ * feed page (`attentionSessions(first: 500)` with every field of a session) and refuses what is
+ * really costly: event logs nested under a large page of sessions.
+ */
+export const MAX_QUERY_COST = 100_000;
+
+/** GraphQL's own input boundary, for the HTTP transports: variables and extensions must be well-formed text. */
+const useWellFormedText = (): Plugin => ({
+  onParams({ params }) {
+    const path = illFormedTextAt({ query: params.query, operationName: params.operationName, variables: params.variables, extensions: params.extensions });
+    if (path) throw createGraphQLError(illFormedTextMessage(path), { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+  },
+});
+
+export function createLookoutYoga(context: Context, feedAnswers: FeedAnswers) {
+  return createYoga<{ feedAnswer?: FeedAnswerNote }>({
+    schema,
+    context: () => context,
+    // CORS is the guard's: it answers listed origins only, and never reflects one.
+    cors: false,
+    graphiql: { title: 'Lookout', subscriptionsProtocol: 'WS' },
+    // GraphiQL bundled in the page, not fetched from a CDN: it works offline and behind firewalls.
+    renderGraphiQL,
+    landingPage: false,
+    logging: 'warn',
+    plugins: [
+      useWellFormedText(),
+      feedAnswers.plugin,
+      useSharedSubscriptions(),
+      EnvelopArmorPlugin({
+        maxDepth: { n: 10, ...armorLimit },
+        maxAliases: { n: 15, ...armorLimit },
+        maxDirectives: { n: 20, ...armorLimit },
+        maxTokens: { n: 2000, ...armorLimit },
+        costLimit: { maxCost: MAX_QUERY_COST, ...armorLimit },
+        blockFieldSuggestion: { enabled: true },
+      }),
+    ],
+  });
+}
+
+export type LookoutYoga = ReturnType<typeof createLookoutYoga>;
