@@ -30,6 +30,17 @@ export type Verdict =
   | { pass: true; headers: Record<string, string> }
   | { pass: false; status: number; headers: Record<string, string>; code?: string; message?: string };
 
+/**
+ * On every answer: no other site may frame the page (a framed feed could be clicked through:
+ * clickjacking) or embed an answer as a script or image, and nothing is sniffed into another type.
+ */
+const ANSWER_HEADERS: Record<string, string> = {
+  'content-security-policy': "frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-content-type-options': 'nosniff',
+};
+
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '[::]']);
 /** A refused body is read (and dropped) up to this much, so that its sender hears the answer. */
@@ -72,6 +83,11 @@ export class Guard {
 
   /** Host, Origin, preflight, body size and type, token: in this order, for every HTTP request. */
   check(req: IncomingMessage, access: Access): Verdict {
+    const verdict = this.decide(req, access);
+    return { ...verdict, headers: { ...ANSWER_HEADERS, ...verdict.headers } };
+  }
+
+  private decide(req: IncomingMessage, access: Access): Verdict {
     const origin = this.checkHostAndOrigin(req);
     if (!origin.pass) return origin;
     const { headers } = origin;

@@ -58,7 +58,7 @@ function attack(page: Page, lookout: string) {
         };
       }),
     );
-    // "Simple" requests need no preflight: the page cannot read the answer, but they are sent.
+    // "Simple" requests need no preflight: they are sent, whatever the page may read of the answer.
     await attempt('text/plain mutation', async () =>
       (await fetch(`${lookout}/graphql`, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: forgery })).type,
     );
@@ -124,13 +124,28 @@ describe('a page on another site', () => {
       'fetch with credentials': 'failed: Failed to fetch',
       GET: 'failed: Failed to fetch',
       SSE: 'failed',
-      'text/plain mutation': 'opaque',
-      'text/plain hook': 'opaque',
-      'multipart mutation': 'opaque',
+      // Sent, and refused there; Cross-Origin-Resource-Policy keeps even the opaque answer from the page.
+      'text/plain mutation': 'failed: Failed to fetch',
+      'text/plain hook': 'failed: Failed to fetch',
+      'multipart mutation': 'failed: Failed to fetch',
       'form POST': 'submitted',
       WebSocket: 'closed',
     });
     expect(countRows(server.file)).toEqual(before);
+    // Nor can it frame the feed page to have the user click in it (clickjacking).
+    await page.evaluate(
+      (src) =>
+        new Promise((resolve) => {
+          const frame = document.createElement('iframe');
+          frame.name = 'framed-feed';
+          frame.onload = resolve;
+          frame.src = src;
+          document.body.append(frame);
+        }),
+      `http://127.0.0.1:${server.port}/`,
+    );
+    const framed = page.frame({ name: 'framed-feed' })!;
+    expect(framed.url()).toBe('chrome-error://chromewebdata/');
     const { data } = await server.gql('{ session(id: "victim") { hidden } forged: session(id: "forged") { id } }');
     expect(data).toEqual({ session: { hidden: false }, forged: null });
     await page.close();

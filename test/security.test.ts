@@ -15,10 +15,14 @@ interface Answer {
   body: string;
 }
 
-/** One request with exactly these headers (fetch would not let a test set Host). */
-function send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+/** One request with exactly these headers (fetch would not let a test set Host); `headersOnly` for a stream. */
+function send(method: string, path: string, headers: Record<string, string> = {}, body?: string, { headersOnly = false } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, method, path, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+      if (headersOnly) {
+        resolve({ status: res.statusCode!, headers: res.headers, body: '' });
+        return void res.destroy();
+      }
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -190,6 +194,21 @@ describe('bodies are JSON only (no "simple" cross-site writes)', () => {
     const mutation = `/graphql?query=${encodeURIComponent('mutation { hideSession(sessionId: "ok") { __typename } }')}`;
     expect((await send('GET', mutation)).status).toBe(405);
     expect(countRows(server.file)).toEqual(before);
+  });
+});
+
+describe('every answer', () => {
+  it('forbids framing and embedding by other sites, refusals included', async () => {
+    server = await startServer();
+    for (const [name, method, path, headers, body] of [...ROUTES, ['a refusal', 'POST', '/graphql', { origin: 'https://evil.example', ...JSON_TYPE }, FEED_QUERY] as const]) {
+      const answer = await send(method, path, headers, body, { headersOnly: true });
+      expect(answer.headers, name).toMatchObject({
+        'content-security-policy': "frame-ancestors 'none'",
+        'x-frame-options': 'DENY',
+        'cross-origin-resource-policy': 'same-origin',
+        'x-content-type-options': 'nosniff',
+      });
+    }
   });
 });
 
