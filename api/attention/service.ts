@@ -418,6 +418,7 @@ export class AttentionService {
       const next = step.apply(current, at, now);
       if (next === null) continue;
       const attention = deriveAttention(next, now, this.options);
+      const projects = { project: next.project, previousProject: current?.project ?? null };
       entries.push({
         event: {
           sessionId,
@@ -428,13 +429,11 @@ export class AttentionService {
           input: JSON.stringify(step.input),
           attention: toJson(attention),
           previousAttention: toJson(previous),
-          project: next.project,
-          previousProject: current?.project ?? null,
+          ...projects,
         },
         attention,
         previous,
-        project: next.project,
-        previousProject: current?.project ?? null,
+        ...projects,
       });
       if (eventKey) stepEventIds.push(eventKey);
       [current, previous] = [next, attention];
