@@ -9,6 +9,9 @@ function isLoopback(host: string): boolean {
   return LOOPBACK_NAMES.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
+/** The name of a host entry, without its port or IPv6 brackets. */
+const hostName = (entry: string) => entry.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+
 const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
 const commaList = (item: z.ZodType<string, string>) =>
   z
@@ -78,6 +81,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(
       `Refusing to listen on ${e.HOST} without a token: anyone who can reach it could read and change your sessions. ` +
         'Set LOOKOUT_TOKEN, or use HOST=127.0.0.1.',
+    );
+  }
+  const reachable = e.LOOKOUT_ALLOWED_HOSTS.filter((entry) => !isLoopback(hostName(entry)) && !hostName(entry).endsWith('.localhost'));
+  if (reachable.length && !e.LOOKOUT_TOKEN) {
+    throw new ConfigError(
+      `LOOKOUT_ALLOWED_HOSTS names ${reachable.join(', ')}: whoever reaches Lookout by that name could read and change your sessions. ` +
+        'Set LOOKOUT_TOKEN too.',
     );
   }
   const minute = 60_000;

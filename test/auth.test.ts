@@ -80,12 +80,19 @@ describe('configuration', () => {
   });
 
   it('reads the allowed hosts and origins, and refuses what is not a host or an origin', () => {
-    const config = loadConfig({ LOOKOUT_ALLOWED_HOSTS: ' Lookout.example.com , box.lan:8080 ', LOOKOUT_ALLOWED_ORIGINS: 'https://Dash.example.com,http://localhost:3000/' });
+    const config = loadConfig({
+      LOOKOUT_TOKEN: TOKEN,
+      LOOKOUT_ALLOWED_HOSTS: ' Lookout.example.com , box.lan:8080 ',
+      LOOKOUT_ALLOWED_ORIGINS: 'https://Dash.example.com,http://localhost:3000/',
+    });
     expect(config).toMatchObject({ allowedHosts: ['lookout.example.com', 'box.lan:8080'], allowedOrigins: ['https://dash.example.com', 'http://localhost:3000'] });
     expect(loadConfig({})).toMatchObject({ allowedHosts: [], allowedOrigins: [] });
     for (const origins of ['*', 'dash.example.com', 'https://dash.example.com/app', 'file:///x', 'null']) {
       expect(() => loadConfig({ LOOKOUT_ALLOWED_ORIGINS: origins }), origins).toThrow(/LOOKOUT_ALLOWED_ORIGINS.*must be an origin/);
     }
+    // A name other machines can use to reach Lookout needs the token, as a non-loopback HOST does.
+    expect(() => loadConfig({ LOOKOUT_ALLOWED_HOSTS: 'lookout.example.com' })).toThrow(/lookout\.example\.com.*LOOKOUT_TOKEN/);
+    expect(loadConfig({ LOOKOUT_ALLOWED_HOSTS: 'lookout.localhost:4000,127.0.0.2,[::1]' }).allowedHosts).toHaveLength(3);
     for (const hosts of ['*', 'http://box.lan', 'box.lan/path', 'box lan']) {
       expect(() => loadConfig({ LOOKOUT_ALLOWED_HOSTS: hosts }), hosts).toThrow(/LOOKOUT_ALLOWED_HOSTS.*host name/);
     }

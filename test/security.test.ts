@@ -83,13 +83,14 @@ describe('the Host header (DNS rebinding)', () => {
   });
 
   it('serves localhost, 127.0.0.1 and [::1] on its port, HOST, and the names listed', async () => {
-    server = await startServer({ HOST: 'localhost', LOOKOUT_ALLOWED_HOSTS: 'lookout.example, box.lan:8080' });
+    server = await startServer({ HOST: 'localhost', LOOKOUT_ALLOWED_HOSTS: 'lookout.example, box.lan:8080', LOOKOUT_TOKEN: 'sesame' });
     const summary = `/graphql?query=${encodeURIComponent('{ attentionSummary { total } }')}`;
+    const get = (host: string) => send('GET', summary, { host, authorization: 'Bearer sesame' });
     for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, `LOCALHOST:${server.port}`, 'lookout.example', 'lookout.example:443', 'box.lan:8080']) {
-      expect(await send('GET', summary, { host }), host).toMatchObject({ status: 200 });
+      expect(await get(host), host).toMatchObject({ status: 200 });
     }
     for (const host of ['localhost:1', `127.0.0.2:${server.port}`, 'box.lan', 'box.lan:8081', 'sub.lookout.example', `localhost.:${server.port}`]) {
-      expect(await send('GET', summary, { host }), host).toMatchObject({ status: 421 });
+      expect(await get(host), host).toMatchObject({ status: 421 });
     }
   });
 
