@@ -9,8 +9,14 @@ function isLoopback(host: string): boolean {
   return LOOPBACK_NAMES.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
+/** `name` (IPv6 in brackets) and `port` of a host as a Host header carries it; null when it is not one. */
+export function parseHost(host: string | undefined): { name: string; port: number | null } | null {
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/.exec((host ?? '').toLowerCase());
+  return match ? { name: match[1]!, port: match[2] === undefined ? null : Number(match[2]) } : null;
+}
+
 /** The name of a host entry, without its port or IPv6 brackets. */
-const hostName = (entry: string) => entry.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+const hostName = (entry: string) => parseHost(entry)!.name.replace(/^\[(.*)\]$/, '$1');
 
 const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
 const commaList = (item: z.ZodType<string, string>) =>
@@ -24,7 +30,7 @@ const commaList = (item: z.ZodType<string, string>) =>
 const hostEntry = z
   .string()
   .transform((entry) => entry.toLowerCase())
-  .refine((entry) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(entry), 'must be a host name or address, with an optional :port');
+  .refine((entry) => parseHost(entry) !== null, 'must be a host name or address, with an optional :port');
 
 /** An origin exactly as a browser sends it: scheme, host and port, nothing else. */
 const originEntry = z.string().refine((entry) => {

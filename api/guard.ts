@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { parseHost } from './config.ts';
 
 export interface GuardPolicy {
   /** The address Lookout listens on (HOST): served, on its port, unless it is a wildcard. */
@@ -55,12 +56,6 @@ const refuse = (status: number, code: string, message: string, headers: Record<s
 });
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/** `name` and `port` of a Host header; null when it is not one. */
-function parseHost(host: string | undefined): { name: string; port: number | null } | null {
-  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/.exec((host ?? '').toLowerCase());
-  return match ? { name: match[1]!, port: match[2] === undefined ? null : Number(match[2]) } : null;
-}
 
 export class Guard {
   private readonly servedNames: Set<string>;

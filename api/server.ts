@@ -87,11 +87,16 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     { matches: (req) => isRead(req), access: HOLDS_NO_DATA, handle: pageServer() },
   ];
 
-  let activeRequests = 0;
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  /** The request's route, and the guard's verdict on it (a request no route takes counts as holding data). */
+  const admit = (req: IncomingMessage) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const route = routes.find((r) => r.matches(req, path));
-    const verdict = guard.check(req, route?.access ?? HOLDS_DATA);
+    return { path, route, verdict: guard.check(req, route?.access ?? HOLDS_DATA) };
+  };
+
+  let activeRequests = 0;
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const { path, route, verdict } = admit(req);
     if (!verdict.pass) return answerRefusal(req, res, verdict);
     for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value);
     if (!route) return reply(res, 404, `Nothing at ${req.method} ${path}.`);
@@ -111,8 +116,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   server.on('request', handle);
   // A client that waits for "100 Continue" before sending its body hears a refusal without sending it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const verdict = guard.check(req, routes.find((r) => r.matches(req, path))?.access ?? HOLDS_DATA);
+    const { verdict } = admit(req);
     if (!verdict.pass) {
       res.writeHead(verdict.status, { ...verdict.headers, connection: 'close' });
       return res.end();

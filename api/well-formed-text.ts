@@ -3,13 +3,14 @@
 // (GraphQL requests on every transport, hook payloads), so that no such string reaches the domain.
 
 /** Where the first ill-formed string or key in `value` is (e.g. ["variables", "input", "sessionId"]); null when there is none. */
-export function illFormedTextAt(value: unknown, path: string[] = []): string[] | null {
-  if (typeof value === 'string') return value.isWellFormed() ? null : path;
+export function illFormedTextAt(value: unknown): string[] | null {
+  if (typeof value === 'string') return value.isWellFormed() ? null : [];
   if (typeof value !== 'object' || value === null) return null;
-  for (const [key, item] of Object.entries(value)) {
-    if (!key.isWellFormed()) return [...path, key];
-    const found = illFormedTextAt(item, [...path, key]);
-    if (found) return found;
+  // The path is built only on the way back from a find: checking well-formed input allocates nothing.
+  for (const key in value) {
+    if (!key.isWellFormed()) return [key];
+    const found = illFormedTextAt((value as Record<string, unknown>)[key]);
+    if (found) return [key, ...found];
   }
   return null;
 }
