@@ -10,7 +10,9 @@ import { ConfigError, type LookoutConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { answerPost, FeedAnswers } from './feed-answers.ts';
 import { type Access, answerRefusal, Guard, refuseUpgrade } from './guard.ts';
-import { answerClaudeCodeHook, CLAUDE_CODE_HOOK_PATH } from './hooks/http.ts';
+import { CLAUDE_CODE_HOOK_PATH } from './hooks/claude-code-events.ts';
+import { answerClaudeCodeHook } from './hooks/http.ts';
+import { SameHostChecks } from './hooks/same-host.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
 import { createLookoutYoga } from './yoga.ts';
 
@@ -29,6 +31,7 @@ export interface RunningLookout {
   url: string;
   port: number;
   attention: AttentionService;
+  sameHost: SameHostChecks;
   stop(): Promise<void>;
 }
 
@@ -58,6 +61,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     subscriberBuffer: options.subscriberBuffer,
   });
   attention.start();
+  const sameHost = new SameHostChecks(attention);
+  sameHost.start();
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
   const yoga = createLookoutYoga({ db, attention }, feedAnswers);
   const server = createServer();
@@ -73,7 +78,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const webSocket = createGraphqlWebSocket(yoga, guard, { maxPayloadBytes: MAX_BODY_BYTES, keepAliveMs: options.keepAliveMs });
 
   const routes: Route[] = [
-    { matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH, access: HOLDS_DATA, handle: (req, res) => answerClaudeCodeHook(req, res, attention) },
+    { matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH, access: HOLDS_DATA, handle: (req, res) => answerClaudeCodeHook(req, res, attention, sameHost) },
     // GraphiQL's page holds no data and lets the user enter the token; every operation needs it.
     { matches: (req, path) => path === GRAPHQL_PATH && isRead(req) && accepts(req, /text\/html/), access: HOLDS_NO_DATA, handle: yoga },
     // A plain POST may be answered from a kept feed answer; streamed answers (SSE, multipart) are yoga's.
@@ -136,6 +141,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   try {
     await listen(server, config);
   } catch (error) {
+    sameHost.stop();
     attention.stop();
     await closeDatabase();
     throw error;
@@ -151,13 +157,15 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
       while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      sameHost.stop();
+      await sameHost.measured();
       attention.stop();
       server.closeAllConnections();
       await closed;
       await closeDatabase();
     })());
 
-  return { url: `http://${host}:${port}${GRAPHQL_PATH}`, port, attention, stop };
+  return { url: `http://${host}:${port}${GRAPHQL_PATH}`, port, attention, sameHost, stop };
 }
 
 function reply(res: ServerResponse, status: number, message: string) {

@@ -5,37 +5,61 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, makeDirty, makeRepo, runCli } from './cli-helpers.ts';
-import { scenarios, type Step } from './fixtures/claude-code-sessions.ts';
+import { type Scenario, scenarios, type Shown } from './fixtures/claude-code-sessions.ts';
 import { sleep, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
 
-const FEED = `{ attentionSessions { edges { node { id project branch host title waitDetail attention { reason label } } } } }`;
+const FEED = `{ attentionSessions { edges { node { id project branch host title attention { reason label detail } } } } }`;
+
+type Attention = { reason: string; label: string; detail: string | null };
+
+async function feedAttention(ids: string[]): Promise<Record<string, Attention | null>> {
+  const { data } = await server.gql(FEED);
+  const byId = new Map<string, { attention: Attention }>(data.attentionSessions.edges.map((e: any) => [e.node.id, e.node]));
+  return Object.fromEntries(ids.map((id) => [id, byId.get(id)?.attention ?? null]));
+}
 
 async function feedReasons(ids: string[]): Promise<Record<string, string | null>> {
-  const { data } = await server.gql(FEED);
-  const byId = new Map<string, { attention: { reason: string } }>(data.attentionSessions.edges.map((e: any) => [e.node.id, e.node]));
-  return Object.fromEntries(ids.map((id) => [id, byId.get(id)?.attention.reason ?? null]));
+  const feed = await feedAttention(ids);
+  return Object.fromEntries(ids.map((id) => [id, feed[id]?.reason ?? null]));
+}
+
+/** The feed as the step expects to see it: the reason alone, or reason, label and detail. */
+function asExpected(feed: Record<string, Attention | null>, expected: Record<string, Shown>) {
+  return Object.fromEntries(
+    Object.entries(expected).map(([id, shown]) => {
+      const attention = feed[id] ?? null;
+      if (!Array.isArray(shown) || !attention) return [id, attention?.reason ?? null];
+      return [id, [attention.reason, attention.label, attention.detail]];
+    }),
+  );
 }
 
 type Deliver = (payload: Record<string, unknown>) => Promise<void>;
 
-const viaCli = (home: string): Deliver => async (payload) => {
-  const run = await runCli(['hook', 'claude-code'], { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home }, JSON.stringify(payload));
+// Claude Code tells its hooks how it was started; `sdk-cli` is `claude -p`.
+const entrypoint = (headless = false) => (headless ? 'sdk-cli' : 'cli');
+
+const viaCli = (home: string, headless?: boolean): Deliver => async (payload) => {
+  const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home, CLAUDE_CODE_ENTRYPOINT: entrypoint(headless) };
+  const run = await runCli(['hook', 'claude-code'], env, JSON.stringify(payload));
   expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
 };
 
-const viaHttp: Deliver = async (payload) => {
+const viaHttp = (headless?: boolean): Deliver => async (payload) => {
   const res = await fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-lookout-entrypoint': entrypoint(headless) },
     body: JSON.stringify(payload),
   });
   expect(res.status).toBe(200);
+  // The server measures git after answering a hook from this machine.
+  await server.sameHost.measured();
 };
 
-async function replay(steps: Step[], deliver: Deliver, http: boolean) {
+async function replay({ steps }: Scenario, deliver: Deliver, http: boolean) {
   const repos = new Map<string, string>();
   const ids = [...new Set(steps.map((s) => s.session))];
   for (const id of ids) repos.set(id, await makeRepo(`repo-${id}`));
@@ -49,8 +73,8 @@ async function replay(steps: Step[], deliver: Deliver, http: boolean) {
       ...step.hook,
     });
     if (step.waitMs) await sleep(step.waitMs);
-    const expected = (http && step.expectHttp) || step.expect;
-    expect(await feedReasons(ids), `after step ${index + 1} (${step.hook.hook_event_name})`).toEqual(expected);
+    const expected = { ...Object.fromEntries(ids.map((id) => [id, null])), ...((http && step.expectHttp) || step.expect) };
+    expect(asExpected(await feedAttention(ids), expected), `after step ${index + 1} (${step.hook.hook_event_name})`).toEqual(expected);
   }
 }
 
@@ -63,8 +87,8 @@ describe.each([
 ])('through %s', (_path, http) => {
   it.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
     server = await startServer(SHORT_STALE);
-    const deliver = http ? viaHttp : viaCli(await mkdtemp(path.join(tmpdir(), 'lookout-home-')));
-    await replay(scenario.steps, deliver, http);
+    const deliver = http ? viaHttp(scenario.headless) : viaCli(await mkdtemp(path.join(tmpdir(), 'lookout-home-')), scenario.headless);
+    await replay(scenario, deliver, http);
   }, 60_000);
 });
 
@@ -86,8 +110,7 @@ describe('what the hooks record', () => {
       project: 'billing',
       branch: 'main',
       host: expect.any(String),
-      waitDetail: 'Bash: npm publish --access public',
-      attention: { reason: 'WAITING', label: 'Waiting for permission' },
+      attention: { reason: 'WAITING', label: 'Waiting for permission', detail: 'Bash: npm publish --access public' },
     });
   });
 
@@ -123,8 +146,8 @@ describe('what the hooks record', () => {
 
     // The http form carries the same times in the `lookout` context.
     const at = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
-    await viaHttp({ session_id: 'h', cwd: repo, hook_event_name: 'Stop', lookout: { at: at(2) } });
-    await viaHttp({ session_id: 'h', cwd: repo, hook_event_name: 'PreToolUse', tool_name: 'Bash', lookout: { at: at(1) } });
+    await viaHttp()({ session_id: 'h', cwd: repo, hook_event_name: 'Stop', lookout: { at: at(2) } });
+    await viaHttp()({ session_id: 'h', cwd: repo, hook_event_name: 'PreToolUse', tool_name: 'Bash', lookout: { at: at(1) } });
     expect(await feedReasons(['h'])).toEqual({ h: 'AWAITING_REPLY' });
   });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLAUDE_CODE_EVENTS } from '../api/cli/install.ts';
 import { CLI, makeRepo, runCli } from './cli-helpers.ts';
-import { collect, FEED_EVENT, sleep, startServer, type TestServer } from './helpers.ts';
+import { collect, FEED_EVENT, sleep, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -105,8 +105,31 @@ describe('lookout hook, when the server is not there', () => {
   });
 });
 
+/** Runs the CLI in `cwd`, as a user would from a project folder. */
+function runIn(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, LOOKOUT_URL: '', LOOKOUT_TOKEN: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** What Claude Code does with an installed http hook: interpolate the allowed variables, POST the payload. */
+async function runHttpHook(entry: { url: string; headers?: Record<string, string>; allowedEnvVars?: string[] }, env: Record<string, string>, payload: string) {
+  const headers = Object.fromEntries(
+    Object.entries(entry.headers ?? {}).map(([name, value]) => [
+      name,
+      value.replace(/\$\{?(\w+)\}?/g, (_m, v: string) => (entry.allowedEnvVars?.includes(v) ? (env[v] ?? '') : '')),
+    ]),
+  );
+  return fetch(entry.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+}
+
 describe('lookout install / uninstall claude-code', () => {
-  it('adds its hooks beside existing ones, changes nothing the second time, and uninstall restores the original', async () => {
+  it('adds its hooks beside existing ones in the formatting of the file, changes nothing the second time, and uninstall restores the original', async () => {
     const project = await mkdtemp(path.join(tmpdir(), 'lookout-project-'));
     const file = path.join(project, '.claude', 'settings.json');
     await mkdir(path.dirname(file));
@@ -118,79 +141,144 @@ describe('lookout install / uninstall claude-code', () => {
         PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: './check-command.sh' }] }],
       },
     };
-    await writeFile(file, JSON.stringify(original, null, 4));
-    const cwdRun = async (args: string[]) => {
-      return new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        const child = spawn(process.execPath, [CLI, ...args], { cwd: project });
-        let stdout = '';
-        child.stdout.on('data', (c) => (stdout += c));
-        child.on('exit', (code) => resolve({ code, stdout }));
-      });
-    };
+    const originalText = JSON.stringify(original, null, 4);
+    await writeFile(file, originalText);
 
-    const first = await cwdRun(['install', 'claude-code']);
-    expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/Backed up .*settings.json.*Added Lookout's hooks/s);
-    const installed = JSON.parse(await readFile(file, 'utf8'));
-    expect(installed.model).toBe('opus');
+    const first = await runIn(project, ['install', 'claude-code', '--shared']);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toBe(`Backed up ${file} to ${file}.lookout-backup.\nWired Claude Code's hooks in ${file} report to http://127.0.0.1:4000.\n`);
+    const text = await readFile(file, 'utf8');
+    expect(text.startsWith('{\n    "model": "opus",')).toBe(true); // four spaces, like the user's file
+    expect(text.endsWith('}')).toBe(true); // and no final newline, as it had none
+    const installed = JSON.parse(text);
     expect(installed.permissions).toEqual(original.permissions);
-    expect(Object.keys(installed.hooks).sort()).toEqual([...new Set([...CLAUDE_CODE_EVENTS, 'Stop', 'PreToolUse'])].sort());
+    expect(Object.keys(installed.hooks).sort()).toEqual([...CLAUDE_CODE_EVENTS].sort());
     expect(installed.hooks.Stop[0]).toEqual(original.hooks.Stop[0]);
     expect(installed.hooks.PreToolUse[0]).toEqual(original.hooks.PreToolUse[0]);
-    expect(installed.hooks.Stop[1].hooks[0].command).toMatch(/lookout\.mjs hook claude-code$/);
-    expect(JSON.parse(await readFile(`${file}.lookout-backup`, 'utf8'))).toEqual(original);
+    expect(installed.hooks.Stop[1].hooks[0].command).toMatch(/lookout\.mjs hook claude-code --url http:\/\/127\.0\.0\.1:4000$/);
+    expect(installed.hooks.PreToolUse[1].hooks[0]).toMatchObject({ type: 'http', url: 'http://127.0.0.1:4000/hooks/claude-code' });
+    expect(await readFile(`${file}.lookout-backup`, 'utf8')).toBe(originalText);
 
-    const before = await readFile(file, 'utf8');
-    const second = await cwdRun(['install', 'claude-code']);
-    expect(second.stdout).toMatch(/nothing changed/);
-    expect(await readFile(file, 'utf8')).toBe(before);
+    const second = await runIn(project, ['install', 'claude-code', '--shared']);
+    expect(second.stdout).toMatch(/already: nothing changed/);
+    expect(await readFile(file, 'utf8')).toBe(text);
 
-    const removed = await cwdRun(['uninstall', 'claude-code']);
+    // Pointed elsewhere: the hooks move, and the backup still holds the file from before the first install.
+    const moved = await runIn(project, ['install', 'claude-code', '--shared', '--url', 'http://127.0.0.1:4555']);
+    expect(moved.stdout).toBe(`Wired Claude Code's hooks in ${file} report to http://127.0.0.1:4555.\n`);
+    expect(await readFile(`${file}.lookout-backup`, 'utf8')).toBe(originalText);
+
+    const removed = await runIn(project, ['uninstall', 'claude-code', '--shared']);
     expect(removed.stdout).toMatch(/Removed Lookout's hooks/);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(original);
+    expect(await readFile(file, 'utf8')).toBe(originalText);
   });
 
-  it('the installed command really runs the hook, for a project named with --dir', async () => {
-    const running = await startServer();
+  it("writes the project's personal settings.local.json unless told --shared, and never puts the token in a shared file", async () => {
+    const project = await mkdtemp(path.join(tmpdir(), 'lookout-project-'));
+    const local = path.join(project, '.claude', 'settings.local.json');
+    const shared = path.join(project, '.claude', 'settings.json');
+    const env = { LOOKOUT_URL: 'http://127.0.0.1:4777', LOOKOUT_TOKEN: 's3cret-token' };
+
+    const personal = await runIn(project, ['install', 'claude-code'], env);
+    expect(personal).toMatchObject({ code: 0, stdout: `Wired Claude Code's hooks in ${local} report to http://127.0.0.1:4777.\n` });
+    const localText = await readFile(local, 'utf8');
+    expect(localText).toContain('--url http://127.0.0.1:4777 --token s3cret-token');
+    expect(JSON.parse(localText).hooks.PostToolUse[0].hooks[0].headers).toMatchObject({ authorization: 'Bearer s3cret-token' });
+    await expect(readFile(shared, 'utf8')).rejects.toThrow();
+
+    const team = await runIn(project, ['install', 'claude-code', '--shared'], env);
+    expect(team.stdout).toMatch(/not written into this shared file: set LOOKOUT_TOKEN/);
+    const sharedText = await readFile(shared, 'utf8');
+    expect(sharedText).not.toContain('s3cret-token');
+    const sharedHttp = JSON.parse(sharedText).hooks.PostToolUse[0].hooks[0];
+    expect(sharedHttp).toMatchObject({ headers: { authorization: 'Bearer $LOOKOUT_TOKEN' }, allowedEnvVars: expect.arrayContaining(['LOOKOUT_TOKEN']) });
+  });
+
+  it('both hook forms it installs really reach the server it was pointed at, token and all', async () => {
+    const running = await startServer({ LOOKOUT_TOKEN: 'wired-token' });
     server = running;
     const project = await makeRepo('installed');
-    // Run from elsewhere, pointing at the project with --dir.
-    await new Promise((resolve) => spawn(process.execPath, [CLI, 'install', 'claude-code', '--dir', project, '--url', origin(running)], { cwd: tmpdir() }).on('exit', resolve));
-    const settings = JSON.parse(await readFile(path.join(project, '.claude', 'settings.json'), 'utf8'));
+    // Run from elsewhere, pointing at the project with --dir; the URL and token come from the environment.
+    const installed = await runIn(tmpdir(), ['install', 'claude-code', '--dir', project], { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'wired-token' });
+    expect(installed.code).toBe(0);
+    const settings = JSON.parse(await readFile(path.join(project, '.claude', 'settings.local.json'), 'utf8'));
+    // The agent's environment has neither variable: what install wrote is enough.
+    const agentEnv = { ...process.env, LOOKOUT_URL: '', LOOKOUT_TOKEN: '', LOOKOUT_HOME: await home(), CLAUDE_CODE_ENTRYPOINT: 'cli' };
+
+    const tool = await runHttpHook(settings.hooks.PreToolUse[0].hooks[0], agentEnv as Record<string, string>, hook('inst', project, { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } }));
+    expect(tool.status).toBe(200);
     const command: string = settings.hooks.Stop[0].hooks[0].command;
-    const child = exec(command, { env: { ...process.env, LOOKOUT_HOME: await home() } });
-    child.stdin!.end(hook('inst', project, { hook_event_name: 'Stop' }));
+    const child = exec(command, { env: agentEnv });
+    child.stdin!.end(hook('inst', project, { hook_event_name: 'Stop', last_assistant_message: 'Listed it.' }));
     await new Promise((resolve) => child.on('exit', resolve));
-    expect((await running.gql(`{ session(id: "inst") { attention { reason } } }`)).data.session.attention.reason).toBe('AWAITING_REPLY');
+    expect((await running.gql(`{ session(id: "inst") { attention { reason detail } } }`)).data.session.attention).toEqual({ reason: 'AWAITING_REPLY', detail: 'Listed it.' });
+  });
+
+  it.each([
+    [['install', 'claude-code', '--user', '--dir', '.'], /^lookout: --user and --dir name different settings files: pass one\.$/],
+    [['install', 'claude-code', '--dir', '/no/such/folder'], /^lookout: --dir \/no\/such\/folder: no such folder\.$/],
+    [['install', 'claude-code', '--dir'], /^lookout: --dir needs a value\.$/],
+    [['install', 'claude-code', '--usr'], /^lookout: Unknown option --usr\. Run lookout --help for the options\.$/],
+    [['install'], /^lookout: install needs the agent: lookout install claude-code/],
+    [['install', 'claude-code', '--url', 'localhost:4000'], /^lookout: --url must be an http:\/\/ or https:\/\/ URL/],
+    [['install', 'claude-code', '--url', 'not a url'], /^lookout: --url must be a URL such as http:\/\/127\.0\.0\.1:4000 \(got "not a url"\)\.$/],
+    [['event', '--session', 's', '--uncommitted', 'lots'], /^lookout: --uncommitted must be a number of files \(0 or more\) or "unknown" \(got "lots"\)\.$/],
+    [['event', '--session', 's', '--uncommitted', '-3'], /^lookout: --uncommitted needs a value \(a value that starts with "-" goes as --uncommitted=VALUE\)\.$/],
+    [['event', '--session', 's', '--uncommitted=-3'], /^lookout: --uncommitted must be a number of files \(0 or more\) or "unknown" \(got "-3"\)\.$/],
+    [['event', '--session', 's', '--state', 'sleeping'], /^lookout: --state must be one of working, waiting, idle \(got "sleeping"\)\.$/],
+    [['event', '--session', 's', '--state', 'waiting'], /^lookout: --state waiting needs --reason/],
+    [['frobnicate'], /^lookout: Unknown command "frobnicate"\. Run lookout --help for the commands\.$/],
+  ])('refuses %j with one clear line and exit 2, changing nothing', async (args, message) => {
+    const project = await mkdtemp(path.join(tmpdir(), 'lookout-project-'));
+    const run = await runIn(project, args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd()).toMatch(message);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    await expect(readFile(path.join(project, '.claude', 'settings.local.json'), 'utf8')).rejects.toThrow();
   });
 });
 
 describe('lookout ls, event and watch', () => {
-  it('reports for any agent, prints the feed for people and for scripts, and streams changes', async () => {
+  it('reports for any agent and says what it recorded, prints the feed for people and for scripts, and watches it', async () => {
     const running = await startServer({ LOOKOUT_TOKEN: 'cli-token' });
     server = running;
     const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'cli-token' };
     const watcher = spawn(process.execPath, [CLI, 'watch'], { env: { ...process.env, ...env } });
     let watched = '';
     watcher.stdout.on('data', (c) => (watched += c));
-    await sleep(800);
+    await subscribersListening(running, 1);
+    expect(watched).toMatch(/^Needs you \(0\)\nIn focus \(0\)\nAll clear\.\nWatching for changes/);
 
     const reported = await runCli(['event', '--session', 'codex-1', '--agent', 'codex', '--title', 'Port the parser', '--project', 'parser', '--speaker', 'user', '--state', 'waiting', '--reason', 'permission', '--detail', 'apply_patch src/lib.rs'], env);
-    expect(reported).toMatchObject({ code: 0, stdout: 'Recorded recordSpeaker, recordActivity for codex-1.\n' });
-    const bad = await runCli(['event', '--session', 'codex-1', '--state', 'waiting'], env);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/waitReason: is required when state is WAITING/);
-    const noToken = await runCli(['ls'], { LOOKOUT_URL: origin(running) });
+    expect(reported).toMatchObject({
+      code: 0,
+      stdout: 'Recorded for codex-1: you spoke last, title "Port the parser", project "parser", agent "codex"; waiting (permission): apply_patch src/lib.rs.\n',
+    });
+    const refused = await runCli(['event', '--session', 'codex-1', '--link', 'javascript:alert(1)'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^lookout: recordSpeaker: link: must be a URL/);
+    const noToken = await runCli(['ls'], { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: '' });
     expect(noToken).toMatchObject({ code: 1, stderr: expect.stringMatching(/refused the token/) });
 
     const human = await runCli(['ls'], env);
     expect(human.stdout).toMatch(/Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  parser\n\s+apply_patch src\/lib.rs\nIn focus \(0\)/);
     const json = JSON.parse((await runCli(['ls', '--json'], env)).stdout);
-    expect(json).toEqual([expect.objectContaining({ id: 'codex-1', agent: 'codex', attention: expect.objectContaining({ reason: 'WAITING' }) })]);
+    expect(json).toEqual([expect.objectContaining({ id: 'codex-1', agent: 'codex', attention: expect.objectContaining({ reason: 'WAITING', detail: 'apply_patch src/lib.rs' }) })]);
+
+    // A second watcher, started now, prints the feed as it is first.
+    const late = spawn(process.execPath, [CLI, 'watch'], { env: { ...process.env, ...env } });
+    let lateOut = '';
+    late.stdout.on('data', (c) => (lateOut += c));
+    await subscribersListening(running, 2);
+    expect(lateOut).toMatch(/^Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  parser/);
 
     await runCli(['event', '--session', 'codex-1', '--state', 'working'], env);
     await expect.poll(() => watched, { timeout: 5_000 }).toMatch(/NEEDS_YOU +Waiting for permission +Port the parser \(parser\)\n.*left +\(was Waiting for permission\) +Port the parser/);
+    await expect.poll(() => lateOut, { timeout: 5_000 }).toMatch(/left +\(was Waiting for permission\) +Port the parser/);
+    expect(lateOut).not.toMatch(/NEEDS_YOU/); // what it printed first is not repeated as a change
     watcher.kill();
+    late.kill();
   });
 });
 

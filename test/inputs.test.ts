@@ -88,7 +88,7 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
     expect(hook.status).toBe(400);
     expect((await hook.json()).error).toMatch(/cwd .*unpaired/);
     expect(countRows(server.file)).toEqual(before);
-    expect((await server.gql('{ session(id: "known") { title } }')).data).toEqual({ session: { title: null } });
+    expect((await server.gql('{ session(id: "known") { title } }')).data).toEqual({ session: { title: 'New session' } });
   });
 
   it('an unknown enum value is rejected before anything runs', async () => {

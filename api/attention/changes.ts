@@ -2,6 +2,7 @@
 // Events may arrive late, twice or out of order, so each kind of fact keeps the time of the newest
 // report it applied, and an older report never moves it backwards.
 import type { AgentState, ClosedBy, Session, Speaker, WaitReason } from '../generated/prisma/client.ts';
+import { type AgentWait, agentWaitsOf } from './rules.ts';
 
 /** A session's stored facts, without the columns the store maintains itself. */
 export type SessionFields = Omit<Session, 'createdAt' | 'updatedAt' | 'tracked'>;
@@ -14,6 +15,9 @@ export interface SessionDetails {
   branch?: string | null;
   host?: string | null;
   link?: string | null;
+  /** The agent's process and transcript on Lookout's own machine (only a same-host report sets them). */
+  agentPid?: number | null;
+  transcriptPath?: string | null;
 }
 
 export type ActivityState = Exclude<AgentState, 'ENDED'>;
@@ -22,6 +26,16 @@ export interface ActivityChange {
   state: ActivityState;
   waitReason?: WaitReason | null;
   waitDetail?: string | null;
+  /** A subagent's activity (its id): it moves that subagent's own prompt only, never the main thread. */
+  agentId?: string | null;
+  /**
+   * A hint rather than a report (a notification, the input prompt sitting idle, the transcript): it
+   * moves only a session that is working or waiting, never replaces one wait with another, and
+   * never clears a failure.
+   */
+  hint?: boolean;
+  /** Background tasks still running as the main thread's turn ends (the turn is paused, not over). */
+  backgroundTasks?: number;
 }
 
 export interface WorktreeChange {
@@ -36,9 +50,9 @@ export function eventTime(at: Date | null | undefined, now: Date): Date {
 
 function withDetails<S extends SessionFields>(session: S, details: SessionDetails): S {
   const next = { ...session };
-  for (const key of ['agent', 'title', 'project', 'cwd', 'branch', 'host', 'link'] as const) {
+  for (const key of ['agent', 'title', 'project', 'cwd', 'branch', 'host', 'link', 'agentPid', 'transcriptPath'] as const) {
     const value = details[key];
-    if (value !== undefined && value !== null) next[key] = value;
+    if (value !== undefined && value !== null) (next as Record<string, unknown>)[key] = value;
   }
   return next;
 }
@@ -74,6 +88,12 @@ export function newSession(id: string, at: Date): SessionFields {
     seenAt: null,
     snoozedUntil: null,
     snoozedReason: null,
+    agentWaits: null,
+    backgroundTasks: 0,
+    lastMessage: null,
+    closeDetail: null,
+    agentPid: null,
+    transcriptPath: null,
   };
 }
 
@@ -94,22 +114,57 @@ export function applyRegistration(
   return changed ? next : null;
 }
 
+/** Who spoke last; `message` is the gist of what the assistant said (a user's turn clears it). */
 export function applySpeaker(
   current: SessionFields | null,
   id: string,
   speaker: Speaker,
   details: SessionDetails,
   at: Date,
+  message?: string | null,
 ): SessionFields {
   const session = withDetails(seenEvent(current ?? newSession(id, at), at), details);
   if (session.lastSpeakerAt && session.lastSpeakerAt > at) return session;
-  return { ...session, lastSpeaker: speaker, lastSpeakerAt: at };
+  return { ...session, lastSpeaker: speaker, lastSpeakerAt: at, lastMessage: speaker === 'ASSISTANT' ? (message ?? null) : null };
+}
+
+function withAgentWaits(session: SessionFields, waits: Record<string, AgentWait>): SessionFields {
+  return { ...session, agentWaits: Object.keys(waits).length ? JSON.stringify(waits) : null };
+}
+
+/** A subagent's own prompt opens or ends; the main thread's state, wait and speaker stay as they are. */
+function applyAgentActivity(session: SessionFields, agentId: string, change: ActivityChange, at: Date): SessionFields {
+  const waits = { ...agentWaitsOf(session) };
+  const open = waits[agentId];
+  if (open && new Date(open.at) > at) return session;
+  if (change.state === 'WAITING' && change.waitReason && change.waitReason !== 'ERROR') {
+    waits[agentId] = { reason: change.waitReason, detail: change.waitDetail ?? null, at: at.toISOString() };
+  } else {
+    if (!open) return session;
+    delete waits[agentId];
+  }
+  return withAgentWaits(session, waits);
+}
+
+/** Whether a hint may move the session: see ActivityChange.hint. */
+function hintApplies(session: SessionFields, change: ActivityChange): boolean {
+  if (session.waitReason === 'ERROR' || (session.state !== 'WORKING' && session.state !== 'WAITING')) return false;
+  const waiting = session.state === 'WAITING' || session.agentWaits !== null;
+  if (change.state === 'WAITING') return !waiting;
+  if (change.state === 'WORKING') return session.state === 'WAITING';
+  return true;
 }
 
 export function applyActivity(current: SessionFields, change: ActivityChange, at: Date): SessionFields {
-  const session = seenEvent(current, at);
+  let session = seenEvent(current, at);
+  if (change.agentId) return session.closedAt ? session : applyAgentActivity(session, change.agentId, change, at);
   // Closing sets activityAt too, so activity after a close means the session was resumed.
   if (session.activityAt > at) return session;
+  if (change.hint) {
+    // The input prompt sitting idle means no dialog is open, a subagent's included.
+    if (change.state === 'IDLE' && session.waitReason !== 'ERROR' && session.agentWaits) session = withAgentWaits(session, {});
+    if (!hintApplies(session, change)) return session;
+  }
   const waitReason = change.state === 'WORKING' ? null : (change.waitReason ?? null);
   const waitDetail = waitReason ? (change.waitDetail ?? null) : null;
   const stateChanged = session.state !== change.state || session.waitReason !== waitReason;
@@ -120,8 +175,10 @@ export function applyActivity(current: SessionFields, change: ActivityChange, at
     waitDetail,
     activityAt: at,
     stateAt: stateChanged ? at : session.stateAt,
+    backgroundTasks: change.backgroundTasks ?? (change.state === 'IDLE' ? session.backgroundTasks : 0),
     closedBy: null,
     closedAt: null,
+    closeDetail: null,
   };
 }
 
@@ -138,7 +195,7 @@ export function applyWorktree(current: SessionFields, change: WorktreeChange, at
   };
 }
 
-export function applyClose(current: SessionFields, closedBy: ClosedBy, at: Date): SessionFields {
+export function applyClose(current: SessionFields, closedBy: ClosedBy, at: Date, detail?: string | null): SessionFields {
   const session = seenEvent(current, at);
   // Already closed (the first close stands), or activity newer than this close: nothing to do.
   if (session.closedAt || session.activityAt > at) return session;
@@ -149,7 +206,10 @@ export function applyClose(current: SessionFields, closedBy: ClosedBy, at: Date)
     activityAt: at,
     waitReason: session.waitReason === 'ERROR' ? 'ERROR' : null,
     waitDetail: session.waitReason === 'ERROR' ? session.waitDetail : null,
+    agentWaits: null,
+    backgroundTasks: 0,
     closedBy,
     closedAt: at,
+    closeDetail: detail ?? null,
   };
 }

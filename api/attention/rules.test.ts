@@ -23,8 +23,12 @@ interface Row {
   at?: number;
   reason: AttentionReason | null;
   label?: string;
+  detail?: string | null;
   since?: number;
 }
+
+const agentWaits = (waits: Record<string, { reason: string; detail: string | null; at: number }>) =>
+  JSON.stringify(Object.fromEntries(Object.entries(waits).map(([id, w]) => [id, { ...w, at: min(w.at).toISOString() }])));
 
 // Times are minutes after T0; `at` is when the rules are asked (default: 1 minute after T0).
 const table: Row[] = [
@@ -75,10 +79,86 @@ const table: Row[] = [
     reason: null,
   },
   {
-    name: 'the assistant spoke last in a session closed automatically',
+    name: 'awaiting a reply says what the assistant said',
+    session: { state: 'IDLE', lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0, lastMessage: 'Tests pass. Shall I open a PR?' },
+    reason: 'AWAITING_REPLY',
+    detail: 'Tests pass. Shall I open a PR?',
+  },
+  {
+    name: 'a session ended automatically after the assistant spoke is done, with what it said',
+    session: { state: 'ENDED', closedBy: 'AUTO', closedAt: min(1), lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0, lastMessage: 'Released 1.2.0.' },
+    at: 5,
+    reason: 'DONE',
+    detail: 'Released 1.2.0.',
+    since: 1,
+  },
+  {
+    name: '...and stays in the feed only as long as done does',
     session: { state: 'ENDED', closedBy: 'AUTO', closedAt: min(1), lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0 },
     at: 30,
-    reason: 'AWAITING_REPLY',
+    reason: null,
+  },
+  {
+    name: 'a session whose agent exited mid-turn is done, and says so',
+    session: { state: 'ENDED', closedBy: 'AUTO', closedAt: min(2), lastSpeaker: 'USER', lastSpeakerAt: T0, lastMessage: null, closeDetail: 'Agent exited' },
+    at: 3,
+    reason: 'DONE',
+    detail: 'Agent exited',
+  },
+  {
+    name: 'a turn paused on background tasks needs nobody',
+    session: { state: 'IDLE', lastSpeaker: 'ASSISTANT', lastSpeakerAt: T0, backgroundTasks: 2, uncommittedFiles: 3, dirtySince: T0 },
+    reason: null,
+  },
+  {
+    name: 'a subagent waiting for permission puts the session in the feed',
+    session: { state: 'WORKING', agentWaits: agentWaits({ a1: { reason: 'PERMISSION', detail: 'Bash: rm -rf dist', at: 2 } }) },
+    at: 3,
+    reason: 'WAITING',
+    label: 'Waiting for permission',
+    detail: 'Bash: rm -rf dist',
+    since: 2,
+  },
+  {
+    name: 'the newest of several subagent prompts is shown',
+    session: {
+      state: 'IDLE',
+      agentWaits: agentWaits({ a1: { reason: 'PERMISSION', detail: 'old', at: 2 }, a2: { reason: 'QUESTION', detail: 'new', at: 4 } }),
+    },
+    at: 5,
+    reason: 'WAITING',
+    label: 'Has a question',
+    detail: 'new',
+  },
+  {
+    name: "the main thread's own wait comes first",
+    session: {
+      state: 'WAITING',
+      waitReason: 'REVIEW',
+      waitDetail: 'Plan: migrate to pg',
+      agentWaits: agentWaits({ a1: { reason: 'PERMISSION', detail: 'sub', at: 4 } }),
+    },
+    at: 5,
+    reason: 'WAITING',
+    detail: 'Plan: migrate to pg',
+  },
+  {
+    name: 'a failure says why',
+    session: { state: 'IDLE', waitReason: 'ERROR', waitDetail: 'Rate limited: resets at 3pm' },
+    reason: 'FAILED',
+    detail: 'Rate limited: resets at 3pm',
+  },
+  {
+    name: 'a failed headless run that ended stays failed',
+    session: { state: 'ENDED', waitReason: 'ERROR', waitDetail: 'Server error', closedBy: 'AUTO', closedAt: T0 },
+    at: 60,
+    reason: 'FAILED',
+  },
+  {
+    name: 'a working session whose agent process Lookout checks is never called stale on time alone',
+    session: { state: 'WORKING', lastEventAt: min(5), agentPid: 4242 },
+    at: 90,
+    reason: null,
   },
   {
     name: 'the assistant spoke last in a session the user closed',
@@ -160,6 +240,7 @@ describe('deriveAttention', () => {
     const result = deriveAttention(session(row.session), min(row.at ?? 1), timings);
     expect(result?.reason ?? null).toBe(row.reason);
     if (row.label) expect(result?.label).toBe(row.label);
+    if (row.detail !== undefined) expect(result?.detail).toBe(row.detail);
     if (row.since !== undefined) expect(result?.since).toEqual(min(row.since));
     if (result) expect(result.tier).toBe(['DONE', 'STALE'].includes(result.reason) ? 'IN_FOCUS' : 'NEEDS_YOU');
   });
@@ -170,6 +251,7 @@ describe('feed order', () => {
     tier: ['DONE', 'STALE'].includes(reason) ? 'IN_FOCUS' : 'NEEDS_YOU',
     reason,
     label: reason,
+    detail: null,
     since: min(since),
   });
 
@@ -212,6 +294,48 @@ describe('time-driven changes', () => {
     expect(isTracked(session({ state: 'IDLE', lastSpeaker: 'USER', lastSpeakerAt: T0 }), min(1), timings)).toBe(false);
     expect(isTracked(session({ state: 'ENDED', closedBy: 'AUTO', closedAt: T0 }), min(11), timings)).toBe(false);
     expect(isTracked(session({ state: 'ENDED', closedBy: 'USER', closedAt: T0, uncommittedFiles: 0 }), min(1), timings)).toBe(false);
+  });
+});
+
+describe('hints and subagents', () => {
+  const prompted = () => applySpeaker(null, 's1', 'USER', { agent: 'claude-code' }, T0);
+  const working = () => applyActivity(prompted(), { state: 'WORKING' }, min(1));
+  const waiting = () => applyActivity(working(), { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: npm publish' }, min(2));
+  const failed = () => applyActivity(working(), { state: 'IDLE', waitReason: 'ERROR', waitDetail: 'Rate limited' }, min(2));
+  const turnOver = () => applyActivity(applySpeaker(working(), 's1', 'ASSISTANT', {}, min(2), 'Done.'), { state: 'IDLE' }, min(2));
+  const subagentAsks = (s: SessionFields, at = 3) =>
+    applyActivity(s, { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: rm -rf tmp', agentId: 'a1' }, min(at));
+
+  // [case, session before, change at minute 4, reason after, detail after]
+  const cases: [string, () => SessionFields, Parameters<typeof applyActivity>[1], AttentionReason | null, string | null][] = [
+    ['a generic permission notification never replaces the exact command', waiting, { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Claude needs your permission to use Bash', hint: true }, 'WAITING', 'Bash: npm publish'],
+    ['a generic permission notification never turns a question into a permission', () => applyActivity(working(), { state: 'WAITING', waitReason: 'QUESTION', waitDetail: 'Which db?' }, min(2)), { state: 'WAITING', waitReason: 'PERMISSION', hint: true }, 'WAITING', 'Which db?'],
+    ['a permission notification with no request before it shows the wait', working, { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Claude needs your permission to use Bash', hint: true }, 'WAITING', 'Claude needs your permission to use Bash'],
+    ['a permission notification never reopens a finished turn', turnOver, { state: 'WAITING', waitReason: 'PERMISSION', hint: true }, 'AWAITING_REPLY', 'Done.'],
+    ["a permission notification while a subagent's prompt is open belongs to it", () => subagentAsks(working()), { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'generic', hint: true }, 'WAITING', 'Bash: rm -rf tmp'],
+    ['the input prompt sitting idle ends a wait', waiting, { state: 'IDLE', hint: true }, null, null],
+    ['the input prompt sitting idle ends a working turn nobody reported', working, { state: 'IDLE', hint: true }, null, null],
+    ["the input prompt sitting idle ends subagents' prompts too", () => subagentAsks(turnOver()), { state: 'IDLE', hint: true }, 'AWAITING_REPLY', 'Done.'],
+    ['the input prompt sitting idle never clears a failure', failed, { state: 'IDLE', hint: true }, 'FAILED', 'Rate limited'],
+    ['a question answered ends the wait', () => applyActivity(working(), { state: 'WAITING', waitReason: 'QUESTION' }, min(2)), { state: 'WORKING', hint: true }, null, null],
+    ['a question answered does not touch a finished turn', turnOver, { state: 'WORKING', hint: true }, 'AWAITING_REPLY', 'Done.'],
+    ["a subagent's tool call never takes away the main thread's wait", waiting, { state: 'WORKING', agentId: 'a1' }, 'WAITING', 'Bash: npm publish'],
+    ["a subagent's tool call never makes a finished turn look busy", turnOver, { state: 'WORKING', agentId: 'a1' }, 'AWAITING_REPLY', 'Done.'],
+    ["a subagent's prompt shows while the main thread works", working, { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: rm -rf tmp', agentId: 'a1' }, 'WAITING', 'Bash: rm -rf tmp'],
+    ["the subagent's next tool call ends its own prompt", () => subagentAsks(working()), { state: 'WORKING', agentId: 'a1' }, null, null],
+    ["another subagent's tool call leaves that prompt open", () => subagentAsks(working()), { state: 'WORKING', agentId: 'a2' }, 'WAITING', 'Bash: rm -rf tmp'],
+    ["the main thread's tool call leaves a subagent's prompt open", () => subagentAsks(working()), { state: 'WORKING' }, 'WAITING', 'Bash: rm -rf tmp'],
+    ["a subagent's older tool call, arriving late, leaves its newer prompt open", () => subagentAsks(working(), 5), { state: 'WORKING', agentId: 'a1' }, 'WAITING', 'Bash: rm -rf tmp'],
+  ];
+  it.each(cases)('%s', (_name, before, change, reason, detail) => {
+    const after = applyActivity(before(), change, min(4));
+    const result = deriveAttention(after, min(4), timings);
+    expect(result?.reason ?? null).toBe(reason);
+    expect(result?.detail ?? null).toBe(detail);
+  });
+
+  it("a subagent's activity is a sign of life for the session", () => {
+    expect(applyActivity(working(), { state: 'WORKING', agentId: 'a1' }, min(20)).lastEventAt).toEqual(min(20));
   });
 });
 

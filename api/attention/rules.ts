@@ -20,7 +20,24 @@ export interface Attention {
   tier: AttentionTier;
   reason: AttentionReason;
   label: string;
+  /** One line that says what exactly: the command awaiting permission, the question, what the assistant said. */
+  detail: string | null;
   since: Date;
+}
+
+type Waiting = Exclude<NonNullable<Session['waitReason']>, 'ERROR'>;
+
+/** A subagent's prompt that is still open. */
+export interface AgentWait {
+  reason: Waiting;
+  detail: string | null;
+  /** ISO time it opened. */
+  at: string;
+}
+
+/** The session's open subagent prompts, by agent id. */
+export function agentWaitsOf(s: Pick<Session, 'agentWaits'>): Record<string, AgentWait> {
+  return s.agentWaits ? (JSON.parse(s.agentWaits) as Record<string, AgentWait>) : {};
 }
 
 export interface AttentionTimings {
@@ -35,6 +52,7 @@ export type SessionFacts = Pick<
   | 'state'
   | 'stateAt'
   | 'waitReason'
+  | 'waitDetail'
   | 'lastSpeaker'
   | 'lastSpeakerAt'
   | 'lastEventAt'
@@ -46,6 +64,12 @@ export type SessionFacts = Pick<
   | 'seenAt'
   | 'snoozedUntil'
   | 'snoozedReason'
+  | 'agentWaits'
+  | 'backgroundTasks'
+  | 'lastMessage'
+  | 'closeDetail'
+  | 'agentPid'
+  | 'transcriptPath'
 >;
 
 const TIER_OF: Record<AttentionReason, AttentionTier> = {
@@ -64,36 +88,55 @@ const WAITING_LABELS = {
   BLOCKED: 'Blocked',
 } as const;
 
-function attention(reason: AttentionReason, label: string, since: Date): Attention {
-  return { tier: TIER_OF[reason], reason, label, since };
+function attention(reason: AttentionReason, label: string, since: Date, detail: string | null = null): Attention {
+  return { tier: TIER_OF[reason], reason, label, detail, since };
 }
 
 function latest(...dates: (Date | null)[]): Date {
   return new Date(Math.max(...dates.map((d) => d?.getTime() ?? 0)));
 }
 
+/** The newest open subagent prompt, if any. */
+function newestAgentWait(s: SessionFacts): AgentWait | null {
+  if (!s.agentWaits) return null;
+  return Object.values(agentWaitsOf(s)).reduce<AgentWait | null>((newest, wait) => (!newest || wait.at > newest.at ? wait : newest), null);
+}
+
+/**
+ * Whether time alone can make the session STALE: a session whose agent process Lookout can check
+ * (same machine) is checked instead, and never called stale on a guess.
+ */
+function canGoStale(s: SessionFacts): boolean {
+  return s.closedAt === null && s.state === 'WORKING' && s.agentPid === null;
+}
+
 /** The reason the session would be in the feed, before the user's hide, seen and snooze. */
 export function rawAttention(s: SessionFacts, now: Date, t: AttentionTimings): Attention | null {
   const closed = s.closedAt !== null;
   const closedByUser = s.closedBy === 'USER';
+  // The turn ended while background work runs: the agent resumes by itself, nobody needs to reply.
+  const paused = !closed && s.state === 'IDLE' && s.backgroundTasks > 0;
 
   if (!closed && s.state === 'WAITING' && s.waitReason && s.waitReason !== 'ERROR') {
-    return attention('WAITING', WAITING_LABELS[s.waitReason], s.stateAt);
+    return attention('WAITING', WAITING_LABELS[s.waitReason], s.stateAt, s.waitDetail);
   }
+  const agentWait = closed ? null : newestAgentWait(s);
+  if (agentWait) return attention('WAITING', WAITING_LABELS[agentWait.reason], new Date(agentWait.at), agentWait.detail);
   if (s.waitReason === 'ERROR' && s.state !== 'WORKING' && !closedByUser) {
-    return attention('FAILED', 'Failed', s.stateAt);
+    return attention('FAILED', 'Failed', s.stateAt, s.waitDetail);
   }
-  if (s.lastSpeaker === 'ASSISTANT' && s.state !== 'WORKING' && !closedByUser) {
-    return attention('AWAITING_REPLY', 'Awaiting your reply', s.lastSpeakerAt ?? s.stateAt);
+  if (!closed && !paused && s.lastSpeaker === 'ASSISTANT' && s.state !== 'WORKING') {
+    return attention('AWAITING_REPLY', 'Awaiting your reply', s.lastSpeakerAt ?? s.stateAt, s.lastMessage);
   }
-  if ((s.state === 'IDLE' || closed) && s.uncommittedFiles !== null && s.uncommittedFiles > 0) {
+  if (((s.state === 'IDLE' && !paused) || closed) && s.uncommittedFiles !== null && s.uncommittedFiles > 0) {
     const files = s.uncommittedFiles === 1 ? '1 uncommitted file' : `${s.uncommittedFiles} uncommitted files`;
     return attention('UNCOMMITTED_WORK', files, latest(s.dirtySince, closed ? s.closedAt : s.stateAt));
   }
   if (closed && !closedByUser && s.closedAt && now.getTime() - s.closedAt.getTime() < t.doneForMs) {
-    return attention('DONE', 'Done', s.closedAt);
+    const said = s.lastSpeaker === 'ASSISTANT' ? s.lastMessage : null;
+    return attention('DONE', 'Done', s.closedAt, said ?? s.closeDetail);
   }
-  if (!closed && s.state === 'WORKING' && now.getTime() - s.lastEventAt.getTime() >= t.staleAfterMs) {
+  if (canGoStale(s) && now.getTime() - s.lastEventAt.getTime() >= t.staleAfterMs) {
     return attention('STALE', 'No sign of life', s.lastEventAt);
   }
   return null;
@@ -116,15 +159,24 @@ export function nextAttentionChangeAt(s: SessionFacts, now: Date, t: AttentionTi
   if (s.hidden) return null;
   const candidates: number[] = [];
   if (s.closedAt && s.closedBy !== 'USER') candidates.push(s.closedAt.getTime() + t.doneForMs);
-  if (!s.closedAt && s.state === 'WORKING') candidates.push(s.lastEventAt.getTime() + t.staleAfterMs);
+  if (canGoStale(s)) candidates.push(s.lastEventAt.getTime() + t.staleAfterMs);
   if (s.snoozedUntil) candidates.push(s.snoozedUntil.getTime());
   const future = candidates.filter((ms) => ms > now.getTime());
   return future.length ? new Date(Math.min(...future)) : null;
 }
 
+/**
+ * A same-host session whose agent Lookout checks (its process, its transcript) while it works or
+ * waits: the check, not a new event, can move it.
+ */
+export function isChecked(s: SessionFacts): boolean {
+  const busy = s.state === 'WORKING' || s.state === 'WAITING' || s.agentWaits !== null;
+  return s.closedAt === null && busy && (s.agentPid !== null || s.transcriptPath !== null);
+}
+
 /** In the feed now, or able to enter it with no new event: the sessions the service keeps in memory. */
 export function isTracked(s: SessionFacts, now: Date, t: AttentionTimings): boolean {
-  return deriveAttention(s, now, t) !== null || nextAttentionChangeAt(s, now, t) !== null;
+  return deriveAttention(s, now, t) !== null || nextAttentionChangeAt(s, now, t) !== null || isChecked(s);
 }
 
 /** Feed order: tier, reason priority, then most recent first. */
@@ -138,7 +190,13 @@ export function compareAttention(a: Attention, b: Attention): number {
 
 export function sameAttention(a: Attention | null, b: Attention | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.tier === b.tier && a.reason === b.reason && a.label === b.label && a.since.getTime() === b.since.getTime();
+  return (
+    a.tier === b.tier &&
+    a.reason === b.reason &&
+    a.label === b.label &&
+    (a.detail ?? null) === (b.detail ?? null) &&
+    a.since.getTime() === b.since.getTime()
+  );
 }
 
 /** True when an attention of this tier passes a `minTier` filter (NEEDS_YOU is the highest). */

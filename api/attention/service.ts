@@ -80,10 +80,10 @@ export interface AttentionServiceOptions extends AttentionTimings {
 /** What an agent can report about a session; `report` records several at once. */
 export type ReportStep = { eventId?: string | null } & (
   | { kind: 'register'; details: SessionDetails; titleIfNone?: string }
-  | { kind: 'speaker'; speaker: Speaker; details?: SessionDetails }
+  | { kind: 'speaker'; speaker: Speaker; details?: SessionDetails; message?: string | null }
   | { kind: 'activity'; activity: ActivityChange }
   | { kind: 'worktree'; worktree: WorktreeChange }
-  | { kind: 'close'; closedBy: ClosedBy }
+  | { kind: 'close'; closedBy: ClosedBy; detail?: string | null }
 );
 
 /** One change to a session and its log entry; `apply` returns null when there is nothing to record. */
@@ -132,7 +132,8 @@ function toJson(attention: Attention | null): string | null {
 export function parseAttention(json: string | null): Attention | null {
   if (!json) return null;
   const parsed = JSON.parse(json) as Attention & { since: string };
-  return { ...parsed, since: new Date(parsed.since) };
+  // Entries logged before attentions had a detail have none.
+  return { ...parsed, detail: parsed.detail ?? null, since: new Date(parsed.since) };
 }
 
 export class AttentionService {
@@ -226,15 +227,20 @@ export class AttentionService {
         return {
           kind: 'SPEAKER',
           eventId,
-          input: { speaker: step.speaker, ...step.details },
-          apply: (current, at) => applySpeaker(current, sessionId, step.speaker, step.details ?? {}, at),
+          input: { speaker: step.speaker, ...step.details, message: step.message },
+          apply: (current, at) => applySpeaker(current, sessionId, step.speaker, step.details ?? {}, at, step.message),
         };
       case 'activity':
         return { kind: 'ACTIVITY', eventId, input: { ...step.activity }, apply: (current, at) => applyActivity(this.existing(sessionId, current), step.activity, at) };
       case 'worktree':
         return { kind: 'WORKTREE', eventId, input: { ...step.worktree }, apply: (current, at) => applyWorktree(this.existing(sessionId, current), step.worktree, at) };
       case 'close':
-        return { kind: 'CLOSE', eventId, input: { closedBy: step.closedBy }, apply: (current, at) => applyClose(this.existing(sessionId, current), step.closedBy, at) };
+        return {
+          kind: 'CLOSE',
+          eventId,
+          input: { closedBy: step.closedBy, detail: step.detail },
+          apply: (current, at) => applyClose(this.existing(sessionId, current), step.closedBy, at, step.detail),
+        };
     }
   }
 
@@ -272,6 +278,11 @@ export class AttentionService {
   /** How many feed streams are listening for live changes. */
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** The sessions kept in memory: in the feed, able to enter it by time, or checked on this machine. */
+  trackedSessions(): Session[] {
+    return [...this.tracked.values()].map(({ session }) => session);
   }
 
   attentionOf(session: Session): Attention | null {

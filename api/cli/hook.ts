@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
-import { gitState } from './git.ts';
+import { gitState } from '../git.ts';
+import { NEEDS_REPOSITORY, NEEDS_STATUS } from '../hooks/claude-code-events.ts';
+import { agentProcess } from './agent-process.ts';
 import type { Spool } from './spool.ts';
 
 const STDIN_LIMIT = 1024 * 1024;
@@ -18,9 +20,6 @@ const SEND_TIMEOUT_MS = 1_000;
 const HOOK_BATCH = 20;
 export const FLUSH_BATCH = 200;
 export const FLUSH_TIMEOUT_MS = 30_000;
-// Only these change the project, branch or work tree; tool events skip git entirely.
-const NEEDS_REPOSITORY = new Set(['SessionStart', 'UserPromptSubmit', 'Stop', 'SessionEnd']);
-const NEEDS_STATUS = new Set(['SessionStart', 'Stop', 'SessionEnd']);
 
 export interface Server {
   url: string;
@@ -114,8 +113,10 @@ export async function runHook(server: Server, spool: Spool): Promise<void> {
     return log('ignored a payload that is not a Claude Code hook (no session_id or hook_event_name)');
   }
   const cwd = typeof hook.cwd === 'string' ? hook.cwd : undefined;
-  const git =
-    cwd && NEEDS_REPOSITORY.has(hook.hook_event_name) ? await gitState(cwd, NEEDS_STATUS.has(hook.hook_event_name)) : undefined;
+  const [git, agent] = await Promise.all([
+    cwd && NEEDS_REPOSITORY.has(hook.hook_event_name) ? gitState(cwd, NEEDS_STATUS.has(hook.hook_event_name)) : undefined,
+    agentProcess(),
+  ]);
   const event = {
     ...(payload as object),
     lookout: {
@@ -125,6 +126,8 @@ export async function runHook(server: Server, spool: Spool): Promise<void> {
       project: git?.project,
       branch: git?.branch,
       ...(git && NEEDS_STATUS.has(hook.hook_event_name) ? { uncommittedFiles: git.uncommittedFiles } : {}),
+      pid: agent.pid,
+      headless: agent.headless,
     },
   };
   const spooled = await spool.claim();

@@ -1,27 +1,33 @@
 // `lookout install|uninstall claude-code`: adds or removes Lookout's hooks in a Claude Code
-// settings file, keeping every other hook and setting, with a backup of what was there.
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+// settings file, keeping every other hook and setting and the file's own formatting, with a backup
+// of the file as it was before the first install.
+//
+// Claude Code waits for every hook, and the tool-call hooks fire on every tool call, so those are
+// Claude Code's own `http` hooks: one local request, no process to start. The events that matter
+// (a prompt opening, a turn ending, the session ending) run the `lookout` command, which adds the
+// git state and the agent's process and keeps what it cannot deliver until the server is back.
+import { access, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CLAUDE_CODE_HOOK_PATH, ENTRYPOINT_HEADER } from '../hooks/claude-code-events.ts';
 
+/** Fired on every tool call (or subagent step): posted straight to the server, never spooled. */
+const HTTP_EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'SubagentStart', 'SubagentStop'] as const;
+/** The rest, through the command, which spools: the ones that must never be lost wait for it... */
+const WAITED_FOR_EVENTS = ['PermissionRequest', 'PermissionDenied', 'Elicitation', 'ElicitationResult', 'Stop', 'StopFailure', 'SessionEnd'] as const;
+/** ...and these run in the background (async), where the agent never waits for them. */
+const BACKGROUND_EVENTS = ['SessionStart', 'UserPromptSubmit', 'Notification'] as const;
 /** The hook events Lookout listens to. */
-export const CLAUDE_CODE_EVENTS = [
-  'SessionStart',
-  'UserPromptSubmit',
-  'PreToolUse',
-  'PostToolUse',
-  'PermissionRequest',
-  'Notification',
-  'Stop',
-  'StopFailure',
-  'SessionEnd',
-] as const;
-const TOOL_EVENTS = new Set(['PreToolUse', 'PostToolUse', 'PermissionRequest']);
+export const CLAUDE_CODE_EVENTS = [...HTTP_EVENTS, ...WAITED_FOR_EVENTS, ...BACKGROUND_EVENTS] as const;
+const TOOL_EVENTS = new Set(['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'PermissionRequest', 'PermissionDenied']);
 /** How Lookout's own entries are recognised, to update or remove only them. */
 const MARKER = 'hook claude-code';
+const HTTP_TIMEOUT_S = 2;
+const COMMAND_TIMEOUT_S = 5;
 
 interface HookCommand {
   type: string;
   command?: string;
+  url?: string;
   [key: string]: unknown;
 }
 interface HookGroup {
@@ -31,24 +37,49 @@ interface HookGroup {
 }
 type Settings = { hooks?: Record<string, HookGroup[]>; [key: string]: unknown };
 
-const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-
-export function settingsFile(user: boolean, home: string, cwd: string): string {
-  return user ? path.join(home, '.claude', 'settings.json') : path.join(cwd, '.claude', 'settings.json');
+export interface InstallOptions {
+  /** How to run the CLI: node and the script. */
+  cli: string[];
+  /** The server the hooks report to. */
+  url: string;
+  token?: string;
+  /** A settings file others share (committed): the token stays out of it, read from LOOKOUT_TOKEN instead. */
+  shared: boolean;
 }
 
-async function readSettings(file: string): Promise<{ settings: Settings; existed: boolean; text: string }> {
+const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+/** ~/.claude/settings.json with --user; else the project's personal settings.local.json, or its shared settings.json. */
+export function settingsFile(where: { user: boolean; project: string; shared: boolean }, home: string): string {
+  if (where.user) return path.join(home, '.claude', 'settings.json');
+  return path.join(where.project, '.claude', where.shared ? 'settings.json' : 'settings.local.json');
+}
+
+interface Read {
+  settings: Settings;
+  existed: boolean;
+  text: string;
+}
+
+async function readSettings(file: string): Promise<Read> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;
   });
   if (text === null) return { settings: {}, existed: false, text: '' };
-  const settings = JSON.parse(text) as unknown;
+  let settings: unknown;
+  try {
+    settings = JSON.parse(text);
+  } catch {
+    throw new Error(`${file} is not valid JSON: fix it or move it away, then install again.`);
+  }
   if (!settings || typeof settings !== 'object' || Array.isArray(settings)) throw new Error(`${file} does not hold a JSON object.`);
   return { settings: settings as Settings, existed: true, text };
 }
 
-const isLookout = (hook: HookCommand) => typeof hook.command === 'string' && hook.command.includes(MARKER);
+const isLookout = (hook: HookCommand) =>
+  (typeof hook.command === 'string' && hook.command.includes(MARKER)) ||
+  (typeof hook.url === 'string' && hook.url.endsWith(CLAUDE_CODE_HOOK_PATH));
 
 /** The settings without any of Lookout's hooks; groups and events left empty are removed. */
 function withoutLookout(settings: Settings): Settings {
@@ -64,38 +95,74 @@ function withoutLookout(settings: Settings): Settings {
   return Object.keys(hooks).length ? { ...rest, hooks } : rest;
 }
 
-async function save(file: string, before: { existed: boolean; text: string }, settings: Settings): Promise<string[]> {
-  const text = `${JSON.stringify(settings, null, 2)}\n`;
-  if (before.existed && text === before.text) return [`${file} already says so: nothing changed.`];
-  await mkdir(path.dirname(file), { recursive: true });
-  const notes: string[] = [];
-  if (before.existed) {
-    await copyFile(file, `${file}.lookout-backup`);
-    notes.push(`Backed up ${file} to ${file}.lookout-backup.`);
-  }
-  await writeFile(file, text);
-  return notes;
+/** The file's own indentation (two spaces when it has none yet) and final newline, kept. */
+function formatLike(before: Read, settings: Settings): string {
+  const indent = /^([ \t]+)"/m.exec(before.text)?.[1] ?? '  ';
+  const newline = !before.existed || before.text.endsWith('\n') ? '\n' : '';
+  return `${JSON.stringify(settings, null, indent)}${newline}`;
 }
 
-/** `cli` runs the CLI, `options` follow the hook command; Lookout's hooks go after existing ones. */
-export async function install(file: string, cli: string[], options: string[] = []): Promise<string[]> {
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
+}
+
+/** Writes the settings; the first change to an existing file backs it up, and that backup is never overwritten. */
+async function save(file: string, before: Read, settings: Settings): Promise<{ changed: boolean; notes: string[] }> {
+  const text = formatLike(before, settings);
+  if (before.existed && text === before.text) return { changed: false, notes: [] };
+  await mkdir(path.dirname(file), { recursive: true });
+  const notes: string[] = [];
+  const backup = `${file}.lookout-backup`;
+  if (before.existed && !(await exists(backup))) {
+    await copyFile(file, backup);
+    notes.push(`Backed up ${file} to ${backup}.`);
+  }
+  await writeFile(file, text);
+  return { changed: true, notes };
+}
+
+/** Lookout's hook entries, for the server at `url`. */
+export function lookoutHooks({ cli, url, token, shared }: InstallOptions): Record<string, HookGroup> {
+  // In a shared file the token is never written: both forms read LOOKOUT_TOKEN from the agent's environment.
+  const written = shared ? undefined : token;
+  const command = [...cli, 'hook', 'claude-code', '--url', url, ...(written ? ['--token', written] : [])].map(quote).join(' ');
+  const authorization = token ? (shared ? 'Bearer $LOOKOUT_TOKEN' : `Bearer ${token}`) : undefined;
+  const http: HookCommand = {
+    type: 'http',
+    url: new URL(CLAUDE_CODE_HOOK_PATH, url).href,
+    timeout: HTTP_TIMEOUT_S,
+    headers: { [ENTRYPOINT_HEADER]: '$CLAUDE_CODE_ENTRYPOINT', ...(authorization ? { authorization } : {}) },
+    allowedEnvVars: ['CLAUDE_CODE_ENTRYPOINT', ...(authorization && shared ? ['LOOKOUT_TOKEN'] : [])],
+  };
+  const run = (background: boolean): HookCommand => ({ type: 'command', command, timeout: COMMAND_TIMEOUT_S, ...(background ? { async: true } : {}) });
+  const entry = (event: string, hook: HookCommand): [string, HookGroup] => [event, { ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }];
+  return Object.fromEntries([
+    ...HTTP_EVENTS.map((event) => entry(event, http)),
+    ...WAITED_FOR_EVENTS.map((event) => entry(event, run(false))),
+    ...BACKGROUND_EVENTS.map((event) => entry(event, run(true))),
+  ]);
+}
+
+/** Lookout's hooks go after the file's own, replacing any Lookout hooks installed before. */
+export async function install(file: string, options: InstallOptions): Promise<string[]> {
   const before = await readSettings(file);
   const settings = withoutLookout(before.settings);
   const hooks = { ...(settings.hooks ?? {}) };
-  const line = [...cli, 'hook', 'claude-code', ...options].map(quote).join(' ');
-  for (const event of CLAUDE_CODE_EVENTS) {
-    const group: HookGroup = { ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [{ type: 'command', command: line, timeout: 5 }] };
-    hooks[event] = [...(hooks[event] ?? []), group];
-  }
-  const notes = await save(file, before, { ...settings, hooks });
-  if (notes[0]?.endsWith('nothing changed.')) return notes;
-  return [...notes, `Added Lookout's hooks for ${CLAUDE_CODE_EVENTS.join(', ')} to ${file}, running: ${line}`];
+  for (const [event, group] of Object.entries(lookoutHooks(options))) hooks[event] = [...(hooks[event] ?? []), group];
+  const { changed, notes } = await save(file, before, { ...settings, hooks });
+  const wired = `Claude Code's hooks in ${file} report to ${options.url}`;
+  if (!changed) return [`${wired} already: nothing changed.`];
+  return [
+    ...notes,
+    `Wired ${wired}.`,
+    ...(options.shared && options.token ? ['The token is not written into this shared file: set LOOKOUT_TOKEN where Claude Code runs.'] : []),
+  ];
 }
 
 export async function uninstall(file: string): Promise<string[]> {
   const before = await readSettings(file);
   if (!before.existed) return [`${file} does not exist: nothing to remove.`];
-  const notes = await save(file, before, withoutLookout(before.settings));
-  if (notes[0]?.endsWith('nothing changed.')) return [`${file} has no Lookout hooks: nothing changed.`];
+  const { changed, notes } = await save(file, before, withoutLookout(before.settings));
+  if (!changed) return [`${file} has no Lookout hooks: nothing changed.`];
   return [...notes, `Removed Lookout's hooks from ${file}.`];
 }

@@ -1,5 +1,5 @@
 // The lookout command: wires agents to Lookout and shows the feed in a terminal.
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,13 +10,14 @@ import { Spool } from './spool.ts';
 
 const USAGE = `Usage: lookout <command> [options]
 
-  install claude-code            add Lookout's hooks to the project's .claude/settings.json
+  install claude-code            add Lookout's hooks to the project's .claude/settings.local.json
       [--dir PROJECT | --user]   (the current folder's, PROJECT's, or --user: ~/.claude/settings.json)
+      [--shared]                 the project's shared .claude/settings.json instead (never holds the token)
   uninstall claude-code          remove them again (same options)
   hook claude-code               what the hooks run: reads a hook payload on stdin (always exits 0)
   flush                          deliver the events spooled while the server was unreachable
   ls [--json] [--project P]      print the feed
-  watch [--project P]            print changes to the feed as they happen
+  watch [--project P]            print the feed, then its changes as they happen
   event --session ID ...         report for any agent: --speaker user|assistant, --state working|waiting|idle
                                  [--reason permission|question|review|blocked|error] [--detail TEXT],
                                  --close user|auto|abandoned, --uncommitted N, --title, --project, --cwd,
@@ -27,19 +28,28 @@ Options: --url URL (LOOKOUT_URL, default http://127.0.0.1:4000), --token TOKEN (
 const FEED = `query Feed($project: String) {
   attentionSessions(project: $project) {
     latestSeq
-    edges { node { id title project branch host agent waitDetail attention { tier reason label since } } }
+    edges { node { id title project branch host agent attention { tier reason label detail since } } }
   }
 }`;
 
-const CHANGES = `subscription Changes($project: String) {
-  attentionChanged(project: $project) {
+const CHANGES = `subscription Changes($project: String, $after: Int) {
+  attentionChanged(project: $project, after: $after) {
     __typename
     ... on AttentionChange { seq session { id title project } attention { tier label } previous { tier label } }
     ... on FeedResyncRequired { reason }
   }
 }`;
 
+/** Something went wrong talking to Lookout: exit 1. */
 class CliError extends Error {}
+/** The command line itself is wrong: exit 2, with one line saying what. */
+class UsageError extends Error {}
+
+const SPEAKERS = ['user', 'assistant'];
+const STATES = ['working', 'waiting', 'idle'];
+const REASONS = ['permission', 'question', 'review', 'blocked', 'error'];
+const CLOSERS = ['user', 'auto', 'abandoned'];
+const COMMANDS = ['install', 'uninstall', 'hook', 'flush', 'ls', 'watch', 'event'];
 
 async function graphql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<T> {
   const res = await fetch(new URL('/graphql', server.url), {
@@ -67,28 +77,36 @@ interface FeedNode {
   branch: string | null;
   host: string | null;
   agent: string;
-  waitDetail: string | null;
-  attention: { tier: string; reason: string; label: string; since: string };
+  attention: { tier: string; reason: string; label: string; detail: string | null; since: string };
 }
 
-async function list(server: Server, project: string | undefined, json: boolean) {
-  const data = await graphql<{ attentionSessions: { edges: { node: FeedNode }[] } }>(server, FEED, { project });
+/** Prints the feed; returns the log position it reflects. */
+async function list(server: Server, project: string | undefined, json: boolean): Promise<number> {
+  const data = await graphql<{ attentionSessions: { latestSeq: number; edges: { node: FeedNode }[] } }>(server, FEED, { project });
   const nodes = data.attentionSessions.edges.map((e) => e.node);
-  if (json) return console.log(JSON.stringify(nodes, null, 2));
+  const { latestSeq } = data.attentionSessions;
+  if (json) {
+    console.log(JSON.stringify(nodes, null, 2));
+    return latestSeq;
+  }
   const now = new Date();
   for (const [tier, heading] of [['NEEDS_YOU', 'Needs you'], ['IN_FOCUS', 'In focus']] as const) {
     const inTier = nodes.filter((n) => n.attention.tier === tier);
     console.log(`${heading} (${inTier.length})`);
     for (const n of inTier) {
       const where = [n.project, n.branch].filter(Boolean).join(' · ') + (n.host ? ` on ${n.host}` : '');
-      console.log(`  ${n.attention.label.padEnd(24)} ${formatElapsed(new Date(n.attention.since), now).padStart(4)}  ${n.title ?? n.id}  ${where}`);
-      if (n.waitDetail) console.log(`  ${''.padEnd(30)}${n.waitDetail}`);
+      console.log(`  ${n.attention.label.padEnd(24)} ${formatElapsed(new Date(n.attention.since), now).padStart(4)}  ${n.title}  ${where}`);
+      if (n.attention.detail) console.log(`  ${''.padEnd(30)}${n.attention.detail}`);
     }
   }
   if (!nodes.length) console.log('All clear.');
+  return latestSeq;
 }
 
+/** The feed as it is, then every change after it, with nothing missed in between. */
 async function watch(server: Server, project: string | undefined): Promise<void> {
+  const after = await list(server, project, false);
+  console.log('Watching for changes (Ctrl+C to stop)...');
   // Loaded here, not at start: the hook path runs on every agent step and must start fast.
   const [{ createClient }, { default: WebSocket }] = await Promise.all([import('graphql-ws'), import('ws')]);
   const client = createClient({
@@ -99,7 +117,7 @@ async function watch(server: Server, project: string | undefined): Promise<void>
   });
   return new Promise((resolve, reject) => {
     client.subscribe<{ attentionChanged: Record<string, any> }>(
-      { query: CHANGES, variables: { project } },
+      { query: CHANGES, variables: { project, after } },
       {
         next: ({ data }) => {
           const change = data?.attentionChanged;
@@ -107,7 +125,7 @@ async function watch(server: Server, project: string | undefined): Promise<void>
           if (!change) return;
           if (change.__typename === 'FeedResyncRequired') return console.log(`${time}  (resync: ${change.reason})`);
           const what = change.attention ? `${change.attention.tier.padEnd(9)} ${change.attention.label}` : `left      (was ${change.previous?.label})`;
-          console.log(`${time}  ${what}  ${change.session.title ?? change.session.id}${change.session.project ? ` (${change.session.project})` : ''}`);
+          console.log(`${time}  ${what}  ${change.session.title}${change.session.project ? ` (${change.session.project})` : ''}`);
         },
         error: reject,
         complete: resolve,
@@ -116,24 +134,59 @@ async function watch(server: Server, project: string | undefined): Promise<void>
   });
 }
 
+/** One of `allowed`, or a usage error naming the flag and the choices. */
+function oneOf(flag: string, value: string | undefined, allowed: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value.toLowerCase())) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got "${value}").`);
+  return value.toLowerCase();
+}
+
 async function report(server: Server, v: Record<string, string | boolean | undefined>) {
-  const sessionId = v.session;
-  if (typeof sessionId !== 'string') throw new CliError('event needs --session ID.');
   const str = (key: string) => (typeof v[key] === 'string' ? (v[key] as string) : undefined);
-  const calls: [string, string, Record<string, unknown>][] = [];
+  const sessionId = str('session');
+  if (!sessionId) throw new UsageError('event needs --session ID.');
+  const speaker = oneOf('speaker', str('speaker'), SPEAKERS);
+  const state = oneOf('state', str('state'), STATES);
+  const reason = oneOf('reason', str('reason'), REASONS);
+  const close = oneOf('close', str('close'), CLOSERS);
+  const uncommitted = str('uncommitted');
+  if (uncommitted !== undefined && uncommitted !== 'unknown' && !/^\d{1,7}$/.test(uncommitted)) {
+    throw new UsageError(`--uncommitted must be a number of files (0 or more) or "unknown" (got "${uncommitted}").`);
+  }
+  if (reason && state !== 'waiting' && !(state === 'idle' && reason === 'error')) {
+    throw new UsageError('--reason goes with --state waiting (or --state idle --reason error).');
+  }
+  if (state === 'waiting' && !reason) throw new UsageError(`--state waiting needs --reason (${REASONS.join(', ')}).`);
+
+  // Each call, with what it records in the user's words.
+  const calls: { field: string; inputType: string; input: Record<string, unknown>; words: string }[] = [];
   const details = Object.fromEntries(['title', 'project', 'cwd', 'branch', 'host', 'link', 'agent'].flatMap((k) => (str(k) ? [[k, str(k)]] : [])));
-  if (str('speaker') || Object.keys(details).length) {
-    calls.push(['recordSpeaker', 'RecordSpeakerInput', { sessionId, speaker: (str('speaker') ?? 'user').toUpperCase(), ...details }]);
+  if (speaker || Object.keys(details).length) {
+    const said = (speaker ?? 'user') === 'user' ? 'you spoke last' : 'the assistant spoke last';
+    const named = Object.entries(details).map(([k, value]) => `${k} "${value}"`);
+    calls.push({ field: 'recordSpeaker', inputType: 'RecordSpeakerInput', input: { sessionId, speaker: (speaker ?? 'user').toUpperCase(), ...details }, words: [said, ...named].join(', ') });
   }
-  if (str('state')) {
-    calls.push(['recordActivity', 'RecordActivityInput', { sessionId, state: str('state')!.toUpperCase(), waitReason: str('reason')?.toUpperCase(), waitDetail: str('detail') }]);
+  if (state) {
+    const detail = str('detail');
+    const words = state === 'waiting' ? `waiting (${reason})` : reason === 'error' ? 'failed' : state;
+    calls.push({
+      field: 'recordActivity',
+      inputType: 'RecordActivityInput',
+      input: { sessionId, state: state.toUpperCase(), waitReason: reason?.toUpperCase(), waitDetail: detail },
+      words: detail ? `${words}: ${detail}` : words,
+    });
   }
-  if (str('uncommitted') !== undefined) {
-    calls.push(['reportWorktree', 'ReportWorktreeInput', { sessionId, uncommittedFiles: str('uncommitted') === 'unknown' ? null : Number(str('uncommitted')) }]);
+  if (uncommitted !== undefined) {
+    const files = uncommitted === 'unknown' ? null : Number(uncommitted);
+    const words = files === null ? 'work tree unknown' : files === 0 ? 'work tree clean' : `${files} uncommitted file${files === 1 ? '' : 's'}`;
+    calls.push({ field: 'reportWorktree', inputType: 'ReportWorktreeInput', input: { sessionId, uncommittedFiles: files }, words });
   }
-  if (str('close')) calls.push(['closeSession', 'CloseSessionInput', { sessionId, closedBy: str('close')!.toUpperCase() }]);
-  if (!calls.length) throw new CliError('event needs something to report: --speaker, --state, --uncommitted or --close.');
-  for (const [field, inputType, input] of calls) {
+  if (close) {
+    const by = { user: 'ended by you', auto: 'ended on its own', abandoned: 'abandoned' }[close];
+    calls.push({ field: 'closeSession', inputType: 'CloseSessionInput', input: { sessionId, closedBy: close.toUpperCase() }, words: by! });
+  }
+  if (!calls.length) throw new UsageError('event needs something to report: --speaker, --state, --uncommitted or --close.');
+  for (const { field, inputType, input } of calls) {
     const query = `mutation($input: ${inputType}!) { result: ${field}(input: $input) { __typename ... on Error { message } ... on InputValidationError { issues { path message } } } }`;
     const { result } = await graphql<{ result: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(server, query, { input });
     if (result.message) {
@@ -141,61 +194,99 @@ async function report(server: Server, v: Record<string, string | boolean | undef
       throw new CliError(`${field}: ${issues || result.message}`);
     }
   }
-  console.log(`Recorded ${calls.map(([field]) => field).join(', ')} for ${sessionId}.`);
+  console.log(`Recorded for ${sessionId}: ${calls.map((c) => c.words).join('; ')}.`);
 }
 
+/** The server to talk to: --url, else LOOKOUT_URL, else the default; a URL that is not one is a usage error. */
 function serverFrom(values: { url?: unknown; token?: unknown }): Server {
-  return {
-    url: typeof values.url === 'string' ? values.url : (process.env.LOOKOUT_URL ?? 'http://127.0.0.1:4000'),
-    token: typeof values.token === 'string' ? values.token : process.env.LOOKOUT_TOKEN,
-  };
+  const url = typeof values.url === 'string' ? values.url : process.env.LOOKOUT_URL || 'http://127.0.0.1:4000';
+  const from = typeof values.url === 'string' ? '--url' : 'LOOKOUT_URL';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${from} must be a URL such as http://127.0.0.1:4000 (got "${url}").`);
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
+    throw new UsageError(`${from} must be an http:// or https:// URL such as http://127.0.0.1:4000 (got "${url}").`);
+  }
+  return { url: parsed.origin, token: (typeof values.token === 'string' ? values.token : process.env.LOOKOUT_TOKEN) || undefined };
+}
+
+/** parseArgs' own errors, as one line a user reads. */
+function usageFrom(error: NodeJS.ErrnoException): UsageError {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`Unknown option ${option}. Run lookout --help for the options.`);
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const dash = /ambiguous/.test(error.message) ? ` (a value that starts with "-" goes as ${option}=VALUE)` : '';
+    return new UsageError(`${option} needs a value${dash}.`);
+  }
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`Unexpected argument: ${error.message.match(/'([^']+)'/)?.[1] ?? ''}.`);
+  return new UsageError(error.message);
 }
 
 const spool = new Spool(process.env.LOOKOUT_HOME ?? path.join(homedir(), '.lookout'));
 
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  user: { type: 'boolean' },
+  dir: { type: 'string' },
+  shared: { type: 'boolean' },
+  json: { type: 'boolean' },
+  project: { type: 'string' },
+  session: { type: 'string' },
+  speaker: { type: 'string' },
+  state: { type: 'string' },
+  reason: { type: 'string' },
+  detail: { type: 'string' },
+  close: { type: 'string' },
+  uncommitted: { type: 'string' },
+  title: { type: 'string' },
+  cwd: { type: 'string' },
+  branch: { type: 'string' },
+  host: { type: 'string' },
+  link: { type: 'string' },
+  agent: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The settings file `install` and `uninstall` change, from --user, --dir and --shared. */
+async function settingsTarget(values: { user?: boolean; dir?: string; shared?: boolean }): Promise<{ file: string; shared: boolean }> {
+  if (values.user && values.dir !== undefined) throw new UsageError('--user and --dir name different settings files: pass one.');
+  if (values.user && values.shared) throw new UsageError('--shared is for a project\'s settings, not --user.');
+  const project = path.resolve(values.dir ?? process.cwd());
+  if (values.dir !== undefined && !(await stat(project).then((s) => s.isDirectory(), () => false))) {
+    throw new UsageError(`--dir ${values.dir}: no such folder.`);
+  }
+  return { file: settingsFile({ user: !!values.user, project, shared: !!values.shared }, homedir()), shared: !!values.shared };
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const loose = parseArgs({
-    args: argv,
-    strict: false,
-    allowPositionals: true,
-    options: { url: { type: 'string' }, token: { type: 'string' } },
-  });
-  if (loose.positionals[0] === 'hook') {
+  if (argv[0] === 'hook') {
     // Whatever happens, the agent carries on: no option is an error here, and nothing goes to its terminal.
-    await runHook(serverFrom(loose.values), spool).catch((error: Error) => spool.log(`hook failed: ${error.message}`).catch(() => {}));
+    const loose = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { url: { type: 'string' }, token: { type: 'string' } } });
+    try {
+      await runHook(serverFrom(loose.values), spool);
+    } catch (error) {
+      await spool.log(`hook failed: ${(error as Error).message}`).catch(() => {});
+    }
     return 0;
   }
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      token: { type: 'string' },
-      user: { type: 'boolean' },
-      dir: { type: 'string' },
-      json: { type: 'boolean' },
-      project: { type: 'string' },
-      session: { type: 'string' },
-      speaker: { type: 'string' },
-      state: { type: 'string' },
-      reason: { type: 'string' },
-      detail: { type: 'string' },
-      close: { type: 'string' },
-      uncommitted: { type: 'string' },
-      title: { type: 'string' },
-      cwd: { type: 'string' },
-      branch: { type: 'string' },
-      host: { type: 'string' },
-      link: { type: 'string' },
-      agent: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const server = serverFrom(values);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    throw usageFrom(error as NodeJS.ErrnoException);
+  }
+  const { values, positionals } = parsed;
   const [command, target] = positionals;
-  const needClaudeCode = () => {
-    if (target !== 'claude-code') throw new CliError(`${command} supports one agent so far: claude-code.`);
-  };
+  if (!command || values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!COMMANDS.includes(command)) throw new UsageError(`Unknown command "${command}". Run lookout --help for the commands.`);
+  const server = serverFrom(values);
 
   switch (command) {
     case 'flush': {
@@ -213,11 +304,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'install':
     case 'uninstall': {
-      needClaudeCode();
-      const file = settingsFile(!!values.user, homedir(), path.resolve(values.dir ?? process.cwd()));
+      if (target !== 'claude-code') throw new UsageError(`${command} needs the agent: lookout ${command} claude-code (the one supported so far).`);
+      const { file, shared } = await settingsTarget(values);
       const cli = [process.execPath, await realpath(process.argv[1]!)];
-      const extra = [...(values.url ? ['--url', values.url] : []), ...(values.token ? ['--token', values.token] : [])];
-      const notes = command === 'install' ? await install(file, cli, extra) : await uninstall(file);
+      const notes = command === 'install' ? await install(file, { cli, url: server.url, token: server.token, shared }) : await uninstall(file);
       for (const note of notes) console.log(note);
       return 0;
     }
@@ -227,19 +317,17 @@ export async function main(argv: string[]): Promise<number> {
     case 'watch':
       await watch(server, values.project);
       return 0;
-    case 'event':
+    default:
       await report(server, values);
       return 0;
-    default:
-      console.log(USAGE);
-      return command && !values.help ? 2 : 0;
   }
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    console.error(error instanceof CliError ? error.message : error);
-    process.exit(1);
+    // One line, never a stack trace: what went wrong, in words.
+    console.error(`lookout: ${error instanceof UsageError || error instanceof CliError ? error.message : (error?.message ?? String(error))}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { DateTimeResolver } from 'graphql-scalars';
 import { z } from 'zod';
-import type { SessionDetails } from '../attention/changes.ts';
+import type { ActivityChange, SessionDetails } from '../attention/changes.ts';
 import type { ReportStep } from '../attention/service.ts';
 
 /** What the Lookout CLI adds to a hook payload: the hook's own time and id, and the machine's view. */
@@ -26,6 +26,9 @@ const cliContext = z.object({
   branch: z.string().min(1).max(255).optional(),
   /** null: not a repository, or git failed. */
   uncommittedFiles: z.number().int().min(0).nullable().optional(),
+  /** The agent's process id, and whether it runs with nobody at a terminal (`claude -p`, the SDK). */
+  pid: z.number().int().min(1).max(2 ** 31 - 1).optional(),
+  headless: z.boolean().optional(),
 });
 
 // Only the fields Lookout reads; everything else Claude Code sends is ignored, never an error.
@@ -34,27 +37,68 @@ export const claudeCodeHookSchema = z
     session_id: z.string().trim().min(1).max(200),
     hook_event_name: z.string().max(100),
     cwd: z.string().max(4096).optional(),
+    transcript_path: z.string().max(4096).optional(),
+    /** Present only inside a subagent (with agent_type); absent on the main thread. */
+    agent_id: z.string().max(200).optional(),
+    agent_type: z.string().max(200).optional(),
     prompt: z.string().optional(),
     tool_name: z.string().max(200).optional(),
     tool_input: z.record(z.string(), z.unknown()).optional(),
     message: z.string().optional(),
     notification_type: z.string().optional(),
     reason: z.string().optional(),
+    last_assistant_message: z.string().optional(),
+    background_tasks: z.array(z.unknown()).optional(),
     error: z.unknown().optional(),
+    error_type: z.string().optional(),
+    error_message: z.string().optional(),
+    error_details: z.unknown().optional(),
     lookout: cliContext.optional(),
   })
   .loose();
 
 export type ClaudeCodeHook = z.infer<typeof claudeCodeHookSchema>;
 
-// SessionEnd reasons the user caused; anything else closed on its own.
-const USER_END_REASONS = new Set(['clear', 'logout', 'prompt_input_exit']);
+/** What the server itself knows about where a hook came from. */
+export interface HookOrigin {
+  /** The request came from this machine: the agent's process and transcript are Lookout's to check. */
+  sameHost: boolean;
+  /** Claude Code's entry point, as an http hook's header carries it (`sdk-cli` for `claude -p`). */
+  entrypoint?: string;
+}
+
+// SessionEnd reasons the user caused (`resume`: they switched to another session); anything else
+// (`other`, `bypass_permissions_disabled`, ...) closed on its own.
+const USER_END_REASONS = new Set(['clear', 'resume', 'logout', 'prompt_input_exit']);
 const MAX_DETAIL = 4000;
+const MAX_GIST = 300;
 
 const oneLine = (text: string, max: number) => {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 };
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value : undefined);
+
+/** AskUserQuestion's first question, with its options: "Which database? (Postgres / SQLite)". */
+function questionDetail(input: Record<string, unknown>): string | undefined {
+  const questions = Array.isArray(input.questions) ? (input.questions as Record<string, unknown>[]) : [];
+  const first = questions[0];
+  const question = text(first?.question) ?? text(input.question);
+  if (!question) return undefined;
+  const options = (Array.isArray(first?.options) ? first.options : [])
+    .map((o: unknown) => text((o as Record<string, unknown>)?.label) ?? text(o))
+    .filter(Boolean);
+  const more = questions.length > 1 ? ` (+${questions.length - 1} more)` : '';
+  return oneLine(`${question}${options.length ? ` (${options.join(' / ')})` : ''}${more}`, MAX_DETAIL);
+}
+
+/** ExitPlanMode's plan: its first line of substance. */
+function planDetail(input: Record<string, unknown>): string | undefined {
+  const plan = text(input.plan);
+  const line = plan?.split('\n').map((l) => l.replace(/^[#>*\-\s]+/, '').trim()).find(Boolean);
+  return line ? oneLine(`Plan: ${line}`, MAX_DETAIL) : undefined;
+}
 
 function toolDetail(hook: ClaudeCodeHook): string | undefined {
   if (!hook.tool_name) return hook.message ? oneLine(hook.message, MAX_DETAIL) : undefined;
@@ -63,7 +107,42 @@ function toolDetail(hook: ClaudeCodeHook): string | undefined {
   return oneLine(subject ? `${hook.tool_name}: ${subject}` : hook.tool_name, MAX_DETAIL);
 }
 
-function details(hook: ClaudeCodeHook): SessionDetails {
+/** What a tool call that waits for the user waits for: a question, a plan to review, or permission. */
+function toolWait(hook: ClaudeCodeHook): ActivityChange {
+  const input = hook.tool_input ?? {};
+  if (hook.tool_name === 'AskUserQuestion') return { state: 'WAITING', waitReason: 'QUESTION', waitDetail: questionDetail(input) ?? 'Claude has a question' };
+  if (hook.tool_name === 'ExitPlanMode') return { state: 'WAITING', waitReason: 'REVIEW', waitDetail: planDetail(input) ?? 'A plan to approve' };
+  return { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: toolDetail(hook) };
+}
+
+const FAILURE_WORDS: Record<string, string> = {
+  rate_limit: 'Rate limited',
+  authentication_failed: 'Authentication failed',
+  oauth_org_not_allowed: 'This organisation is not allowed',
+  billing_error: 'A billing problem',
+  invalid_request: 'The request was invalid',
+  model_not_found: 'The model was not found',
+  server_error: 'Server error',
+  max_output_tokens: 'The answer was too long',
+  unknown: 'Failed',
+};
+
+/** A failed turn in the user's words: what the assistant said, else the error's message, else its type in words. */
+function failureDetail(hook: ClaudeCodeHook): string {
+  const details = hook.error_details as Record<string, unknown> | string | undefined;
+  const type = text(hook.error_type) ?? text(hook.error);
+  const said =
+    text(hook.last_assistant_message) ??
+    text(hook.error_message) ??
+    text(details) ??
+    text(typeof details === 'object' && details ? details.message : undefined) ??
+    (type && (FAILURE_WORDS[type] ?? type)) ??
+    text(hook.message) ??
+    'Failed';
+  return oneLine(said, MAX_DETAIL);
+}
+
+function details(hook: ClaudeCodeHook, origin: HookOrigin): SessionDetails {
   const cli = hook.lookout;
   return {
     agent: 'claude-code',
@@ -72,51 +151,105 @@ function details(hook: ClaudeCodeHook): SessionDetails {
     project: cli?.project ?? (hook.cwd ? path.basename(hook.cwd) : undefined),
     branch: cli?.branch,
     host: cli?.host,
+    // Another machine's process ids and paths mean nothing here.
+    ...(origin.sameHost ? { agentPid: cli?.pid, transcriptPath: hook.transcript_path } : {}),
   };
 }
 
-/** The git state, when the CLI measured it (an http hook cannot: the server may be elsewhere). */
+/** The git state, when the CLI measured it (the server measures it for a same-host http hook). */
 function worktree(hook: ClaudeCodeHook): ReportStep[] {
   const cli = hook.lookout;
   if (!cli || cli.uncommittedFiles === undefined) return [];
   return [{ kind: 'worktree', worktree: { uncommittedFiles: cli.uncommittedFiles, branch: cli.branch } }];
 }
 
-export function mapClaudeCodeHook(hook: ClaudeCodeHook): ReportStep[] {
-  const register: ReportStep = { kind: 'register', details: details(hook) };
-  const working: ReportStep = { kind: 'activity', activity: { state: 'WORKING' } };
-  const waiting = (waitReason: 'PERMISSION' | 'QUESTION', waitDetail?: string): ReportStep => ({
-    kind: 'activity',
-    activity: { state: 'WAITING', waitReason, waitDetail },
-  });
+export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { sameHost: false }): ReportStep[] {
+  const register: ReportStep = { kind: 'register', details: details(hook, origin) };
+  const activity = (change: ActivityChange): ReportStep => ({ kind: 'activity', activity: change });
+  const headless = hook.lookout?.headless ?? origin.entrypoint?.startsWith('sdk') ?? false;
+  // A headless run ends with its turn: nobody is at a terminal to reply.
+  const endIfHeadless: ReportStep[] = headless ? [{ kind: 'close', closedBy: 'AUTO' }] : [];
+
+  // A subagent's events are its own: they never move the main thread, only its own prompt.
+  if (hook.agent_id) {
+    const agentId = hook.agent_id;
+    switch (hook.hook_event_name) {
+      case 'PermissionRequest':
+        return [register, activity({ ...toolWait(hook), agentId, waitDetail: agentDetail(hook, toolWait(hook).waitDetail) })];
+      case 'PreToolUse':
+        if (hook.tool_name === 'AskUserQuestion') return [register, activity({ ...toolWait(hook), agentId, waitDetail: agentDetail(hook, toolWait(hook).waitDetail) })];
+        return [register, activity({ state: 'WORKING', agentId })];
+      default:
+        return [register, activity({ state: 'WORKING', agentId })];
+    }
+  }
 
   switch (hook.hook_event_name) {
     case 'SessionStart':
       return [register, ...worktree(hook)];
     case 'UserPromptSubmit': {
       const title = hook.prompt ? oneLine(hook.prompt, 120) : undefined;
-      return [{ ...register, titleIfNone: title || undefined }, { kind: 'speaker', speaker: 'USER' }, working];
+      return [{ ...register, titleIfNone: title || undefined }, { kind: 'speaker', speaker: 'USER' }, activity({ state: 'WORKING' })];
     }
     case 'PreToolUse':
+      // A question asks the user whatever the permission mode; it may come with no PermissionRequest.
+      return [register, activity(hook.tool_name === 'AskUserQuestion' ? toolWait(hook) : { state: 'WORKING' })];
     case 'PostToolUse':
-      return [register, working];
+    case 'PostToolUseFailure':
+    case 'PermissionDenied':
+      // Each proves an open prompt was answered (or refused) and the agent carries on.
+      return [register, activity({ state: 'WORKING' })];
     case 'PermissionRequest':
-      return [register, waiting('PERMISSION', toolDetail(hook))];
+      return [register, activity(toolWait(hook))];
+    case 'Elicitation':
+      return [register, activity({ state: 'WAITING', waitReason: 'QUESTION', waitDetail: toolDetail({ ...hook, tool_name: undefined }) })];
+    case 'ElicitationResult':
+      return [register, activity({ state: 'WORKING', hint: true })];
     case 'Notification':
-      if (hook.notification_type === 'permission_prompt') return [register, waiting('PERMISSION', toolDetail(hook))];
-      if (hook.notification_type === 'elicitation_dialog') return [register, waiting('QUESTION', toolDetail(hook))];
-      if (hook.notification_type === 'idle_prompt') return [register, { kind: 'activity', activity: { state: 'IDLE' } }];
-      return [];
-    case 'Stop':
-      return [register, { kind: 'speaker', speaker: 'ASSISTANT' }, { kind: 'activity', activity: { state: 'IDLE' } }, ...worktree(hook)];
-    case 'StopFailure': {
-      const detail = typeof hook.error === 'string' ? hook.error : hook.message;
-      return [register, { kind: 'activity', activity: { state: 'IDLE', waitReason: 'ERROR', waitDetail: detail ? oneLine(detail, MAX_DETAIL) : undefined } }];
+      return notification(hook, register);
+    case 'Stop': {
+      const backgroundTasks = hook.background_tasks?.length ?? 0;
+      const message = text(hook.last_assistant_message) && oneLine(hook.last_assistant_message!, MAX_GIST);
+      return [
+        register,
+        { kind: 'speaker', speaker: 'ASSISTANT', message },
+        activity({ state: 'IDLE', backgroundTasks }),
+        ...worktree(hook),
+        ...(backgroundTasks ? [] : endIfHeadless),
+      ];
     }
+    case 'StopFailure':
+      return [register, activity({ state: 'IDLE', waitReason: 'ERROR', waitDetail: failureDetail(hook) }), ...worktree(hook), ...endIfHeadless];
     case 'SessionEnd':
       return [register, { kind: 'close', closedBy: USER_END_REASONS.has(hook.reason ?? '') ? 'USER' : 'AUTO' }, ...worktree(hook)];
     default:
-      // SubagentStop never changes who spoke last; unknown events are ignored.
+      // SubagentStart/SubagentStop without an agent id, compaction, unknown events: nothing to change.
+      return [];
+  }
+}
+
+/** A subagent's prompt says whose it is. */
+function agentDetail(hook: ClaudeCodeHook, detail: string | null | undefined): string | null {
+  const who = hook.agent_type ? `${hook.agent_type} agent` : 'A subagent';
+  return oneLine(detail ? `${who} · ${detail}` : who, MAX_DETAIL);
+}
+
+/** Notifications only hint: they never replace what a specific hook said. */
+function notification(hook: ClaudeCodeHook, register: ReportStep): ReportStep[] {
+  const hint = (change: ActivityChange): ReportStep[] => [register, { kind: 'activity', activity: { ...change, hint: true } }];
+  const said = hook.message ? oneLine(hook.message, MAX_DETAIL) : undefined;
+  switch (hook.notification_type) {
+    case 'permission_prompt':
+      return hint({ state: 'WAITING', waitReason: 'PERMISSION', waitDetail: said });
+    case 'elicitation_dialog':
+    case 'elicitation_url_dialog':
+    case 'agent_needs_input':
+      return hint({ state: 'WAITING', waitReason: 'QUESTION', waitDetail: said });
+    case 'elicitation_complete':
+      return hint({ state: 'WORKING' });
+    case 'idle_prompt':
+      return hint({ state: 'IDLE' });
+    default:
       return [];
   }
 }

@@ -4,19 +4,30 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttentionService } from '../attention/service.ts';
 import { readBody } from '../read-body.ts';
 import { illFormedTextAt, illFormedTextMessage } from '../well-formed-text.ts';
-import { type ClaudeCodeHook, claudeCodeHookSchema, mapClaudeCodeHook } from './claude-code.ts';
+import { type ClaudeCodeHook, claudeCodeHookSchema, type HookOrigin, mapClaudeCodeHook } from './claude-code.ts';
+import { ENTRYPOINT_HEADER } from './claude-code-events.ts';
+import type { SameHostChecks } from './same-host.ts';
 
-export const CLAUDE_CODE_HOOK_PATH = '/hooks/claude-code';
 
 function reply(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
 
+/** A request from this machine: its agent's process, transcript and folder are this machine's. */
+function origin(req: IncomingMessage): HookOrigin {
+  const address = req.socket.remoteAddress ?? '';
+  const entrypoint = req.headers[ENTRYPOINT_HEADER];
+  return {
+    sameHost: address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'),
+    entrypoint: typeof entrypoint === 'string' && entrypoint ? entrypoint : undefined,
+  };
+}
+
 /** Records one hook event's steps in one write; each step's event id derives from the hook's own. */
-async function recordHook(attention: AttentionService, hook: ClaudeCodeHook): Promise<number> {
+async function recordHook(attention: AttentionService, hook: ClaudeCodeHook, from: HookOrigin): Promise<number> {
   const { session_id: sessionId, lookout } = hook;
-  const steps = mapClaudeCodeHook(hook).map((step, index) => ({
+  const steps = mapClaudeCodeHook(hook, from).map((step, index) => ({
     ...step,
     eventId: lookout?.eventId ? `${lookout.eventId}:${index}` : undefined,
   }));
@@ -25,7 +36,7 @@ async function recordHook(attention: AttentionService, hook: ClaudeCodeHook): Pr
 }
 
 /** Answers a hook request the guard let through (its token and JSON body checked). */
-export async function answerClaudeCodeHook(req: IncomingMessage, res: ServerResponse, attention: AttentionService) {
+export async function answerClaudeCodeHook(req: IncomingMessage, res: ServerResponse, attention: AttentionService, sameHost: SameHostChecks) {
   if (req.method !== 'POST') return reply(res, 405, { error: 'POST a Claude Code hook payload here.' });
   let body: unknown;
   try {
@@ -41,7 +52,11 @@ export async function answerClaudeCodeHook(req: IncomingMessage, res: ServerResp
     const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
     return reply(res, 400, { error: 'Not a Claude Code hook payload.', issues });
   }
+  const from = origin(req);
+  const arrivedAt = new Date();
   let recorded = 0;
-  for (const hook of parsed.data) recorded += await recordHook(attention, hook);
+  for (const hook of parsed.data) recorded += await recordHook(attention, hook, from);
   reply(res, 200, { ok: true, events: parsed.data.length, recorded });
+  // The agent never waits for git: the work tree is measured after the answer.
+  if (from.sameHost) for (const hook of parsed.data) sameHost.measureWorktree(hook, hook.lookout?.at ?? arrivedAt);
 }

@@ -21,6 +21,10 @@ export const AttentionRef = builder.objectRef<Attention>('Attention').implement(
     tier: t.field({ type: AttentionTier, resolve: (a) => a.tier }),
     reason: t.field({ type: AttentionReason, resolve: (a) => a.reason }),
     label: t.exposeString('label', { description: 'A short human phrase for the reason, e.g. "Waiting for permission".' }),
+    detail: t.exposeString('detail', {
+      nullable: true,
+      description: 'One line that says what exactly: the command awaiting permission, the question asked, what the assistant last said, why it failed.',
+    }),
     since: t.field({ type: 'DateTime', description: 'When the current reason began.', resolve: (a) => a.since }),
   }),
 });

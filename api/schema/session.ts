@@ -27,7 +27,10 @@ export const Session = builder.prismaObject('Session', {
   fields: (t) => ({
     id: t.exposeID('id'),
     agent: t.exposeString('agent', { description: 'e.g. claude-code' }),
-    title: t.exposeString('title', { nullable: true }),
+    title: t.string({
+      description: 'The first prompt; before there is one, the project and branch, or "New session".',
+      resolve: (session) => session.title ?? ([session.project, session.branch].filter(Boolean).join(' · ') || 'New session'),
+    }),
     project: t.exposeString('project', { nullable: true, description: 'The repository name.' }),
     cwd: t.exposeString('cwd', { nullable: true }),
     branch: t.exposeString('branch', { nullable: true }),

@@ -21,9 +21,8 @@ function session(id: string, tier: 'NEEDS_YOU' | 'IN_FOCUS', reason: string, lab
     host: 'laptop',
     link: null,
     agent: 'claude-code',
-    waitDetail: null,
-    attention: { __typename: 'Attention', tier, reason, label, since: new Date(Date.now() - 12 * 60_000).toISOString() },
     ...extra,
+    attention: { __typename: 'Attention', tier, reason, label, detail: extra.detail ?? null, since: new Date(Date.now() - 12 * 60_000).toISOString() },
   } as unknown as Node;
 }
 
@@ -71,7 +70,7 @@ describe('Feed', () => {
       mockClient(() =>
         fromValue({
           data: feed([
-            session('a', 'NEEDS_YOU', 'WAITING', 'Waiting for permission', { waitDetail: 'Bash: rm -rf dist' }),
+            session('a', 'NEEDS_YOU', 'WAITING', 'Waiting for permission', { detail: 'Bash: rm -rf dist' }),
             session('b', 'NEEDS_YOU', 'AWAITING_REPLY', 'Awaiting your reply'),
             session('c', 'IN_FOCUS', 'DONE', 'Done'),
           ]),

@@ -73,7 +73,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
   const notifications = useNotifications(focusItem);
   const onNeedsYou = useCallback(
     (change: FeedChange) => {
-      setAnnouncement(`Needs you: ${change.session.title ?? change.session.id}, ${change.attention?.label ?? ''}`);
+      setAnnouncement(`Needs you: ${change.session.title}, ${change.attention?.label ?? ''}`);
       notifications.notify(change);
     },
     [notifications],

@@ -13,11 +13,11 @@ export const FeedItemFragment = graphql(`
     host
     link
     agent
-    waitDetail
     attention {
       tier
       reason
       label
+      detail
       since
     }
   }
@@ -45,7 +45,7 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
   const attention = session.attention;
   if (!attention) return null;
   const since = new Date(attention.since);
-  const title = session.title ?? session.id;
+  const { title } = session;
   const where = [session.project, session.branch].filter(Boolean).join(' · ');
 
   return (
@@ -73,7 +73,7 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
           {where || session.agent}
           {showHost && session.host ? <span className="host"> on {session.host}</span> : null}
         </p>
-        {session.waitDetail ? <p className="detail">{session.waitDetail}</p> : null}
+        {attention.detail ? <p className="detail">{attention.detail}</p> : null}
       </div>
       <div className="actions" role="group" aria-label={`Actions for ${title}`}>
         <button type="button" onClick={() => onAction({ kind: 'seen' })}>

@@ -12,8 +12,8 @@ const FeedChanged = graphql(`
       __typename
       ... on AttentionChange {
         seq
-        session { id title waitDetail ...FeedItem_session }
-        attention { tier reason label }
+        session { id title ...FeedItem_session }
+        attention { tier reason label detail }
         previous { tier }
       }
       ... on FeedResyncRequired { latestSeq }

@@ -14,10 +14,10 @@ export function useNotifications(onOpen: (sessionId: string) => void) {
   const notify = useCallback(
     (change: FeedChange) => {
       if (permission !== 'granted' || document.hasFocus()) return;
-      const title = change.session.title ?? change.session.id;
+      const title = change.session.title;
       const label = change.attention?.label ?? '';
       const notification = new Notification(title, {
-        body: change.session.waitDetail ? `${label}: ${change.session.waitDetail}` : label,
+        body: change.attention?.detail ? `${label}: ${change.attention.detail}` : label,
         tag: change.session.id,
       });
       notification.onclick = () => {

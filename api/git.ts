@@ -1,5 +1,8 @@
-// The git state of a session's folder, measured with a timeout. Anything unclear is "unknown",
-// never "clean": a folder that is not a repository, or a git that fails or hangs.
+// The git state of a session's folder, measured with a timeout, by the CLI hook on the agent's
+// machine and by the server for a same-host http hook. Anything unclear is "unknown", never
+// "clean": a folder that is not a repository, or a git that fails or hangs. git never runs a
+// repository's fsmonitor command here, and it refuses a repository another user owns
+// (safe.directory), so a folder named in a hook cannot make Lookout run its code.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 
@@ -7,7 +10,7 @@ const GIT_TIMEOUT_MS = 700;
 
 function git(cwd: string, args: string[]): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile('git', args, { cwd, timeout: GIT_TIMEOUT_MS, maxBuffer: 8 * 1024 * 1024 }, (error, stdout) =>
+    execFile('git', ['-c', 'core.fsmonitor=false', ...args], { cwd, timeout: GIT_TIMEOUT_MS, maxBuffer: 8 * 1024 * 1024 }, (error, stdout) =>
       resolve(error ? null : stdout),
     );
   });

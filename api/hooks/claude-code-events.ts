@@ -1,0 +1,11 @@
+// What the CLI and the server share about Claude Code's hooks: where they post, and which events
+// need the session's git state. The CLI hook must start fast, so this file imports nothing.
+
+export const CLAUDE_CODE_HOOK_PATH = '/hooks/claude-code';
+/** The header an http hook sets to Claude Code's CLAUDE_CODE_ENTRYPOINT, so a headless run is known. */
+export const ENTRYPOINT_HEADER = 'x-lookout-entrypoint';
+
+/** Events that name the repository and branch (a prompt; a session or turn beginning or ending). */
+export const NEEDS_REPOSITORY = new Set(['SessionStart', 'UserPromptSubmit', 'Stop', 'StopFailure', 'SessionEnd']);
+/** Events after which uncommitted work matters: a session starting, a turn or the session ending. */
+export const NEEDS_STATUS = new Set(['SessionStart', 'Stop', 'StopFailure', 'SessionEnd']);
