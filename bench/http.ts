@@ -7,13 +7,13 @@ export const GRAPHQL_HEADERS = { 'content-type': 'application/json', accept: 'ap
 /** The feed as the page and tools ask for it. */
 export const FEED_QUERY = `query Feed { attentionSessions {
   latestSeq
-  edges { node { id title project branch host link agent state waitDetail lastEventAt attention { tier reason label since } } }
+  edges { node { id title project branch host link agent state waitDetail lastEventAt attention { tier reason label detail since } } }
 } }`;
 export const FEED_BODY = JSON.stringify({ query: FEED_QUERY });
 
 /** What a third-party tool follows: every change, with the session and its attention. */
 export const SUBSCRIPTION = `subscription { attentionChanged {
-  ... on AttentionChange { seq session { id title project state waitDetail lastEventAt } attention { tier reason label since } previous { tier reason label since } }
+  ... on AttentionChange { seq session { id title project state waitDetail lastEventAt } attention { tier reason label detail since } previous { tier reason label detail since } }
   ... on FeedResyncRequired { latestSeq reason }
 } }`;
 

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup]`: measures Lookout
+// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup,hooks]`: measures Lookout
 // against baselines run side by side in the same run, prints one table and writes
 // bench/results/latest.json (quick runs write quick.json). See BENCHMARKS.md.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { measureDelivery } from './measurements/delivery.ts';
 import { measureFeed } from './measurements/feed.ts';
 import { measureGrowth, queryPlans } from './measurements/growth.ts';
+import { measureHookCost } from './measurements/hook-cost.ts';
 import { measureStartup } from './measurements/startup.ts';
 import { measureWrites } from './measurements/writes.ts';
 import { machine, met, printTable, type Row, type Settings, writeResults } from './report.ts';
@@ -45,6 +46,7 @@ try {
   await step('growth', () => measureGrowth(files, settings));
   await step('writes', async () => measureWrites(await copyOf(files.get(10_000)!, 'writes.db'), await copyOf(files.get(10_000)!, 'raw.db'), settings));
   await step('startup', async () => measureStartup(await copyOf(files.get(largest)!, 'startup.db'), largest, settings));
+  await step('hooks', async () => measureHookCost(await copyOf(files.get(1_000)!, 'hooks.db'), await mkdtemp(path.join(dir, 'home-')), settings));
   if (wanted('growth')) {
     for (const { name, plan, fullScan } of queryPlans(files.get(largest)!)) {
       notes.push(`Query plan, ${name}: ${plan}${fullScan ? ' (FULL SCAN)' : ''}`);

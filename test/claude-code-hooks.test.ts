@@ -54,7 +54,7 @@ const viaHttp = (headless?: boolean): Deliver => async (payload) => {
     headers: { 'content-type': 'application/json', 'x-lookout-entrypoint': entrypoint(headless) },
     body: JSON.stringify(payload),
   });
-  expect(res.status).toBe(200);
+  expect(res.status).toBe(204);
   // The server measures git after answering a hook from this machine.
   await server.sameHost.measured();
 };
@@ -163,7 +163,9 @@ describe('what the hooks record', () => {
     expect(JSON.stringify(await invalid.json())).toMatch(/session_id/);
     expect((await server.gql(`{ sessions { edges { node { id } } } }`)).data.sessions.edges).toEqual([]);
     const ok = await post(JSON.stringify({ session_id: 'x', hook_event_name: 'Stop', cwd: '/tmp/x' }), 'hook-token');
-    expect(await ok.json()).toEqual({ ok: true, events: 1, recorded: 3 });
+    // What Claude Code reads as "done, no decision": a 2xx with an empty body.
+    expect([ok.status, await ok.text()]).toEqual([204, '']);
+    expect((await server.gql(`{ session(id: "x") { lastSpeaker state } }`)).data.session).toEqual({ lastSpeaker: 'ASSISTANT', state: 'IDLE' });
   });
 
   it('the http hook refuses a time GraphQL\'s DateTime would refuse, and changes nothing', async () => {
@@ -181,7 +183,7 @@ describe('what the hooks record', () => {
     }
     expect((await server.gql('{ sessions { edges { node { id } } } }')).data.sessions.edges).toEqual([]);
     const at = '2026-11-27T08:00:00.000Z';
-    expect((await post(at)).status).toBe(200);
+    expect((await post(at)).status).toBe(204);
     expect((await server.gql('{ session(id: "d") { lastSpeakerAt } }')).data).toEqual({ session: { lastSpeakerAt: at } });
   });
 });

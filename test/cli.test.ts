@@ -206,7 +206,7 @@ describe('lookout install / uninstall claude-code', () => {
     const agentEnv = { ...process.env, LOOKOUT_URL: '', LOOKOUT_TOKEN: '', LOOKOUT_HOME: await home(), CLAUDE_CODE_ENTRYPOINT: 'cli' };
 
     const tool = await runHttpHook(settings.hooks.PreToolUse[0].hooks[0], agentEnv as Record<string, string>, hook('inst', project, { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } }));
-    expect(tool.status).toBe(200);
+    expect(tool.status).toBe(204);
     const command: string = settings.hooks.Stop[0].hooks[0].command;
     const child = exec(command, { env: agentEnv });
     child.stdin!.end(hook('inst', project, { hook_event_name: 'Stop', last_assistant_message: 'Listed it.' }));

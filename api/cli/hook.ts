@@ -87,7 +87,7 @@ export async function sendEvents(
 ): Promise<boolean> {
   try {
     const res = await post(new URL('/hooks/claude-code', server.url), server.token, JSON.stringify(events), timeoutMs);
-    if (res.status === 200) return true;
+    if (res.status >= 200 && res.status < 300) return true;
     await log(`server answered ${res.status}: ${res.text.slice(0, 500)}`);
     // A payload the server rejects would be rejected forever: drop it rather than block the spool.
     return res.status === 400;

@@ -47,6 +47,8 @@ export const claudeCodeHookSchema = z
     message: z.string().optional(),
     notification_type: z.string().optional(),
     reason: z.string().optional(),
+    /** SessionStart: startup, resume, clear or compact. */
+    source: z.string().optional(),
     last_assistant_message: z.string().optional(),
     background_tasks: z.array(z.unknown()).optional(),
     error: z.unknown().optional(),
@@ -171,22 +173,19 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
   const endIfHeadless: ReportStep[] = headless ? [{ kind: 'close', closedBy: 'AUTO' }] : [];
 
   // A subagent's events are its own: they never move the main thread, only its own prompt.
-  if (hook.agent_id) {
+  if (hook.agent_id && hook.hook_event_name !== 'Notification') {
+    const asks = hook.hook_event_name === 'PermissionRequest' || (hook.hook_event_name === 'PreToolUse' && hook.tool_name === 'AskUserQuestion');
+    const wait = toolWait(hook);
     const agentId = hook.agent_id;
-    switch (hook.hook_event_name) {
-      case 'PermissionRequest':
-        return [register, activity({ ...toolWait(hook), agentId, waitDetail: agentDetail(hook, toolWait(hook).waitDetail) })];
-      case 'PreToolUse':
-        if (hook.tool_name === 'AskUserQuestion') return [register, activity({ ...toolWait(hook), agentId, waitDetail: agentDetail(hook, toolWait(hook).waitDetail) })];
-        return [register, activity({ state: 'WORKING', agentId })];
-      default:
-        return [register, activity({ state: 'WORKING', agentId })];
-    }
+    return [register, activity(asks ? { ...wait, agentId, waitDetail: agentDetail(hook, wait.waitDetail) } : { state: 'WORKING', agentId })];
   }
 
   switch (hook.hook_event_name) {
     case 'SessionStart':
-      return [register, ...worktree(hook)];
+      // A new Claude Code process (startup, --resume): whatever the last one left open is closed.
+      // Compaction happens within a turn, which goes on.
+      if (hook.source === 'compact') return [register, ...worktree(hook)];
+      return [register, activity({ state: 'IDLE', hint: true }), ...worktree(hook)];
     case 'UserPromptSubmit': {
       const title = hook.prompt ? oneLine(hook.prompt, 120) : undefined;
       return [{ ...register, titleIfNone: title || undefined }, { kind: 'speaker', speaker: 'USER' }, activity({ state: 'WORKING' })];

@@ -25,14 +25,13 @@ function origin(req: IncomingMessage): HookOrigin {
 }
 
 /** Records one hook event's steps in one write; each step's event id derives from the hook's own. */
-async function recordHook(attention: AttentionService, hook: ClaudeCodeHook, from: HookOrigin): Promise<number> {
+async function recordHook(attention: AttentionService, hook: ClaudeCodeHook, from: HookOrigin): Promise<void> {
   const { session_id: sessionId, lookout } = hook;
   const steps = mapClaudeCodeHook(hook, from).map((step, index) => ({
     ...step,
     eventId: lookout?.eventId ? `${lookout.eventId}:${index}` : undefined,
   }));
   if (steps.length) await attention.report({ sessionId, at: lookout?.at }, steps);
-  return steps.length;
 }
 
 /** Answers a hook request the guard let through (its token and JSON body checked). */
@@ -54,9 +53,10 @@ export async function answerClaudeCodeHook(req: IncomingMessage, res: ServerResp
   }
   const from = origin(req);
   const arrivedAt = new Date();
-  let recorded = 0;
-  for (const hook of parsed.data) recorded += await recordHook(attention, hook, from);
-  reply(res, 200, { ok: true, events: parsed.data.length, recorded });
+  for (const hook of parsed.data) await recordHook(attention, hook, from);
+  // Claude Code reads a JSON body answering an http hook as the hook's decision: an empty 2xx is
+  // "recorded, carry on", and nothing more.
+  res.writeHead(204).end();
   // The agent never waits for git: the work tree is measured after the answer.
   if (from.sameHost) for (const hook of parsed.data) sameHost.measureWorktree(hook, hook.lookout?.at ?? arrivedAt);
 }

@@ -148,7 +148,8 @@ export class SameHostChecks {
     }
     const busy = session.state === 'WORKING' || session.state === 'WAITING' || session.agentWaits !== null;
     if (!busy || !session.transcriptPath) return;
-    const size = await stat(session.transcriptPath).then((s) => s.size, () => null);
+    // Only a regular file: a FIFO or a device named as a transcript would block or never end.
+    const size = await stat(session.transcriptPath).then((s) => (s.isFile() ? s.size : null), () => null);
     if (size === null || size === this.transcriptSizes.get(session.id)) return;
     this.transcriptSizes.set(session.id, size);
     const end = transcriptEnd(await readTail(session.transcriptPath, size));

@@ -92,16 +92,18 @@ async function hookPath(graphqlUrl: string, settings: Settings) {
     let calls = 0;
     /** One hook call; resolves when the subscriber has its event, or with null after `waitMs`. */
     const call = async (waitMs: number) => {
-      const marker = `hook ${++calls}`;
+      const command = `make step-${++calls}`;
+      // A permission request for a new command each call: the feed's detail changes every time.
+      const marker = `Bash: ${command}`;
       let stop = () => {};
       const received = new Promise<number | null>((resolve) => {
         const timeout = setTimeout(() => (stop(), resolve(null)), waitMs);
         stop = client.onMessage((m) => m.type === 'all-received' && m.marker === marker && (clearTimeout(timeout), stop(), resolve(now())));
       });
       const started = now();
-      const body = JSON.stringify({ session_id: 'hook-bench', hook_event_name: 'Notification', notification_type: 'permission_prompt', message: marker, cwd: '/home/dev/hooks' });
+      const body = JSON.stringify({ session_id: 'hook-bench', hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command }, cwd: '/home/dev/hooks' });
       const { status } = await post(hookUrl, body);
-      if (status !== 200) throw new Error(`The hook answered ${status}`);
+      if (status !== 204) throw new Error(`The hook answered ${status}`);
       const at = await received;
       return at === null ? null : at - started;
     };

@@ -1,0 +1,90 @@
+// 7. What Lookout's hooks cost the agent per tool call: Claude Code waits for every hook it runs
+// (except `async` ones), and PreToolUse and PostToolUse fire on every tool call. Runs the hooks
+// `lookout install claude-code` writes for those two events the way Claude Code runs them (an http
+// hook: one POST, answered; a command hook: `sh -c`, the payload on stdin, waited for unless async)
+// against a real Lookout, and reports the time added to each tool call over running no hook. The
+// configuration install wrote before (the command hook on every event) runs beside it.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { lookoutHooks } from '../../api/cli/install.ts';
+import { now, startChild } from '../children.ts';
+import { type Row, row, type Settings } from '../report.ts';
+import { median } from '../stats.ts';
+
+const CLI = fileURLToPath(new URL('../../dist/lookout.mjs', import.meta.url));
+
+interface HookEntry {
+  type: string;
+  command?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  allowedEnvVars?: string[];
+  async?: boolean;
+}
+
+/** Runs one hook as Claude Code does; resolves when Claude Code would carry on. */
+function runHook(hook: HookEntry, payload: string, env: Record<string, string>): Promise<void> {
+  if (hook.type === 'http') {
+    const headers = Object.fromEntries(
+      Object.entries(hook.headers ?? {}).map(([name, value]) => [
+        name,
+        value.replace(/\$\{?(\w+)\}?/g, (_m, v: string) => (hook.allowedEnvVars?.includes(v) ? (env[v] ?? '') : '')),
+      ]),
+    );
+    return fetch(hook.url!, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload }).then(async (res) => {
+      await res.text();
+      if (res.status !== 204) throw new Error(`the http hook got ${res.status}`);
+    });
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', hook.command!], { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'inherit'] });
+    child.once('error', reject);
+    child.stdin.end(payload);
+    if (hook.async) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+/** The added time of one tool call: every PreToolUse hook, the tool, every PostToolUse hook. */
+async function toolCall(pre: HookEntry[], post: HookEntry[], session: string, env: Record<string, string>): Promise<number> {
+  const base = { session_id: session, cwd: process.cwd(), tool_name: 'Bash', tool_input: { command: 'npm test' }, permission_mode: 'default' };
+  const started = now();
+  for (const hook of pre) await runHook(hook, JSON.stringify({ ...base, hook_event_name: 'PreToolUse' }), env);
+  for (const hook of post) await runHook(hook, JSON.stringify({ ...base, hook_event_name: 'PostToolUse', tool_response: { stdout: 'ok' } }), env);
+  return now() - started;
+}
+
+export async function measureHookCost(file: string, home: string, settings: Settings): Promise<Row[]> {
+  const lookout = await startChild('lookout-child.ts', [file]);
+  try {
+    const url = (lookout.ready.url as string).replace(/\/graphql$/, '');
+    const env = { LOOKOUT_HOME: home, CLAUDE_CODE_ENTRYPOINT: 'cli' };
+    const installed = lookoutHooks({ cli: [process.execPath, CLI], url, shared: false });
+    const hooksOf = (event: string) => installed[event]!.hooks as HookEntry[];
+    const commandOnly: HookEntry = { type: 'command', command: hooksOf('Stop')[0]!.command };
+    const calls = settings.quick ? 20 : 100;
+    const added: number[] = [];
+    const before: number[] = [];
+    const none: number[] = [];
+    for (let round = 0; round < settings.rounds; round++) {
+      const take = async (pre: HookEntry[], post: HookEntry[], n: number, name: string) => {
+        const times: number[] = [];
+        for (let i = 0; i < n; i++) times.push(await toolCall(pre, post, `bench-${name}-${round}`, env));
+        return median(times);
+      };
+      none.push(await take([], [], calls, 'none'));
+      added.push((await take(hooksOf('PreToolUse'), hooksOf('PostToolUse'), calls, 'installed')) - none.at(-1)!);
+      // Starting node twice per call is slow: fewer calls give the same median.
+      before.push((await take([commandOnly], [commandOnly], Math.max(5, calls / 10), 'command')) - none.at(-1)!);
+    }
+    return [
+      row('hook-cost', 'Time a tool call waits for the installed hooks (PreToolUse + PostToolUse), over no hook', 'ms', added, {
+        baseline: ['command hook on both (before)', before],
+        ratio: ['installed ÷ command hook', added.map((v, i) => v / before[i]!)],
+        target: { op: '<=', value: 20, of: 'lookout' },
+      }),
+    ];
+  } finally {
+    await lookout.stop();
+  }
+}
