@@ -144,8 +144,9 @@ describe('a page on another site', () => {
         }),
       `http://127.0.0.1:${server.port}/`,
     );
-    const framed = page.frame({ name: 'framed-feed' })!;
-    expect(framed.url()).toBe('chrome-error://chromewebdata/');
+    // The refused frame shows Chromium's error page (which may not keep the frame's name).
+    const framed = () => page.frames().find((frame) => frame !== page.mainFrame());
+    await expect.poll(() => framed()?.url()).toBe('chrome-error://chromewebdata/');
     const { data } = await server.gql('{ session(id: "victim") { hidden } forged: session(id: "forged") { id } }');
     expect(data).toEqual({ session: { hidden: false }, forged: null });
     await page.close();
