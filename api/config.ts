@@ -52,6 +52,8 @@ const envSchema = z.object({
   LOOKOUT_RETENTION_DAYS: positiveNumber(30),
   LOOKOUT_STALE_MINUTES: positiveNumber(30),
   LOOKOUT_DONE_MINUTES: positiveNumber(10),
+  // Below the installed hook's own timeout (600 s), so the server, not Claude Code, ends the wait.
+  LOOKOUT_DECISION_TIMEOUT_SECONDS: positiveNumber(300),
 });
 
 export interface LookoutConfig {
@@ -70,6 +72,8 @@ export interface LookoutConfig {
   retentionMs: number;
   staleAfterMs: number;
   doneForMs: number;
+  /** How long a permission prompt's hook waits for an answer from Lookout. */
+  decisionWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -107,5 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     retentionMs: e.LOOKOUT_RETENTION_DAYS * 24 * 60 * minute,
     staleAfterMs: e.LOOKOUT_STALE_MINUTES * minute,
     doneForMs: e.LOOKOUT_DONE_MINUTES * minute,
+    decisionWaitMs: e.LOOKOUT_DECISION_TIMEOUT_SECONDS * 1000,
   };
 }

@@ -10,8 +10,8 @@ import { ConfigError, type LookoutConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { answerPost, FeedAnswers } from './feed-answers.ts';
 import { type Access, answerRefusal, Guard, refuseUpgrade } from './guard.ts';
-import { CLAUDE_CODE_HOOK_PATH } from './hooks/claude-code-events.ts';
-import { answerClaudeCodeHook } from './hooks/http.ts';
+import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH } from './hooks/claude-code-events.ts';
+import { answerClaudeCodeHook, answerDecisionWait } from './hooks/http.ts';
 import { SameHostChecks } from './hooks/same-host.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
 import { createLookoutYoga } from './yoga.ts';
@@ -57,6 +57,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const attention = new AttentionService(store, {
     staleAfterMs: config.staleAfterMs,
     doneForMs: config.doneForMs,
+    decisionWaitMs: config.decisionWaitMs,
     retentionMs: config.retentionMs,
     subscriberBuffer: options.subscriberBuffer,
   });
@@ -79,6 +80,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
 
   const routes: Route[] = [
     { matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH, access: HOLDS_DATA, handle: (req, res) => answerClaudeCodeHook(req, res, attention, sameHost) },
+    { matches: (_req, path) => path === CLAUDE_CODE_DECISION_PATH, access: HOLDS_DATA, handle: (req, res) => answerDecisionWait(req, res, attention) },
     // GraphiQL's page holds no data and lets the user enter the token; every operation needs it.
     { matches: (req, path) => path === GRAPHQL_PATH && isRead(req) && accepts(req, /text\/html/), access: HOLDS_NO_DATA, handle: yoga },
     // A plain POST may be answered from a kept feed answer; streamed answers (SSE, multipart) are yoga's.
@@ -154,6 +156,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     (stopping ??= (async () => {
       const closed = new Promise((resolve) => server.close(resolve));
       await webSocket.dispose(); // closes every socket with 1001 Going Away
+      attention.releaseDecisionWaiters(); // hooks waiting for an answer get none: their terminal dialog goes on
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
       while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

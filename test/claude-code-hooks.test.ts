@@ -78,6 +78,9 @@ async function replay({ steps }: Scenario, deliver: Deliver, http: boolean) {
   }
 }
 
+// A permission prompt's CLI hook waits for an answer from Lookout; here nobody answers, so it gives up
+// after 50 ms (the terminal's dialog, which these replays stand for, goes on as ever).
+const start = (env: Record<string, string> = {}) => startServer({ LOOKOUT_DECISION_TIMEOUT_SECONDS: '0.05', ...env });
 // Stale after 3 s, so a session whose end never arrives shows within the test.
 const SHORT_STALE = { LOOKOUT_STALE_MINUTES: '0.05' };
 
@@ -86,7 +89,7 @@ describe.each([
   ['the http hook', true],
 ])('through %s', (_path, http) => {
   it.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
-    server = await startServer(SHORT_STALE);
+    server = await start(SHORT_STALE);
     const deliver = http ? viaHttp(scenario.headless) : viaCli(await mkdtemp(path.join(tmpdir(), 'lookout-home-')), scenario.headless);
     await replay(scenario, deliver, http);
   }, 60_000);
@@ -94,7 +97,7 @@ describe.each([
 
 describe('what the hooks record', () => {
   it('names the session from the first prompt and the repository, with branch, host and the command awaiting permission', async () => {
-    server = await startServer();
+    server = await start();
     const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
     const repo = await makeRepo('billing');
     const deliver = viaCli(home);
@@ -115,7 +118,7 @@ describe('what the hooks record', () => {
   });
 
   it('reports unknown, not clean, for a folder that is not a repository; and a worktree belongs to its repository', async () => {
-    server = await startServer();
+    server = await start();
     const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
     const deliver = viaCli(home);
     const plain = await mkdtemp(path.join(tmpdir(), 'not-a-repo-'));
@@ -130,7 +133,7 @@ describe('what the hooks record', () => {
   });
 
   it('keeps the state right when hooks of one session arrive out of order', async () => {
-    server = await startServer();
+    server = await start();
     const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
     const repo = await makeRepo('ooo');
     const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home };
@@ -152,7 +155,7 @@ describe('what the hooks record', () => {
   });
 
   it('the http hook rejects what is not a hook payload and changes nothing; it needs the token when one is set', async () => {
-    server = await startServer({ LOOKOUT_TOKEN: 'hook-token' });
+    server = await start({ LOOKOUT_TOKEN: 'hook-token' });
     const url = server.url.replace(/\/graphql$/, '/hooks/claude-code');
     const post = (body: string, token?: string) =>
       fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
@@ -169,7 +172,7 @@ describe('what the hooks record', () => {
   });
 
   it('the http hook refuses a time GraphQL\'s DateTime would refuse, and changes nothing', async () => {
-    server = await startServer();
+    server = await start();
     const post = (at: unknown) =>
       fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
         method: 'POST',

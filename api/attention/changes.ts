@@ -2,6 +2,7 @@
 // Events may arrive late, twice or out of order, so each kind of fact keeps the time of the newest
 // report it applied, and an older report never moves it backwards.
 import type { AgentState, ClosedBy, Session, Speaker, WaitReason } from '../generated/prisma/client.ts';
+import { endPermission, openPermission, type PermissionAsk, permissionRequestOf } from './permissions.ts';
 import { type AgentWait, agentWaitsOf } from './rules.ts';
 
 /** A session's stored facts, without the columns the store maintains itself. */
@@ -36,6 +37,8 @@ export interface ActivityChange {
   hint?: boolean;
   /** Background tasks still running as the main thread's turn ends (the turn is paused, not over). */
   backgroundTasks?: number;
+  /** A wait whose hook waits for an answer: it can be answered from Lookout until `waitMs` passes. */
+  permission?: PermissionAsk;
 }
 
 export interface WorktreeChange {
@@ -94,6 +97,7 @@ export function newSession(id: string, at: Date): SessionFields {
     closeDetail: null,
     agentPid: null,
     transcriptPath: null,
+    permissionRequest: null,
   };
 }
 
@@ -133,17 +137,18 @@ function withAgentWaits(session: SessionFields, waits: Record<string, AgentWait>
 }
 
 /** A subagent's own prompt opens or ends; the main thread's state, wait and speaker stay as they are. */
-function applyAgentActivity(session: SessionFields, agentId: string, change: ActivityChange, at: Date): SessionFields {
+function applyAgentActivity(session: SessionFields, agentId: string, change: ActivityChange, at: Date, waitMs: number): SessionFields {
   const waits = { ...agentWaitsOf(session) };
   const open = waits[agentId];
   if (open && new Date(open.at) > at) return session;
   if (change.state === 'WAITING' && change.waitReason && change.waitReason !== 'ERROR') {
     waits[agentId] = { reason: change.waitReason, detail: change.waitDetail ?? null, at: at.toISOString() };
-  } else {
-    if (!open) return session;
-    delete waits[agentId];
+    const opened = withAgentWaits(session, waits);
+    return change.permission ? openPermission(opened, change.permission, at, waitMs) : opened;
   }
-  return withAgentWaits(session, waits);
+  if (!open) return session;
+  delete waits[agentId];
+  return endPermission(withAgentWaits(session, waits), agentId);
 }
 
 /** Whether a hint may move the session: see ActivityChange.hint. */
@@ -155,19 +160,29 @@ function hintApplies(session: SessionFields, change: ActivityChange): boolean {
   return true;
 }
 
-export function applyActivity(current: SessionFields, change: ActivityChange, at: Date): SessionFields {
+/**
+ * `waitMs`: how long a prompt's hook waits for an answer from Lookout (see ActivityChange.permission).
+ */
+export function applyActivity(current: SessionFields, change: ActivityChange, at: Date, waitMs = 0): SessionFields {
   let session = seenEvent(current, at);
-  if (change.agentId) return session.closedAt ? session : applyAgentActivity(session, change.agentId, change, at);
+  if (change.agentId) return session.closedAt ? session : applyAgentActivity(session, change.agentId, change, at, waitMs);
   // Closing sets activityAt too, so activity after a close means the session was resumed.
   if (session.activityAt > at) return session;
   if (change.hint) {
     // The input prompt sitting idle means no dialog is open, a subagent's included.
-    if (change.state === 'IDLE' && session.waitReason !== 'ERROR' && session.agentWaits) session = withAgentWaits(session, {});
+    if (change.state === 'IDLE' && session.waitReason !== 'ERROR' && session.agentWaits) {
+      session = withAgentWaits(session, {});
+      const subagentAsked = permissionRequestOf(session)?.agentId;
+      if (subagentAsked) session = endPermission(session, subagentAsked);
+    }
     if (!hintApplies(session, change)) return session;
   }
   const waitReason = change.state === 'WORKING' ? null : (change.waitReason ?? null);
   const waitDetail = waitReason ? (change.waitDetail ?? null) : null;
   const stateChanged = session.state !== change.state || session.waitReason !== waitReason;
+  // A new prompt's hook waits for an answer; any other move out of waiting means the last one was answered.
+  if (change.permission && change.state === 'WAITING') session = openPermission(session, change.permission, at, waitMs);
+  else if (change.state !== 'WAITING') session = endPermission(session, null);
   return {
     ...session,
     state: change.state,
@@ -199,8 +214,9 @@ export function applyClose(current: SessionFields, closedBy: ClosedBy, at: Date,
   const session = seenEvent(current, at);
   // Already closed (the first close stands), or activity newer than this close: nothing to do.
   if (session.closedAt || session.activityAt > at) return session;
+  const asked = permissionRequestOf(session);
   return {
-    ...session,
+    ...(asked ? endPermission(session, asked.agentId, 'EXPIRED') : session),
     state: 'ENDED',
     stateAt: at,
     activityAt: at,

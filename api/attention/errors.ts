@@ -13,3 +13,24 @@ export class NotInFeedError extends Error {
     super(`Session "${sessionId}" is not in the feed, so there is nothing to snooze.`);
   }
 }
+
+export class PermissionAlreadyAnsweredError extends Error {
+  override name = 'PermissionAlreadyAnsweredError';
+  constructor(readonly requestId: string, how: string) {
+    super(`Permission request "${requestId}" was already answered (${how}): the first answer stands.`);
+  }
+}
+
+export class PermissionExpiredError extends Error {
+  override name = 'PermissionExpiredError';
+  constructor(readonly requestId: string) {
+    super(`Permission request "${requestId}" can no longer be answered here: its hook stopped waiting. Answer it in the terminal.`);
+  }
+}
+
+export class CannotAlwaysAllowError extends Error {
+  override name = 'CannotAlwaysAllowError';
+  constructor(readonly requestId: string) {
+    super(`Claude Code offered no rule to always allow permission request "${requestId}": allow it once, or deny it.`);
+  }
+}

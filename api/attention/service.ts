@@ -16,6 +16,15 @@ import {
   type WorktreeChange,
 } from './changes.ts';
 import { NotInFeedError, SessionNotFoundError } from './errors.ts';
+import {
+  type AnswerSource,
+  answerPermission,
+  expirePermission,
+  type PermissionDecision,
+  type PermissionRequest,
+  permissionRequestOf,
+  sessionOfRequest,
+} from './permissions.ts';
 import { type FeedSource, FeedStream } from './feed-stream.ts';
 import type { NewEvent, SessionStore } from './store.ts';
 import {
@@ -73,6 +82,8 @@ export interface ReportedEvent {
 
 export interface AttentionServiceOptions extends AttentionTimings {
   retentionMs: number;
+  /** How long a permission prompt's hook waits for an answer from Lookout. */
+  decisionWaitMs?: number;
   /** Live events a subscriber may fall behind before it is told to resync. */
   subscriberBuffer?: number;
 }
@@ -92,6 +103,13 @@ interface Step {
   eventId?: string | null;
   input: Record<string, unknown>;
   apply: (current: SessionFields | null, at: Date, now: Date) => SessionFields | null;
+}
+
+/** A hook waiting for the answer to its permission prompt. */
+interface DecisionWaiter {
+  requestId: string;
+  sessionId: string;
+  settle(answered: PermissionRequest | null): void;
 }
 
 interface TrackedSession {
@@ -139,6 +157,7 @@ export function parseAttention(json: string | null): Attention | null {
 export class AttentionService {
   private readonly tracked = new Map<string, TrackedSession>();
   private readonly subscribers = new Set<(event: AttentionChange) => void>();
+  private readonly decisionWaiters = new Set<DecisionWaiter>();
   /** Changes accepted since the last write, written together at the end of this turn of the event loop. */
   private pending: PendingChange[] = [];
   private sortedFeed: FeedItem[] | null = null;
@@ -177,8 +196,14 @@ export class AttentionService {
     this.pruneTimer.unref();
   }
 
+  /** Lets every hook that waits for an answer go, with none: its terminal dialog carries on. */
+  releaseDecisionWaiters(): void {
+    for (const waiter of [...this.decisionWaiters]) waiter.settle(null);
+  }
+
   /** Stops the timers and writes the changes already accepted. */
   stop(): void {
+    this.releaseDecisionWaiters();
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.pruneTimer);
@@ -231,7 +256,12 @@ export class AttentionService {
           apply: (current, at) => applySpeaker(current, sessionId, step.speaker, step.details ?? {}, at, step.message),
         };
       case 'activity':
-        return { kind: 'ACTIVITY', eventId, input: { ...step.activity }, apply: (current, at) => applyActivity(this.existing(sessionId, current), step.activity, at) };
+        return {
+          kind: 'ACTIVITY',
+          eventId,
+          input: { ...step.activity },
+          apply: (current, at) => applyActivity(this.existing(sessionId, current), step.activity, at, this.options.decisionWaitMs),
+        };
       case 'worktree':
         return { kind: 'WORKTREE', eventId, input: { ...step.worktree }, apply: (current, at) => applyWorktree(this.existing(sessionId, current), step.worktree, at) };
       case 'close':
@@ -266,6 +296,59 @@ export class AttentionService {
     return this.change(sessionId, null, [
       { kind: hidden ? 'HIDE' : 'UNHIDE', input: {}, apply: (current) => ({ ...this.existing(sessionId, current), hidden }) },
     ]);
+  }
+
+  // ---- Permission prompts answered from Lookout ----------------------------------------------
+
+  /** The first answer wins; the waiting hook gets it at once, and the answer is logged and pushed. */
+  answerPermission(requestId: string, answer: { decision: PermissionDecision; message?: string | null; by: AnswerSource }): Promise<Session> {
+    const sessionId = sessionOfRequest(requestId);
+    const apply = (current: SessionFields | null, now: Date) => {
+      const { session, request } = answerPermission(current, requestId, answer, now);
+      // The agent goes on: the tool runs, or the agent hears the denial.
+      return applyActivity(session, { state: 'WORKING', agentId: request.agentId }, now);
+    };
+    return this.change(sessionId, null, [{ kind: 'ANSWER', input: { requestId, ...answer }, apply }]);
+  }
+
+  /**
+   * Waits for the answer to a prompt: the answered request, or null when there will be none from
+   * Lookout (answered in the terminal, its time ran out, the hook went away: `gone` aborts).
+   */
+  awaitDecision(requestId: string, gone: AbortSignal): Promise<PermissionRequest | null> {
+    const sessionId = sessionOfRequest(requestId);
+    const session = this.tracked.get(sessionId)?.session ?? this.store.session(sessionId);
+    const request = session && permissionRequestOf(session);
+    if (!request || request.id !== requestId || this.stopped) return Promise.resolve(null);
+    if (request.status !== 'PENDING') return Promise.resolve(request.status === 'ANSWERED' ? request : null);
+    return new Promise((resolve) => {
+      const expire = () => {
+        settle(null);
+        // Logged as given up, so that a later answer is refused rather than lost.
+        this.change(sessionId, null, [{ kind: 'EXPIRE', input: { requestId }, apply: (current) => current && expirePermission(current, requestId) }]).catch(() => {});
+      };
+      const timer = setTimeout(expire, Math.min(Math.max(new Date(request.expiresAt).getTime() - Date.now(), 0), MAX_TIMER_MS));
+      const waiter: DecisionWaiter = { requestId, sessionId, settle: (answered) => settle(answered) };
+      const settle = (answered: PermissionRequest | null) => {
+        if (!this.decisionWaiters.delete(waiter)) return;
+        clearTimeout(timer);
+        gone.removeEventListener('abort', expire);
+        resolve(answered);
+      };
+      this.decisionWaiters.add(waiter);
+      gone.addEventListener('abort', expire, { once: true });
+    });
+  }
+
+  /** After a session's change is stored: its waiting hooks get the answer, or learn there is none. */
+  private settleDecisions(session: Session): void {
+    if (!this.decisionWaiters.size) return;
+    const request = permissionRequestOf(session);
+    for (const waiter of this.decisionWaiters) {
+      if (waiter.sessionId !== session.id) continue;
+      if (request?.id === waiter.requestId && request.status === 'PENDING') continue;
+      waiter.settle(request?.id === waiter.requestId && request.status === 'ANSWERED' ? request : null);
+    }
   }
 
   // ---- Reading ----------------------------------------------------------------------------
@@ -471,6 +554,7 @@ export class AttentionService {
       const change: AttentionChange = { kind: 'change', seq, session, ...logged };
       for (const deliver of this.subscribers) deliver(change);
     }
+    this.settleDecisions(session);
   }
 
   /** Logs and publishes every attention that time alone changed, then waits for the next one. */

@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
 import { gitState } from '../git.ts';
-import { NEEDS_REPOSITORY, NEEDS_STATUS } from '../hooks/claude-code-events.ts';
+import { CLAUDE_CODE_DECISION_PATH, NEEDS_REPOSITORY, NEEDS_STATUS } from '../hooks/claude-code-events.ts';
 import { agentProcess } from './agent-process.ts';
 import type { Spool } from './spool.ts';
 
@@ -19,6 +19,8 @@ const SEND_TIMEOUT_MS = 1_000;
  */
 const HOOK_BATCH = 20;
 export const FLUSH_BATCH = 200;
+/** A permission prompt's hook waits this long at most for an answer from Lookout (its install timeout is 600 s). */
+const DECISION_TIMEOUT_MS = 590_000;
 export const FLUSH_TIMEOUT_MS = 30_000;
 
 export interface Server {
@@ -107,7 +109,7 @@ export async function runHook(server: Server, spool: Spool): Promise<void> {
     return log(`ignored a hook call: ${(error as Error).message}`);
   }
   // The server checks the payload in full; this only keeps what can never be recorded out of the spool.
-  const hook = payload as { session_id?: unknown; hook_event_name?: unknown; cwd?: unknown };
+  const hook = payload as { session_id?: unknown; hook_event_name?: unknown; cwd?: unknown; tool_name?: unknown };
   const sessionId = typeof hook?.session_id === 'string' ? hook.session_id.trim() : '';
   if (!sessionId || sessionId.length > 200 || typeof hook.hook_event_name !== 'string') {
     return log('ignored a payload that is not a Claude Code hook (no session_id or hook_event_name)');
@@ -134,5 +136,27 @@ export async function runHook(server: Server, spool: Spool): Promise<void> {
   const older = spooled.events.slice(0, HOOK_BATCH);
   const delivered = await sendEvents(server, [...older, event], log);
   await spooled.settle(delivered ? older.length : 0);
-  if (!delivered) await spool.add([event]);
+  if (!delivered) return spool.add([event]);
+  // A permission prompt (not a question: that is answered in the terminal) waits for an answer
+  // from Lookout while the terminal shows its own dialog: whichever answers first wins.
+  if (hook.hook_event_name === 'PermissionRequest' && hook.tool_name !== 'AskUserQuestion') {
+    await printDecision(server, `${sessionId}:${event.lookout.eventId}`, log);
+  }
+}
+
+/** Prints Claude Code's decision JSON, exactly, when Lookout answers; nothing otherwise. */
+async function printDecision(server: Server, requestId: string, log: (line: string) => Promise<void>): Promise<void> {
+  const url = new URL(CLAUDE_CODE_DECISION_PATH, server.url);
+  const res = await post(url, server.token, JSON.stringify({ requestId }), DECISION_TIMEOUT_MS).catch((error: Error) => {
+    void log(`stopped waiting for an answer: ${error.message}`);
+    return null;
+  });
+  if (res?.status !== 200) return;
+  try {
+    const decision = JSON.parse(res.text) as { hookSpecificOutput?: { hookEventName?: string } };
+    if (decision.hookSpecificOutput?.hookEventName !== 'PermissionRequest') throw new Error('not a PermissionRequest decision');
+  } catch (error) {
+    return log(`ignored an answer that is not a decision: ${(error as Error).message}`);
+  }
+  await new Promise<void>((resolve) => process.stdout.write(res.text, () => resolve()));
 }

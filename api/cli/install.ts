@@ -23,6 +23,7 @@ const TOOL_EVENTS = new Set(['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 
 const MARKER = 'hook claude-code';
 const HTTP_TIMEOUT_S = 2;
 const COMMAND_TIMEOUT_S = 5;
+const DECISION_HOOK_TIMEOUT_S = 600;
 
 interface HookCommand {
   type: string;
@@ -134,11 +135,12 @@ export function lookoutHooks({ cli, url, token, shared }: InstallOptions): Recor
     headers: { [ENTRYPOINT_HEADER]: '$CLAUDE_CODE_ENTRYPOINT', ...(authorization ? { authorization } : {}) },
     allowedEnvVars: ['CLAUDE_CODE_ENTRYPOINT', ...(authorization && shared ? ['LOOKOUT_TOKEN'] : [])],
   };
-  const run = (background: boolean): HookCommand => ({ type: 'command', command, timeout: COMMAND_TIMEOUT_S, ...(background ? { async: true } : {}) });
+  const run = (background: boolean, timeout = COMMAND_TIMEOUT_S): HookCommand => ({ type: 'command', command, timeout, ...(background ? { async: true } : {}) });
   const entry = (event: string, hook: HookCommand): [string, HookGroup] => [event, { ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }];
   return Object.fromEntries([
     ...HTTP_EVENTS.map((event) => entry(event, http)),
-    ...WAITED_FOR_EVENTS.map((event) => entry(event, run(false))),
+    // A permission prompt's hook waits for an answer from Lookout (LOOKOUT_DECISION_TIMEOUT_SECONDS, below this).
+    ...WAITED_FOR_EVENTS.map((event) => entry(event, run(false, event === 'PermissionRequest' ? DECISION_HOOK_TIMEOUT_S : COMMAND_TIMEOUT_S))),
     ...BACKGROUND_EVENTS.map((event) => entry(event, run(true))),
   ]);
 }

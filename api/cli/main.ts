@@ -16,7 +16,9 @@ const USAGE = `Usage: lookout <command> [options]
   uninstall claude-code          remove them again (same options)
   hook claude-code               what the hooks run: reads a hook payload on stdin (always exits 0)
   flush                          deliver the events spooled while the server was unreachable
-  ls [--json] [--project P]      print the feed
+  ls [--json] [--project P]      print the feed, with the ids of prompts you can answer from here
+  allow ID [--always]            allow a prompt once (or always, with the rule the agent offered)
+  deny ID [--message TEXT]       deny a prompt (or send a plan back), saying why or what instead
   watch [--project P]            print the feed, then its changes as they happen
   event --session ID ...         report for any agent: --speaker user|assistant, --state working|waiting|idle
                                  [--reason permission|question|review|blocked|error] [--detail TEXT],
@@ -28,7 +30,7 @@ Options: --url URL (LOOKOUT_URL, default http://127.0.0.1:4000), --token TOKEN (
 const FEED = `query Feed($project: String) {
   attentionSessions(project: $project) {
     latestSeq
-    edges { node { id title project branch host agent attention { tier reason label detail since } } }
+    edges { node { id title project branch host agent attention { tier reason label detail since } pendingPermission { id kind input alwaysAllowRule } } }
   }
 }`;
 
@@ -49,7 +51,7 @@ const SPEAKERS = ['user', 'assistant'];
 const STATES = ['working', 'waiting', 'idle'];
 const REASONS = ['permission', 'question', 'review', 'blocked', 'error'];
 const CLOSERS = ['user', 'auto', 'abandoned'];
-const COMMANDS = ['install', 'uninstall', 'hook', 'flush', 'ls', 'watch', 'event'];
+const COMMANDS = ['install', 'uninstall', 'hook', 'flush', 'ls', 'watch', 'event', 'allow', 'deny'];
 
 async function graphql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<T> {
   const res = await fetch(new URL('/graphql', server.url), {
@@ -78,6 +80,7 @@ interface FeedNode {
   host: string | null;
   agent: string;
   attention: { tier: string; reason: string; label: string; detail: string | null; since: string };
+  pendingPermission: { id: string; kind: string; input: string; alwaysAllowRule: string | null } | null;
 }
 
 /** Prints the feed; returns the log position it reflects. */
@@ -96,7 +99,14 @@ async function list(server: Server, project: string | undefined, json: boolean):
     for (const n of inTier) {
       const where = [n.project, n.branch].filter(Boolean).join(' · ') + (n.host ? ` on ${n.host}` : '');
       console.log(`  ${n.attention.label.padEnd(24)} ${formatElapsed(new Date(n.attention.since), now).padStart(4)}  ${n.title}  ${where}`);
-      if (n.attention.detail) console.log(`  ${''.padEnd(30)}${n.attention.detail}`);
+      const pad = ''.padEnd(32);
+      const pending = n.pendingPermission;
+      if (pending) {
+        // The whole input, every line: what you allow is what you read.
+        for (const line of pending.input.split('\n')) console.log(`${pad}${line}`);
+        const always = pending.alwaysAllowRule ? ` (--always: ${pending.alwaysAllowRule})` : '';
+        console.log(`${pad}answer: lookout allow ${pending.id}${always} | lookout deny ${pending.id} --message "..."`);
+      } else if (n.attention.detail) console.log(`${pad}${n.attention.detail}`);
     }
   }
   if (!nodes.length) console.log('All clear.');
@@ -197,6 +207,31 @@ async function report(server: Server, v: Record<string, string | boolean | undef
   console.log(`Recorded for ${sessionId}: ${calls.map((c) => c.words).join('; ')}.`);
 }
 
+const ANSWER = `mutation($input: AnswerPermissionInput!) {
+  answerPermission(input: $input) {
+    __typename
+    ... on Error { message }
+    ... on InputValidationError { issues { path message } }
+    ... on MutationAnswerPermissionSuccess { data { id } }
+  }
+}`;
+
+/** `allow ID [--always]` and `deny ID [--message TEXT]`: the first answer wins, wherever it is given. */
+async function answerPrompt(server: Server, verb: 'allow' | 'deny', requestId: string | undefined, values: { always?: boolean; message?: string }) {
+  if (!requestId) throw new UsageError(`${verb} needs the prompt's id: lookout ls shows it.`);
+  if (verb === 'allow' && values.message !== undefined) throw new UsageError('--message goes with deny.');
+  if (verb === 'deny' && values.always) throw new UsageError('--always goes with allow.');
+  const decision = verb === 'deny' ? 'DENY' : values.always ? 'ALLOW_ALWAYS' : 'ALLOW_ONCE';
+  const input = { requestId, decision, via: 'CLI', ...(values.message ? { message: values.message } : {}) };
+  const { answerPermission: result } = await graphql<{ answerPermission: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(server, ANSWER, { input });
+  if (result.message) {
+    const issues = result.issues?.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ');
+    throw new CliError(issues || result.message);
+  }
+  const said = verb === 'deny' ? `Denied ${requestId}${values.message ? `: ${values.message}` : ''}` : `${values.always ? 'Always allowed' : 'Allowed'} ${requestId}`;
+  console.log(`${said}.`);
+}
+
 /** The server to talk to: --url, else LOOKOUT_URL, else the default; a URL that is not one is a usage error. */
 function serverFrom(values: { url?: unknown; token?: unknown }): Server {
   const url = typeof values.url === 'string' ? values.url : process.env.LOOKOUT_URL || 'http://127.0.0.1:4000';
@@ -248,6 +283,8 @@ const OPTIONS = {
   host: { type: 'string' },
   link: { type: 'string' },
   agent: { type: 'string' },
+  always: { type: 'boolean' },
+  message: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -316,6 +353,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'watch':
       await watch(server, values.project);
+      return 0;
+    case 'allow':
+    case 'deny':
+      await answerPrompt(server, command, target, values);
       return 0;
     default:
       await report(server, values);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DateTimeResolver } from 'graphql-scalars';
 import { z } from 'zod';
 import type { ActivityChange, SessionDetails } from '../attention/changes.ts';
+import { type PermissionAsk, type PermissionRequest, requestIdOf } from '../attention/permissions.ts';
 import type { ReportStep } from '../attention/service.ts';
 
 /** What the Lookout CLI adds to a hook payload: the hook's own time and id, and the machine's view. */
@@ -51,6 +52,8 @@ export const claudeCodeHookSchema = z
     source: z.string().optional(),
     last_assistant_message: z.string().optional(),
     background_tasks: z.array(z.unknown()).optional(),
+    /** PermissionRequest: the "always allow" rules Claude Code offers. */
+    permission_suggestions: z.array(z.unknown()).max(20).optional(),
     error: z.unknown().optional(),
     error_type: z.string().optional(),
     error_message: z.string().optional(),
@@ -107,6 +110,50 @@ function toolDetail(hook: ClaudeCodeHook): string | undefined {
   const input = hook.tool_input ?? {};
   const subject = ['command', 'file_path', 'url', 'pattern', 'description'].map((k) => input[k]).find((v) => typeof v === 'string');
   return oneLine(subject ? `${hook.tool_name}: ${subject}` : hook.tool_name, MAX_DETAIL);
+}
+
+const MAX_INPUT = 100_000;
+const upTo = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n(… ${text.length - max} more characters)` : text);
+
+/** The whole input of a prompt, as a person checks it before allowing it: the command is never cut. */
+function permissionInput(hook: ClaudeCodeHook): string {
+  const input = hook.tool_input ?? {};
+  const str = (key: string) => (typeof input[key] === 'string' ? (input[key] as string) : undefined);
+  const lines = (text: string, mark: string) => text.split('\n').map((line) => `${mark} ${line}`).join('\n');
+  if (str('command') !== undefined) return str('command')!;
+  if (hook.tool_name === 'ExitPlanMode' && str('plan')) return str('plan')!;
+  if (str('file_path') && str('old_string') !== undefined) {
+    return `${str('file_path')}\n${upTo(lines(str('old_string')!, '-'), 20_000)}\n${upTo(lines(str('new_string') ?? '', '+'), 20_000)}`;
+  }
+  if (str('file_path') && str('content') !== undefined) return `${str('file_path')} (${str('content')!.split('\n').length} lines)`;
+  if (str('url')) return str('url')!;
+  return upTo(JSON.stringify(input, null, 2), MAX_INPUT);
+}
+
+/** A prompt the hook can wait on an answer for: permission, or a plan to approve. A question is answered in the terminal. */
+function permissionAsk(hook: ClaudeCodeHook): PermissionAsk | undefined {
+  const eventId = hook.lookout?.eventId;
+  if (!eventId || hook.tool_name === 'AskUserQuestion') return undefined;
+  return {
+    id: requestIdOf(hook.session_id, eventId),
+    agentId: hook.agent_id ?? null,
+    tool: hook.tool_name ?? 'unknown',
+    kind: hook.tool_name === 'ExitPlanMode' ? 'PLAN' : 'PERMISSION',
+    input: upTo(permissionInput(hook), MAX_INPUT),
+    suggestions: hook.permission_suggestions ?? [],
+  };
+}
+
+/**
+ * What the PermissionRequest hook prints for an answer from Lookout: Claude Code's decision JSON.
+ * "Always allow" applies the rule Claude Code itself offered.
+ */
+export function permissionDecisionOutput(request: PermissionRequest): object {
+  const decision =
+    request.decision === 'DENY'
+      ? { behavior: 'deny', message: request.message || (request.kind === 'PLAN' ? 'Keep planning: the plan was not approved.' : 'Denied from Lookout.') }
+      : { behavior: 'allow', ...(request.rule ? { updatedPermissions: [request.rule] } : {}) };
+  return { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } };
 }
 
 /** What a tool call that waits for the user waits for: a question, a plan to review, or permission. */
@@ -177,7 +224,8 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
     const asks = hook.hook_event_name === 'PermissionRequest' || (hook.hook_event_name === 'PreToolUse' && hook.tool_name === 'AskUserQuestion');
     const wait = toolWait(hook);
     const agentId = hook.agent_id;
-    return [register, activity(asks ? { ...wait, agentId, waitDetail: agentDetail(hook, wait.waitDetail) } : { state: 'WORKING', agentId })];
+    const permission = hook.hook_event_name === 'PermissionRequest' ? permissionAsk(hook) : undefined;
+    return [register, activity(asks ? { ...wait, agentId, waitDetail: agentDetail(hook, wait.waitDetail), permission } : { state: 'WORKING', agentId })];
   }
 
   switch (hook.hook_event_name) {
@@ -199,7 +247,7 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
       // Each proves an open prompt was answered (or refused) and the agent carries on.
       return [register, activity({ state: 'WORKING' })];
     case 'PermissionRequest':
-      return [register, activity(toolWait(hook))];
+      return [register, activity({ ...toolWait(hook), permission: permissionAsk(hook) })];
     case 'Elicitation':
       return [register, activity({ state: 'WAITING', waitReason: 'QUESTION', waitDetail: toolDetail({ ...hook, tool_name: undefined }) })];
     case 'ElicitationResult':

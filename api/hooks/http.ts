@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttentionService } from '../attention/service.ts';
 import { readBody } from '../read-body.ts';
 import { illFormedTextAt, illFormedTextMessage } from '../well-formed-text.ts';
-import { type ClaudeCodeHook, claudeCodeHookSchema, type HookOrigin, mapClaudeCodeHook } from './claude-code.ts';
+import { z } from 'zod';
+import { type ClaudeCodeHook, claudeCodeHookSchema, type HookOrigin, mapClaudeCodeHook, permissionDecisionOutput } from './claude-code.ts';
 import { ENTRYPOINT_HEADER } from './claude-code-events.ts';
 import type { SameHostChecks } from './same-host.ts';
 
@@ -59,4 +60,29 @@ export async function answerClaudeCodeHook(req: IncomingMessage, res: ServerResp
   res.writeHead(204).end();
   // The agent never waits for git: the work tree is measured after the answer.
   if (from.sameHost) for (const hook of parsed.data) sameHost.measureWorktree(hook, hook.lookout?.at ?? arrivedAt);
+}
+
+const decisionRequest = z.object({ requestId: z.string().min(3).max(500) });
+
+/**
+ * POST /hooks/claude-code/decision: the PermissionRequest hook, once its event is recorded, waits
+ * here for an answer from Lookout. 200 with Claude Code's decision JSON, or 204 when there is none
+ * (answered in the terminal, the wait timed out, Lookout stopping). The hook going away gives up
+ * the wait: an answer after that is refused, never lost silently.
+ */
+export async function answerDecisionWait(req: IncomingMessage, res: ServerResponse, attention: AttentionService) {
+  if (req.method !== 'POST') return reply(res, 405, { error: 'POST { requestId } here.' });
+  let parsed;
+  try {
+    parsed = decisionRequest.safeParse(JSON.parse(await readBody(req)));
+  } catch {
+    return reply(res, 400, { error: 'The body is not JSON.' });
+  }
+  if (!parsed.success) return reply(res, 400, { error: 'Send { requestId }: the id of a permission request.' });
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  const answered = await attention.awaitDecision(parsed.data.requestId, gone.signal);
+  if (res.destroyed) return;
+  if (!answered) return res.writeHead(204).end();
+  reply(res, 200, permissionDecisionOutput(answered));
 }

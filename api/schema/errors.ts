@@ -1,6 +1,12 @@
 // Expected failures, returned as typed results: each implements the Error interface.
 import { InputValidationError, type StandardSchemaV1 } from '@pothos/plugin-validation';
-import { NotInFeedError, SessionNotFoundError } from '../attention/errors.ts';
+import {
+  CannotAlwaysAllowError,
+  NotInFeedError,
+  PermissionAlreadyAnsweredError,
+  PermissionExpiredError,
+  SessionNotFoundError,
+} from '../attention/errors.ts';
 import { builder } from './builder.ts';
 
 const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
@@ -36,4 +42,25 @@ builder.objectType(NotInFeedError, {
   name: 'NotInFeedError',
   interfaces: [ErrorInterface],
   fields: (t) => ({ sessionId: t.exposeString('sessionId') }),
+});
+
+builder.objectType(PermissionAlreadyAnsweredError, {
+  name: 'PermissionAlreadyAnsweredError',
+  description: 'Someone answered first (from Lookout, or in the terminal): the first answer stands.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ requestId: t.exposeString('requestId') }),
+});
+
+builder.objectType(PermissionExpiredError, {
+  name: 'PermissionExpiredError',
+  description: 'No hook waits for this answer any more: answer in the terminal.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ requestId: t.exposeString('requestId') }),
+});
+
+builder.objectType(CannotAlwaysAllowError, {
+  name: 'CannotAlwaysAllowError',
+  description: 'The agent offered no rule to always allow this request.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ requestId: t.exposeString('requestId') }),
 });

@@ -5,6 +5,7 @@ import './session.ts';
 import './session-event.ts';
 import './attention.ts';
 import './attention-change.ts';
+import './pending-permission.ts';
 import { builder } from './builder.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

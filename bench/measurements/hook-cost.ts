@@ -1,4 +1,7 @@
-// 7. What Lookout's hooks cost the agent per tool call: Claude Code waits for every hook it runs
+// 7. What Lookout's hooks cost the agent per tool call, and how soon an answer given from Lookout
+// reaches the permission prompt's waiting hook.
+//
+// The cost: Claude Code waits for every hook it runs
 // (except `async` ones), and PreToolUse and PostToolUse fire on every tool call. Runs the hooks
 // `lookout install claude-code` writes for those two events the way Claude Code runs them (an http
 // hook: one POST, answered; a command hook: `sh -c`, the payload on stdin, waited for unless async)
@@ -9,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { lookoutHooks } from '../../api/cli/install.ts';
 import { now, startChild } from '../children.ts';
 import { type Row, row, type Settings } from '../report.ts';
-import { median } from '../stats.ts';
+import { graphql } from '../http.ts';
+import { median, percentile } from '../stats.ts';
 
 const CLI = fileURLToPath(new URL('../../dist/lookout.mjs', import.meta.url));
 
@@ -77,7 +81,16 @@ export async function measureHookCost(file: string, home: string, settings: Sett
       // Starting node twice per call is slow: fewer calls give the same median.
       before.push((await take([commandOnly], [commandOnly], Math.max(5, calls / 10), 'command')) - none.at(-1)!);
     }
+    const answers: { p50: number[]; p99: number[] } = { p50: [], p99: [] };
+    for (let round = 0; round < settings.rounds; round++) {
+      const times: number[] = [];
+      for (let i = 0; i < (settings.quick ? 10 : 40); i++) times.push(await answerToHookOutput(url, hooksOf('PermissionRequest')[0]!, env, `bench-answer-${round}-${i}`));
+      answers.p50.push(percentile(times, 50));
+      answers.p99.push(percentile(times, 99));
+    }
     return [
+      row('answer-p50', 'Answer from Lookout to the waiting hook printing it, p50', 'ms', answers.p50),
+      row('answer-p99', 'Answer from Lookout to the waiting hook printing it, p99', 'ms', answers.p99),
       row('hook-cost', 'Time a tool call waits for the installed hooks (PreToolUse + PostToolUse), over no hook', 'ms', added, {
         baseline: ['command hook on both (before)', before],
         ratio: ['installed ÷ command hook', added.map((v, i) => v / before[i]!)],
@@ -87,4 +100,30 @@ export async function measureHookCost(file: string, home: string, settings: Sett
   } finally {
     await lookout.stop();
   }
+}
+
+const PENDING = `query($id: ID!) { session(id: $id) { pendingPermission { id } } }`;
+const ANSWER = `mutation($input: AnswerPermissionInput!) { answerPermission(input: $input) { __typename } }`;
+
+/**
+ * One permission prompt: the installed hook runs as Claude Code runs it and waits; once its prompt is
+ * pending, the answer is sent (as the page sends it) and timed until the hook has printed the decision.
+ */
+async function answerToHookOutput(url: string, hook: HookEntry, env: Record<string, string>, session: string): Promise<number> {
+  const graphqlUrl = `${url}/graphql`;
+  const child = spawn('/bin/sh', ['-c', hook.command!], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const printed = new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', () => resolve(now()));
+    child.once('exit', () => reject(new Error('the hook exited without printing a decision')));
+  });
+  child.stdin.end(JSON.stringify({ session_id: session, cwd: process.cwd(), hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command: 'npm publish' } }));
+  let requestId: string | undefined;
+  while (!requestId) {
+    requestId = (await graphql(graphqlUrl, PENDING, { id: session })).session?.pendingPermission?.id;
+    if (!requestId) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  const started = now();
+  const answered = await graphql(graphqlUrl, ANSWER, { input: { requestId, decision: 'ALLOW_ONCE', via: 'FEED' } });
+  if (answered.answerPermission.__typename !== 'MutationAnswerPermissionSuccess') throw new Error(`the answer was refused: ${JSON.stringify(answered)}`);
+  return (await printed) - started;
 }

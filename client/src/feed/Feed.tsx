@@ -24,6 +24,7 @@ export const FeedQuery = graphql(`
           host
           link
           attention { tier }
+          pendingPermission { id alwaysAllowRule }
           ...FeedItem_session
         }
       }
@@ -97,6 +98,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
       if (link && isOpenableLink(link)) window.open(link, '_blank', 'noreferrer');
     },
     act,
+    pending: (id) => items.find((n) => n.id === id)?.pendingPermission ?? null,
   });
 
   return (
@@ -175,7 +177,8 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
           {announcement}
         </div>
         <p className="keys">
-          <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>e</kbd> seen · <kbd>s</kbd> snooze {SNOOZE_CHOICES[0]!.label}
+          <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>e</kbd> seen · <kbd>s</kbd> snooze {SNOOZE_CHOICES[0]!.label} · on a
+          prompt: <kbd>a</kbd> allow once · <kbd>A</kbd> always allow · <kbd>d</kbd> deny
         </p>
       </main>
     </>
@@ -188,9 +191,10 @@ interface KeyboardOptions {
   select(id: string): void;
   open(id: string): void;
   act(id: string, action: FeedAction): void;
+  pending(id: string): { id: string; alwaysAllowRule?: string | null } | null;
 }
 
-/** j/k move, Enter opens, e marks seen, s snoozes: while no form field has the focus. */
+/** j/k move, Enter opens, e marks seen, s snoozes, a/A/d answer a prompt: while no form field has the focus. */
 function useFeedKeyboard(options: KeyboardOptions) {
   const latest = useRef(options);
   latest.current = options;
@@ -198,7 +202,17 @@ function useFeedKeyboard(options: KeyboardOptions) {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       if (event.metaKey || event.ctrlKey || event.altKey || target?.closest('input, select, textarea, summary, button, a')) return;
-      const { ids, selectedId, select, open, act } = latest.current;
+      const { ids, selectedId, select, open, act, pending } = latest.current;
+      // a: allow once, A: always allow, d: write why and deny (the item's own field), on a prompt.
+      const answerByKey = (key: string, id: string): boolean => {
+        const request = pending(id);
+        if (!request) return false;
+        if (key === 'a') act(id, { kind: 'answer', requestId: request.id, decision: 'ALLOW_ONCE' });
+        else if (key === 'A' && request.alwaysAllowRule) act(id, { kind: 'answer', requestId: request.id, decision: 'ALLOW_ALWAYS' });
+        else if (key === 'd') document.querySelector<HTMLInputElement>(`[data-request-id="${CSS.escape(request.id)}"] input[name="message"]`)?.focus();
+        else return false;
+        return true;
+      };
       const index = selectedId ? ids.indexOf(selectedId) : -1;
       if (event.key === 'j' || event.key === 'k') {
         const next = ids[Math.min(Math.max(index + (event.key === 'j' ? 1 : -1), 0), ids.length - 1)];
@@ -207,7 +221,7 @@ function useFeedKeyboard(options: KeyboardOptions) {
         if (event.key === 'Enter') open(selectedId);
         else if (event.key === 'e') act(selectedId, { kind: 'seen' });
         else if (event.key === 's') act(selectedId, { kind: 'snooze', until: SNOOZE_CHOICES[0]!.until(new Date()) });
-        else return;
+        else if (!answerByKey(event.key, selectedId)) return;
       } else return;
       event.preventDefault();
     };

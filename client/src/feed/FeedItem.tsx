@@ -1,5 +1,7 @@
 // One session in the feed: why it needs you, since when, and what you can do about it.
+import { useState } from 'react';
 import { type FragmentType, graphql, useFragment } from '../gql';
+import type { FeedItem_SessionFragment } from '../gql/graphql.ts';
 import { isOpenableLink } from '../../../api/links.ts';
 import { formatElapsed } from './elapsed.ts';
 import { nextMorning } from './time.ts';
@@ -20,10 +22,24 @@ export const FeedItemFragment = graphql(`
       detail
       since
     }
+    pendingPermission {
+      id
+      kind
+      tool
+      input
+      alwaysAllowRule
+      fromSubagent
+    }
   }
 `);
 
-export type FeedAction = { kind: 'seen' } | { kind: 'hide' } | { kind: 'snooze'; until: Date };
+export type PermissionDecision = 'ALLOW_ONCE' | 'ALLOW_ALWAYS' | 'DENY';
+
+export type FeedAction =
+  | { kind: 'seen' }
+  | { kind: 'hide' }
+  | { kind: 'snooze'; until: Date }
+  | { kind: 'answer'; requestId: string; decision: PermissionDecision; message?: string };
 
 export const SNOOZE_CHOICES: { label: string; until: (now: Date) => Date }[] = [
   { label: '15 min', until: (now) => new Date(now.getTime() + 15 * 60_000) },
@@ -73,7 +89,8 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
           {where || session.agent}
           {showHost && session.host ? <span className="host"> on {session.host}</span> : null}
         </p>
-        {attention.detail ? <p className="detail">{attention.detail}</p> : null}
+        {attention.detail && !session.pendingPermission ? <p className="detail">{attention.detail}</p> : null}
+        {session.pendingPermission ? <Answer request={session.pendingPermission} onAnswer={onAction} /> : null}
       </div>
       <div className="actions" role="group" aria-label={`Actions for ${title}`}>
         <button type="button" onClick={() => onAction({ kind: 'seen' })}>
@@ -94,5 +111,51 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
         </button>
       </div>
     </li>
+  );
+}
+
+type Pending = NonNullable<FeedItem_SessionFragment['pendingPermission']>;
+
+/** Allow once, always allow (saying which rule, and where it is kept), or deny with a message; for a plan: approve, or keep planning. */
+function Answer({ request, onAnswer }: { request: Pending; onAnswer(action: FeedAction): void }) {
+  const [message, setMessage] = useState('');
+  const plan = request.kind === 'PLAN';
+  const answer = (decision: PermissionDecision) =>
+    onAnswer({ kind: 'answer', requestId: request.id, decision, message: decision === 'DENY' && message.trim() ? message.trim() : undefined });
+  return (
+    <form
+      className="answer"
+      aria-label={plan ? 'Review the plan' : `Answer: ${request.tool}`}
+      data-request-id={request.id}
+      onSubmit={(event) => {
+        event.preventDefault();
+        answer('DENY');
+      }}
+    >
+      <pre className="input">{request.input}</pre>
+      {request.alwaysAllowRule && !plan ? <p className="rule">Always allow keeps: {request.alwaysAllowRule}</p> : null}
+      <div className="answer-buttons">
+        <button type="button" className="allow" onClick={() => answer('ALLOW_ONCE')}>
+          {plan ? 'Approve plan' : 'Allow once'}
+        </button>
+        {request.alwaysAllowRule && !plan ? (
+          <button type="button" className="allow" onClick={() => answer('ALLOW_ALWAYS')} title={request.alwaysAllowRule}>
+            Always allow
+          </button>
+        ) : null}
+        <input
+          type="text"
+          name="message"
+          aria-label={plan ? 'What to change in the plan' : 'Why, or what to do instead (optional)'}
+          placeholder={plan ? 'What to change…' : 'Why, or what instead (optional)'}
+          value={message}
+          onChange={(event) => setMessage(event.target.value)}
+          maxLength={2000}
+        />
+        <button type="submit" className="deny">
+          {plan ? 'Keep planning' : 'Deny'}
+        </button>
+      </div>
+    </form>
   );
 }

@@ -1,5 +1,6 @@
 // Seen, snooze and hide: optimistic in the cache (the item leaves at once), reconciled with the
-// server's answer; a refusal or a network failure is shown and the item comes back.
+// server's answer; a refusal or a network failure is shown and the item comes back. An answer to a
+// permission prompt waits for the server: it runs code, so nothing is shown as done before it is.
 import { useCallback, useState } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../gql';
@@ -43,12 +44,23 @@ const Hide = graphql(`
   }
 `);
 
-const VERBS = { seen: 'mark as seen', snooze: 'snooze', hide: 'hide' } as const;
+const Answer = graphql(`
+  mutation AnswerPermission($input: AnswerPermissionInput!) {
+    answerPermission(input: $input) {
+      __typename
+      ... on MutationAnswerPermissionSuccess { data { pendingPermission { id } ...FeedAction_session } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const VERBS = { seen: 'mark as seen', snooze: 'snooze', hide: 'hide', answer: 'answer' } as const;
 
 export function useFeedActions() {
   const [, markSeen] = useMutation(MarkSeen);
   const [, snooze] = useMutation(Snooze);
   const [, hide] = useMutation(Hide);
+  const [, answerPermission] = useMutation(Answer);
   const [error, setError] = useState<string | null>(null);
 
   const perform = useCallback(
@@ -59,13 +71,15 @@ export function useFeedActions() {
           ? await markSeen({ sessionId })
           : action.kind === 'snooze'
             ? await snooze({ sessionId, until: action.until.toISOString() })
-            : await hide({ sessionId });
+            : action.kind === 'answer'
+              ? await answerPermission({ input: { requestId: action.requestId, decision: action.decision, message: action.message, via: 'FEED' } })
+              : await hide({ sessionId });
       const answer = result.data && Object.values(result.data)[0];
       const refusal = answer && 'message' in answer ? answer.message : null;
       const problem = result.error ? result.error.message : refusal;
       if (problem) setError(`Could not ${VERBS[action.kind]} "${title}": ${problem}`);
     },
-    [markSeen, snooze, hide],
+    [markSeen, snooze, hide, answerPermission],
   );
 
   return { perform, error, dismissError: () => setError(null) };

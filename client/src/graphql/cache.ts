@@ -36,12 +36,17 @@ export const lookoutCache = cacheExchange({
     MutationMarkSeenSuccess: embedded,
     MutationSnoozeSessionSuccess: embedded,
     MutationHideSessionSuccess: embedded,
+    MutationAnswerPermissionSuccess: embedded,
+    PendingPermission: embedded,
+    PermissionAlreadyAnsweredError: embedded,
+    PermissionExpiredError: embedded,
+    CannotAlwaysAllowError: embedded,
     QueryAttentionSessionsConnection: embedded,
     QueryAttentionSessionsConnectionEdge: embedded,
   },
   updates: {
     Subscription: { attentionChanged: invalidateFeed },
-    Mutation: { markSeen: invalidateFeed, snoozeSession: invalidateFeed, hideSession: invalidateFeed },
+    Mutation: { markSeen: invalidateFeed, snoozeSession: invalidateFeed, hideSession: invalidateFeed, answerPermission: invalidateFeed },
   },
   optimistic: {
     markSeen: leavesFeed('MutationMarkSeenSuccess', () => ({ seenAt: new Date().toISOString() })),

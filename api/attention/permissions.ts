@@ -1,0 +1,137 @@
+// A permission prompt the agent's hook is waiting on, answerable from Lookout: pure functions of
+// (session, input, now). The first answer wins, whichever side it comes from: Lookout (the feed,
+// the CLI, the API) or the terminal, which fires no hook; the session's next event proves it.
+import type { Session } from '../generated/prisma/client.ts';
+import { CannotAlwaysAllowError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from './errors.ts';
+
+export type PermissionKind = 'PERMISSION' | 'PLAN' | 'QUESTION';
+export type PermissionDecision = 'ALLOW_ONCE' | 'ALLOW_ALWAYS' | 'DENY';
+export type AnswerSource = 'FEED' | 'CLI' | 'API';
+export type PermissionStatus = 'PENDING' | 'ANSWERED' | 'ANSWERED_IN_TERMINAL' | 'EXPIRED';
+
+/** What the agent asks, as its hook reported it. */
+export interface PermissionAsk {
+  id: string;
+  /** The subagent asking, or null for the main thread. */
+  agentId: string | null;
+  tool: string;
+  kind: PermissionKind;
+  /** The whole input, as text a person checks before allowing it: never cut short. */
+  input: string;
+  /** The "always allow" rules the agent offers, exactly as it sent them. */
+  suggestions: unknown[];
+}
+
+export interface PermissionRequest extends PermissionAsk {
+  askedAt: string;
+  /** When the hook stops waiting for an answer here. */
+  expiresAt: string;
+  status: PermissionStatus;
+  decision?: PermissionDecision;
+  message?: string | null;
+  answeredBy?: AnswerSource;
+  answeredAt?: string;
+  /** The suggestion an ALLOW_ALWAYS answer applies. */
+  rule?: unknown;
+}
+
+type WithRequest = Pick<Session, 'permissionRequest'>;
+
+export function permissionRequestOf(s: WithRequest): PermissionRequest | null {
+  return s.permissionRequest ? (JSON.parse(s.permissionRequest) as PermissionRequest) : null;
+}
+
+/** The request while it can still be answered from Lookout. */
+export function pendingPermission(s: WithRequest, now: Date): PermissionRequest | null {
+  const request = permissionRequestOf(s);
+  return request?.status === 'PENDING' && new Date(request.expiresAt) > now ? request : null;
+}
+
+const withRequest = <S extends WithRequest>(session: S, request: PermissionRequest): S => ({ ...session, permissionRequest: JSON.stringify(request) });
+
+/** The prompt opens: it replaces any earlier one (the agent shows one dialog at a time). */
+export function openPermission<S extends WithRequest>(session: S, ask: PermissionAsk, at: Date, waitMs: number): S {
+  return withRequest(session, { ...ask, askedAt: at.toISOString(), expiresAt: new Date(at.getTime() + waitMs).toISOString(), status: 'PENDING' });
+}
+
+/**
+ * The wait of `agentId` (null: the main thread) ended with an event, not an answer from Lookout: the
+ * prompt was answered in the terminal (or the session ended).
+ */
+export function endPermission<S extends WithRequest>(session: S, agentId: string | null, status: 'ANSWERED_IN_TERMINAL' | 'EXPIRED' = 'ANSWERED_IN_TERMINAL'): S {
+  const request = permissionRequestOf(session);
+  if (request?.status !== 'PENDING' || request.agentId !== agentId) return session;
+  return withRequest(session, { ...request, status });
+}
+
+/** The "always allow" rule Claude Code offered: the first that adds allow rules, else the first. */
+export function alwaysAllowRule(request: PermissionAsk): unknown {
+  const adds = request.suggestions.find((s) => (s as { type?: string; behavior?: string })?.type === 'addRules' && (s as { behavior?: string }).behavior === 'allow');
+  return adds ?? request.suggestions[0];
+}
+
+const DESTINATIONS: Record<string, string> = {
+  session: 'for this session only',
+  localSettings: 'kept in .claude/settings.local.json',
+  projectSettings: 'kept in .claude/settings.json (shared)',
+  userSettings: 'kept in ~/.claude/settings.json (every project)',
+  cliArg: 'for this run only',
+};
+
+/** The rule in words: "Bash(npm publish:*), kept in .claude/settings.local.json". */
+export function describeRule(rule: unknown): string | null {
+  if (!rule || typeof rule !== 'object') return null;
+  const r = rule as { type?: string; rules?: { toolName?: string; ruleContent?: string }[]; mode?: string; directories?: string[]; destination?: string };
+  const where = (r.destination && DESTINATIONS[r.destination]) ?? (r.destination ? `kept in ${r.destination}` : null);
+  let what: string;
+  if (r.type === 'addRules' && r.rules?.length) what = r.rules.map((x) => (x.ruleContent ? `${x.toolName}(${x.ruleContent})` : `${x.toolName ?? '?'}`)).join(', ');
+  else if (r.type === 'setMode' && r.mode) what = `switch to ${r.mode} mode`;
+  else if (r.type === 'addDirectories' && r.directories?.length) what = `allow access to ${r.directories.join(', ')}`;
+  else what = JSON.stringify(rule);
+  return where ? `${what}, ${where}` : what;
+}
+
+/** An answer from Lookout: the first answer wins; a prompt no hook waits on any more cannot be answered. */
+export function answerPermission<S extends WithRequest>(
+  session: S | null,
+  requestId: string,
+  answer: { decision: PermissionDecision; message?: string | null; by: AnswerSource },
+  now: Date,
+): { session: S; request: PermissionRequest } {
+  const sessionId = sessionOfRequest(requestId);
+  if (!session) throw new SessionNotFoundError(sessionId);
+  const request = permissionRequestOf(session);
+  if (!request || request.id !== requestId) throw new PermissionExpiredError(requestId);
+  if (request.status === 'ANSWERED') throw new PermissionAlreadyAnsweredError(requestId, `${request.decision} from the ${request.answeredBy?.toLowerCase()}`);
+  if (request.status === 'ANSWERED_IN_TERMINAL') throw new PermissionAlreadyAnsweredError(requestId, 'in the terminal');
+  if (request.status === 'EXPIRED' || new Date(request.expiresAt) <= now) throw new PermissionExpiredError(requestId);
+  const rule = answer.decision === 'ALLOW_ALWAYS' ? alwaysAllowRule(request) : undefined;
+  if (answer.decision === 'ALLOW_ALWAYS' && !rule) throw new CannotAlwaysAllowError(requestId);
+  const answered: PermissionRequest = {
+    ...request,
+    status: 'ANSWERED',
+    decision: answer.decision,
+    message: answer.message ?? null,
+    answeredBy: answer.by,
+    answeredAt: now.toISOString(),
+    ...(rule ? { rule } : {}),
+  };
+  return { session: withRequest(session, answered), request: answered };
+}
+
+/** The hook stopped waiting (its time ran out, or it went away): the prompt is the terminal's alone. */
+export function expirePermission<S extends WithRequest>(session: S, requestId: string): S | null {
+  const request = permissionRequestOf(session);
+  if (request?.status !== 'PENDING' || request.id !== requestId) return null;
+  return withRequest(session, { ...request, status: 'EXPIRED' });
+}
+
+/** A request id is the session's id and the hook event's own id: `${sessionId}:${eventId}`. */
+export function requestIdOf(sessionId: string, eventId: string): string {
+  return `${sessionId}:${eventId}`;
+}
+
+export function sessionOfRequest(requestId: string): string {
+  const colon = requestId.lastIndexOf(':');
+  return colon > 0 ? requestId.slice(0, colon) : requestId;
+}

@@ -1,0 +1,78 @@
+// PendingPermission: a prompt the agent's hook waits on, answerable from Lookout, and the mutation
+// that answers it. Only the user may answer: the guard lets no other origin, host or form through,
+// and the token, when set, is required.
+import { z } from 'zod';
+import { CannotAlwaysAllowError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from '../attention/errors.ts';
+import { alwaysAllowRule, describeRule, type PermissionRequest, pendingPermission } from '../attention/permissions.ts';
+import { InputValidationError } from '@pothos/plugin-validation';
+import { builder } from './builder.ts';
+import { Session } from './session.ts';
+
+const PermissionKind = builder.enumType('PermissionKind', {
+  description: 'PERMISSION: to run a tool. PLAN: to approve a plan (allow) or keep planning (deny with feedback).',
+  values: ['PERMISSION', 'PLAN'] as const,
+});
+
+const PermissionDecision = builder.enumType('PermissionDecision', {
+  values: {
+    ALLOW_ONCE: { description: 'Allow this once.' },
+    ALLOW_ALWAYS: { description: 'Allow, and keep the rule the agent offered (see alwaysAllowRule).' },
+    DENY: { description: 'Deny; the message tells the agent why or what to do instead.' },
+  },
+});
+
+const AnswerSource = builder.enumType('AnswerSource', {
+  description: 'Where an answer was given, for the session log.',
+  values: ['FEED', 'CLI', 'API'] as const,
+});
+
+const PendingPermission = builder.objectRef<PermissionRequest>('PendingPermission').implement({
+  description: "A prompt the agent's hook is waiting on. The terminal shows it too: the first answer wins.",
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The request id answerPermission takes.' }),
+    kind: t.field({ type: PermissionKind, resolve: (r) => (r.kind === 'PLAN' ? 'PLAN' : 'PERMISSION') }),
+    tool: t.exposeString('tool'),
+    input: t.exposeString('input', { description: 'The whole input (the command, the file and its change, the URL, the plan): never cut short.' }),
+    fromSubagent: t.boolean({ resolve: (r) => r.agentId !== null }),
+    alwaysAllowRule: t.string({
+      nullable: true,
+      description: 'What ALLOW_ALWAYS keeps, and where, e.g. "Bash(npm publish:*), kept in .claude/settings.local.json"; null when the agent offered no rule.',
+      resolve: (r) => describeRule(alwaysAllowRule(r)),
+    }),
+    askedAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.askedAt) }),
+    expiresAt: t.field({ type: 'DateTime', description: 'When its hook stops waiting here.', resolve: (r) => new Date(r.expiresAt) }),
+  }),
+});
+
+builder.objectField(Session, 'pendingPermission', (t) =>
+  t.field({
+    type: PendingPermission,
+    nullable: true,
+    description: 'The prompt that can be answered from Lookout right now; null when none.',
+    resolve: (session) => pendingPermission(session, new Date()),
+  }),
+);
+
+const AnswerPermissionInput = builder.inputType('AnswerPermissionInput', {
+  fields: (t) => ({
+    requestId: t.string({ required: true, validate: z.string().trim().min(3).max(500) }),
+    decision: t.field({ type: PermissionDecision, required: true }),
+    message: t.string({ validate: z.string().trim().min(1).max(2000), description: 'With DENY: why, or what to do instead.' }),
+    via: t.field({ type: AnswerSource, description: 'Where the answer was given (default API).' }),
+  }),
+  validate: z
+    .object({ decision: z.string(), message: z.string().nullish() })
+    .loose()
+    .refine((i) => i.decision === 'DENY' || !i.message, { message: 'goes only with DENY', path: ['message'] }),
+});
+
+builder.mutationFields((t) => ({
+  answerPermission: t.field({
+    type: Session,
+    description: "Answers a pending prompt: the agent's waiting hook gets the decision at once.",
+    errors: { types: [InputValidationError, SessionNotFoundError, PermissionAlreadyAnsweredError, PermissionExpiredError, CannotAlwaysAllowError] },
+    args: { input: t.arg({ type: AnswerPermissionInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.attention.answerPermission(input.requestId, { decision: input.decision, message: input.message, by: input.via ?? 'API' }),
+  }),
+}));

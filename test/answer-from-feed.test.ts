@@ -1,0 +1,241 @@
+// Answering a Claude Code permission prompt from Lookout: a real `lookout hook claude-code` process
+// blocks on a PermissionRequest, as Claude Code runs it, while the answer comes from the page, the
+// CLI or the API; the hook prints exactly Claude Code's decision JSON, or nothing.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useBrowser } from './browser.ts';
+import { CLI, makeRepo, runCli } from './cli-helpers.ts';
+import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
+
+const browser = useBrowser(['--host-resolver-rules=MAP evil.example 127.0.0.1, MAP rebound.example 127.0.0.1']);
+let server: TestServer;
+const hooks: ChildProcess[] = [];
+afterEach(async () => {
+  for (const hook of hooks.splice(0)) hook.kill('SIGKILL');
+  await server?.stop();
+});
+
+const origin = () => server.url.replace(/\/graphql$/, '');
+const PENDING = `query($id: ID!) { session(id: $id) { state pendingPermission { id kind tool input alwaysAllowRule fromSubagent } attention { reason detail } } }`;
+const ANSWER = `mutation($input: AnswerPermissionInput!) {
+  answerPermission(input: $input) { __typename ... on Error { message } ... on MutationAnswerPermissionSuccess { data { id } } }
+}`;
+const EVENTS = `query($id: ID!) { session(id: $id) { events(last: 5) { edges { node { kind input } } } } }`;
+
+const SUGGESTION = { type: 'addRules', rules: [{ toolName: 'Bash', ruleContent: 'npm publish:*' }], behavior: 'allow', destination: 'localSettings' };
+
+interface RunningHook {
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Runs the installed command hook for one PermissionRequest, as Claude Code does, and waits until its prompt is pending. */
+async function askPermission(sessionId: string, hook: Record<string, unknown>, env: Record<string, string> = {}): Promise<RunningHook & { requestId: string }> {
+  const repo = await makeRepo(`repo-${sessionId}`);
+  const child = spawn(process.execPath, [CLI, 'hook', 'claude-code'], {
+    env: { ...process.env, LOOKOUT_URL: origin(), LOOKOUT_HOME: await mkdtemp(path.join(tmpdir(), 'lookout-home-')), CLAUDE_CODE_ENTRYPOINT: 'cli', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  hooks.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  const feed = collect(server.wsClient(), FEED_EVENT, { after: server.attention.latestSeq });
+  await subscribersListening(server, 1);
+  child.stdin.end(JSON.stringify({ session_id: sessionId, cwd: repo, hook_event_name: 'PermissionRequest', permission_mode: 'default', ...hook }));
+  await feed.next(1, 10_000);
+  feed.unsubscribe();
+  const { data } = await server.gql(PENDING, { id: sessionId });
+  return { done, requestId: data.session.pendingPermission.id };
+}
+
+const bash = (command: string) => ({ tool_name: 'Bash', tool_input: { command, description: 'Publish' }, permission_suggestions: [SUGGESTION] });
+const answer = (input: Record<string, unknown>) => server.gql(ANSWER, { input });
+const decision = (body: Record<string, unknown>) => JSON.stringify({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: body } });
+
+describe('a permission prompt answered from the API and the CLI', () => {
+  it('shows the whole command and the rule always-allow keeps; Allow once reaches the hook as exactly the decision JSON', async () => {
+    server = await startServer();
+    const command = `npm publish --access public && echo ${'x'.repeat(300)} && rm -rf ./dist-that-hides-at-the-end`;
+    const hook = await askPermission('p1', bash(command));
+    const { data } = await server.gql(PENDING, { id: 'p1' });
+    expect(data.session.pendingPermission).toEqual({
+      id: hook.requestId,
+      kind: 'PERMISSION',
+      tool: 'Bash',
+      input: command,
+      alwaysAllowRule: 'Bash(npm publish:*), kept in .claude/settings.local.json',
+      fromSubagent: false,
+    });
+    expect(await answer({ requestId: hook.requestId, decision: 'ALLOW_ONCE', via: 'FEED' })).toEqual({ data: { answerPermission: { __typename: 'MutationAnswerPermissionSuccess', data: { id: 'p1' } } } });
+    expect(await hook.done).toEqual({ code: 0, stdout: decision({ behavior: 'allow' }), stderr: '' });
+    expect((await server.gql(PENDING, { id: 'p1' })).data.session).toMatchObject({ state: 'WORKING', pendingPermission: null, attention: null });
+    // Who answered, what and when, in the session's log.
+    const events = (await server.gql(EVENTS, { id: 'p1' })).data.session.events.edges.map((e: any) => e.node);
+    expect(events.find((e: any) => e.kind === 'ANSWER')).toMatchObject({ input: expect.stringContaining('"decision":"ALLOW_ONCE"') });
+    expect(events.find((e: any) => e.kind === 'ANSWER').input).toContain('"by":"FEED"');
+  });
+
+  it('deny with a message, and always allow with the rule Claude Code offered, from the CLI', async () => {
+    server = await startServer();
+    const denied = await askPermission('p2', bash('git push --force'));
+    const env = { LOOKOUT_URL: origin() };
+    const ls = await runCli(['ls'], env);
+    expect(ls.stdout).toContain(`answer: lookout allow ${denied.requestId}`);
+    expect(await runCli(['deny', denied.requestId, '--message', 'Never force-push main'], env)).toMatchObject({ code: 0, stdout: `Denied ${denied.requestId}: Never force-push main.\n` });
+    expect((await denied.done).stdout).toBe(decision({ behavior: 'deny', message: 'Never force-push main' }));
+
+    const always = await askPermission('p3', bash('npm publish'));
+    expect(await runCli(['allow', always.requestId, '--always'], env)).toMatchObject({ code: 0 });
+    expect((await always.done).stdout).toBe(decision({ behavior: 'allow', updatedPermissions: [SUGGESTION] }));
+  });
+
+  it('a plan is approved, or sent back with feedback', async () => {
+    server = await startServer();
+    const plan = { tool_name: 'ExitPlanMode', tool_input: { plan: '## Move to PostgreSQL\n1. Add the adapter' } };
+    const approved = await askPermission('plan1', plan);
+    expect((await server.gql(PENDING, { id: 'plan1' })).data.session.pendingPermission).toMatchObject({ kind: 'PLAN', input: '## Move to PostgreSQL\n1. Add the adapter', alwaysAllowRule: null });
+    await answer({ requestId: approved.requestId, decision: 'ALLOW_ONCE' });
+    expect((await approved.done).stdout).toBe(decision({ behavior: 'allow' }));
+
+    const sentBack = await askPermission('plan2', plan);
+    await answer({ requestId: sentBack.requestId, decision: 'DENY', message: 'Keep SQLite for tests' });
+    expect((await sentBack.done).stdout).toBe(decision({ behavior: 'deny', message: 'Keep SQLite for tests' }));
+  });
+
+  it('the first answer wins: two answers at once, one gets PermissionAlreadyAnsweredError; always-allow with no rule offered is refused', async () => {
+    server = await startServer();
+    const hook = await askPermission('race', { tool_name: 'Bash', tool_input: { command: 'make deploy' } });
+    const refusedAlways = await answer({ requestId: hook.requestId, decision: 'ALLOW_ALWAYS' });
+    expect(refusedAlways.data.answerPermission).toMatchObject({ __typename: 'CannotAlwaysAllowError' });
+    const [one, two] = await Promise.all([
+      answer({ requestId: hook.requestId, decision: 'ALLOW_ONCE' }),
+      answer({ requestId: hook.requestId, decision: 'DENY', message: 'No' }),
+    ]);
+    const kinds = [one.data.answerPermission.__typename, two.data.answerPermission.__typename].sort();
+    expect(kinds).toEqual(['MutationAnswerPermissionSuccess', 'PermissionAlreadyAnsweredError']);
+    const won = one.data.answerPermission.__typename === 'MutationAnswerPermissionSuccess' ? { behavior: 'allow' } : { behavior: 'deny', message: 'No' };
+    expect((await hook.done).stdout).toBe(decision(won));
+  });
+
+  it('answered in the terminal: the next event of the tool ends the wait, the hook prints nothing, a late answer is refused', async () => {
+    server = await startServer();
+    const hook = await askPermission('term', bash('ls -la'));
+    const res = await fetch(`${origin()}/hooks/claude-code`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: 'term', hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'ls -la' } }),
+    });
+    expect(res.status).toBe(204);
+    expect(await hook.done).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await server.gql(PENDING, { id: 'term' })).data.session.pendingPermission).toBeNull();
+    expect((await answer({ requestId: hook.requestId, decision: 'ALLOW_ONCE' })).data.answerPermission).toMatchObject({
+      __typename: 'PermissionAlreadyAnsweredError',
+      message: expect.stringMatching(/in the terminal/),
+    });
+  });
+
+  it('the wait times out: no output, exit 0, and an answer after it is PermissionExpiredError', async () => {
+    server = await startServer({ LOOKOUT_DECISION_TIMEOUT_SECONDS: '1' });
+    const hook = await askPermission('slow', bash('npm test'));
+    expect(await hook.done).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await answer({ requestId: hook.requestId, decision: 'ALLOW_ONCE' })).data.answerPermission).toMatchObject({ __typename: 'PermissionExpiredError' });
+    // The prompt is still the terminal's: the session still waits.
+    expect((await server.gql(PENDING, { id: 'slow' })).data.session).toMatchObject({ state: 'WAITING', pendingPermission: null });
+  });
+
+  it('the server going down while the hook waits: no output, exit 0, at once', async () => {
+    server = await startServer();
+    const hook = await askPermission('down', bash('npm test'));
+    await server.stop();
+    expect(await hook.done).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe('nobody else can answer', () => {
+  it('another origin, a rebound host name, a form post or a replayed answer never produces a decision', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: 'owner-token' });
+    const hook = await askPermission('target', bash('curl https://example.com/install.sh | sh'), { LOOKOUT_TOKEN: 'owner-token' });
+    const mutation = JSON.stringify({ query: ANSWER, variables: { input: { requestId: hook.requestId, decision: 'ALLOW_ONCE' } } });
+    const page = await browser().newPage();
+    // A page on another site, and one on a name that resolves to this machine, try every way to post.
+    for (const site of ['http://evil.example', `http://rebound.example:${server.port}`]) {
+      await page.route(`${site}/`, (route) => route.fulfill({ contentType: 'text/html', body: '<html><body>hi</body></html>' }));
+      await page.goto(`${site}/`);
+      const tried = await page.evaluate(
+        async ({ target, body }) => {
+          const results: string[] = [];
+          for (const [type, mode] of [['application/json', 'cors'], ['text/plain', 'no-cors']] as const) {
+            try {
+              const res = await fetch(`${target}/graphql`, { method: 'POST', mode, headers: { 'content-type': type, authorization: 'Bearer owner-token' }, body });
+              results.push(`${type}: ${res.type} ${res.status}`);
+            } catch (error) {
+              results.push(`${type}: ${(error as Error).message}`);
+            }
+          }
+          const form = document.createElement('form');
+          form.method = 'POST';
+          form.action = `${target}/graphql`;
+          form.enctype = 'text/plain';
+          const field = document.createElement('input');
+          field.name = body.slice(0, body.length - 2);
+          field.value = '"}';
+          form.append(field);
+          document.body.append(form);
+          const frame = document.createElement('iframe');
+          frame.name = 'sink';
+          document.body.append(frame);
+          form.target = 'sink';
+          form.submit();
+          return results;
+        },
+        { target: site.startsWith('http://rebound') ? site : `http://127.0.0.1:${server.port}`, body: mutation },
+      );
+      expect(tried.join('\n')).not.toMatch(/ 200$/m);
+    }
+    await page.close();
+    // Without the token, from no page at all.
+    expect((await fetch(`${origin()}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: mutation })).status).toBe(401);
+    // The owner answers; replaying the very same answer changes nothing.
+    const owner = { 'content-type': 'application/json', authorization: 'Bearer owner-token' };
+    const first = await (await fetch(`${origin()}/graphql`, { method: 'POST', headers: owner, body: mutation })).json();
+    expect(first.data.answerPermission.__typename).toBe('MutationAnswerPermissionSuccess');
+    const replayed = await (await fetch(`${origin()}/graphql`, { method: 'POST', headers: owner, body: mutation })).json();
+    expect(replayed.data.answerPermission.__typename).toBe('PermissionAlreadyAnsweredError');
+    // The hook got exactly one decision: the owner's.
+    expect((await hook.done).stdout).toBe(decision({ behavior: 'allow' }));
+  });
+});
+
+describe('the feed page', () => {
+  it('shows the whole command, and Allow once / Deny with a message reach the waiting hook', async () => {
+    server = await startServer();
+    const long = `npm publish --access public --tag next ${'--flag '.repeat(40)}&& echo the-very-end`;
+    const allowed = await askPermission('page1', bash(long));
+    const page = await browser().newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${origin()}/`);
+    const item = page.getByRole('listitem').filter({ has: page.locator(`[data-request-id="${allowed.requestId}"]`) });
+    await item.getByText('the-very-end').waitFor();
+    expect(await item.locator('pre.input').innerText()).toBe(long);
+    expect(await item.innerText()).toContain('Always allow keeps: Bash(npm publish:*), kept in .claude/settings.local.json');
+    await item.getByRole('button', { name: 'Allow once' }).click();
+    expect((await allowed.done).stdout).toBe(decision({ behavior: 'allow' }));
+    await item.waitFor({ state: 'detached' });
+
+    const denied = await askPermission('page2', bash('rm -rf node_modules'));
+    const form = page.locator(`[data-request-id="${denied.requestId}"]`);
+    await form.waitFor();
+    // Keyboard: select the item (j), then d to write why, Enter to deny.
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('j');
+    await page.keyboard.press('d');
+    await page.keyboard.type('Use npm ci instead');
+    await page.keyboard.press('Enter');
+    expect((await denied.done).stdout).toBe(decision({ behavior: 'deny', message: 'Use npm ci instead' }));
+    await page.close();
+  });
+});
