@@ -1,10 +1,10 @@
 // PendingPermission: a prompt the agent's hook waits on, answerable from Lookout, and the mutation
 // that answers it. Only the user may answer: the guard lets no other origin, host or form through,
 // and the token, when set, is required.
+import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
 import { CannotAlwaysAllowError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from '../attention/errors.ts';
 import { alwaysAllowRule, describeRule, type PermissionRequest, pendingPermission } from '../attention/permissions.ts';
-import { InputValidationError } from '@pothos/plugin-validation';
 import { builder } from './builder.ts';
 import { Session } from './session.ts';
 
