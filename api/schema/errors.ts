@@ -44,23 +44,16 @@ builder.objectType(NotInFeedError, {
   fields: (t) => ({ sessionId: t.exposeString('sessionId') }),
 });
 
-builder.objectType(PermissionAlreadyAnsweredError, {
-  name: 'PermissionAlreadyAnsweredError',
-  description: 'Someone answered first (from Lookout, or in the terminal): the first answer stands.',
-  interfaces: [ErrorInterface],
-  fields: (t) => ({ requestId: t.exposeString('requestId') }),
-});
-
-builder.objectType(PermissionExpiredError, {
-  name: 'PermissionExpiredError',
-  description: 'No hook waits for this answer any more: answer in the terminal.',
-  interfaces: [ErrorInterface],
-  fields: (t) => ({ requestId: t.exposeString('requestId') }),
-});
-
-builder.objectType(CannotAlwaysAllowError, {
-  name: 'CannotAlwaysAllowError',
-  description: 'The agent offered no rule to always allow this request.',
-  interfaces: [ErrorInterface],
-  fields: (t) => ({ requestId: t.exposeString('requestId') }),
-});
+// The errors of answering a permission prompt, each naming the request.
+for (const [type, name, description] of [
+  [PermissionAlreadyAnsweredError, 'PermissionAlreadyAnsweredError', 'Someone answered first (from Lookout, or in the terminal): the first answer stands.'],
+  [PermissionExpiredError, 'PermissionExpiredError', 'No hook waits for this answer any more: answer in the terminal.'],
+  [CannotAlwaysAllowError, 'CannotAlwaysAllowError', 'The agent offered no rule to always allow this request.'],
+] as const) {
+  builder.objectType(type, {
+    name,
+    description,
+    interfaces: [ErrorInterface],
+    fields: (t) => ({ requestId: t.exposeString('requestId') }),
+  });
+}
