@@ -10,8 +10,9 @@ import { ConfigError, type LookoutConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { answerPost, FeedAnswers } from './feed-answers.ts';
 import { type Access, answerRefusal, Guard, refuseUpgrade } from './guard.ts';
-import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH } from './hooks/claude-code-events.ts';
-import { answerClaudeCodeHook, answerDecisionWait } from './hooks/http.ts';
+import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } from './hooks/claude-code-events.ts';
+import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
+import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
 import { SameHostChecks } from './hooks/same-host.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
 import { createLookoutYoga } from './yoga.ts';
@@ -79,7 +80,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const webSocket = createGraphqlWebSocket(yoga, guard, { maxPayloadBytes: MAX_BODY_BYTES, keepAliveMs: options.keepAliveMs });
 
   const routes: Route[] = [
-    { matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH, access: HOLDS_DATA, handle: (req, res) => answerClaudeCodeHook(req, res, attention, sameHost) },
+    { matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH, access: HOLDS_DATA, handle: (req, res) => answerAgentHook(req, res, attention, sameHost, CLAUDE_CODE) },
+    { matches: (_req, path) => path === CODEX_HOOK_PATH, access: HOLDS_DATA, handle: (req, res) => answerAgentHook(req, res, attention, sameHost, CODEX) },
     { matches: (_req, path) => path === CLAUDE_CODE_DECISION_PATH, access: HOLDS_DATA, handle: (req, res) => answerDecisionWait(req, res, attention) },
     // GraphiQL's page holds no data and lets the user enter the token; every operation needs it.
     { matches: (req, path) => path === GRAPHQL_PATH && isRead(req) && accepts(req, /text\/html/), access: HOLDS_NO_DATA, handle: yoga },

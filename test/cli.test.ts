@@ -262,7 +262,7 @@ describe('lookout ls, event and watch', () => {
     expect(noToken).toMatchObject({ code: 1, stderr: expect.stringMatching(/refused the token/) });
 
     const human = await runCli(['ls'], env);
-    expect(human.stdout).toMatch(/Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  parser\n\s+apply_patch src\/lib.rs\nIn focus \(0\)/);
+    expect(human.stdout).toMatch(/Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  codex · parser\n\s+apply_patch src\/lib.rs\nIn focus \(0\)/);
     const json = JSON.parse((await runCli(['ls', '--json'], env)).stdout);
     expect(json).toEqual([expect.objectContaining({ id: 'codex-1', agent: 'codex', attention: expect.objectContaining({ reason: 'WAITING', detail: 'apply_patch src/lib.rs' }) })]);
 
@@ -271,7 +271,7 @@ describe('lookout ls, event and watch', () => {
     let lateOut = '';
     late.stdout.on('data', (c) => (lateOut += c));
     await subscribersListening(running, 2);
-    expect(lateOut).toMatch(/^Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  parser/);
+    expect(lateOut).toMatch(/^Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  codex · parser/);
 
     await runCli(['event', '--session', 'codex-1', '--state', 'working'], env);
     await expect.poll(() => watched, { timeout: 5_000 }).toMatch(/NEEDS_YOU +Waiting for permission +Port the parser \(parser\)\n.*left +\(was Waiting for permission\) +Port the parser/);

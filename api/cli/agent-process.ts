@@ -39,14 +39,18 @@ async function processInfo(pid: number): Promise<ProcessInfo | null> {
 
 const isShell = (args: string[]) => SHELLS.has(path.basename(args[0] ?? '').replace(/^-/, ''));
 
-/** `claude -p`/`--print` (and the SDK, which Claude Code marks in CLAUDE_CODE_ENTRYPOINT as sdk-*). */
-function runsHeadless(args: string[]): boolean {
+/**
+ * Claude Code: `claude -p`/`--print` (and the SDK, which Claude Code marks in CLAUDE_CODE_ENTRYPOINT
+ * as sdk-*). Codex: `codex exec`.
+ */
+function runsHeadless(args: string[], agent: string): boolean {
+  if (agent === 'codex') return args.slice(1).includes('exec');
   const entrypoint = process.env.CLAUDE_CODE_ENTRYPOINT;
   if (entrypoint) return entrypoint.startsWith('sdk');
   return args.some((arg) => arg === '-p' || arg === '--print' || /^-[a-zA-Z]*p$/.test(arg));
 }
 
-export async function agentProcess(): Promise<AgentProcess> {
+export async function agentProcess(agent: string): Promise<AgentProcess> {
   let pid = process.ppid;
   let info = await processInfo(pid);
   // At most two shells deep: `sh -c "…"`, or a login shell around it.
@@ -54,6 +58,6 @@ export async function agentProcess(): Promise<AgentProcess> {
     pid = info.ppid;
     info = await processInfo(pid);
   }
-  if (!info || pid <= 1) return { headless: runsHeadless([]) };
-  return { pid, headless: runsHeadless(info.args) };
+  if (!info || pid <= 1) return { headless: runsHeadless([], agent) };
+  return { pid, headless: runsHeadless(info.args, agent) };
 }

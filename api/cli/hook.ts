@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
 import { gitState } from '../git.ts';
-import { CLAUDE_CODE_DECISION_PATH, NEEDS_REPOSITORY, NEEDS_STATUS } from '../hooks/claude-code-events.ts';
+import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH, NEEDS_REPOSITORY, NEEDS_STATUS } from '../hooks/claude-code-events.ts';
 import { agentProcess } from './agent-process.ts';
 import type { Spool } from './spool.ts';
 
@@ -28,7 +28,18 @@ export interface Server {
   token?: string;
 }
 
-function readStdin(): Promise<string> {
+export type HookAgentName = 'claude-code' | 'codex';
+
+/** Where each agent's hook events go. */
+export const HOOK_PATHS: Record<HookAgentName, string> = { 'claude-code': CLAUDE_CODE_HOOK_PATH, codex: CODEX_HOOK_PATH };
+
+export interface HookOptions {
+  agent: HookAgentName;
+  /** Whether a PermissionRequest waits for an answer from Lookout (Codex: only when the user opted in). */
+  waitsForAnswer: boolean;
+}
+
+export function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error('no payload on stdin')), STDIN_TIMEOUT_MS);
@@ -86,9 +97,10 @@ export async function sendEvents(
   events: unknown[],
   log: (line: string) => Promise<void>,
   timeoutMs = SEND_TIMEOUT_MS,
+  path = CLAUDE_CODE_HOOK_PATH,
 ): Promise<boolean> {
   try {
-    const res = await post(new URL('/hooks/claude-code', server.url), server.token, JSON.stringify(events), timeoutMs);
+    const res = await post(new URL(path, server.url), server.token, JSON.stringify(events), timeoutMs);
     if (res.status >= 200 && res.status < 300) return true;
     await log(`server answered ${res.status}: ${res.text.slice(0, 500)}`);
     // A payload the server rejects would be rejected forever: drop it rather than block the spool.
@@ -99,12 +111,13 @@ export async function sendEvents(
   }
 }
 
-export async function runHook(server: Server, spool: Spool): Promise<void> {
+/** One hook call: `read` gives the payload (stdin for hooks; Codex's notify passes it as an argument). */
+export async function runHook(server: Server, spool: Spool, options: HookOptions, read: () => Promise<string> = readStdin): Promise<void> {
   const at = new Date(); // when the hook fired, whenever it is delivered
   const log = (line: string) => spool.log(line).catch(() => {});
   let payload: unknown;
   try {
-    payload = JSON.parse(await readStdin());
+    payload = JSON.parse(await read());
   } catch (error) {
     return log(`ignored a hook call: ${(error as Error).message}`);
   }
@@ -117,7 +130,7 @@ export async function runHook(server: Server, spool: Spool): Promise<void> {
   const cwd = typeof hook.cwd === 'string' ? hook.cwd : undefined;
   const [git, agent] = await Promise.all([
     cwd && NEEDS_REPOSITORY.has(hook.hook_event_name) ? gitState(cwd, NEEDS_STATUS.has(hook.hook_event_name)) : undefined,
-    agentProcess(),
+    agentProcess(options.agent),
   ]);
   const event = {
     ...(payload as object),
@@ -130,16 +143,17 @@ export async function runHook(server: Server, spool: Spool): Promise<void> {
       ...(git && NEEDS_STATUS.has(hook.hook_event_name) ? { uncommittedFiles: git.uncommittedFiles } : {}),
       pid: agent.pid,
       headless: agent.headless,
+      waitsForAnswer: options.waitsForAnswer,
     },
   };
   const spooled = await spool.claim();
   const older = spooled.events.slice(0, HOOK_BATCH);
-  const delivered = await sendEvents(server, [...older, event], log);
+  const delivered = await sendEvents(server, [...older, event], log, SEND_TIMEOUT_MS, HOOK_PATHS[options.agent]);
   await spooled.settle(delivered ? older.length : 0);
   if (!delivered) return spool.add([event]);
   // A permission prompt (not a question: that is answered in the terminal) waits for an answer
   // from Lookout while the terminal shows its own dialog: whichever answers first wins.
-  if (hook.hook_event_name === 'PermissionRequest' && hook.tool_name !== 'AskUserQuestion') {
+  if (options.waitsForAnswer && hook.hook_event_name === 'PermissionRequest' && hook.tool_name !== 'AskUserQuestion') {
     await printDecision(server, `${sessionId}:${event.lookout.eventId}`, log);
   }
 }

@@ -20,7 +20,7 @@ const BACKGROUND_EVENTS = ['SessionStart', 'UserPromptSubmit', 'Notification'] a
 export const CLAUDE_CODE_EVENTS = [...HTTP_EVENTS, ...WAITED_FOR_EVENTS, ...BACKGROUND_EVENTS] as const;
 const TOOL_EVENTS = new Set(['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'PermissionRequest', 'PermissionDenied']);
 /** How Lookout's own entries are recognised, to update or remove only them. */
-const MARKER = 'hook claude-code';
+const MARKER = / hook (claude-code|codex)\b/;
 const HTTP_TIMEOUT_S = 2;
 const COMMAND_TIMEOUT_S = 5;
 const DECISION_HOOK_TIMEOUT_S = 600;
@@ -79,7 +79,7 @@ async function readSettings(file: string): Promise<Read> {
 }
 
 const isLookout = (hook: HookCommand) =>
-  (typeof hook.command === 'string' && hook.command.includes(MARKER)) ||
+  (typeof hook.command === 'string' && MARKER.test(hook.command)) ||
   (typeof hook.url === 'string' && hook.url.endsWith(CLAUDE_CODE_HOOK_PATH));
 
 /** The settings without any of Lookout's hooks; groups and events left empty are removed. */
@@ -146,19 +146,94 @@ export function lookoutHooks({ cli, url, token, shared }: InstallOptions): Recor
 }
 
 /** Lookout's hooks go after the file's own, replacing any Lookout hooks installed before. */
-export async function install(file: string, options: InstallOptions): Promise<string[]> {
+export async function install(file: string, agent: string, hooks: Record<string, HookGroup>, url: string): Promise<{ changed: boolean; notes: string[] }> {
   const before = await readSettings(file);
   const settings = withoutLookout(before.settings);
-  const hooks = { ...(settings.hooks ?? {}) };
-  for (const [event, group] of Object.entries(lookoutHooks(options))) hooks[event] = [...(hooks[event] ?? []), group];
-  const { changed, notes } = await save(file, before, { ...settings, hooks });
-  const wired = `Claude Code's hooks in ${file} report to ${options.url}`;
-  if (!changed) return [`${wired} already: nothing changed.`];
+  const merged = { ...(settings.hooks ?? {}) };
+  for (const [event, group] of Object.entries(hooks)) merged[event] = [...(merged[event] ?? []), group];
+  const { changed, notes } = await save(file, before, { ...settings, hooks: merged });
+  const wired = `${agent}'s hooks in ${file} report to ${url}`;
+  return { changed, notes: changed ? [...notes, `Wired ${wired}.`] : [`${wired} already: nothing changed.`] };
+}
+
+/** `lookout install claude-code`. */
+export async function installClaudeCode(file: string, options: InstallOptions): Promise<string[]> {
+  const { changed, notes } = await install(file, 'Claude Code', lookoutHooks(options), options.url);
+  if (!changed || !(options.shared && options.token)) return notes;
+  return [...notes, 'The token is not written into this shared file: set LOOKOUT_TOKEN where Claude Code runs.'];
+}
+
+// ---- Codex --------------------------------------------------------------------------------
+
+/** Codex has command hooks only: every tool call's runs in the background (async), the agent never waits. */
+const CODEX_BACKGROUND_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'SubagentStart', 'SubagentStop', 'Interrupt'] as const;
+const CODEX_WAITED_FOR_EVENTS = ['PermissionRequest', 'Stop', 'StopFailure', 'SessionEnd'] as const;
+export const CODEX_EVENTS = [...CODEX_BACKGROUND_EVENTS, ...CODEX_WAITED_FOR_EVENTS] as const;
+/** Codex's own version from which hooks run by default. */
+export const CODEX_HOOKS_SINCE = [0, 124] as const;
+
+export interface CodexInstallOptions extends InstallOptions {
+  /** Wait for an answer from Lookout on a permission prompt: Codex shows its own prompt only after the hook. */
+  answerFromFeed: boolean;
+}
+
+/** ~/.codex/hooks.json with --user, else the project's .codex/hooks.json (shared with the repository). */
+export function codexHooksFile(where: { user: boolean; project: string }, home: string): string {
+  return where.user ? path.join(home, '.codex', 'hooks.json') : path.join(where.project, '.codex', 'hooks.json');
+}
+
+export function codexHooks({ cli, url, token, shared, answerFromFeed }: CodexInstallOptions): Record<string, HookGroup> {
+  const written = shared ? undefined : token;
+  const args = [...cli, 'hook', 'codex', '--url', url, ...(written ? ['--token', written] : []), ...(answerFromFeed ? ['--answer-from-feed'] : [])];
+  const command = args.map(quote).join(' ');
+  const run = (background: boolean, timeout = COMMAND_TIMEOUT_S): HookCommand => ({ type: 'command', command, timeout, ...(background ? { async: true } : {}) });
+  const entry = (event: string, hook: HookCommand): [string, HookGroup] => [event, { ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }];
+  return Object.fromEntries([
+    ...CODEX_BACKGROUND_EVENTS.map((event) => entry(event, run(true))),
+    ...CODEX_WAITED_FOR_EVENTS.map((event) => entry(event, run(false, event === 'PermissionRequest' && answerFromFeed ? DECISION_HOOK_TIMEOUT_S : COMMAND_TIMEOUT_S))),
+  ]);
+}
+
+/** `lookout install codex`: hooks.json, and what Codex asks of the user before a new hook runs. */
+export async function installCodex(file: string, options: CodexInstallOptions): Promise<string[]> {
+  const { changed, notes } = await install(file, 'Codex', codexHooks(options), options.url);
+  if (!changed) return notes;
   return [
     ...notes,
-    `Wired ${wired}.`,
-    ...(options.shared && options.token ? ['The token is not written into this shared file: set LOOKOUT_TOKEN where Claude Code runs.'] : []),
+    ...(options.shared && options.token ? ['The token is not written into this shared file: set LOOKOUT_TOKEN where Codex runs.'] : []),
+    'Codex runs a new or changed hook only once you trust it: open /hooks in Codex and trust Lookout\'s.',
+    'To check: start a Codex session and send a prompt; `lookout ls --json` lists it with "agent": "codex".',
+    options.answerFromFeed
+      ? 'Permission prompts wait for your answer in Lookout (up to LOOKOUT_DECISION_TIMEOUT_SECONDS) before Codex shows its own: until you answer, the terminal cannot.'
+      : 'Permission prompts are reported, and Codex asks in the terminal at once (--answer-from-feed makes them wait for an answer from Lookout, locking the terminal meanwhile).',
   ];
+}
+
+const NOTIFY_LINE = /^notify\s*=.*$/m;
+
+/**
+ * Codex without hooks: its `notify` program hears each turn end. Set in config.toml as a top-level
+ * key (first, so no table can claim it); a notify program the user already has is left alone.
+ */
+export async function wireCodexNotify(configFile: string, command: string[]): Promise<string[]> {
+  const text = await readFile(configFile, 'utf8').catch(() => '');
+  const existing = NOTIFY_LINE.exec(text)?.[0];
+  if (existing?.includes('"notify", "codex"')) return [`${configFile} already runs Lookout at each turn's end.`];
+  if (existing) return [`${configFile} already has ${existing}: Codex runs one notify program, so Lookout's is not added.`];
+  const line = `notify = [${command.map((arg) => JSON.stringify(arg)).join(', ')}]`;
+  await mkdir(path.dirname(configFile), { recursive: true });
+  if (text && !(await exists(`${configFile}.lookout-backup`))) await copyFile(configFile, `${configFile}.lookout-backup`);
+  await writeFile(configFile, `# Lookout: hears each turn's end (Codex without hooks).\n${line}\n${text}`);
+  return [`Added ${line} to ${configFile}: this Codex has no hooks, so Lookout hears each turn's end instead.`];
+}
+
+/** Removes Lookout's notify line, and its comment, from config.toml. */
+export async function unwireCodexNotify(configFile: string): Promise<string[]> {
+  const text = await readFile(configFile, 'utf8').catch(() => null);
+  if (text === null || !/^notify\s*=.*\bnotify", "codex"/m.test(text)) return [];
+  const kept = text.replace(/^# Lookout: hears each turn's end \(Codex without hooks\)\.\n/m, '').replace(/^notify\s*=.*\bnotify", "codex".*\n?/m, '');
+  await writeFile(configFile, kept);
+  return [`Removed Lookout's notify from ${configFile}.`];
 }
 
 export async function uninstall(file: string): Promise<string[]> {

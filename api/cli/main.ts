@@ -1,25 +1,40 @@
 // The lookout command: wires agents to Lookout and shows the feed in a terminal.
-import { realpath, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatElapsed } from '../../client/src/feed/elapsed.ts';
-import { FLUSH_BATCH, FLUSH_TIMEOUT_MS, runHook, sendEvents, type Server } from './hook.ts';
-import { install, settingsFile, uninstall } from './install.ts';
+import { FLUSH_BATCH, FLUSH_TIMEOUT_MS, HOOK_PATHS, type HookAgentName, runHook, sendEvents, type Server } from './hook.ts';
+import {
+  CODEX_HOOKS_SINCE,
+  codexHooksFile,
+  installClaudeCode,
+  installCodex,
+  settingsFile,
+  uninstall,
+  unwireCodexNotify,
+  wireCodexNotify,
+} from './install.ts';
 import { Spool } from './spool.ts';
 
 const USAGE = `Usage: lookout <command> [options]
 
+  install codex                  add Lookout's hooks to the project's .codex/hooks.json (or --user: ~/.codex/hooks.json)
+      [--answer-from-feed]       permission prompts wait for an answer from Lookout (Codex's own prompt waits meanwhile)
+      [--notify]                 also set Codex's notify (done by itself when Codex's hooks are off or too old)
+  notify codex JSON              what Codex's notify runs at each turn's end
   install claude-code            add Lookout's hooks to the project's .claude/settings.local.json
       [--dir PROJECT | --user]   (the current folder's, PROJECT's, or --user: ~/.claude/settings.json)
       [--shared]                 the project's shared .claude/settings.json instead (never holds the token)
   uninstall claude-code          remove them again (same options)
-  hook claude-code               what the hooks run: reads a hook payload on stdin (always exits 0)
+  hook claude-code|codex         what the hooks run: reads a hook payload on stdin (always exits 0)
   flush                          deliver the events spooled while the server was unreachable
   ls [--json] [--project P]      print the feed, with the ids of prompts you can answer from here
   allow ID [--always]            allow a prompt once (or always, with the rule the agent offered)
   deny ID [--message TEXT]       deny a prompt (or send a plan back), saying why or what instead
   watch [--project P]            print the feed, then its changes as they happen
+  mcp                            a read-only MCP server on stdio: agents can read the feed, never change it
   event --session ID ...         report for any agent: --speaker user|assistant, --state working|waiting|idle
                                  [--reason permission|question|review|blocked|error] [--detail TEXT],
                                  --close user|auto|abandoned, --uncommitted N, --title, --project, --cwd,
@@ -51,7 +66,7 @@ const SPEAKERS = ['user', 'assistant'];
 const STATES = ['working', 'waiting', 'idle'];
 const REASONS = ['permission', 'question', 'review', 'blocked', 'error'];
 const CLOSERS = ['user', 'auto', 'abandoned'];
-const COMMANDS = ['install', 'uninstall', 'hook', 'flush', 'ls', 'watch', 'event', 'allow', 'deny'];
+const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'mcp'];
 
 async function graphql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<T> {
   const res = await fetch(new URL('/graphql', server.url), {
@@ -97,7 +112,7 @@ async function list(server: Server, project: string | undefined, json: boolean):
     const inTier = nodes.filter((n) => n.attention.tier === tier);
     console.log(`${heading} (${inTier.length})`);
     for (const n of inTier) {
-      const where = [n.project, n.branch].filter(Boolean).join(' · ') + (n.host ? ` on ${n.host}` : '');
+      const where = [n.agent, n.project, n.branch].filter(Boolean).join(' · ') + (n.host ? ` on ${n.host}` : '');
       console.log(`  ${n.attention.label.padEnd(24)} ${formatElapsed(new Date(n.attention.since), now).padStart(4)}  ${n.title}  ${where}`);
       const pad = ''.padEnd(32);
       const pending = n.pendingPermission;
@@ -232,6 +247,16 @@ async function answerPrompt(server: Server, verb: 'allow' | 'deny', requestId: s
   console.log(`${said}.`);
 }
 
+/**
+ * Codex's `notify` payload (agent-turn-complete: `thread-id`, `cwd`, `last-assistant-message`), as
+ * the Stop hook it stands for on a Codex without hooks. Anything else is not a turn ending.
+ */
+function codexTurnComplete(argument: string): Record<string, unknown> {
+  const note = JSON.parse(argument) as Record<string, unknown>;
+  if (note.type !== 'agent-turn-complete') throw new Error(`a Codex notification of type ${String(note.type)}, not a turn ending`);
+  return { session_id: note['thread-id'], hook_event_name: 'Stop', cwd: note.cwd, last_assistant_message: note['last-assistant-message'] };
+}
+
 /** The server to talk to: --url, else LOOKOUT_URL, else the default; a URL that is not one is a usage error. */
 function serverFrom(values: { url?: unknown; token?: unknown }): Server {
   const url = typeof values.url === 'string' ? values.url : process.env.LOOKOUT_URL || 'http://127.0.0.1:4000';
@@ -260,7 +285,10 @@ function usageFrom(error: NodeJS.ErrnoException): UsageError {
   return new UsageError(error.message);
 }
 
-const spool = new Spool(process.env.LOOKOUT_HOME ?? path.join(homedir(), '.lookout'));
+const home = process.env.LOOKOUT_HOME ?? path.join(homedir(), '.lookout');
+/** Each agent's undelivered events, kept apart: they go to different endpoints. */
+const spools: Record<HookAgentName, Spool> = { 'claude-code': new Spool(home), codex: new Spool(path.join(home, 'codex')) };
+const AGENTS = Object.keys(spools) as HookAgentName[];
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -284,27 +312,80 @@ const OPTIONS = {
   link: { type: 'string' },
   agent: { type: 'string' },
   always: { type: 'boolean' },
+  'answer-from-feed': { type: 'boolean' },
+  notify: { type: 'boolean' },
   message: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** The settings file `install` and `uninstall` change, from --user, --dir and --shared. */
-async function settingsTarget(values: { user?: boolean; dir?: string; shared?: boolean }): Promise<{ file: string; shared: boolean }> {
+/** Codex's version, from `codex --version`; null when there is no codex on PATH to ask. */
+function codexVersion(): Promise<[number, number] | null> {
+  return new Promise((resolve) =>
+    execFile('codex', ['--version'], { timeout: 3_000 }, (error, stdout) => {
+      const match = /(\d+)\.(\d+)\.\d+/.exec(stdout ?? '');
+      resolve(error || !match ? null : [Number(match[1]), Number(match[2])]);
+    }),
+  );
+}
+
+/**
+ * `lookout install|uninstall codex [--user | --dir DIR] [--answer-from-feed] [--notify]`: hooks.json,
+ * and Codex's `notify` when its hooks are off or too old (or asked for with --notify).
+ */
+async function installCodexCommand(command: string, server: Server, values: { user?: boolean; dir?: string; shared?: boolean; notify?: boolean; 'answer-from-feed'?: boolean }) {
+  if (values.shared) throw new UsageError("--shared is for Claude Code: Codex's project hooks.json is the repository's own.");
+  const target = await installTarget(values);
+  const file = codexHooksFile(target, homedir());
+  const configFile = path.join(homedir(), '.codex', 'config.toml');
+  const cli = [process.execPath, await realpath(process.argv[1]!)];
+  if (command === 'uninstall') {
+    for (const note of [...(await uninstall(file)), ...(await unwireCodexNotify(configFile))]) console.log(note);
+    return 0;
+  }
+  // A project's hooks.json is committed with the repository: the token stays out of it.
+  const shared = !target.user;
+  const notes = await installCodex(file, { cli, url: server.url, token: server.token, shared, answerFromFeed: !!values['answer-from-feed'] });
+  const version = await codexVersion();
+  const config = await readFile(configFile, 'utf8').catch(() => '');
+  const hooksOff = /^\s*codex_hooks\s*=\s*false/m.test(config);
+  const tooOld = version !== null && (version[0] < CODEX_HOOKS_SINCE[0] || (version[0] === CODEX_HOOKS_SINCE[0] && version[1] < CODEX_HOOKS_SINCE[1]));
+  if (values.notify || hooksOff || tooOld) {
+    const why = values.notify ? 'asked with --notify' : hooksOff ? 'codex_hooks = false in config.toml' : `codex ${version!.join('.')} runs no hooks before ${CODEX_HOOKS_SINCE.join('.')}`;
+    notes.push(`Hooks will not run (${why}):`, ...(await wireCodexNotify(configFile, [...cli, 'notify', 'codex', '--url', server.url])));
+  } else if (version === null) {
+    notes.push('No codex on PATH to ask its version: if your Codex is older than 0.124, run this again with --notify.');
+  }
+  for (const note of notes) console.log(note);
+  return 0;
+}
+
+/** Where `install` and `uninstall` write, from --user, --dir and --shared, checked. */
+async function installTarget(values: { user?: boolean; dir?: string; shared?: boolean }): Promise<{ user: boolean; project: string; shared: boolean }> {
   if (values.user && values.dir !== undefined) throw new UsageError('--user and --dir name different settings files: pass one.');
   if (values.user && values.shared) throw new UsageError('--shared is for a project\'s settings, not --user.');
   const project = path.resolve(values.dir ?? process.cwd());
   if (values.dir !== undefined && !(await stat(project).then((s) => s.isDirectory(), () => false))) {
     throw new UsageError(`--dir ${values.dir}: no such folder.`);
   }
-  return { file: settingsFile({ user: !!values.user, project, shared: !!values.shared }, homedir()), shared: !!values.shared };
+  return { user: !!values.user, project, shared: !!values.shared };
 }
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'hook') {
+  if (argv[0] === 'hook' || argv[0] === 'notify') {
     // Whatever happens, the agent carries on: no option is an error here, and nothing goes to its terminal.
-    const loose = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { url: { type: 'string' }, token: { type: 'string' } } });
+    const loose = parseArgs({
+      args: argv,
+      strict: false,
+      allowPositionals: true,
+      options: { url: { type: 'string' }, token: { type: 'string' }, 'answer-from-feed': { type: 'boolean' } },
+    });
+    const agent: HookAgentName = loose.positionals[1] === 'codex' ? 'codex' : 'claude-code';
+    const spool = spools[agent];
     try {
-      await runHook(serverFrom(loose.values), spool);
+      const options = { agent, waitsForAnswer: agent === 'claude-code' || loose.values['answer-from-feed'] === true };
+      // Codex's notify program gets its payload as the last argument: the end of a turn.
+      const read = argv[0] === 'notify' ? async () => JSON.stringify(codexTurnComplete(loose.positionals.at(-1) ?? '')) : undefined;
+      await runHook(serverFrom(loose.values), spool, options, read);
     } catch (error) {
       await spool.log(`hook failed: ${(error as Error).message}`).catch(() => {});
     }
@@ -327,24 +408,33 @@ export async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'flush': {
-      const spooled = await spool.claim();
       let delivered = 0;
-      while (delivered < spooled.events.length) {
-        const batch = spooled.events.slice(delivered, delivered + FLUSH_BATCH);
-        if (!(await sendEvents(server, batch, (line) => spool.log(line), FLUSH_TIMEOUT_MS))) break;
-        delivered += batch.length;
+      let left = 0;
+      for (const agent of AGENTS) {
+        const spool = spools[agent];
+        const spooled = await spool.claim();
+        let sent = 0;
+        while (sent < spooled.events.length) {
+          const batch = spooled.events.slice(sent, sent + FLUSH_BATCH);
+          if (!(await sendEvents(server, batch, (line) => spool.log(line), FLUSH_TIMEOUT_MS, HOOK_PATHS[agent]))) break;
+          sent += batch.length;
+        }
+        await spooled.settle(sent);
+        delivered += sent;
+        left += spooled.events.length - sent;
       }
-      await spooled.settle(delivered);
-      const left = spooled.events.length - delivered;
       console.log(left ? `Could not reach ${server.url}; ${left} event(s) stay spooled.` : `Delivered ${delivered} spooled event(s).`);
       return left ? 1 : 0;
     }
     case 'install':
     case 'uninstall': {
-      if (target !== 'claude-code') throw new UsageError(`${command} needs the agent: lookout ${command} claude-code (the one supported so far).`);
-      const { file, shared } = await settingsTarget(values);
+      if (target === 'codex') return installCodexCommand(command, server, values);
+      if (target !== 'claude-code') throw new UsageError(`${command} needs the agent: lookout ${command} claude-code, or lookout ${command} codex.`);
+      if (values['answer-from-feed'] || values.notify) throw new UsageError('--answer-from-feed and --notify are for codex.');
+      const where = await installTarget(values);
+      const file = settingsFile(where, homedir());
       const cli = [process.execPath, await realpath(process.argv[1]!)];
-      const notes = command === 'install' ? await install(file, { cli, url: server.url, token: server.token, shared }) : await uninstall(file);
+      const notes = command === 'install' ? await installClaudeCode(file, { cli, url: server.url, token: server.token, shared: where.shared }) : await uninstall(file);
       for (const note of notes) console.log(note);
       return 0;
     }
@@ -354,6 +444,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'watch':
       await watch(server, values.project);
       return 0;
+    case 'mcp': {
+      // Loaded here, not at start: the hook path runs on every agent step and must start fast.
+      const { serveMcp } = await import('./mcp.ts');
+      await serveMcp((query, variables) => graphql(server, query, variables), '0.1.0');
+      return 0;
+    }
     case 'allow':
     case 'deny':
       await answerPrompt(server, command, target, values);

@@ -2,6 +2,8 @@
 // need the session's git state. The CLI hook must start fast, so this file imports nothing.
 
 export const CLAUDE_CODE_HOOK_PATH = '/hooks/claude-code';
+/** Codex's hooks (same payload format), through the CLI's command hook. */
+export const CODEX_HOOK_PATH = '/hooks/codex';
 /** Where the PermissionRequest hook waits for an answer from Lookout. */
 export const CLAUDE_CODE_DECISION_PATH = '/hooks/claude-code/decision';
 /** The header an http hook sets to Claude Code's CLAUDE_CODE_ENTRYPOINT, so a headless run is known. */

@@ -19,6 +19,9 @@ const dateTime = z.string().transform((text, ctx) => {
   }
 });
 
+/** Optional, and null counts as absent: Codex sends null where Claude Code leaves a field out. */
+const optional = <T extends z.ZodType>(type: T) => type.nullish().transform((value) => value ?? undefined);
+
 const cliContext = z.object({
   at: dateTime.optional(),
   eventId: z.string().min(1).max(200).optional(),
@@ -30,34 +33,40 @@ const cliContext = z.object({
   /** The agent's process id, and whether it runs with nobody at a terminal (`claude -p`, the SDK). */
   pid: z.number().int().min(1).max(2 ** 31 - 1).optional(),
   headless: z.boolean().optional(),
+  /** The hook waits for an answer to a permission prompt (Codex's only when the user opted in). */
+  waitsForAnswer: z.boolean().optional(),
 });
 
-// Only the fields Lookout reads; everything else Claude Code sends is ignored, never an error.
+// Only the fields Lookout reads; everything else Claude Code sends is ignored, never an error. Codex's
+// hooks send the same format.
 export const claudeCodeHookSchema = z
   .object({
     session_id: z.string().trim().min(1).max(200),
     hook_event_name: z.string().max(100),
-    cwd: z.string().max(4096).optional(),
-    transcript_path: z.string().max(4096).optional(),
+    cwd: optional(z.string().max(4096)),
+    transcript_path: optional(z.string().max(4096)),
     /** Present only inside a subagent (with agent_type); absent on the main thread. */
-    agent_id: z.string().max(200).optional(),
-    agent_type: z.string().max(200).optional(),
-    prompt: z.string().optional(),
-    tool_name: z.string().max(200).optional(),
-    tool_input: z.record(z.string(), z.unknown()).optional(),
-    message: z.string().optional(),
-    notification_type: z.string().optional(),
-    reason: z.string().optional(),
+    agent_id: optional(z.string().max(200)),
+    agent_type: optional(z.string().max(200)),
+    prompt: optional(z.string()),
+    tool_name: optional(z.string().max(200)),
+    // An object for most tools; Codex's apply_patch may send the patch itself, kept as { input }.
+    tool_input: optional(z.unknown()).transform((value) =>
+      value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value)) ? (value as Record<string, unknown> | undefined) : { input: value },
+    ),
+    message: optional(z.string()),
+    notification_type: optional(z.string()),
+    reason: optional(z.string()),
     /** SessionStart: startup, resume, clear or compact. */
-    source: z.string().optional(),
-    last_assistant_message: z.string().optional(),
-    background_tasks: z.array(z.unknown()).optional(),
+    source: optional(z.string()),
+    last_assistant_message: optional(z.string()),
+    background_tasks: optional(z.array(z.unknown())),
     /** PermissionRequest: the "always allow" rules Claude Code offers. */
-    permission_suggestions: z.array(z.unknown()).max(20).optional(),
-    error: z.unknown().optional(),
-    error_type: z.string().optional(),
-    error_message: z.string().optional(),
-    error_details: z.unknown().optional(),
+    permission_suggestions: optional(z.array(z.unknown()).max(20)),
+    error: optional(z.unknown()),
+    error_type: optional(z.string()),
+    error_message: optional(z.string()),
+    error_details: optional(z.unknown()),
     lookout: cliContext.optional(),
   })
   .loose();
@@ -127,13 +136,17 @@ function permissionInput(hook: ClaudeCodeHook): string {
   }
   if (str('file_path') && str('content') !== undefined) return `${str('file_path')} (${str('content')!.split('\n').length} lines)`;
   if (str('url')) return str('url')!;
+  if (str('input')) return str('input')!;
   return upTo(JSON.stringify(input, null, 2), MAX_INPUT);
 }
 
-/** A prompt the hook can wait on an answer for: permission, or a plan to approve. A question is answered in the terminal. */
-function permissionAsk(hook: ClaudeCodeHook): PermissionAsk | undefined {
+/**
+ * A prompt whose hook waits for an answer from Lookout: permission, or a plan to approve. A question
+ * is answered in the terminal; a hook that does not wait (Codex's, unless opted in) asks nothing here.
+ */
+function permissionAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk | undefined {
   const eventId = hook.lookout?.eventId;
-  if (!eventId || hook.tool_name === 'AskUserQuestion') return undefined;
+  if (!waits || !eventId || hook.tool_name === 'AskUserQuestion') return undefined;
   return {
     id: requestIdOf(hook.session_id, eventId),
     agentId: hook.agent_id ?? null,
@@ -191,10 +204,10 @@ function failureDetail(hook: ClaudeCodeHook): string {
   return oneLine(said, MAX_DETAIL);
 }
 
-function details(hook: ClaudeCodeHook, origin: HookOrigin): SessionDetails {
+function details(hook: ClaudeCodeHook, origin: HookOrigin, agent: string): SessionDetails {
   const cli = hook.lookout;
   return {
-    agent: 'claude-code',
+    agent,
     cwd: hook.cwd,
     // The CLI knows the repository (worktree-aware); the http hook only knows the folder.
     project: cli?.project ?? (hook.cwd ? path.basename(hook.cwd) : undefined),
@@ -212,8 +225,21 @@ function worktree(hook: ClaudeCodeHook): ReportStep[] {
   return [{ kind: 'worktree', worktree: { uncommittedFiles: cli.uncommittedFiles, branch: cli.branch } }];
 }
 
-export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { sameHost: false }): ReportStep[] {
-  const register: ReportStep = { kind: 'register', details: details(hook, origin) };
+export interface HookAgent {
+  /** The agent's name in the feed. */
+  name: string;
+  /** Whether its PermissionRequest hook waits for an answer, when the hook does not say. */
+  waitsForAnswer: boolean;
+}
+
+export const CLAUDE_CODE: HookAgent = { name: 'claude-code', waitsForAnswer: true };
+/** Codex runs its PermissionRequest hook before it shows its own prompt: a hook that waits would lock the user out, so it waits only when opted in. */
+export const CODEX: HookAgent = { name: 'codex', waitsForAnswer: false };
+
+/** One mapping for Claude Code's hooks and Codex's, which share their format. */
+export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { sameHost: false }, agent: HookAgent = CLAUDE_CODE): ReportStep[] {
+  const register: ReportStep = { kind: 'register', details: details(hook, origin, agent.name) };
+  const waits = hook.lookout?.waitsForAnswer ?? agent.waitsForAnswer;
   const activity = (change: ActivityChange): ReportStep => ({ kind: 'activity', activity: change });
   const headless = hook.lookout?.headless ?? origin.entrypoint?.startsWith('sdk') ?? false;
   // A headless run ends with its turn: nobody is at a terminal to reply.
@@ -224,7 +250,7 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
     const asks = hook.hook_event_name === 'PermissionRequest' || (hook.hook_event_name === 'PreToolUse' && hook.tool_name === 'AskUserQuestion');
     const wait = toolWait(hook);
     const agentId = hook.agent_id;
-    const permission = hook.hook_event_name === 'PermissionRequest' ? permissionAsk(hook) : undefined;
+    const permission = hook.hook_event_name === 'PermissionRequest' ? permissionAsk(hook, waits) : undefined;
     return [register, activity(asks ? { ...wait, agentId, waitDetail: agentDetail(hook, wait.waitDetail), permission } : { state: 'WORKING', agentId })];
   }
 
@@ -247,7 +273,7 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
       // Each proves an open prompt was answered (or refused) and the agent carries on.
       return [register, activity({ state: 'WORKING' })];
     case 'PermissionRequest':
-      return [register, activity({ ...toolWait(hook), permission: permissionAsk(hook) })];
+      return [register, activity({ ...toolWait(hook), permission: permissionAsk(hook, waits) })];
     case 'Elicitation':
       return [register, activity({ state: 'WAITING', waitReason: 'QUESTION', waitDetail: toolDetail({ ...hook, tool_name: undefined }) })];
     case 'ElicitationResult':
@@ -267,6 +293,9 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
     }
     case 'StopFailure':
       return [register, activity({ state: 'IDLE', waitReason: 'ERROR', waitDetail: failureDetail(hook) }), ...worktree(hook), ...endIfHeadless];
+    case 'Interrupt':
+      // Codex: the user interrupted the turn (Esc); whatever was open is closed.
+      return [register, activity({ state: 'IDLE' }), ...endIfHeadless];
     case 'SessionEnd':
       return [register, { kind: 'close', closedBy: USER_END_REASONS.has(hook.reason ?? '') ? 'USER' : 'AUTO' }, ...worktree(hook)];
     default:

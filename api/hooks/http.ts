@@ -1,11 +1,12 @@
-// POST /hooks/claude-code: Claude Code's http hook, and the Lookout CLI's command hook (which sends
-// the same payload with a `lookout` context, possibly several spooled ones at once, oldest first).
+// POST /hooks/claude-code and /hooks/codex: Claude Code's http hook, and the Lookout CLI's command
+// hook for either agent (which sends the same payload with a `lookout` context, possibly several
+// spooled ones at once, oldest first).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttentionService } from '../attention/service.ts';
 import { readBody } from '../read-body.ts';
 import { illFormedTextAt, illFormedTextMessage } from '../well-formed-text.ts';
 import { z } from 'zod';
-import { type ClaudeCodeHook, claudeCodeHookSchema, type HookOrigin, mapClaudeCodeHook, permissionDecisionOutput } from './claude-code.ts';
+import { type ClaudeCodeHook, claudeCodeHookSchema, type HookAgent, type HookOrigin, mapClaudeCodeHook, permissionDecisionOutput } from './claude-code.ts';
 import { ENTRYPOINT_HEADER } from './claude-code-events.ts';
 import type { SameHostChecks } from './same-host.ts';
 
@@ -26,18 +27,18 @@ function origin(req: IncomingMessage): HookOrigin {
 }
 
 /** Records one hook event's steps in one write; each step's event id derives from the hook's own. */
-async function recordHook(attention: AttentionService, hook: ClaudeCodeHook, from: HookOrigin): Promise<void> {
+async function recordHook(attention: AttentionService, hook: ClaudeCodeHook, from: HookOrigin, agent: HookAgent): Promise<void> {
   const { session_id: sessionId, lookout } = hook;
-  const steps = mapClaudeCodeHook(hook, from).map((step, index) => ({
+  const steps = mapClaudeCodeHook(hook, from, agent).map((step, index) => ({
     ...step,
     eventId: lookout?.eventId ? `${lookout.eventId}:${index}` : undefined,
   }));
   if (steps.length) await attention.report({ sessionId, at: lookout?.at }, steps);
 }
 
-/** Answers a hook request the guard let through (its token and JSON body checked). */
-export async function answerClaudeCodeHook(req: IncomingMessage, res: ServerResponse, attention: AttentionService, sameHost: SameHostChecks) {
-  if (req.method !== 'POST') return reply(res, 405, { error: 'POST a Claude Code hook payload here.' });
+/** Answers a hook request the guard let through (its token and JSON body checked), for Claude Code or Codex. */
+export async function answerAgentHook(req: IncomingMessage, res: ServerResponse, attention: AttentionService, sameHost: SameHostChecks, agent: HookAgent) {
+  if (req.method !== 'POST') return reply(res, 405, { error: `POST a ${agent.name} hook payload here.` });
   let body: unknown;
   try {
     body = JSON.parse(await readBody(req));
@@ -50,11 +51,11 @@ export async function answerClaudeCodeHook(req: IncomingMessage, res: ServerResp
   const parsed = claudeCodeHookSchema.array().max(1000).safeParse(Array.isArray(body) ? body : [body]);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
-    return reply(res, 400, { error: 'Not a Claude Code hook payload.', issues });
+    return reply(res, 400, { error: `Not a ${agent.name} hook payload.`, issues });
   }
   const from = origin(req);
   const arrivedAt = new Date();
-  for (const hook of parsed.data) await recordHook(attention, hook, from);
+  for (const hook of parsed.data) await recordHook(attention, hook, from, agent);
   // Claude Code reads a JSON body answering an http hook as the hook's decision: an empty 2xx is
   // "recorded, carry on", and nothing more.
   res.writeHead(204).end();

@@ -9,7 +9,7 @@
 // configuration install wrote before (the command hook on every event) runs beside it.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { lookoutHooks } from '../../api/cli/install.ts';
+import { codexHooks, lookoutHooks } from '../../api/cli/install.ts';
 import { now, startChild } from '../children.ts';
 import { type Row, row, type Settings } from '../report.ts';
 import { graphql } from '../http.ts';
@@ -26,8 +26,11 @@ interface HookEntry {
   async?: boolean;
 }
 
-/** Runs one hook as Claude Code does; resolves when Claude Code would carry on. */
-function runHook(hook: HookEntry, payload: string, env: Record<string, string>): Promise<void> {
+/**
+ * Runs one hook as the agent does; resolves when the agent would carry on. An async hook's process
+ * goes on in the background: `background` gets its end, waited for outside the timed call.
+ */
+function runHook(hook: HookEntry, payload: string, env: Record<string, string>, background: Promise<unknown>[] = []): Promise<void> {
   if (hook.type === 'http') {
     const headers = Object.fromEntries(
       Object.entries(hook.headers ?? {}).map(([name, value]) => [
@@ -44,18 +47,27 @@ function runHook(hook: HookEntry, payload: string, env: Record<string, string>):
     const child = spawn('/bin/sh', ['-c', hook.command!], { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'inherit'] });
     child.once('error', reject);
     child.stdin.end(payload);
-    if (hook.async) resolve();
-    else child.once('exit', () => resolve());
+    const exited = new Promise((done) => child.once('exit', done));
+    if (hook.async) {
+      background.push(exited);
+      resolve();
+    } else void exited.then(() => resolve());
   });
 }
 
-/** The added time of one tool call: every PreToolUse hook, the tool, every PostToolUse hook. */
+/**
+ * The added time of one tool call: every PreToolUse hook, the tool, every PostToolUse hook. Hooks
+ * left running in the background end before the next call, as they do between an agent's tool calls.
+ */
 async function toolCall(pre: HookEntry[], post: HookEntry[], session: string, env: Record<string, string>): Promise<number> {
   const base = { session_id: session, cwd: process.cwd(), tool_name: 'Bash', tool_input: { command: 'npm test' }, permission_mode: 'default' };
+  const background: Promise<unknown>[] = [];
   const started = now();
-  for (const hook of pre) await runHook(hook, JSON.stringify({ ...base, hook_event_name: 'PreToolUse' }), env);
-  for (const hook of post) await runHook(hook, JSON.stringify({ ...base, hook_event_name: 'PostToolUse', tool_response: { stdout: 'ok' } }), env);
-  return now() - started;
+  for (const hook of pre) await runHook(hook, JSON.stringify({ ...base, hook_event_name: 'PreToolUse' }), env, background);
+  for (const hook of post) await runHook(hook, JSON.stringify({ ...base, hook_event_name: 'PostToolUse', tool_response: { stdout: 'ok' } }), env, background);
+  const took = now() - started;
+  await Promise.all(background);
+  return took;
 }
 
 export async function measureHookCost(file: string, home: string, settings: Settings): Promise<Row[]> {
@@ -65,6 +77,9 @@ export async function measureHookCost(file: string, home: string, settings: Sett
     const env = { LOOKOUT_HOME: home, CLAUDE_CODE_ENTRYPOINT: 'cli' };
     const installed = lookoutHooks({ cli: [process.execPath, CLI], url, shared: false });
     const hooksOf = (event: string) => installed[event]!.hooks as HookEntry[];
+    const codexInstalled = codexHooks({ cli: [process.execPath, CLI], url, shared: false, answerFromFeed: false });
+    const codexHooksOf = (event: string) => codexInstalled[event]!.hooks as HookEntry[];
+    const codexAdded: number[] = [];
     const commandOnly: HookEntry = { type: 'command', command: hooksOf('Stop')[0]!.command };
     const calls = settings.quick ? 20 : 100;
     const added: number[] = [];
@@ -78,6 +93,7 @@ export async function measureHookCost(file: string, home: string, settings: Sett
       };
       none.push(await take([], [], calls, 'none'));
       added.push((await take(hooksOf('PreToolUse'), hooksOf('PostToolUse'), calls, 'installed')) - none.at(-1)!);
+      codexAdded.push((await take(codexHooksOf('PreToolUse'), codexHooksOf('PostToolUse'), calls, 'codex')) - none.at(-1)!);
       // Starting node twice per call is slow: fewer calls give the same median.
       before.push((await take([commandOnly], [commandOnly], Math.max(5, calls / 10), 'command')) - none.at(-1)!);
     }
@@ -94,6 +110,11 @@ export async function measureHookCost(file: string, home: string, settings: Sett
       row('hook-cost', 'Time a tool call waits for the installed hooks (PreToolUse + PostToolUse), over no hook', 'ms', added, {
         baseline: ['command hook on both (before)', before],
         ratio: ['installed ÷ command hook', added.map((v, i) => v / before[i]!)],
+        target: { op: '<=', value: 20, of: 'lookout' },
+      }),
+      row('codex-hook-cost', 'Time a Codex tool call waits for the installed hooks (async commands), over no hook', 'ms', codexAdded, {
+        baseline: ['command hook on both, waited for', before],
+        ratio: ['installed ÷ waited command hook', codexAdded.map((v, i) => v / before[i]!)],
         target: { op: '<=', value: 20, of: 'lookout' },
       }),
     ];

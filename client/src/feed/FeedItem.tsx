@@ -33,6 +33,9 @@ export const FeedItemFragment = graphql(`
   }
 `);
 
+/** Agents by the names their users know them by. */
+const AGENT_NAMES: Record<string, string> = { 'claude-code': 'Claude Code', codex: 'Codex' };
+
 export type PermissionDecision = 'ALLOW_ONCE' | 'ALLOW_ALWAYS' | 'DENY';
 
 export type FeedAction =
@@ -62,7 +65,7 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
   if (!attention) return null;
   const since = new Date(attention.since);
   const { title } = session;
-  const where = [session.project, session.branch].filter(Boolean).join(' · ');
+  const where = [AGENT_NAMES[session.agent] ?? session.agent, session.project, session.branch].filter(Boolean).join(' · ');
 
   return (
     <li
@@ -86,7 +89,7 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
           )}
         </h3>
         <p className="where">
-          {where || session.agent}
+          {where}
           {showHost && session.host ? <span className="host"> on {session.host}</span> : null}
         </p>
         {attention.detail && !session.pendingPermission ? <p className="detail">{attention.detail}</p> : null}
