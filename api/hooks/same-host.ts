@@ -2,6 +2,7 @@
 // http hook, which cannot measure git, it measures the work tree itself after answering. While a
 // same-host session works or waits, it checks the agent's process and watches its transcript: a
 // prompt answered "no" or interrupted with Esc fires no hook, but Claude Code writes it there.
+import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Session } from '../generated/prisma/client.ts';
@@ -54,9 +55,12 @@ export function transcriptEnd(tail: string): TranscriptEnd | null {
   return null;
 }
 
+/** The end of a regular file; anything else (a FIFO or device swapped in since the stat) reads as nothing. */
 async function readTail(file: string, size: number): Promise<string> {
-  const handle = await open(file, 'r');
+  // Non-blocking: opening a FIFO to read would otherwise wait for a writer, for ever.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    if (!(await handle.stat()).isFile()) return '';
     const length = Math.min(size, TAIL_BYTES);
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
