@@ -1,4 +1,4 @@
-// `lookout install|uninstall claude-code`: adds or removes Lookout's hooks in a Claude Code
+// `lookout install|uninstall claude-code|codex`: adds or removes Lookout's hooks in an agent's
 // settings file, keeping every other hook and setting and the file's own formatting, with a backup
 // of the file as it was before the first install.
 //
