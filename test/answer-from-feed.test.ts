@@ -148,6 +148,20 @@ describe('a permission prompt answered from the API and the CLI', () => {
     expect((await server.gql(PENDING, { id: 'slow' })).data.session).toMatchObject({ state: 'WAITING', pendingPermission: null });
   });
 
+  it('a prompt spooled while Lookout was down is shown when it arrives, but offers no answer: no hook waits for one any more', async () => {
+    const probe = await startServer();
+    const port = probe.port;
+    await probe.stop();
+    const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
+    const env = { LOOKOUT_URL: `http://127.0.0.1:${port}`, LOOKOUT_HOME: home, CLAUDE_CODE_ENTRYPOINT: 'cli' };
+    const repo = await makeRepo('spooled-prompt');
+    const down = await runCli(['hook', 'claude-code'], env, JSON.stringify({ session_id: 'late', cwd: repo, hook_event_name: 'PermissionRequest', ...bash('npm publish') }));
+    expect(down).toMatchObject({ code: 0, stdout: '' });
+    server = await startServer({ PORT: String(port) });
+    await runCli(['hook', 'claude-code'], env, JSON.stringify({ session_id: 'other', cwd: repo, hook_event_name: 'SessionStart' }));
+    expect((await server.gql(PENDING, { id: 'late' })).data.session).toMatchObject({ state: 'WAITING', pendingPermission: null, attention: { reason: 'WAITING' } });
+  });
+
   it('the server going down while the hook waits: no output, exit 0, at once', async () => {
     server = await startServer();
     const hook = await askPermission('down', bash('npm test'));

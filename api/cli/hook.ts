@@ -150,7 +150,8 @@ export async function runHook(server: Server, spool: Spool, options: HookOptions
   const older = spooled.events.slice(0, HOOK_BATCH);
   const delivered = await sendEvents(server, [...older, event], log, SEND_TIMEOUT_MS, HOOK_PATHS[options.agent]);
   await spooled.settle(delivered ? older.length : 0);
-  if (!delivered) return spool.add([event]);
+  // Kept for later: by then nobody waits for an answer to its prompt, so it must not offer one.
+  if (!delivered) return spool.add([{ ...event, lookout: { ...event.lookout, waitsForAnswer: false } }]);
   // A permission prompt (not a question: that is answered in the terminal) waits for an answer
   // from Lookout while the terminal shows its own dialog: whichever answers first wins.
   if (options.waitsForAnswer && hook.hook_event_name === 'PermissionRequest' && hook.tool_name !== 'AskUserQuestion') {
