@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, type OperationDefinitionNode } from 'graphql';
 import { isAsyncIterable, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { readBody } from './read-body.ts';
+import type { Principal } from './tokens/scopes.ts';
 
 const FEED_FIELDS = new Set(['attentionSessions', 'attentionSummary', '__typename']);
 const MAX_ANSWERS = 64;
@@ -74,20 +75,22 @@ export class FeedAnswers {
  * it wants the answer. Headers that depend on who asks (CORS) are the guard's, added to every
  * answer, kept or not, and never stored with it.
  */
-function answerKey(req: IncomingMessage, body: string): string {
-  return `${req.headers.accept ?? ''}\n${req.headers['content-type'] ?? ''}\n${body}`;
+function answerKey(req: IncomingMessage, body: string, principal: Principal): string {
+  // Who asks shapes the answer too: what their scope lets them read, and whose sessions.
+  return `${principal.person}\n${principal.scope}\n${req.headers.accept ?? ''}\n${req.headers['content-type'] ?? ''}\n${body}`;
 }
 
 /** Answers a GraphQL POST that the guard let through: from a kept answer when one is right, else from yoga. */
-export function answerPost(yoga: YogaServerInstance<{ feedAnswer?: FeedAnswerNote }, object>, feedAnswers: FeedAnswers) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
+export function answerPost(yoga: YogaServerInstance<{ feedAnswer?: FeedAnswerNote; principal?: Principal }, object>, feedAnswers: FeedAnswers) {
+  return async (req: IncomingMessage, res: ServerResponse, principal?: Principal) => {
+    if (!principal) throw new Error('A GraphQL POST reached yoga without a principal.');
     const body = await readBody(req);
-    const key = answerKey(req, body);
+    const key = answerKey(req, body, principal);
     if (feedAnswers.answer(key, res)) return;
     const headers = new yoga.fetchAPI.Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
     const note: FeedAnswerNote = {};
-    const response = await yoga.fetch(`http://${req.headers.host}${req.url}`, { method: 'POST', headers, body }, { feedAnswer: note });
+    const response = await yoga.fetch(`http://${req.headers.host}${req.url}`, { method: 'POST', headers, body }, { feedAnswer: note, principal });
     const answer = Buffer.from(await response.arrayBuffer());
     feedAnswers.keep(key, note, response, answer);
     res.writeHead(response.status, Object.fromEntries(response.headers));

@@ -7,6 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parseHost } from './config.ts';
+import { grants, OWNER, type Principal, type Scope } from './tokens/scopes.ts';
+import type { Tokens } from './tokens/tokens.ts';
 
 export interface GuardPolicy {
   /** The address Lookout listens on (HOST): served, on its port, unless it is a wildcard. */
@@ -17,18 +19,24 @@ export interface GuardPolicy {
   allowedHosts: readonly string[];
   /** Origins of other sites whose pages may use Lookout. */
   allowedOrigins: readonly string[];
+  /** LOOKOUT_TOKEN: the owner's admin token. */
   token: string | undefined;
+  /** Scoped tokens, for agents, tools and people. */
+  tokens: Tokens;
   maxBodyBytes: number;
 }
 
-/** What a route holds: data behind the token, or nothing worth protecting (the page, GraphiQL's HTML). */
+/**
+ * What a route needs: a scope (the hooks: report), any known principal (GraphQL, whose fields each
+ * need their own scope), or nothing (the page, GraphiQL's HTML, which hold no data).
+ */
 export interface Access {
-  token: boolean;
+  needs: Scope | 'any' | null;
 }
 
-/** Let through, with the headers every answer to it carries; or answered by the guard itself. */
+/** Let through, with the headers every answer to it carries, and who asks; or answered by the guard itself. */
 export type Verdict =
-  | { pass: true; headers: Record<string, string> }
+  | { pass: true; headers: Record<string, string>; principal?: Principal }
   | { pass: false; status: number; headers: Record<string, string>; code?: string; message?: string };
 
 /**
@@ -69,11 +77,17 @@ export class Guard {
     this.tokenDigest = policy.token === undefined ? undefined : digest(policy.token);
   }
 
-  /** True when no token is set, or `authorization` is `Bearer <token>`. Compares fixed-length digests: no timing tells even the length. */
-  authorizes(authorization: string | null | undefined): boolean {
-    if (!this.tokenDigest) return true;
-    const match = /^Bearer (.+)$/i.exec(authorization ?? '');
-    return !!match && timingSafeEqual(digest(match[1]!), this.tokenDigest);
+  /**
+   * Who an Authorization header stands for: LOOKOUT_TOKEN is the owner's admin token; a scoped token
+   * its person and scope; no header, on a Lookout without LOOKOUT_TOKEN, the owner. Null: refused.
+   * LOOKOUT_TOKEN is compared as fixed-length digests, scoped tokens in constant time: no timing
+   * tells even a length.
+   */
+  principal(authorization: string | null | undefined): Principal | null {
+    const bearer = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+    if (!bearer) return this.tokenDigest ? null : { person: OWNER, scope: 'admin', tokenId: null };
+    if (this.tokenDigest && timingSafeEqual(digest(bearer), this.tokenDigest)) return { person: OWNER, scope: 'admin', tokenId: null };
+    return this.policy.tokens.verify(bearer);
   }
 
   /** Host, Origin, preflight, body size and type, token: in this order, for every HTTP request. */
@@ -103,13 +117,18 @@ export class Guard {
         return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json (got ${type || 'no Content-Type'}).`, headers);
       }
     }
-    if (access.token && !this.authorizes(req.headers.authorization)) {
-      return refuse(401, 'UNAUTHENTICATED', 'Missing or wrong token: send Authorization: Bearer <LOOKOUT_TOKEN>.', {
+    if (!access.needs) return origin;
+    const principal = this.principal(req.headers.authorization);
+    if (!principal) {
+      return refuse(401, 'UNAUTHENTICATED', 'Missing, wrong or revoked token: send Authorization: Bearer <token>.', {
         ...headers,
         'www-authenticate': 'Bearer realm="lookout"',
       });
     }
-    return origin;
+    if (access.needs !== 'any' && !grants(principal.scope, access.needs)) {
+      return refuse(403, 'FORBIDDEN', `This token's scope (${principal.scope}) does not allow this: it needs ${access.needs}.`, headers);
+    }
+    return { ...origin, principal };
   }
 
   /** A WebSocket upgrade: Host and Origin (its token comes with the connection's first message). */

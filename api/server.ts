@@ -14,6 +14,7 @@ import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } fro
 import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
 import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
 import { SameHostChecks } from './hooks/same-host.ts';
+import type { Principal } from './tokens/scopes.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
 import { createLookoutYoga } from './yoga.ts';
 
@@ -36,7 +37,8 @@ export interface RunningLookout {
   stop(): Promise<void>;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+/** A route's answer; `principal` is who the guard let through (absent on routes that hold no data). */
+type Handler = (req: IncomingMessage, res: ServerResponse, principal?: Principal) => unknown;
 
 interface Route {
   /** Which requests the route answers; the first that matches does. */
@@ -46,15 +48,18 @@ interface Route {
   handle: Handler;
 }
 
-const HOLDS_DATA: Access = { token: true };
-const HOLDS_NO_DATA: Access = { token: false };
+/** GraphQL: any known principal; each field then needs its own scope. */
+const ANY_PRINCIPAL: Access = { needs: 'any' };
+/** Agents' hooks: report. */
+const REPORTS: Access = { needs: 'report' };
+const HOLDS_NO_DATA: Access = { needs: null };
 const GRAPHQL_PATH = '/graphql';
 
 const accepts = (req: IncomingMessage, pattern: RegExp) => pattern.test(req.headers.accept ?? '');
 const isRead = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
 
 export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
-  const { db, store, close: closeDatabase } = await openDatabase(config.databaseFile);
+  const { db, store, tokens, close: closeDatabase } = await openDatabase(config.databaseFile);
   const attention = new AttentionService(store, {
     staleAfterMs: config.staleAfterMs,
     doneForMs: config.doneForMs,
@@ -66,7 +71,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const sameHost = new SameHostChecks(attention);
   sameHost.start();
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-  const yoga = createLookoutYoga({ db, attention }, feedAnswers);
+  const yoga = createLookoutYoga({ db, attention, tokens }, feedAnswers);
   const server = createServer();
   let port = 0;
   const guard = new Guard({
@@ -75,23 +80,24 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     token: config.token,
+    tokens,
     maxBodyBytes: MAX_BODY_BYTES,
   });
-  const webSocket = createGraphqlWebSocket(yoga, guard, { maxPayloadBytes: MAX_BODY_BYTES, keepAliveMs: options.keepAliveMs });
+  const webSocket = createGraphqlWebSocket(yoga, guard, tokens, { maxPayloadBytes: MAX_BODY_BYTES, keepAliveMs: options.keepAliveMs });
 
   const routes: Route[] = [
-    { matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH, access: HOLDS_DATA, handle: (req, res) => answerAgentHook(req, res, attention, sameHost, CLAUDE_CODE) },
-    { matches: (_req, path) => path === CODEX_HOOK_PATH, access: HOLDS_DATA, handle: (req, res) => answerAgentHook(req, res, attention, sameHost, CODEX) },
-    { matches: (_req, path) => path === CLAUDE_CODE_DECISION_PATH, access: HOLDS_DATA, handle: (req, res) => answerDecisionWait(req, res, attention) },
+    { matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH, access: REPORTS, handle: (req, res, principal) => answerAgentHook(req, res, attention, sameHost, CLAUDE_CODE, principal!) },
+    { matches: (_req, path) => path === CODEX_HOOK_PATH, access: REPORTS, handle: (req, res, principal) => answerAgentHook(req, res, attention, sameHost, CODEX, principal!) },
+    { matches: (_req, path) => path === CLAUDE_CODE_DECISION_PATH, access: REPORTS, handle: (req, res, principal) => answerDecisionWait(req, res, attention, principal!) },
     // GraphiQL's page holds no data and lets the user enter the token; every operation needs it.
-    { matches: (req, path) => path === GRAPHQL_PATH && isRead(req) && accepts(req, /text\/html/), access: HOLDS_NO_DATA, handle: yoga },
+    { matches: (req, path) => path === GRAPHQL_PATH && isRead(req) && accepts(req, /text\/html/), access: HOLDS_NO_DATA, handle: (req, res) => yoga(req, res) },
     // A plain POST may be answered from a kept feed answer; streamed answers (SSE, multipart) are yoga's.
     {
       matches: (req, path) => path === GRAPHQL_PATH && req.method === 'POST' && !accepts(req, /text\/event-stream|multipart\/mixed/),
-      access: HOLDS_DATA,
+      access: ANY_PRINCIPAL,
       handle: answerPost(yoga, feedAnswers),
     },
-    { matches: (_req, path) => path === GRAPHQL_PATH, access: HOLDS_DATA, handle: yoga },
+    { matches: (_req, path) => path === GRAPHQL_PATH, access: ANY_PRINCIPAL, handle: (req, res, principal) => yoga(req, res, { principal }) },
     // The feed page: static files that hold no data (it asks for the token itself).
     { matches: (req) => isRead(req), access: HOLDS_NO_DATA, handle: pageServer() },
   ];
@@ -100,7 +106,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const admit = (req: IncomingMessage) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const route = routes.find((r) => r.matches(req, path));
-    return { path, route, verdict: guard.check(req, route?.access ?? HOLDS_DATA) };
+    return { path, route, verdict: guard.check(req, route?.access ?? ANY_PRINCIPAL) };
   };
 
   let activeRequests = 0;
@@ -113,9 +119,14 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     if (!accepts(req, /text\/event-stream/)) {
       activeRequests++;
       res.once('close', () => activeRequests--);
+    } else if (verdict.principal?.tokenId) {
+      // A stream lives as long as its token: revoking it cuts the stream.
+      const tokenId = verdict.principal.tokenId;
+      const cut = tokens.onRevoked((revoked) => revoked === tokenId && res.destroy());
+      res.once('close', cut);
     }
     try {
-      await route.handle(req, res);
+      await route.handle(req, res, verdict.principal);
     } catch (error) {
       console.error(`Answering ${req.method} ${path} failed:`, error);
       if (!res.headersSent) reply(res, 500, 'Unexpected error.');

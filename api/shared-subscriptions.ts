@@ -48,19 +48,19 @@ function perEventVariables(document: DocumentNode): string[] {
   return names;
 }
 
-/** Subscriptions with the same key get the same result for the same event. */
+/**
+ * Subscriptions with the same key get the same result for the same event. The key holds who asks:
+ * one person's result is never handed to another, whatever a field below the root might read.
+ */
 function operationKey(args: ExecutionArgs): string {
   let id = documentIds.get(args.document);
   if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
   const variables = perEventVariables(args.document).map((name) => args.variableValues?.[name]);
-  return `${id}|${args.operationName ?? ''}|${JSON.stringify(variables)}`;
+  const principal = (args.contextValue as { principal?: { person: string; scope: string } }).principal;
+  return `${principal?.person ?? ''}|${principal?.scope ?? ''}|${id}|${args.operationName ?? ''}|${JSON.stringify(variables)}`;
 }
 
-/**
- * Executes once per event object and key. Resolvers below a subscription's root read only the
- * event and the shared services in the context, never who is asking, so the result is the same
- * for every subscriber with that key.
- */
+/** Executes once per event object and key: the result is the same for every subscriber with that key. */
 async function resultFor(event: unknown, key: string, args: ExecutionArgs): Promise<ExecutionResult> {
   if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
   let results = resultsByEvent.get(event);

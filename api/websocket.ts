@@ -7,6 +7,8 @@ import { type execute as graphqlExecute, GraphQLError, type subscribe as graphql
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Guard } from './guard.ts';
+import type { Principal } from './tokens/scopes.ts';
+import type { Tokens } from './tokens/tokens.ts';
 import { illFormedTextAt, illFormedTextMessage } from './well-formed-text.ts';
 import type { LookoutYoga } from './yoga.ts';
 
@@ -24,13 +26,37 @@ function bearerFrom(params: Readonly<Record<string, unknown>> | undefined): stri
   return typeof params?.token === 'string' ? `Bearer ${params.token}` : null;
 }
 
-export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, options: GraphqlWebSocketOptions) {
+/** What graphql-ws keeps for each socket: who opened it. */
+interface SocketExtra extends Record<PropertyKey, unknown> {
+  socket: import('ws').WebSocket;
+  request: IncomingMessage;
+  principal?: Principal;
+}
+
+export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: Tokens, options: GraphqlWebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
-  const server = useServer<Record<string, unknown>>(
+  // A revoked token's sockets are closed at once.
+  const byToken = new Map<string, Set<import('ws').WebSocket>>();
+  tokens.onRevoked((tokenId) => {
+    for (const socket of byToken.get(tokenId) ?? []) socket.close(4403, 'Forbidden: the token was revoked');
+    byToken.delete(tokenId);
+  });
+  const server = useServer<Record<string, unknown>, SocketExtra>(
     {
       execute: (args) => (args.rootValue as { execute: typeof graphqlExecute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof graphqlSubscribe }).subscribe(args),
-      onConnect: (ctx) => guard.authorizes(bearerFrom(ctx.connectionParams)),
+      onConnect: (ctx) => {
+        const principal = guard.principal(bearerFrom(ctx.connectionParams));
+        if (!principal) return false;
+        ctx.extra.principal = principal;
+        if (principal.tokenId) {
+          const { tokenId } = principal;
+          const sockets = byToken.get(tokenId) ?? new Set();
+          byToken.set(tokenId, sockets.add(ctx.extra.socket));
+          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
+        }
+        return true;
+      },
       onSubscribe: async (ctx, _id, payload) => {
         // graphql-ws has already reserved this operation's slot.
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
@@ -43,6 +69,7 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, options:
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
+          principal: ctx.extra.principal,
         });
         try {
           const document = parse(payload.query);

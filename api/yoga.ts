@@ -6,6 +6,8 @@ import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
 import type { FeedAnswerNote, FeedAnswers } from './feed-answers.ts';
 import type { Context } from './schema/builder.ts';
+import type { Principal } from './tokens/scopes.ts';
+import { useScopes } from './scopes-plugin.ts';
 import { schema } from './schema/index.ts';
 import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import { illFormedTextAt, illFormedTextMessage } from './well-formed-text.ts';
@@ -37,10 +39,11 @@ const useWellFormedText = (): Plugin => ({
   },
 });
 
-export function createLookoutYoga(context: Context, feedAnswers: FeedAnswers) {
-  return createYoga<{ feedAnswer?: FeedAnswerNote }>({
+export function createLookoutYoga(base: Omit<Context, 'principal'>, feedAnswers: FeedAnswers) {
+  return createYoga<{ feedAnswer?: FeedAnswerNote; principal?: Principal }>({
     schema,
-    context: () => context,
+    // Who asks, as the guard (HTTP) or the socket's first message (graphql-ws) established it.
+    context: ({ principal }): Context => ({ ...base, principal }),
     // CORS is the guard's: it answers listed origins only, and never reflects one.
     cors: false,
     graphiql: { title: 'Lookout', subscriptionsProtocol: 'WS' },
@@ -50,6 +53,7 @@ export function createLookoutYoga(context: Context, feedAnswers: FeedAnswers) {
     logging: 'warn',
     plugins: [
       useWellFormedText(),
+      useScopes(),
       feedAnswers.plugin,
       useSharedSubscriptions(),
       EnvelopArmorPlugin({

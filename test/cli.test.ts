@@ -173,25 +173,38 @@ describe('lookout install / uninstall claude-code', () => {
     expect(await readFile(file, 'utf8')).toBe(originalText);
   });
 
-  it("writes the project's personal settings.local.json unless told --shared, and never puts the token in a shared file", async () => {
+  it("writes a report-only token into the project's personal settings.local.json, never the admin token, and no token into a --shared file", async () => {
+    const running = await startServer({ LOOKOUT_TOKEN: 's3cret-token' });
+    server = running;
     const project = await mkdtemp(path.join(tmpdir(), 'lookout-project-'));
     const local = path.join(project, '.claude', 'settings.local.json');
     const shared = path.join(project, '.claude', 'settings.json');
-    const env = { LOOKOUT_URL: 'http://127.0.0.1:4777', LOOKOUT_TOKEN: 's3cret-token' };
+    const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 's3cret-token' };
 
-    const personal = await runIn(project, ['install', 'claude-code'], env);
-    expect(personal).toMatchObject({ code: 0, stdout: `Wired Claude Code's hooks in ${local} report to http://127.0.0.1:4777.\n` });
+    const personal = await runIn(project, ['install', 'claude-code', '--person', 'alice'], env);
+    expect(personal).toMatchObject({ code: 0, stdout: `Wired Claude Code's hooks in ${local} report to ${origin(running)}.\n` });
     const localText = await readFile(local, 'utf8');
-    expect(localText).toContain('--url http://127.0.0.1:4777 --token s3cret-token');
-    expect(JSON.parse(localText).hooks.PostToolUse[0].hooks[0].headers).toMatchObject({ authorization: 'Bearer s3cret-token' });
+    expect(localText).not.toContain('s3cret-token');
+    const written = /--token (lk_[\w-]+)/.exec(localText)![1]!;
+    expect(JSON.parse(localText).hooks.PostToolUse[0].hooks[0].headers).toMatchObject({ authorization: `Bearer ${written}` });
+    // It reports for alice, and can do nothing else.
+    const tokens = (await running.gql('{ tokens { id scope person } }')).data.tokens;
+    expect(tokens).toEqual([expect.objectContaining({ scope: 'REPORT', person: 'alice' })]);
+    const asHooks = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${written}` }, body: JSON.stringify({ query: '{ attentionSummary { total } }' }) });
+    expect(asHooks.status).toBe(403);
     await expect(readFile(shared, 'utf8')).rejects.toThrow();
 
     const team = await runIn(project, ['install', 'claude-code', '--shared'], env);
     expect(team.stdout).toMatch(/not written into this shared file: set LOOKOUT_TOKEN/);
     const sharedText = await readFile(shared, 'utf8');
-    expect(sharedText).not.toContain('s3cret-token');
+    expect(sharedText).not.toMatch(/s3cret-token|lk_/);
     const sharedHttp = JSON.parse(sharedText).hooks.PostToolUse[0].hooks[0];
     expect(sharedHttp).toMatchObject({ headers: { authorization: 'Bearer $LOOKOUT_TOKEN' }, allowedEnvVars: expect.arrayContaining(['LOOKOUT_TOKEN']) });
+
+    // With Lookout unreachable, install says so rather than write the admin token.
+    const unreachable = await runIn(project, ['install', 'claude-code'], { LOOKOUT_URL: 'http://127.0.0.1:9', LOOKOUT_TOKEN: 's3cret-token' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/^lookout: Cannot create a report-only token for the hooks/);
   });
 
   it('both hook forms it installs really reach the server it was pointed at, token and all', async () => {

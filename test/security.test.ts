@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Guard } from '../api/guard.ts';
-import { countRows, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
+import { Tokens } from '../api/tokens/tokens.ts';
+import { countRows, freshDatabase, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -230,13 +231,16 @@ describe('kept feed answers', () => {
 });
 
 describe('the token', () => {
-  it('is compared as fixed-length digests: any length, no match but the token', () => {
-    const guard = new Guard({ listenHost: '127.0.0.1', port: () => 4000, allowedHosts: [], allowedOrigins: [], token: 'sesame', maxBodyBytes: 1 });
-    expect(guard.authorizes('Bearer sesame')).toBe(true);
-    expect(guard.authorizes('bearer sesame')).toBe(true);
+  it('is compared as fixed-length digests: any length, no match but the token', async () => {
+    const tokens = new Tokens(await freshDatabase());
+    const guard = new Guard({ listenHost: '127.0.0.1', port: () => 4000, allowedHosts: [], allowedOrigins: [], token: 'sesame', tokens, maxBodyBytes: 1 });
+    const owner = { person: 'you', scope: 'admin', tokenId: null };
+    expect(guard.principal('Bearer sesame')).toEqual(owner);
+    expect(guard.principal('bearer sesame')).toEqual(owner);
     for (const wrong of ['Bearer sesam', 'Bearer sesame ', 'Bearer sesamesesame', 'Bearer ', 'sesame', '', null, undefined, `Bearer ${'x'.repeat(10_000)}`]) {
-      expect(guard.authorizes(wrong), String(wrong)).toBe(false);
+      expect(guard.principal(wrong), String(wrong)).toBeNull();
     }
+    tokens.close();
   });
 
   it('is checked on every route that holds data, and the page and GraphiQL load without it', async () => {

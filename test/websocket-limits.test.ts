@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { collect, FEED_EVENT, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+import { collect, FEED_EVENT, RECORD_SPEAKER, sleep, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -24,7 +24,7 @@ describe('a subscriber that stops reading', () => {
     server = await startServer({}, { keepAliveMs: 500, subscriberBuffer: 16 });
     const stalled = await stalledSubscriber(server.url);
     const healthy = collect(server.wsClient(), FEED_EVENT);
-    await sleep(200);
+    await subscribersListening(server, 2);
 
     const title = 'x'.repeat(400);
     for (let i = 0; i < 300; i++) {

@@ -3,6 +3,7 @@
 // report it applied, and an older report never moves it backwards.
 import type { AgentState, ClosedBy, Session, Speaker, WaitReason } from '../generated/prisma/client.ts';
 import { endPermission, openPermission, type PermissionAsk, permissionRequestOf } from './permissions.ts';
+import { OWNER } from '../tokens/scopes.ts';
 import { type AgentWait, agentWaitsOf } from './rules.ts';
 
 /** A session's stored facts, without the columns the store maintains itself. */
@@ -64,9 +65,10 @@ function seenEvent(session: SessionFields, at: Date): SessionFields {
   return session.lastEventAt >= at ? session : { ...session, lastEventAt: at };
 }
 
-export function newSession(id: string, at: Date): SessionFields {
+export function newSession(id: string, at: Date, owner = OWNER): SessionFields {
   return {
     id,
+    owner,
     agent: 'unknown',
     title: null,
     project: null,

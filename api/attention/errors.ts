@@ -34,3 +34,10 @@ export class CannotAlwaysAllowError extends Error {
     super(`Claude Code offered no rule to always allow permission request "${requestId}": allow it once, or deny it.`);
   }
 }
+
+export class NotYoursError extends Error {
+  override name = 'NotYoursError';
+  constructor(readonly sessionId: string) {
+    super(`Session "${sessionId}" belongs to someone else: only its owner (or an admin) reports on it or acts on it.`);
+  }
+}

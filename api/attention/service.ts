@@ -15,7 +15,7 @@ import {
   type SessionFields,
   type WorktreeChange,
 } from './changes.ts';
-import { NotInFeedError, SessionNotFoundError } from './errors.ts';
+import { NotInFeedError, NotYoursError, SessionNotFoundError } from './errors.ts';
 import {
   type AnswerSource,
   answerPermission,
@@ -65,6 +65,14 @@ export type FeedEvent = AttentionChange | FeedResync;
 export interface FeedFilter {
   project?: string | null;
   tier?: AttentionTier | null;
+  /** Only this person's sessions; absent: everyone's (the team view). */
+  owner?: string | null;
+}
+
+/** Who reports or acts: a session is theirs to report on and act on, unless they are an admin. */
+export interface Actor {
+  person: string;
+  admin: boolean;
 }
 
 export interface FeedItem {
@@ -122,6 +130,7 @@ interface PendingChange {
   sessionId: string;
   reportedAt: Date | null | undefined;
   steps: Step[];
+  actor: Actor | undefined;
   resolve: (session: Session) => void;
   reject: (error: unknown) => void;
 }
@@ -213,29 +222,29 @@ export class AttentionService {
   // ---- Reported changes -------------------------------------------------------------------
 
   /** Several reports about one session, as one write: a hook's steps share one transaction. */
-  report(event: { sessionId: string; at?: Date | null }, steps: ReportStep[]): Promise<Session> {
-    return this.change(event.sessionId, event.at, steps.map((step) => this.toStep(event.sessionId, step)));
+  report(event: { sessionId: string; at?: Date | null }, steps: ReportStep[], actor?: Actor): Promise<Session> {
+    return this.change(event.sessionId, event.at, steps.map((step) => this.toStep(event.sessionId, step)), actor);
   }
 
   /** Registers the session, or updates its details; writes nothing when they are already so. */
-  registerSession({ sessionId, at, eventId, titleIfNone, ...details }: ReportedEvent & SessionDetails & { titleIfNone?: string }) {
-    return this.report({ sessionId, at }, [{ kind: 'register', details, titleIfNone, eventId }]);
+  registerSession({ sessionId, at, eventId, titleIfNone, ...details }: ReportedEvent & SessionDetails & { titleIfNone?: string }, actor?: Actor) {
+    return this.report({ sessionId, at }, [{ kind: 'register', details, titleIfNone, eventId }], actor);
   }
 
-  recordSpeaker({ sessionId, at, eventId, speaker, ...details }: ReportedEvent & SessionDetails & { speaker: Speaker }) {
-    return this.report({ sessionId, at }, [{ kind: 'speaker', speaker, details, eventId }]);
+  recordSpeaker({ sessionId, at, eventId, speaker, ...details }: ReportedEvent & SessionDetails & { speaker: Speaker }, actor?: Actor) {
+    return this.report({ sessionId, at }, [{ kind: 'speaker', speaker, details, eventId }], actor);
   }
 
-  recordActivity({ sessionId, at, eventId, ...activity }: ReportedEvent & ActivityChange) {
-    return this.report({ sessionId, at }, [{ kind: 'activity', activity, eventId }]);
+  recordActivity({ sessionId, at, eventId, ...activity }: ReportedEvent & ActivityChange, actor?: Actor) {
+    return this.report({ sessionId, at }, [{ kind: 'activity', activity, eventId }], actor);
   }
 
-  reportWorktree({ sessionId, at, eventId, ...worktree }: ReportedEvent & WorktreeChange) {
-    return this.report({ sessionId, at }, [{ kind: 'worktree', worktree, eventId }]);
+  reportWorktree({ sessionId, at, eventId, ...worktree }: ReportedEvent & WorktreeChange, actor?: Actor) {
+    return this.report({ sessionId, at }, [{ kind: 'worktree', worktree, eventId }], actor);
   }
 
-  closeSession({ sessionId, at, eventId, closedBy }: ReportedEvent & { closedBy: ClosedBy }) {
-    return this.report({ sessionId, at }, [{ kind: 'close', closedBy, eventId }]);
+  closeSession({ sessionId, at, eventId, closedBy }: ReportedEvent & { closedBy: ClosedBy }, actor?: Actor) {
+    return this.report({ sessionId, at }, [{ kind: 'close', closedBy, eventId }], actor);
   }
 
   private toStep(sessionId: string, step: ReportStep): Step {
@@ -276,48 +285,50 @@ export class AttentionService {
 
   // ---- The user's own actions -------------------------------------------------------------
 
-  markSeen(sessionId: string): Promise<Session> {
+  markSeen(sessionId: string, actor?: Actor): Promise<Session> {
     return this.change(sessionId, null, [
       { kind: 'SEEN', input: {}, apply: (current, now) => ({ ...this.existing(sessionId, current), seenAt: now }) },
-    ]);
+    ], actor);
   }
 
-  snooze(sessionId: string, until: Date): Promise<Session> {
+  snooze(sessionId: string, until: Date, actor?: Actor): Promise<Session> {
     const apply = (current: SessionFields | null, now: Date) => {
       const session = this.existing(sessionId, current);
       const reason = rawAttention(session, now, this.options)?.reason;
       if (!reason) throw new NotInFeedError(sessionId);
       return { ...session, snoozedUntil: until, snoozedReason: reason };
     };
-    return this.change(sessionId, null, [{ kind: 'SNOOZE', input: { until: until.toISOString() }, apply }]);
+    return this.change(sessionId, null, [{ kind: 'SNOOZE', input: { until: until.toISOString() }, apply }], actor);
   }
 
-  setHidden(sessionId: string, hidden: boolean): Promise<Session> {
+  setHidden(sessionId: string, hidden: boolean, actor?: Actor): Promise<Session> {
     return this.change(sessionId, null, [
       { kind: hidden ? 'HIDE' : 'UNHIDE', input: {}, apply: (current) => ({ ...this.existing(sessionId, current), hidden }) },
-    ]);
+    ], actor);
   }
 
   // ---- Permission prompts answered from Lookout ----------------------------------------------
 
   /** The first answer wins; the waiting hook gets it at once, and the answer is logged and pushed. */
-  answerPermission(requestId: string, answer: { decision: PermissionDecision; message?: string | null; by: AnswerSource }): Promise<Session> {
+  answerPermission(requestId: string, answer: { decision: PermissionDecision; message?: string | null; by: AnswerSource }, actor?: Actor): Promise<Session> {
     const sessionId = sessionOfRequest(requestId);
     const apply = (current: SessionFields | null, now: Date) => {
       const { session, request } = answerPermission(current, requestId, answer, now);
       // The agent goes on: the tool runs, or the agent hears the denial.
       return applyActivity(session, { state: 'WORKING', agentId: request.agentId }, now);
     };
-    return this.change(sessionId, null, [{ kind: 'ANSWER', input: { requestId, ...answer }, apply }]);
+    return this.change(sessionId, null, [{ kind: 'ANSWER', input: { requestId, ...answer }, apply }], actor);
   }
 
   /**
    * Waits for the answer to a prompt: the answered request, or null when there will be none from
    * Lookout (answered in the terminal, its time ran out, the hook went away: `gone` aborts).
    */
-  awaitDecision(requestId: string, gone: AbortSignal): Promise<PermissionRequest | null> {
+  awaitDecision(requestId: string, gone: AbortSignal, actor?: Actor): Promise<PermissionRequest | null> {
     const sessionId = sessionOfRequest(requestId);
     const session = this.tracked.get(sessionId)?.session ?? this.store.session(sessionId);
+    // Only the session's owner's hook hears its answers.
+    if (session && actor && !actor.admin && session.owner !== actor.person) return Promise.resolve(null);
     const request = session && permissionRequestOf(session);
     if (!request || request.id !== requestId || this.stopped) return Promise.resolve(null);
     if (request.status !== 'PENDING') return Promise.resolve(request.status === 'ANSWERED' ? request : null);
@@ -377,10 +388,10 @@ export class AttentionService {
     this.sortedFeed ??= [...this.tracked.values()]
       .flatMap(({ session, attention }) => (attention ? [{ session, attention }] : []))
       .sort((a, b) => compareAttention(a.attention, b.attention) || a.session.id.localeCompare(b.session.id));
-    const { project, tier } = filter;
-    if (!project && !tier) return this.sortedFeed;
+    const { project, tier, owner } = filter;
+    if (!project && !tier && !owner) return this.sortedFeed;
     return this.sortedFeed.filter(
-      (item) => (!project || item.session.project === project) && (!tier || item.attention.tier === tier),
+      (item) => (!project || item.session.project === project) && (!tier || item.attention.tier === tier) && (!owner || item.session.owner === owner),
     );
   }
 
@@ -388,9 +399,10 @@ export class AttentionService {
    * Every attention change matching the filter: first those after `after` from the log, then live,
    * with no gap and no duplicate. Ending the stream (the client unsubscribes) stops it at once.
    */
-  changes(filter: FeedFilter & { minTier?: AttentionTier | null }, after?: number | null): AsyncIterableIterator<FeedEvent> {
-    const { project, minTier } = filter;
+  changes(filter: Omit<FeedFilter, 'tier'> & { minTier?: AttentionTier | null }, after?: number | null): AsyncIterableIterator<FeedEvent> {
+    const { project, minTier, owner } = filter;
     const view = (change: AttentionChange): AttentionChange | null => {
+      if (owner && change.session.owner !== owner) return null;
       let seen = change;
       if (project && (change.project !== project || change.previousProject !== project)) {
         // Moved into or out of the project: from its feed's point of view, the session entered or left.
@@ -442,9 +454,9 @@ export class AttentionService {
    * Accepts a change; it is written, with the others that arrive in the same turn of the event
    * loop, in one transaction, and the promise settles once it is durable.
    */
-  private change(sessionId: string, reportedAt: Date | null | undefined, steps: Step[]): Promise<Session> {
+  private change(sessionId: string, reportedAt: Date | null | undefined, steps: Step[], actor?: Actor): Promise<Session> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ sessionId, reportedAt, steps, resolve, reject });
+      this.pending.push({ sessionId, reportedAt, steps, actor, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.writePending());
     });
   }
@@ -502,6 +514,9 @@ export class AttentionService {
     const at = eventTime(change.reportedAt, now);
     const known = latest.get(sessionId) ?? this.tracked.get(sessionId);
     const stored = known?.session ?? this.store.session(sessionId);
+    // A session is its owner's: nobody else reports on it or acts on it, but an admin.
+    const { actor } = change;
+    if (stored && actor && !actor.admin && stored.owner !== actor.person) throw new NotYoursError(sessionId);
     let current: SessionFields | null = stored;
     let previous = known?.attention ?? null;
     const entries: PlannedWrite['entries'] = [];
@@ -509,8 +524,10 @@ export class AttentionService {
     for (const step of steps) {
       const eventKey = step.eventId && `${sessionId}\n${step.eventId}`;
       if (eventKey && (writtenEventIds.has(eventKey) || this.store.isRepeat(sessionId, step.eventId!))) continue;
-      const next = step.apply(current, at, now);
+      let next = step.apply(current, at, now);
       if (next === null) continue;
+      // A new session belongs to whoever reported it.
+      if (!current && actor) next = { ...next, owner: actor.person };
       const attention = deriveAttention(next, now, this.options);
       const projects = { project: next.project, previousProject: current?.project ?? null };
       entries.push({

@@ -18,7 +18,7 @@ const SESSION_COLUMNS = [
   'id', 'agent', 'title', 'project', 'cwd', 'branch', 'host', 'link', 'state', 'stateAt', 'activityAt',
   'waitReason', 'waitDetail', 'lastSpeaker', 'lastSpeakerAt', 'lastEventAt', 'uncommittedFiles', 'worktreeAt',
   'dirtySince', 'closedBy', 'closedAt', 'hidden', 'seenAt', 'snoozedUntil', 'snoozedReason', 'tracked',
-  'createdAt', 'updatedAt', 'agentWaits', 'backgroundTasks', 'lastMessage', 'closeDetail', 'agentPid', 'transcriptPath', 'permissionRequest',
+  'createdAt', 'updatedAt', 'agentWaits', 'backgroundTasks', 'lastMessage', 'closeDetail', 'agentPid', 'transcriptPath', 'permissionRequest', 'owner',
 ] as const satisfies readonly (keyof Session)[];
 const DATE_COLUMNS = [
   'stateAt', 'activityAt', 'lastSpeakerAt', 'lastEventAt', 'worktreeAt', 'dirtySince', 'closedAt', 'seenAt',

@@ -1,7 +1,7 @@
 // The lookout command: wires agents to Lookout and shows the feed in a terminal.
 import { execFile } from 'node:child_process';
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatElapsed } from '../../client/src/feed/elapsed.ts';
@@ -35,6 +35,8 @@ const USAGE = `Usage: lookout <command> [options]
   deny ID [--message TEXT]       deny a prompt (or send a plan back), saying why or what instead
   watch [--project P]            print the feed, then its changes as they happen
   mcp                            a read-only MCP server on stdio: agents can read the feed, never change it
+  token create --name N --scope report|read|act|admin [--user PERSON]
+                                 a scoped token (shown once); token ls; token revoke ID (needs an admin token)
   event --session ID ...         report for any agent: --speaker user|assistant, --state working|waiting|idle
                                  [--reason permission|question|review|blocked|error] [--detail TEXT],
                                  --close user|auto|abandoned, --uncommitted N, --title, --project, --cwd,
@@ -66,7 +68,8 @@ const SPEAKERS = ['user', 'assistant'];
 const STATES = ['working', 'waiting', 'idle'];
 const REASONS = ['permission', 'question', 'review', 'blocked', 'error'];
 const CLOSERS = ['user', 'auto', 'abandoned'];
-const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'mcp'];
+const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'mcp', 'token'];
+const TOKEN_SCOPES = ['report', 'read', 'act', 'admin'];
 
 async function graphql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<T> {
   const res = await fetch(new URL('/graphql', server.url), {
@@ -82,6 +85,10 @@ async function graphql<T>(server: Server, query: string, variables: Record<strin
     throw new CliError(`Cannot reach Lookout at ${server.url}: ${error.message}`);
   });
   if (res.status === 401) throw new CliError('Lookout refused the token: set LOOKOUT_TOKEN or pass --token.');
+  if (res.status === 403) {
+    const refused = (await res.json().catch(() => ({}))) as { errors?: { message: string }[] };
+    throw new CliError(refused.errors?.[0]?.message ?? "This token's scope does not allow that.");
+  }
   const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length) throw new CliError(body.errors.map((e) => e.message).join('; '));
   return body.data as T;
@@ -257,6 +264,52 @@ function codexTurnComplete(argument: string): Record<string, unknown> {
   return { session_id: note['thread-id'], hook_event_name: 'Stop', cwd: note.cwd, last_assistant_message: note['last-assistant-message'] };
 }
 
+/** `lookout token create|ls|revoke`: scoped tokens, managed with an admin token. */
+async function tokenCommand(server: Server, verb: string | undefined, id: string | undefined, values: { name?: string; scope?: string; person?: string; json?: boolean }) {
+  if (verb === 'create') {
+    if (!values.name) throw new UsageError('token create needs --name (what it is for, e.g. laptop-hooks).');
+    const scope = oneOf('scope', values.scope, TOKEN_SCOPES);
+    if (!scope) throw new UsageError(`token create needs --scope (${TOKEN_SCOPES.join(', ')}).`);
+    const query = `mutation($name: String!, $scope: TokenScope!, $person: String) {
+      createToken(name: $name, scope: $scope, person: $person) {
+        __typename ... on Error { message } ... on MutationCreateTokenSuccess { data { token apiToken { id person scope } } }
+      }
+    }`;
+    const { createToken } = await graphql<{ createToken: { message?: string; data?: { token: string; apiToken: { id: string; person: string; scope: string } } } }>(
+      server,
+      query,
+      { name: values.name, scope: scope.toUpperCase(), person: values.person },
+    );
+    if (!createToken.data) throw new CliError(createToken.message ?? 'The token was not created.');
+    const { token, apiToken } = createToken.data;
+    console.log(`Created token ${apiToken.id} (${apiToken.scope.toLowerCase()}, for ${apiToken.person}). It is shown this once:\n${token}`);
+    return;
+  }
+  if (verb === 'ls') {
+    const { tokens } = await graphql<{ tokens: { id: string; name: string; scope: string; person: string; lastUsedAt: string | null; revokedAt: string | null }[] }>(
+      server,
+      '{ tokens { id name scope person lastUsedAt revokedAt } }',
+      {},
+    );
+    if (values.json) return console.log(JSON.stringify(tokens, null, 2));
+    for (const t of tokens) {
+      const state = t.revokedAt ? `revoked ${t.revokedAt}` : t.lastUsedAt ? `last used ${t.lastUsedAt}` : 'never used';
+      console.log(`${t.id}  ${t.scope.toLowerCase().padEnd(6)}  ${t.person.padEnd(12)}  ${t.name}  (${state})`);
+    }
+    if (!tokens.length) console.log('No tokens.');
+    return;
+  }
+  if (verb === 'revoke') {
+    if (!id) throw new UsageError('token revoke needs the token id: lookout token ls shows it.');
+    const query = `mutation($id: ID!) { revokeToken(id: $id) { __typename ... on Error { message } } }`;
+    const { revokeToken } = await graphql<{ revokeToken: { message?: string } }>(server, query, { id });
+    if (revokeToken.message) throw new CliError(revokeToken.message);
+    console.log(`Revoked ${id}: refused from now on, and its open connections are closed.`);
+    return;
+  }
+  throw new UsageError('token needs create, ls or revoke.');
+}
+
 /** The server to talk to: --url, else LOOKOUT_URL, else the default; a URL that is not one is a usage error. */
 function serverFrom(values: { url?: unknown; token?: unknown }): Server {
   const url = typeof values.url === 'string' ? values.url : process.env.LOOKOUT_URL || 'http://127.0.0.1:4000';
@@ -313,10 +366,32 @@ const OPTIONS = {
   agent: { type: 'string' },
   always: { type: 'boolean' },
   'answer-from-feed': { type: 'boolean' },
+  name: { type: 'string' },
+  scope: { type: 'string' },
+  person: { type: 'string' },
   notify: { type: 'boolean' },
   message: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/**
+ * The token the hooks get: with an admin token, a new report-only one (what agents need, and no
+ * more: whoever reads the settings file can report, not read the feed or answer prompts). A token
+ * that cannot create tokens is written as it is; none at all, nothing.
+ */
+async function hooksToken(server: Server, agent: string, person: string | undefined): Promise<string | undefined> {
+  if (!server.token) return undefined;
+  const query = `mutation($name: String!, $person: String) {
+    createToken(name: $name, scope: REPORT, person: $person) { __typename ... on MutationCreateTokenSuccess { data { token } } }
+  }`;
+  try {
+    const { createToken } = await graphql<{ createToken: { data?: { token: string } } }>(server, query, { name: `${agent} hooks on ${hostname()}`, person });
+    return createToken.data?.token;
+  } catch (error) {
+    if (/needs the admin scope/.test((error as Error).message)) return undefined;
+    throw new CliError(`Cannot create a report-only token for the hooks at ${server.url}: ${(error as Error).message} (start Lookout, or pass a report token with --token).`);
+  }
+}
 
 /** Codex's version, from `codex --version`; null when there is no codex on PATH to ask. */
 function codexVersion(): Promise<[number, number] | null> {
@@ -332,7 +407,11 @@ function codexVersion(): Promise<[number, number] | null> {
  * `lookout install|uninstall codex [--user | --dir DIR] [--answer-from-feed] [--notify]`: hooks.json,
  * and Codex's `notify` when its hooks are off or too old (or asked for with --notify).
  */
-async function installCodexCommand(command: string, server: Server, values: { user?: boolean; dir?: string; shared?: boolean; notify?: boolean; 'answer-from-feed'?: boolean }) {
+async function installCodexCommand(
+  command: string,
+  server: Server,
+  values: { user?: boolean; dir?: string; shared?: boolean; notify?: boolean; 'answer-from-feed'?: boolean; person?: string },
+) {
   if (values.shared) throw new UsageError("--shared is for Claude Code: Codex's project hooks.json is the repository's own.");
   const target = await installTarget(values);
   const file = codexHooksFile(target, homedir());
@@ -344,7 +423,8 @@ async function installCodexCommand(command: string, server: Server, values: { us
   }
   // A project's hooks.json is committed with the repository: the token stays out of it.
   const shared = !target.user;
-  const notes = await installCodex(file, { cli, url: server.url, token: server.token, shared, answerFromFeed: !!values['answer-from-feed'] });
+  const token = shared ? undefined : await hooksToken(server, 'codex', values.person);
+  const notes = await installCodex(file, { cli, url: server.url, token: token ?? server.token, shared, answerFromFeed: !!values['answer-from-feed'] });
   const version = await codexVersion();
   const config = await readFile(configFile, 'utf8').catch(() => '');
   const hooksOff = /^\s*codex_hooks\s*=\s*false/m.test(config);
@@ -434,7 +514,8 @@ export async function main(argv: string[]): Promise<number> {
       const where = await installTarget(values);
       const file = settingsFile(where, homedir());
       const cli = [process.execPath, await realpath(process.argv[1]!)];
-      const notes = command === 'install' ? await installClaudeCode(file, { cli, url: server.url, token: server.token, shared: where.shared }) : await uninstall(file);
+      const token = command === 'install' && !where.shared ? await hooksToken(server, 'claude-code', values.person) : undefined;
+      const notes = command === 'install' ? await installClaudeCode(file, { cli, url: server.url, token: token ?? server.token, shared: where.shared }) : await uninstall(file);
       for (const note of notes) console.log(note);
       return 0;
     }
@@ -448,6 +529,13 @@ export async function main(argv: string[]): Promise<number> {
       // Loaded here, not at start: the hook path runs on every agent step and must start fast.
       const { serveMcp } = await import('./mcp.ts');
       await serveMcp((query, variables) => graphql(server, query, variables), '0.1.0');
+      return 0;
+    }
+    case 'token': {
+      // `--user NAME` reads as the person too (--user alone is install's flag).
+      const person = values.person ?? (values.user && target === 'create' ? positionals[2] : undefined);
+      if (values.user && target === 'create' && !person) throw new UsageError('token create --user needs the person\'s name.');
+      await tokenCommand(server, target, positionals[2], { ...values, person });
       return 0;
     }
     case 'allow':

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
 import { SessionStore } from '../attention/store.ts';
+import { Tokens } from '../tokens/tokens.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -52,6 +53,8 @@ export interface OpenedDatabase {
   store: SessionStore;
   /** GraphQL's read queries. */
   db: Db;
+  /** Scoped tokens. */
+  tokens: Tokens;
   close(): Promise<void>;
 }
 
@@ -60,12 +63,15 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
   await migrate(file);
   // The store first: it switches the file to WAL, which Prisma's connection then shares.
   const store = new SessionStore(file);
+  const tokens = new Tokens(file);
   const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: BUSY_TIMEOUT_MS }) });
   return {
     store,
     db,
+    tokens,
     async close() {
       await db.$disconnect();
+      tokens.close();
       store.close();
     },
   };

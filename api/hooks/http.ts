@@ -2,7 +2,9 @@
 // hook for either agent (which sends the same payload with a `lookout` context, possibly several
 // spooled ones at once, oldest first).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AttentionService } from '../attention/service.ts';
+import { NotYoursError } from '../attention/errors.ts';
+import type { Actor, AttentionService } from '../attention/service.ts';
+import type { Principal } from '../tokens/scopes.ts';
 import { readBody } from '../read-body.ts';
 import { illFormedTextAt, illFormedTextMessage } from '../well-formed-text.ts';
 import { z } from 'zod';
@@ -27,17 +29,24 @@ function origin(req: IncomingMessage): HookOrigin {
 }
 
 /** Records one hook event's steps in one write; each step's event id derives from the hook's own. */
-async function recordHook(attention: AttentionService, hook: ClaudeCodeHook, from: HookOrigin, agent: HookAgent): Promise<void> {
+async function recordHook(attention: AttentionService, hook: ClaudeCodeHook, from: HookOrigin, agent: HookAgent, actor: Actor): Promise<void> {
   const { session_id: sessionId, lookout } = hook;
   const steps = mapClaudeCodeHook(hook, from, agent).map((step, index) => ({
     ...step,
     eventId: lookout?.eventId ? `${lookout.eventId}:${index}` : undefined,
   }));
-  if (steps.length) await attention.report({ sessionId, at: lookout?.at }, steps);
+  if (steps.length) await attention.report({ sessionId, at: lookout?.at }, steps, actor);
 }
 
 /** Answers a hook request the guard let through (its token and JSON body checked), for Claude Code or Codex. */
-export async function answerAgentHook(req: IncomingMessage, res: ServerResponse, attention: AttentionService, sameHost: SameHostChecks, agent: HookAgent) {
+export async function answerAgentHook(
+  req: IncomingMessage,
+  res: ServerResponse,
+  attention: AttentionService,
+  sameHost: SameHostChecks,
+  agent: HookAgent,
+  principal: Principal,
+) {
   if (req.method !== 'POST') return reply(res, 405, { error: `POST a ${agent.name} hook payload here.` });
   let body: unknown;
   try {
@@ -55,7 +64,13 @@ export async function answerAgentHook(req: IncomingMessage, res: ServerResponse,
   }
   const from = origin(req);
   const arrivedAt = new Date();
-  for (const hook of parsed.data) await recordHook(attention, hook, from, agent);
+  const actor = { person: principal.person, admin: principal.scope === 'admin' };
+  try {
+    for (const hook of parsed.data) await recordHook(attention, hook, from, agent, actor);
+  } catch (error) {
+    if (error instanceof NotYoursError) return reply(res, 403, { error: error.message });
+    throw error;
+  }
   // Claude Code reads a JSON body answering an http hook as the hook's decision: an empty 2xx is
   // "recorded, carry on", and nothing more.
   res.writeHead(204).end();
@@ -71,7 +86,7 @@ const decisionRequest = z.object({ requestId: z.string().min(3).max(500) });
  * (answered in the terminal, the wait timed out, Lookout stopping). The hook going away gives up
  * the wait: an answer after that is refused, never lost silently.
  */
-export async function answerDecisionWait(req: IncomingMessage, res: ServerResponse, attention: AttentionService) {
+export async function answerDecisionWait(req: IncomingMessage, res: ServerResponse, attention: AttentionService, principal: Principal) {
   if (req.method !== 'POST') return reply(res, 405, { error: 'POST { requestId } here.' });
   let parsed;
   try {
@@ -82,7 +97,7 @@ export async function answerDecisionWait(req: IncomingMessage, res: ServerRespon
   if (!parsed.success) return reply(res, 400, { error: 'Send { requestId }: the id of a permission request.' });
   const gone = new AbortController();
   res.once('close', () => gone.abort());
-  const answered = await attention.awaitDecision(parsed.data.requestId, gone.signal);
+  const answered = await attention.awaitDecision(parsed.data.requestId, gone.signal, { person: principal.person, admin: principal.scope === 'admin' });
   if (res.destroyed) return;
   if (!answered) return res.writeHead(204).end();
   reply(res, 200, permissionDecisionOutput(answered));

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AttentionChange, FeedResync } from '../attention/service.ts';
 import { AttentionRef, AttentionTier } from './attention.ts';
 import { builder } from './builder.ts';
+import { FeedScope, needs, ownerFilter } from './scopes.ts';
 import { Session } from './session.ts';
 
 const AttentionChangeRef = builder.objectRef<AttentionChange>('AttentionChange').implement({
@@ -30,13 +31,14 @@ const AttentionFeedEvent = builder.unionType('AttentionFeedEvent', { types: [Att
 builder.subscriptionField('attentionChanged', (t) =>
   t.field({
     type: AttentionFeedEvent,
-    description: 'Every change to the feed. With `after`, first every change since that seq, then live: no gap, no duplicate.',
+    ...needs('read', 'Every change to the feed. With `after`, first every change since that seq, then live: no gap, no duplicate.'),
     args: {
       project: t.arg.string({ validate: z.string().trim().min(1).max(200) }),
       minTier: t.arg({ type: AttentionTier, description: 'Only changes into, within or out of this tier or a higher one.' }),
       after: t.arg.int({ validate: z.number().int().min(0) }),
+      scope: t.arg({ type: FeedScope }),
     },
-    subscribe: (_root, args, ctx) => ctx.attention.changes({ project: args.project, minTier: args.minTier }, args.after),
+    subscribe: (_root, args, ctx) => ctx.attention.changes({ project: args.project, minTier: args.minTier, owner: ownerFilter(ctx, args.scope) }, args.after),
     resolve: (event) => event,
   }),
 );

@@ -3,6 +3,7 @@ import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { ATTENTION_REASONS, ATTENTION_TIERS, type Attention } from '../attention/rules.ts';
 import { builder } from './builder.ts';
+import { FeedScope, needs, ownerFilter } from './scopes.ts';
 import { Session } from './session.ts';
 
 export const AttentionTier = builder.enumType('AttentionTier', {
@@ -56,17 +57,18 @@ const FEED_PAGE_SIZE = 500;
 builder.queryFields((t) => ({
   attentionSessions: t.connection({
     type: Session,
-    description: 'The feed: sessions that need you, by tier, reason priority, then most recent first.',
+    ...needs('read', 'The feed: sessions that need you, by tier, reason priority, then most recent first.'),
     args: {
       tier: t.arg({ type: AttentionTier }),
       project: t.arg.string({ validate: projectArg }),
+      scope: t.arg({ type: FeedScope }),
     },
     resolve: (_root, args, ctx) => ({
       // Read together, in one turn of the event loop: the feed is exactly the log up to latestSeq.
       latestSeq: ctx.attention.latestSeq,
       ...resolveArrayConnection(
         { args, defaultSize: FEED_PAGE_SIZE, maxSize: FEED_PAGE_SIZE },
-        ctx.attention.feed({ tier: args.tier, project: args.project }).map((item) => item.session),
+        ctx.attention.feed({ tier: args.tier, project: args.project, owner: ownerFilter(ctx, args.scope) }).map((item) => item.session),
       ),
     }),
   }, {
@@ -79,9 +81,10 @@ builder.queryFields((t) => ({
   }),
   attentionSummary: t.field({
     type: AttentionSummary,
-    args: { project: t.arg.string({ validate: projectArg }) },
+    ...needs('read'),
+    args: { project: t.arg.string({ validate: projectArg }), scope: t.arg({ type: FeedScope }) },
     resolve: (_root, args, ctx) => {
-      const feed = ctx.attention.feed({ project: args.project });
+      const feed = ctx.attention.feed({ project: args.project, owner: ownerFilter(ctx, args.scope) });
       const needsYou = feed.filter((item) => item.attention.tier === 'NEEDS_YOU').length;
       return { needsYou, inFocus: feed.length - needsYou };
     },

@@ -6,12 +6,17 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { AttentionService } from '../attention/service.ts';
 import type { Db } from '../db/database.ts';
+import type { Principal } from '../tokens/scopes.ts';
+import type { Tokens } from '../tokens/tokens.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 
 export interface Context {
   db: Db;
   attention: AttentionService;
+  tokens: Tokens;
+  /** Who asks; absent only where no operation runs (GraphiQL's page). */
+  principal?: Principal;
 }
 
 export const builder = new SchemaBuilder<{

@@ -3,13 +3,14 @@ import { InputValidationError, type StandardSchemaV1 } from '@pothos/plugin-vali
 import {
   CannotAlwaysAllowError,
   NotInFeedError,
+  NotYoursError,
   PermissionAlreadyAnsweredError,
   PermissionExpiredError,
   SessionNotFoundError,
 } from '../attention/errors.ts';
 import { builder } from './builder.ts';
 
-const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
+export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
   description: 'An expected failure: nothing was changed.',
   fields: (t) => ({ message: t.exposeString('message') }),
 });
@@ -57,3 +58,10 @@ for (const [type, name, description] of [
     fields: (t) => ({ requestId: t.exposeString('requestId') }),
   });
 }
+
+builder.objectType(NotYoursError, {
+  name: 'NotYoursError',
+  description: "The session is someone else's: only its owner (or an admin) reports on it or acts on it.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ sessionId: t.exposeString('sessionId') }),
+});

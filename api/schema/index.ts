@@ -6,6 +6,7 @@ import './session-event.ts';
 import './attention.ts';
 import './attention-change.ts';
 import './pending-permission.ts';
+import './api-token.ts';
 import { builder } from './builder.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

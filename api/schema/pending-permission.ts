@@ -3,9 +3,10 @@
 // and the token, when set, is required.
 import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
-import { CannotAlwaysAllowError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from '../attention/errors.ts';
+import { CannotAlwaysAllowError, NotYoursError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from '../attention/errors.ts';
 import { alwaysAllowRule, describeRule, type PermissionRequest, pendingPermission } from '../attention/permissions.ts';
 import { builder } from './builder.ts';
+import { actorOf, needs } from './scopes.ts';
 import { Session } from './session.ts';
 
 const PermissionKind = builder.enumType('PermissionKind', {
@@ -69,10 +70,10 @@ const AnswerPermissionInput = builder.inputType('AnswerPermissionInput', {
 builder.mutationFields((t) => ({
   answerPermission: t.field({
     type: Session,
-    description: "Answers a pending prompt: the agent's waiting hook gets the decision at once.",
-    errors: { types: [InputValidationError, SessionNotFoundError, PermissionAlreadyAnsweredError, PermissionExpiredError, CannotAlwaysAllowError] },
+    ...needs('act', "Answers a pending prompt: the agent's waiting hook gets the decision at once."),
+    errors: { types: [InputValidationError, SessionNotFoundError, NotYoursError, PermissionAlreadyAnsweredError, PermissionExpiredError, CannotAlwaysAllowError] },
     args: { input: t.arg({ type: AnswerPermissionInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      ctx.attention.answerPermission(input.requestId, { decision: input.decision, message: input.message, by: input.via ?? 'API' }),
+      ctx.attention.answerPermission(input.requestId, { decision: input.decision, message: input.message, by: input.via ?? 'API' }, actorOf(ctx)),
   }),
 }));

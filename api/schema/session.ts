@@ -2,10 +2,11 @@
 // happens and the human acts on the feed.
 import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
-import { NotInFeedError, SessionNotFoundError } from '../attention/errors.ts';
+import { NotInFeedError, NotYoursError, SessionNotFoundError } from '../attention/errors.ts';
 import { AgentState, ClosedBy, Speaker, WaitReason } from '../generated/prisma/client.ts';
 import { isOpenableLink, LINK_SCHEMES } from '../links.ts';
 import { builder } from './builder.ts';
+import { actorOf, FeedScope, needs, ownerFilter } from './scopes.ts';
 
 const AgentStateEnum = builder.enumType(AgentState, { name: 'AgentState', description: 'What the agent is doing.' });
 const WaitReasonEnum = builder.enumType(WaitReason, {
@@ -35,6 +36,7 @@ export const Session = builder.prismaObject('Session', {
     cwd: t.exposeString('cwd', { nullable: true }),
     branch: t.exposeString('branch', { nullable: true }),
     host: t.exposeString('host', { nullable: true, description: 'The machine the agent runs on.' }),
+    owner: t.exposeString('owner', { description: 'The person whose agent reported it.' }),
     link: t.string({
       nullable: true,
       description: `A deep link that opens the session (${LINK_SCHEMES.join(', ')}).`,
@@ -85,18 +87,24 @@ builder.queryFields((t) => ({
   session: t.prismaField({
     type: 'Session',
     nullable: true,
+    ...needs('read'),
     args: { id: t.arg.id({ required: true, validate: sessionId }) },
-    resolve: (query, _root, args, ctx) => ctx.db.session.findUnique({ ...query, where: { id: String(args.id) } }),
+    // Someone else's session is not there for you, unless you are an admin.
+    resolve: (query, _root, args, ctx) => {
+      const actor = actorOf(ctx);
+      return ctx.db.session.findFirst({ ...query, where: { id: String(args.id), ...(actor.admin ? {} : { owner: actor.person }) } });
+    },
   }),
   sessions: t.prismaConnection({
     type: 'Session',
     cursor: 'id',
-    description: 'Every stored session, most recently updated first, for tools.',
-    args: { filter: t.arg({ type: SessionFilter }) },
-    resolve: (query, _root, { filter }, ctx) =>
+    ...needs('read', 'Every stored session, most recently updated first, for tools.'),
+    args: { filter: t.arg({ type: SessionFilter }), scope: t.arg({ type: FeedScope }) },
+    resolve: (query, _root, { filter, scope }, ctx) =>
       ctx.db.session.findMany({
         ...query,
         where: {
+          owner: ownerFilter(ctx, scope) ?? undefined,
           project: filter?.project ?? undefined,
           agent: filter?.agent ?? undefined,
           host: filter?.host ?? undefined,
@@ -186,32 +194,36 @@ const CloseSessionInput = builder.inputType('CloseSessionInput', {
   }),
 });
 
-const reportErrors = { types: [InputValidationError, SessionNotFoundError] };
+const reportErrors = { types: [InputValidationError, SessionNotFoundError, NotYoursError] };
 
 builder.mutationFields((t) => ({
   recordSpeaker: t.field({
     type: Session,
-    errors: { types: [InputValidationError] },
+    ...needs('report'),
+    errors: { types: [InputValidationError, NotYoursError] },
     args: { input: t.arg({ type: RecordSpeakerInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.attention.recordSpeaker(input),
+    resolve: (_root, { input }, ctx) => ctx.attention.recordSpeaker(input, actorOf(ctx)),
   }),
   recordActivity: t.field({
     type: Session,
+    ...needs('report'),
     errors: reportErrors,
     args: { input: t.arg({ type: RecordActivityInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.attention.recordActivity(input),
+    resolve: (_root, { input }, ctx) => ctx.attention.recordActivity(input, actorOf(ctx)),
   }),
   reportWorktree: t.field({
     type: Session,
+    ...needs('report'),
     errors: reportErrors,
     args: { input: t.arg({ type: ReportWorktreeInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.attention.reportWorktree({ ...input, uncommittedFiles: input.uncommittedFiles ?? null }),
+    resolve: (_root, { input }, ctx) => ctx.attention.reportWorktree({ ...input, uncommittedFiles: input.uncommittedFiles ?? null }, actorOf(ctx)),
   }),
   closeSession: t.field({
     type: Session,
+    ...needs('report'),
     errors: reportErrors,
     args: { input: t.arg({ type: CloseSessionInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.attention.closeSession(input),
+    resolve: (_root, { input }, ctx) => ctx.attention.closeSession(input, actorOf(ctx)),
   }),
 }));
 
@@ -222,15 +234,15 @@ const MAX_SNOOZE_MS = 30 * 24 * 60 * 60_000;
 builder.mutationFields((t) => ({
   markSeen: t.field({
     type: Session,
-    description: "Takes the session out of the feed until its next event.",
+    ...needs('act', 'Takes the session out of the feed until its next event.'),
     errors: reportErrors,
     args: { sessionId: t.arg.string({ required: true, validate: sessionId }) },
-    resolve: (_root, args, ctx) => ctx.attention.markSeen(args.sessionId),
+    resolve: (_root, args, ctx) => ctx.attention.markSeen(args.sessionId, actorOf(ctx)),
   }),
   snoozeSession: t.field({
     type: Session,
-    description: 'Takes the session out of the feed until `until`, or until its reason changes.',
-    errors: { types: [InputValidationError, SessionNotFoundError, NotInFeedError] },
+    ...needs('act', 'Takes the session out of the feed until `until`, or until its reason changes.'),
+    errors: { types: [InputValidationError, SessionNotFoundError, NotInFeedError, NotYoursError] },
     args: {
       sessionId: t.arg.string({ required: true, validate: sessionId }),
       until: t.arg({
@@ -242,19 +254,20 @@ builder.mutationFields((t) => ({
           .refine((d) => d.getTime() <= Date.now() + MAX_SNOOZE_MS, 'must be within 30 days'),
       }),
     },
-    resolve: (_root, args, ctx) => ctx.attention.snooze(args.sessionId, args.until),
+    resolve: (_root, args, ctx) => ctx.attention.snooze(args.sessionId, args.until, actorOf(ctx)),
   }),
   hideSession: t.field({
     type: Session,
-    description: 'Keeps the session out of the feed until it is unhidden.',
+    ...needs('act', 'Keeps the session out of the feed until it is unhidden.'),
     errors: reportErrors,
     args: { sessionId: t.arg.string({ required: true, validate: sessionId }) },
-    resolve: (_root, args, ctx) => ctx.attention.setHidden(args.sessionId, true),
+    resolve: (_root, args, ctx) => ctx.attention.setHidden(args.sessionId, true, actorOf(ctx)),
   }),
   unhideSession: t.field({
     type: Session,
+    ...needs('act'),
     errors: reportErrors,
     args: { sessionId: t.arg.string({ required: true, validate: sessionId }) },
-    resolve: (_root, args, ctx) => ctx.attention.setHidden(args.sessionId, false),
+    resolve: (_root, args, ctx) => ctx.attention.setHidden(args.sessionId, false, actorOf(ctx)),
   }),
 }));
