@@ -52,6 +52,7 @@ const envSchema = z.object({
   LOOKOUT_RETENTION_DAYS: positiveNumber(30),
   LOOKOUT_STALE_MINUTES: positiveNumber(30),
   LOOKOUT_DONE_MINUTES: positiveNumber(10),
+  LOOKOUT_ESCALATE_MINUTES: positiveNumber(10),
   // Below the installed hook's own timeout (600 s), so the server, not Claude Code, ends the wait.
   LOOKOUT_DECISION_TIMEOUT_SECONDS: positiveNumber(300),
 });
@@ -74,6 +75,8 @@ export interface LookoutConfig {
   doneForMs: number;
   /** How long a permission prompt's hook waits for an answer from Lookout. */
   decisionWaitMs: number;
+  /** A session that has needed its user this long is escalated (notified again). */
+  escalateAfterMs: number;
 }
 
 export class ConfigError extends Error {
@@ -112,5 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     staleAfterMs: e.LOOKOUT_STALE_MINUTES * minute,
     doneForMs: e.LOOKOUT_DONE_MINUTES * minute,
     decisionWaitMs: e.LOOKOUT_DECISION_TIMEOUT_SECONDS * 1000,
+    escalateAfterMs: e.LOOKOUT_ESCALATE_MINUTES * minute,
   };
 }

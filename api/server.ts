@@ -63,6 +63,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const attention = new AttentionService(store, {
     staleAfterMs: config.staleAfterMs,
     doneForMs: config.doneForMs,
+    escalateAfterMs: config.escalateAfterMs,
     decisionWaitMs: config.decisionWaitMs,
     retentionMs: config.retentionMs,
     subscriberBuffer: options.subscriberBuffer,

@@ -7,7 +7,7 @@ export const GRAPHQL_HEADERS = { 'content-type': 'application/json', accept: 'ap
 /** The feed as the page and tools ask for it. */
 export const FEED_QUERY = `query Feed { attentionSessions {
   latestSeq
-  edges { node { id title project branch host link agent state waitDetail lastEventAt attention { tier reason label detail since } } }
+  edges { node { id title project branch host link agent state waitDetail lastEventAt attention { tier reason label detail since escalatedAt } } }
 } }`;
 export const FEED_BODY = JSON.stringify({ query: FEED_QUERY });
 

@@ -49,6 +49,15 @@ describe('the feed page', () => {
     await page.close();
   });
 
+  it('marks a need that dragged on as escalated, live', async () => {
+    server = await startServer({ LOOKOUT_ESCALATE_MINUTES: '0.01' });
+    const page = await openFeed(server.url);
+    await permissionPrompt('esc', 'Waits too long');
+    const shown = item(needsYou(page), 'Waits too long');
+    await shown.getByText('Still waiting').waitFor({ timeout: 5_000 });
+    await page.close();
+  });
+
   it('snoozes and marks seen from the page, and the server agrees', async () => {
     server = await startServer();
     await permissionPrompt('snooze-me', 'Snooze me');

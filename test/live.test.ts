@@ -202,3 +202,27 @@ describe('time-driven changes', () => {
     expect(kinds((await threeEvents.next(1))[0])).toEqual(['SPEAKER', 'SPEAKER', 'SPEAKER']);
   });
 });
+
+describe('escalation', () => {
+  it('a need that drags on is escalated by the timer and pushed live, once per reason', async () => {
+    server = await startServer({ LOOKOUT_ESCALATE_MINUTES: '0.01' });
+    const changes = collect(server.wsClient(), `subscription { attentionChanged { ... on AttentionChange { session { id } attention { reason escalated escalatedAt } previous { escalated } } } }`);
+    await subscribersListening(server, 1);
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'slow', speaker: 'USER', title: 'Deploy' } });
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'slow', state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: make deploy' } });
+    const [entered, escalated] = (await changes.next(2)).map((c: any) => c.attentionChanged);
+    expect(entered).toMatchObject({ session: { id: 'slow' }, attention: { reason: 'WAITING', escalated: false, escalatedAt: null } });
+    expect(escalated).toMatchObject({ session: { id: 'slow' }, attention: { reason: 'WAITING', escalated: true }, previous: { escalated: false } });
+    const { data } = await server.gql(`{ session(id: "slow") { attention { escalated escalatedAt since } } }`);
+    expect(new Date(data.session.attention.escalatedAt).getTime() - new Date(data.session.attention.since).getTime()).toBe(600);
+    // Once per wait: nothing more while it keeps waiting; a new reason starts over.
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'slow', speaker: 'ASSISTANT' } });
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'slow', state: 'IDLE' } });
+    const after = (await changes.next(5)).slice(2).map((c: any) => [c.attentionChanged.attention.reason, c.attentionChanged.attention.escalated]);
+    expect(after).toEqual([
+      ['WAITING', true], // the assistant spoke: still waiting, still escalated, not again
+      ['AWAITING_REPLY', false], // a new reason starts over
+      ['AWAITING_REPLY', true],
+    ]);
+  });
+});

@@ -34,7 +34,9 @@ describe('a subscriber that stops reading', () => {
     const events = await healthy.next(150, 10_000);
     expect(events.map((e) => e.attentionChanged.session.id)).toEqual(Array.from({ length: 150 }, (_, i) => `s${i * 2}`));
 
-    // The stalled socket answers no ping, so the server closes it.
+    // The stalled socket answers no ping, so the server closes it (its subscription goes with it);
+    // only then does the client read again, and hears the close.
+    await expect.poll(() => server.attention.subscriberCount, { timeout: 10_000 }).toBe(1);
     stalled.tcp.resume();
     await stalled.closed;
     expect((await server.gql(`{ attentionSummary { total } }`)).data.attentionSummary.total).toBe(150);

@@ -253,6 +253,7 @@ describe('feed order', () => {
     label: reason,
     detail: null,
     since: min(since),
+    escalatedAt: null,
   });
 
   it('sorts by tier, reason priority, then most recent first', () => {
@@ -294,6 +295,32 @@ describe('time-driven changes', () => {
     expect(isTracked(session({ state: 'IDLE', lastSpeaker: 'USER', lastSpeakerAt: T0 }), min(1), timings)).toBe(false);
     expect(isTracked(session({ state: 'ENDED', closedBy: 'AUTO', closedAt: T0 }), min(11), timings)).toBe(false);
     expect(isTracked(session({ state: 'ENDED', closedBy: 'USER', closedAt: T0, uncommittedFiles: 0 }), min(1), timings)).toBe(false);
+  });
+});
+
+describe('escalation', () => {
+  const escalating = { ...timings, escalateAfterMs: 10 * 60_000 };
+  const waiting = session({ state: 'WAITING', waitReason: 'PERMISSION', stateAt: min(2), lastEventAt: min(2) });
+  // [case, session, asked at minute, escalated at minute (null: not escalated)]
+  const cases: [string, SessionFields, number, number | null][] = [
+    ['a wait is not escalated before its time', waiting, 11, null],
+    ['a wait that drags on is escalated once, at since + the escalation time', waiting, 12, 12],
+    ['it stays escalated, at the same moment, however long it waits', waiting, 500, 12],
+    ['awaiting a reply escalates too', session({ state: 'IDLE', lastSpeaker: 'ASSISTANT', lastSpeakerAt: min(0) }), 30, 10],
+    ['a failure escalates too', session({ state: 'IDLE', waitReason: 'ERROR', stateAt: min(1) }), 30, 11],
+    ['what is only worth a look never escalates', session({ state: 'ENDED', closedBy: 'AUTO', closedAt: min(0) }), 9, null],
+  ];
+  it.each(cases)('%s', (_name, s, at, escalatedAt) => {
+    expect(deriveAttention(s, min(at), escalating)?.escalatedAt ?? null).toEqual(escalatedAt === null ? null : min(escalatedAt));
+  });
+
+  it('a new reason starts over; the timer is set for the escalation, and none without one', () => {
+    const replied = { ...waiting, state: 'IDLE' as const, waitReason: null, lastSpeaker: 'ASSISTANT' as const, lastSpeakerAt: min(20) };
+    expect(deriveAttention(replied, min(25), escalating)).toMatchObject({ reason: 'AWAITING_REPLY', escalatedAt: null });
+    expect(deriveAttention(replied, min(30), escalating)?.escalatedAt).toEqual(min(30));
+    expect(nextAttentionChangeAt(waiting, min(3), escalating)).toEqual(min(12));
+    expect(nextAttentionChangeAt(waiting, min(13), escalating)).toBeNull();
+    expect(nextAttentionChangeAt(waiting, min(3), timings)).toBeNull();
   });
 });
 

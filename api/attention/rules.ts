@@ -23,6 +23,8 @@ export interface Attention {
   /** One line that says what exactly: the command awaiting permission, the question, what the assistant said. */
   detail: string | null;
   since: Date;
+  /** When a need that dragged on was escalated (notified again); null until then. Once per reason. */
+  escalatedAt: Date | null;
 }
 
 type Waiting = Exclude<NonNullable<Session['waitReason']>, 'ERROR'>;
@@ -45,6 +47,8 @@ export interface AttentionTimings {
   staleAfterMs: number;
   /** An ended session stays DONE in the feed for this long. */
   doneForMs: number;
+  /** A session that has needed its user this long is escalated; absent: never. */
+  escalateAfterMs?: number;
 }
 
 export type SessionFacts = Pick<
@@ -89,7 +93,14 @@ const WAITING_LABELS = {
 } as const;
 
 function attention(reason: AttentionReason, label: string, since: Date, detail: string | null = null): Attention {
-  return { tier: TIER_OF[reason], reason, label, detail, since };
+  return { tier: TIER_OF[reason], reason, label, detail, since, escalatedAt: null };
+}
+
+/** A need that has lasted `escalateAfterMs` is escalated at that moment: once, until the reason changes. */
+function escalated(raw: Attention | null, now: Date, t: AttentionTimings): Attention | null {
+  if (!raw || raw.tier !== 'NEEDS_YOU' || t.escalateAfterMs === undefined) return raw;
+  const at = raw.since.getTime() + t.escalateAfterMs;
+  return at <= now.getTime() ? { ...raw, escalatedAt: new Date(at) } : raw;
 }
 
 function latest(...dates: (Date | null)[]): Date {
@@ -112,6 +123,10 @@ function canGoStale(s: SessionFacts): boolean {
 
 /** The reason the session would be in the feed, before the user's hide, seen and snooze. */
 export function rawAttention(s: SessionFacts, now: Date, t: AttentionTimings): Attention | null {
+  return escalated(reasonOf(s, now, t), now, t);
+}
+
+function reasonOf(s: SessionFacts, now: Date, t: AttentionTimings): Attention | null {
   const closed = s.closedAt !== null;
   const closedByUser = s.closedBy === 'USER';
   // The turn ended while background work runs: the agent resumes by itself, nobody needs to reply.
@@ -154,10 +169,12 @@ export function deriveAttention(s: SessionFacts, now: Date, t: AttentionTimings)
   return raw;
 }
 
-/** The next moment the attention can change with no new event: done expiring, stale beginning, a snooze ending. */
+/** The next moment the attention can change with no new event: done expiring, stale beginning, a snooze ending, a need escalating. */
 export function nextAttentionChangeAt(s: SessionFacts, now: Date, t: AttentionTimings): Date | null {
   if (s.hidden) return null;
   const candidates: number[] = [];
+  const raw = rawAttention(s, now, t);
+  if (raw?.tier === 'NEEDS_YOU' && !raw.escalatedAt && t.escalateAfterMs !== undefined) candidates.push(raw.since.getTime() + t.escalateAfterMs);
   if (s.closedAt && s.closedBy !== 'USER') candidates.push(s.closedAt.getTime() + t.doneForMs);
   if (canGoStale(s)) candidates.push(s.lastEventAt.getTime() + t.staleAfterMs);
   if (s.snoozedUntil) candidates.push(s.snoozedUntil.getTime());
@@ -195,7 +212,8 @@ export function sameAttention(a: Attention | null, b: Attention | null): boolean
     a.reason === b.reason &&
     a.label === b.label &&
     (a.detail ?? null) === (b.detail ?? null) &&
-    a.since.getTime() === b.since.getTime()
+    a.since.getTime() === b.since.getTime() &&
+    (a.escalatedAt?.getTime() ?? null) === (b.escalatedAt?.getTime() ?? null)
   );
 }
 

@@ -153,14 +153,14 @@ const RETRY_TIMER_MS = 1_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function toJson(attention: Attention | null): string | null {
-  return attention && JSON.stringify({ ...attention, since: attention.since.toISOString() });
+  return attention && JSON.stringify({ ...attention, since: attention.since.toISOString(), escalatedAt: attention.escalatedAt?.toISOString() ?? null });
 }
 
 export function parseAttention(json: string | null): Attention | null {
   if (!json) return null;
-  const parsed = JSON.parse(json) as Attention & { since: string };
-  // Entries logged before attentions had a detail have none.
-  return { ...parsed, detail: parsed.detail ?? null, since: new Date(parsed.since) };
+  const parsed = JSON.parse(json) as Omit<Attention, 'since' | 'escalatedAt'> & { since: string; escalatedAt?: string | null };
+  // Entries logged before attentions had a detail or an escalation have none.
+  return { ...parsed, detail: parsed.detail ?? null, since: new Date(parsed.since), escalatedAt: parsed.escalatedAt ? new Date(parsed.escalatedAt) : null };
 }
 
 export class AttentionService {

@@ -27,6 +27,11 @@ export const AttentionRef = builder.objectRef<Attention>('Attention').implement(
       description: 'One line that says what exactly: the command awaiting permission, the question asked, what the assistant last said, why it failed.',
     }),
     since: t.field({ type: 'DateTime', description: 'When the current reason began.', resolve: (a) => a.since }),
+    escalated: t.boolean({
+      description: 'It has needed you for LOOKOUT_ESCALATE_MINUTES: notified again, once per reason.',
+      resolve: (a) => a.escalatedAt != null,
+    }),
+    escalatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (a) => a.escalatedAt ?? null }),
   }),
 });
 

@@ -21,6 +21,7 @@ export const FeedItemFragment = graphql(`
       label
       detail
       since
+      escalated
     }
     pendingPermission {
       id
@@ -76,6 +77,7 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
     >
       <div className="item-main">
         <span className="label">{attention.label}</span>
+        {attention.escalated ? <span className="escalated">Still waiting</span> : null}
         <time className="since" dateTime={attention.since} title={since.toLocaleString()}>
           {formatElapsed(since, now)}
         </time>

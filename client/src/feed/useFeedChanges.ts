@@ -13,8 +13,8 @@ const FeedChanged = graphql(`
       ... on AttentionChange {
         seq
         session { id title ...FeedItem_session }
-        attention { tier reason label detail }
-        previous { tier }
+        attention { tier reason label detail escalated }
+        previous { tier escalated }
       }
       ... on FeedResyncRequired { latestSeq }
     }
@@ -28,7 +28,7 @@ interface Options {
   /** The log position of the feed as loaded; null until it is. */
   loadedSeq: number | null;
   connection: ConnectionStore;
-  /** A session entered "Needs you". */
+  /** A session entered "Needs you", or has needed you so long that it is escalated. */
   onNeedsYou(change: FeedChange): void;
 }
 
@@ -50,7 +50,9 @@ export function useFeedChanges({ project, loadedSeq, connection, onNeedsYou }: O
       lastSeq.current = change.latestSeq; // the cache refetches the feed
     } else if (change.__typename === 'AttentionChange' && change.seq > (lastSeq.current ?? -1)) {
       lastSeq.current = change.seq;
-      if (change.attention?.tier === 'NEEDS_YOU' && change.previous?.tier !== 'NEEDS_YOU') onNeedsYou(change);
+      const entered = change.attention?.tier === 'NEEDS_YOU' && change.previous?.tier !== 'NEEDS_YOU';
+      const escalated = change.attention?.escalated === true && change.previous?.escalated !== true;
+      if (entered || escalated) onNeedsYou(change);
     }
     return event;
   });

@@ -15,7 +15,7 @@ export function useNotifications(onOpen: (sessionId: string) => void) {
     (change: FeedChange) => {
       if (permission !== 'granted' || document.hasFocus()) return;
       const title = change.session.title;
-      const label = change.attention?.label ?? '';
+      const label = `${change.attention?.escalated ? 'Still waiting · ' : ''}${change.attention?.label ?? ''}`;
       const notification = new Notification(title, {
         body: change.attention?.detail ? `${label}: ${change.attention.detail}` : label,
         tag: change.session.id,
