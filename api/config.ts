@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import type { WebhookFormat } from './notify/webhooks.ts';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 
@@ -42,6 +43,16 @@ const originEntry = z.string().refine((entry) => {
   }
 }, 'must be an origin such as https://dash.example.com or http://localhost:3000 (scheme, host and port only)');
 
+/** A webhook to send "needs you" to: `URL` (generic JSON) or `FORMAT=URL` (slack, discord, ntfy, json). */
+const webhookEntry = z.string().transform((entry, ctx) => {
+  const match = /^(?:(json|slack|discord|ntfy)=)?(https?:\/\/.+)$/.exec(entry);
+  if (!match || !URL.canParse(match[2]!)) {
+    ctx.addIssue({ code: 'custom', message: 'must be URL or FORMAT=URL (FORMAT: json, slack, discord, ntfy), with an http or https URL' });
+    return z.NEVER;
+  }
+  return { format: (match[1] ?? 'json') as WebhookFormat, url: match[2]! };
+});
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -49,6 +60,11 @@ const envSchema = z.object({
   LOOKOUT_TOKEN: z.string().min(1).optional(),
   LOOKOUT_ALLOWED_HOSTS: commaList(hostEntry),
   LOOKOUT_ALLOWED_ORIGINS: commaList(originEntry),
+  LOOKOUT_WEBHOOKS: z
+    .string()
+    .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(webhookEntry))
+    .default([]),
   LOOKOUT_RETENTION_DAYS: positiveNumber(30),
   LOOKOUT_STALE_MINUTES: positiveNumber(30),
   LOOKOUT_DONE_MINUTES: positiveNumber(10),
@@ -77,6 +93,8 @@ export interface LookoutConfig {
   decisionWaitMs: number;
   /** A session that has needed its user this long is escalated (notified again). */
   escalateAfterMs: number;
+  /** Webhooks from LOOKOUT_WEBHOOKS, besides those kept in the database. */
+  webhooks: { url: string; format: WebhookFormat }[];
 }
 
 export class ConfigError extends Error {
@@ -116,5 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     doneForMs: e.LOOKOUT_DONE_MINUTES * minute,
     decisionWaitMs: e.LOOKOUT_DECISION_TIMEOUT_SECONDS * 1000,
     escalateAfterMs: e.LOOKOUT_ESCALATE_MINUTES * minute,
+    webhooks: e.LOOKOUT_WEBHOOKS,
   };
 }

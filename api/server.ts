@@ -14,6 +14,7 @@ import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } fro
 import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
 import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
 import { SameHostChecks } from './hooks/same-host.ts';
+import { Webhooks } from './notify/webhooks.ts';
 import type { Principal } from './tokens/scopes.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
 import { createLookoutYoga } from './yoga.ts';
@@ -71,8 +72,11 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   attention.start();
   const sameHost = new SameHostChecks(attention);
   sameHost.start();
+  // "Needs you", sent to chat tools and URLs too, never in the way of a write.
+  const webhooks = new Webhooks(config.databaseFile, config.webhooks);
+  const stopWebhooks = attention.onChange(webhooks.hear);
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-  const yoga = createLookoutYoga({ db, attention, tokens }, feedAnswers);
+  const yoga = createLookoutYoga({ db, attention, tokens, webhooks }, feedAnswers);
   const server = createServer();
   let port = 0;
   const guard = new Guard({
@@ -157,6 +161,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   try {
     await listen(server, config);
   } catch (error) {
+    stopWebhooks();
+    webhooks.stop();
     sameHost.stop();
     attention.stop();
     await closeDatabase();
@@ -174,6 +180,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
       while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      stopWebhooks();
+      webhooks.stop();
       sameHost.stop();
       await sameHost.measured();
       attention.stop();

@@ -54,6 +54,9 @@ const SAMPLES: Record<string, string> = {
   answerPermission: 'mutation { answerPermission(input: { requestId: "scoped:1", decision: ALLOW_ONCE }) { __typename } }',
   createToken: 'mutation { createToken(name: "n", scope: READ) { __typename } }',
   revokeToken: 'mutation { revokeToken(id: "nope") { __typename } }',
+  webhooks: '{ webhooks { id } }',
+  addWebhook: 'mutation { addWebhook(url: "http://127.0.0.1:9/hook", format: JSON) { __typename } }',
+  removeWebhook: 'mutation { removeWebhook(id: "nope") { __typename } }',
   attentionChanged: 'subscription { attentionChanged { __typename } }',
 };
 

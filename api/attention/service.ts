@@ -167,6 +167,8 @@ export class AttentionService {
   private readonly tracked = new Map<string, TrackedSession>();
   private readonly subscribers = new Set<(event: AttentionChange) => void>();
   private readonly decisionWaiters = new Set<DecisionWaiter>();
+  /** The server's own listeners (webhooks): not feed streams, so not counted as subscribers. */
+  private readonly changeListeners = new Set<(change: AttentionChange) => void>();
   /** Changes accepted since the last write, written together at the end of this turn of the event loop. */
   private pending: PendingChange[] = [];
   private sortedFeed: FeedItem[] | null = null;
@@ -367,6 +369,12 @@ export class AttentionService {
   /** The seq of the newest log entry: the feed in memory reflects every change up to it. */
   get latestSeq(): number {
     return this.logEnd;
+  }
+
+  /** Hears every attention change once it is stored, in log order (webhooks, push). Returns how to stop. */
+  onChange(listener: (change: AttentionChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** How many feed streams are listening for live changes. */
@@ -570,6 +578,7 @@ export class AttentionService {
     if (logged.attention || logged.previous) {
       const change: AttentionChange = { kind: 'change', seq, session, ...logged };
       for (const deliver of this.subscribers) deliver(change);
+      for (const hear of this.changeListeners) hear(change);
     }
     this.settleDecisions(session);
   }

@@ -7,6 +7,7 @@ import './attention.ts';
 import './attention-change.ts';
 import './pending-permission.ts';
 import './api-token.ts';
+import './webhook-target.ts';
 import { builder } from './builder.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,217 @@
+// Webhooks: "needs you" sent to a chat tool or any URL, beside the page. Delivery never blocks or
+// slows a write: each change worth telling is queued (bounded, oldest dropped first), sent per
+// target one at a time with a timeout, retried with backoff, and given up after a while; every
+// target keeps its last outcome for the user to see.
+import { createHmac, randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { AttentionChange } from '../attention/service.ts';
+
+export const WEBHOOK_FORMATS = ['json', 'slack', 'discord', 'ntfy'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+export interface WebhookTarget {
+  id: string;
+  url: string;
+  format: WebhookFormat;
+  secret: string | null;
+  /** Only this person's sessions; null: everyone's. */
+  person: string | null;
+  createdAt: Date;
+  lastAttemptAt: Date | null;
+  /** "200", "500", "timeout", "gave up after 5 attempts: 500", ... */
+  lastStatus: string | null;
+  lastSuccessAt: Date | null;
+  /** From LOOKOUT_WEBHOOKS: not stored, not removable through the API. */
+  fromEnvironment?: boolean;
+}
+
+export interface WebhookOptions {
+  /** Attempts per delivery, the first included. */
+  attempts?: number;
+  /** The first retry's wait; each next one doubles it. */
+  backoffMs?: number;
+  timeoutMs?: number;
+  /** Deliveries waiting per target at most; beyond it the oldest is dropped. */
+  queueLimit?: number;
+}
+
+/** What one change tells: entered "needs you", or still waiting (escalated). */
+export type WebhookEvent = 'needs_you' | 'escalated';
+
+const stored = (date: Date) => date.toISOString().replace('Z', '+00:00');
+
+/** The change's news, if any: it entered "Needs you", or it was escalated. */
+export function newsOf(change: AttentionChange): WebhookEvent | null {
+  const { attention, previous } = change;
+  if (attention?.tier !== 'NEEDS_YOU') return null;
+  if (previous?.tier !== 'NEEDS_YOU') return 'needs_you';
+  if (attention.escalatedAt && !previous.escalatedAt) return 'escalated';
+  return null;
+}
+
+/** The request a target gets for a change, in its format. */
+export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>, event: WebhookEvent, change: AttentionChange): { body: string; headers: Record<string, string> } {
+  const { session, attention } = change;
+  const where = [session.agent, session.project, session.branch].filter(Boolean).join(' · ');
+  const headline = `${event === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}: ${session.title ?? session.id}`;
+  const line = [headline, attention!.detail, where].filter(Boolean).join('\n');
+  switch (target.format) {
+    case 'slack':
+      return { body: JSON.stringify({ text: line }), headers: { 'content-type': 'application/json' } };
+    case 'discord':
+      return { body: JSON.stringify({ content: line }), headers: { 'content-type': 'application/json' } };
+    case 'ntfy':
+      return { body: [attention!.detail, where].filter(Boolean).join('\n') || headline, headers: { 'content-type': 'text/plain', title: headline, tags: event === 'escalated' ? 'warning' : 'bell' } };
+    default: {
+      const body = JSON.stringify({
+        event,
+        session: { id: session.id, title: session.title, agent: session.agent, project: session.project, branch: session.branch, host: session.host, owner: session.owner },
+        attention: {
+          reason: attention!.reason,
+          label: attention!.label,
+          detail: attention!.detail,
+          since: attention!.since.toISOString(),
+          escalatedAt: attention!.escalatedAt?.toISOString() ?? null,
+        },
+        seq: change.seq,
+      });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (target.secret) headers['x-lookout-signature'] = `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`;
+      return { body, headers };
+    }
+  }
+}
+
+interface Delivery {
+  event: WebhookEvent;
+  change: AttentionChange;
+}
+
+export class Webhooks {
+  private readonly db: Database.Database;
+  private readonly targets = new Map<string, WebhookTarget>();
+  private readonly queues = new Map<string, Delivery[]>();
+  private readonly sending = new Set<string>();
+  private stopped = false;
+  private readonly options: Required<WebhookOptions>;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** Opens the targets of a migrated database file, plus those of LOOKOUT_WEBHOOKS. */
+  constructor(file: string, fromEnvironment: { url: string; format: WebhookFormat }[] = [], options: WebhookOptions = {}) {
+    this.options = { attempts: 5, backoffMs: 1_000, timeoutMs: 5_000, queueLimit: 100, ...options };
+    this.db = new Database(file, { fileMustExist: true, timeout: 5_000 });
+    for (const row of this.db.prepare('SELECT * FROM WebhookTarget').all() as Record<string, string | null>[]) {
+      const date = (v: string | null | undefined) => (v ? new Date(v) : null);
+      this.targets.set(row.id!, {
+        id: row.id!,
+        url: row.url!,
+        format: row.format as WebhookFormat,
+        secret: row.secret ?? null,
+        person: row.person ?? null,
+        createdAt: new Date(row.createdAt!),
+        lastAttemptAt: date(row.lastAttemptAt),
+        lastStatus: row.lastStatus ?? null,
+        lastSuccessAt: date(row.lastSuccessAt),
+      });
+    }
+    fromEnvironment.forEach(({ url, format }, i) => {
+      const id = `env-${i + 1}`;
+      this.targets.set(id, { id, url, format, secret: null, person: null, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null, fromEnvironment: true });
+    });
+  }
+
+  list(): WebhookTarget[] {
+    return [...this.targets.values()];
+  }
+
+  add(input: { url: string; format: WebhookFormat; secret?: string | null; person?: string | null }): WebhookTarget {
+    const target: WebhookTarget = { id: randomUUID(), url: input.url, format: input.format, secret: input.secret ?? null, person: input.person ?? null, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null };
+    this.db.prepare('INSERT INTO WebhookTarget (id, url, format, secret, person, createdAt) VALUES (?, ?, ?, ?, ?, ?)').run(target.id, target.url, target.format, target.secret, target.person, stored(target.createdAt));
+    this.targets.set(target.id, target);
+    return target;
+  }
+
+  /** False for an unknown id, or one from LOOKOUT_WEBHOOKS (change the environment instead). */
+  remove(id: string): WebhookTarget | null {
+    const target = this.targets.get(id);
+    if (!target || target.fromEnvironment) return null;
+    this.db.prepare('DELETE FROM WebhookTarget WHERE id = ?').run(id);
+    this.targets.delete(id);
+    this.queues.delete(id);
+    return target;
+  }
+
+  /** Called for every stored change: queues the news for each target that wants it, and returns at once. */
+  readonly hear = (change: AttentionChange): void => {
+    const event = newsOf(change);
+    if (!event || this.stopped) return;
+    for (const target of this.targets.values()) {
+      if (target.person && target.person !== change.session.owner) continue;
+      const queue = this.queues.get(target.id) ?? [];
+      queue.push({ event, change });
+      if (queue.length > this.options.queueLimit) queue.shift();
+      this.queues.set(target.id, queue);
+      this.drain(target.id).catch((error: Error) => console.error(`Webhook ${target.id} failed:`, error.message));
+    }
+  };
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.db.close();
+  }
+
+  /** Sends one target's queue, in order, one delivery at a time. */
+  private async drain(id: string): Promise<void> {
+    if (this.sending.has(id)) return;
+    this.sending.add(id);
+    try {
+      for (;;) {
+        const target = this.targets.get(id);
+        const delivery = this.queues.get(id)?.shift();
+        if (!target || !delivery || this.stopped) return;
+        await this.deliver(target, delivery);
+      }
+    } finally {
+      this.sending.delete(id);
+    }
+  }
+
+  private async deliver(target: WebhookTarget, { event, change }: Delivery): Promise<void> {
+    const { body, headers } = webhookRequest(target, event, change);
+    let status = '';
+    for (let attempt = 1; attempt <= this.options.attempts && !this.stopped; attempt++) {
+      status = await fetch(target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs), redirect: 'error' }).then(
+        async (res) => {
+          await res.arrayBuffer().catch(() => {});
+          return String(res.status);
+        },
+        (error: Error) => (error.name === 'TimeoutError' ? 'timeout' : `unreachable: ${error.message}`),
+      );
+      const ok = /^2\d\d$/.test(status);
+      this.note(target, ok ? status : attempt === this.options.attempts ? `gave up after ${attempt} attempts: ${status}` : status, ok);
+      if (ok) return;
+      if (attempt < this.options.attempts) await this.wait(this.options.backoffMs * 2 ** (attempt - 1));
+    }
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      timer.unref();
+      this.timers.add(timer);
+    });
+  }
+
+  private note(target: WebhookTarget, status: string, ok: boolean): void {
+    const now = new Date();
+    target.lastAttemptAt = now;
+    target.lastStatus = status;
+    if (ok) target.lastSuccessAt = now;
+    if (target.fromEnvironment || this.stopped) return;
+    this.db.prepare('UPDATE WebhookTarget SET lastAttemptAt = ?, lastStatus = ?, lastSuccessAt = ? WHERE id = ?').run(stored(now), status, target.lastSuccessAt && stored(target.lastSuccessAt), target.id);
+  }
+}
