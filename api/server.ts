@@ -14,6 +14,7 @@ import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } fro
 import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
 import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
 import { SameHostChecks } from './hooks/same-host.ts';
+import { Policies } from './notify/policies.ts';
 import { Webhooks } from './notify/webhooks.ts';
 import type { Principal } from './tokens/scopes.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
@@ -73,10 +74,11 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const sameHost = new SameHostChecks(attention);
   sameHost.start();
   // "Needs you", sent to chat tools and URLs too, never in the way of a write.
-  const webhooks = new Webhooks(config.databaseFile, config.webhooks);
+  const policies = new Policies(config.databaseFile);
+  const webhooks = new Webhooks(config.databaseFile, policies, config.webhooks);
   const stopWebhooks = attention.onChange(webhooks.hear);
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-  const yoga = createLookoutYoga({ db, attention, tokens, webhooks }, feedAnswers);
+  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies }, feedAnswers);
   const server = createServer();
   let port = 0;
   const guard = new Guard({
@@ -163,6 +165,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   } catch (error) {
     stopWebhooks();
     webhooks.stop();
+    policies.close();
     sameHost.stop();
     attention.stop();
     await closeDatabase();
@@ -187,6 +190,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       attention.stop();
       server.closeAllConnections();
       await closed;
+      policies.close();
       await closeDatabase();
     })());
 

@@ -55,6 +55,8 @@ const SAMPLES: Record<string, string> = {
   createToken: 'mutation { createToken(name: "n", scope: READ) { __typename } }',
   revokeToken: 'mutation { revokeToken(id: "nope") { __typename } }',
   webhooks: '{ webhooks { id } }',
+  notificationPolicy: '{ notificationPolicy { mode } }',
+  setNotificationPolicy: 'mutation { setNotificationPolicy(mode: QUIET) { __typename } }',
   addWebhook: 'mutation { addWebhook(url: "http://127.0.0.1:9/hook", format: JSON) { __typename } }',
   removeWebhook: 'mutation { removeWebhook(id: "nope") { __typename } }',
   attentionChanged: 'subscription { attentionChanged { __typename } }',

@@ -101,6 +101,22 @@ describe('webhooks', () => {
       .toBe('gave up after 5 attempts: 500');
   }, 60_000);
 
+  it("follow the session owner's policy: quiet mode tells waits and failures only, a muted project nothing", async () => {
+    server = await startServer();
+    const hook = await receiver();
+    await add(hook.url, 'JSON');
+    const set = await server.gql('mutation { setNotificationPolicy(mode: QUIET, mutedProjects: ["muted"]) { ... on MutationSetNotificationPolicySuccess { data { mode mutedProjects } } } }');
+    expect(set.data.setNotificationPolicy.data).toEqual({ mode: 'QUIET', mutedProjects: ['muted'] });
+    // Awaiting a reply: not in quiet mode. A muted project's wait: no. Then a wait elsewhere: yes.
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'reply', speaker: 'ASSISTANT', project: 'shop' } });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'muted', speaker: 'USER', project: 'muted' } });
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'muted', state: 'WAITING', waitReason: 'QUESTION' } });
+    await waitFor('loud', 'Loud', 'Bash: make');
+    const [only] = await hook.next(1);
+    expect(JSON.parse(only!.body).session.id).toBe('loud');
+    expect(hook.received).toHaveLength(1);
+  });
+
   it('LOOKOUT_WEBHOOKS sets targets for a quick start; a bad entry stops start-up with its name', async () => {
     const quick = await receiver();
     server = await startServer({ LOOKOUT_WEBHOOKS: `slack=${quick.url}` });

@@ -5,6 +5,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { AttentionChange } from '../attention/service.ts';
+import type { Policies } from './policies.ts';
+import { type News, newsOf, shouldNotify } from './policy.ts';
 
 export const WEBHOOK_FORMATS = ['json', 'slack', 'discord', 'ntfy'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
@@ -35,19 +37,10 @@ export interface WebhookOptions {
   queueLimit?: number;
 }
 
-/** What one change tells: entered "needs you", or still waiting (escalated). */
-export type WebhookEvent = 'needs_you' | 'escalated';
-
 const stored = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
-/** The change's news, if any: it entered "Needs you", or it was escalated. */
-export function newsOf(change: AttentionChange): WebhookEvent | null {
-  const { attention, previous } = change;
-  if (attention?.tier !== 'NEEDS_YOU') return null;
-  if (previous?.tier !== 'NEEDS_YOU') return 'needs_you';
-  if (attention.escalatedAt && !previous.escalatedAt) return 'escalated';
-  return null;
-}
+/** What one change tells, as a webhook sends it. */
+export type WebhookEvent = News;
 
 /** The request a target gets for a change, in its format. */
 export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>, event: WebhookEvent, change: AttentionChange): { body: string; headers: Record<string, string> } {
@@ -97,7 +90,12 @@ export class Webhooks {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   /** Opens the targets of a migrated database file, plus those of LOOKOUT_WEBHOOKS. */
-  constructor(file: string, fromEnvironment: { url: string; format: WebhookFormat }[] = [], options: WebhookOptions = {}) {
+  constructor(
+    file: string,
+    private readonly policies: Policies,
+    fromEnvironment: { url: string; format: WebhookFormat }[] = [],
+    options: WebhookOptions = {},
+  ) {
     this.options = { attempts: 5, backoffMs: 1_000, timeoutMs: 5_000, queueLimit: 100, ...options };
     this.db = new Database(file, { fileMustExist: true, timeout: 5_000 });
     for (const row of this.db.prepare('SELECT * FROM WebhookTarget').all() as Record<string, string | null>[]) {
@@ -143,8 +141,10 @@ export class Webhooks {
 
   /** Called for every stored change: queues the news for each target that wants it, and returns at once. */
   readonly hear = (change: AttentionChange): void => {
-    const event = newsOf(change);
+    const event = newsOf(change.attention, change.previous);
     if (!event || this.stopped) return;
+    // The session owner's policy decides, as for every channel.
+    if (!shouldNotify(this.policies.of(change.session.owner), event, change.attention!, change.session.project, new Date())) return;
     for (const target of this.targets.values()) {
       if (target.person && target.person !== change.session.owner) continue;
       const queue = this.queues.get(target.id) ?? [];

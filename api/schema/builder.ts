@@ -7,6 +7,7 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import type { AttentionService } from '../attention/service.ts';
 import type { Db } from '../db/database.ts';
 import type { Principal } from '../tokens/scopes.ts';
+import type { Policies } from '../notify/policies.ts';
 import type { Webhooks } from '../notify/webhooks.ts';
 import type { Tokens } from '../tokens/tokens.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
@@ -17,6 +18,7 @@ export interface Context {
   attention: AttentionService;
   tokens: Tokens;
   webhooks: Webhooks;
+  policies: Policies;
   /** Who asks; absent only where no operation runs (GraphiQL's page). */
   principal?: Principal;
 }

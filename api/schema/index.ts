@@ -8,6 +8,7 @@ import './attention-change.ts';
 import './pending-permission.ts';
 import './api-token.ts';
 import './webhook-target.ts';
+import './notification-policy.ts';
 import { builder } from './builder.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -12,7 +12,7 @@ const FeedChanged = graphql(`
       __typename
       ... on AttentionChange {
         seq
-        session { id title ...FeedItem_session }
+        session { id title project ...FeedItem_session }
         attention { tier reason label detail escalated }
         previous { tier escalated }
       }

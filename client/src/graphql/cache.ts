@@ -37,6 +37,8 @@ export const lookoutCache = cacheExchange({
     MutationSnoozeSessionSuccess: embedded,
     MutationHideSessionSuccess: embedded,
     MutationAnswerPermissionSuccess: embedded,
+    // One per person, and the person is who asks.
+    NotificationPolicy: () => 'mine',
     PendingPermission: embedded,
     PermissionAlreadyAnsweredError: embedded,
     PermissionExpiredError: embedded,

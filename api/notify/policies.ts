@@ -1,0 +1,41 @@
+// Each person's notification policy, kept in the database file and in memory.
+import Database from 'better-sqlite3';
+import { DEFAULT_POLICY, type NotificationPolicy, type NotifyMode } from './policy.ts';
+
+export class Policies {
+  private readonly db: Database.Database;
+  private readonly byPerson = new Map<string, NotificationPolicy>();
+
+  constructor(file: string) {
+    this.db = new Database(file, { fileMustExist: true, timeout: 5_000 });
+    for (const row of this.db.prepare('SELECT * FROM NotificationPolicy').all() as Record<string, string | number | null>[]) {
+      this.byPerson.set(String(row.person), {
+        mode: row.mode as NotifyMode,
+        mutedProjects: JSON.parse(String(row.mutedProjects)) as string[],
+        quietFrom: row.quietFrom as number | null,
+        quietUntil: row.quietUntil as number | null,
+        timeZone: String(row.timeZone),
+      });
+    }
+  }
+
+  of(person: string): NotificationPolicy {
+    return this.byPerson.get(person) ?? DEFAULT_POLICY;
+  }
+
+  set(person: string, policy: NotificationPolicy): NotificationPolicy {
+    this.db
+      .prepare(
+        `INSERT INTO NotificationPolicy (person, mode, mutedProjects, quietFrom, quietUntil, timeZone) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (person) DO UPDATE SET mode = excluded.mode, mutedProjects = excluded.mutedProjects, quietFrom = excluded.quietFrom,
+           quietUntil = excluded.quietUntil, timeZone = excluded.timeZone`,
+      )
+      .run(person, policy.mode, JSON.stringify(policy.mutedProjects), policy.quietFrom, policy.quietUntil, policy.timeZone);
+    this.byPerson.set(person, policy);
+    return policy;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
