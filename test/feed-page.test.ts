@@ -49,6 +49,16 @@ describe('the feed page', () => {
     await page.close();
   });
 
+  it('tells a new user, on an empty feed, the one command that connects an agent', async () => {
+    server = await startServer();
+    const page = await openFeed(server.url);
+    await page.getByText('npx lookout install claude-code --user').waitFor();
+    await permissionPrompt('first', 'The first one');
+    await item(needsYou(page), 'The first one').waitFor();
+    expect(await page.getByText('npx lookout install claude-code --user').count()).toBe(0);
+    await page.close();
+  });
+
   it('marks a need that dragged on as escalated, live', async () => {
     server = await startServer({ LOOKOUT_ESCALATE_MINUTES: '0.01' });
     const page = await openFeed(server.url);
@@ -120,6 +130,9 @@ describe('the feed page', () => {
 
     await server.stop();
     await page.getByRole('status').filter({ hasText: /Reconnecting|Offline/ }).waitFor({ timeout: 5_000 });
+    // Offline, the page says so plainly and its actions are off.
+    await page.getByText(/Offline: what you see may be out of date/).waitFor();
+    expect(await item(page, 'Before the restart').getByRole('button', { name: 'Seen' }).isDisabled()).toBe(true);
     // Changes while the page's server is down, through another instance on the same file...
     server = await startServer({}, { file });
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'during', speaker: 'ASSISTANT', title: 'Finished while you were away' } });

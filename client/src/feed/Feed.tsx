@@ -129,7 +129,12 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
           </button>
         ) : null}
       </header>
-      <main>
+      <main className={connectionState === 'offline' || connectionState === 'reconnecting' ? 'disconnected' : undefined} aria-busy={connectionState === 'connecting'}>
+        {connectionState === 'offline' || connectionState === 'reconnecting' ? (
+          <div className="banner offline">
+            Offline: what you see may be out of date, and actions wait until Lookout is back.
+          </div>
+        ) : null}
         {actionError ? (
           <div className="banner error" role="alert">
             {actionError}{' '}
@@ -144,6 +149,11 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
           </div>
         ) : null}
         {fetching && !data ? <p className="loading">Loading the feed…</p> : null}
+        {data && everyProject.length === 0 ? (
+          <p className="connect">
+            No agent has reported yet. Connect Claude Code (or Codex) from Lookout's folder: <code>npx lookout install claude-code --user</code>
+          </p>
+        ) : null}
         {data
           ? SECTIONS.map(({ tier, heading, empty }) => {
               const list = byTier(tier);
@@ -163,6 +173,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
                           now={now}
                           selected={node.id === selectedId}
                           showHost={showHost}
+                          offline={connectionState === 'offline' || connectionState === 'reconnecting'}
                           onSelect={() => setSelectedId(node.id)}
                           onAction={(action) => act(node.id, action)}
                         />

@@ -56,11 +56,13 @@ interface Props {
   now: Date;
   selected: boolean;
   showHost: boolean;
+  /** Lookout cannot be reached: actions would wait, so they are off. */
+  offline: boolean;
   onSelect(): void;
   onAction(action: FeedAction): void;
 }
 
-export function FeedItem({ session: sessionRef, now, selected, showHost, onSelect, onAction }: Props) {
+export function FeedItem({ session: sessionRef, now, selected, showHost, offline, onSelect, onAction }: Props) {
   const session = useFragment(FeedItemFragment, sessionRef);
   const attention = session.attention;
   if (!attention) return null;
@@ -95,23 +97,23 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
           {showHost && session.host ? <span className="host"> on {session.host}</span> : null}
         </p>
         {attention.detail && !session.pendingPermission ? <p className="detail">{attention.detail}</p> : null}
-        {session.pendingPermission ? <Answer request={session.pendingPermission} onAnswer={onAction} /> : null}
+        {session.pendingPermission ? <Answer request={session.pendingPermission} onAnswer={onAction} offline={offline} /> : null}
       </div>
       <div className="actions" role="group" aria-label={`Actions for ${title}`}>
-        <button type="button" onClick={() => onAction({ kind: 'seen' })}>
+        <button type="button" disabled={offline} onClick={() => onAction({ kind: 'seen' })}>
           Seen
         </button>
         <details className="snooze">
           <summary>Snooze</summary>
           <div className="menu">
             {SNOOZE_CHOICES.map((choice) => (
-              <button key={choice.label} type="button" onClick={() => onAction({ kind: 'snooze', until: choice.until(new Date()) })}>
+              <button key={choice.label} type="button" disabled={offline} onClick={() => onAction({ kind: 'snooze', until: choice.until(new Date()) })}>
                 {choice.label}
               </button>
             ))}
           </div>
         </details>
-        <button type="button" onClick={() => onAction({ kind: 'hide' })}>
+        <button type="button" disabled={offline} onClick={() => onAction({ kind: 'hide' })}>
           Hide
         </button>
       </div>
@@ -122,7 +124,7 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, onSelec
 type Pending = NonNullable<FeedItem_SessionFragment['pendingPermission']>;
 
 /** Allow once, always allow (saying which rule, and where it is kept), or deny with a message; for a plan: approve, or keep planning. */
-function Answer({ request, onAnswer }: { request: Pending; onAnswer(action: FeedAction): void }) {
+function Answer({ request, onAnswer, offline }: { request: Pending; onAnswer(action: FeedAction): void; offline: boolean }) {
   const [message, setMessage] = useState('');
   const plan = request.kind === 'PLAN';
   const answer = (decision: PermissionDecision) =>
@@ -140,11 +142,11 @@ function Answer({ request, onAnswer }: { request: Pending; onAnswer(action: Feed
       <pre className="input">{request.input}</pre>
       {request.alwaysAllowRule && !plan ? <p className="rule">Always allow keeps: {request.alwaysAllowRule}</p> : null}
       <div className="answer-buttons">
-        <button type="button" className="allow" onClick={() => answer('ALLOW_ONCE')}>
+        <button type="button" className="allow" disabled={offline} onClick={() => answer('ALLOW_ONCE')}>
           {plan ? 'Approve plan' : 'Allow once'}
         </button>
         {request.alwaysAllowRule && !plan ? (
-          <button type="button" className="allow" onClick={() => answer('ALLOW_ALWAYS')} title={request.alwaysAllowRule}>
+          <button type="button" className="allow" disabled={offline} onClick={() => answer('ALLOW_ALWAYS')} title={request.alwaysAllowRule}>
             Always allow
           </button>
         ) : null}
@@ -157,7 +159,7 @@ function Answer({ request, onAnswer }: { request: Pending; onAnswer(action: Feed
           onChange={(event) => setMessage(event.target.value)}
           maxLength={2000}
         />
-        <button type="submit" className="deny">
+        <button type="submit" className="deny" disabled={offline}>
           {plan ? 'Keep planning' : 'Deny'}
         </button>
       </div>
