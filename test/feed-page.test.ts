@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Locator, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBrowser } from './browser.ts';
+import { runCli } from './cli-helpers.ts';
 import { RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
 const browser = useBrowser();
@@ -56,6 +57,26 @@ describe('the feed page', () => {
     await permissionPrompt('first', 'The first one');
     await item(needsYou(page), 'The first one').waitFor();
     expect(await page.getByText('npx lookout install claude-code --user').count()).toBe(0);
+    await page.close();
+  });
+
+  it('finds hidden sessions again and unhides them, on the page and from the CLI', async () => {
+    server = await startServer();
+    await permissionPrompt('h1', 'Hidden one');
+    await permissionPrompt('h2', 'Hidden two');
+    const page = await openFeed(server.url);
+    await item(page, 'Hidden one').getByRole('button', { name: 'Hide' }).click();
+    await item(page, 'Hidden two').getByRole('button', { name: 'Hide' }).click();
+    await item(needsYou(page), 'Hidden one').waitFor({ state: 'detached' });
+    await page.getByText('Hidden sessions').click();
+    const hidden = page.locator('.hidden-sessions');
+    await hidden.getByText('Hidden one').waitFor();
+    await hidden.getByRole('listitem').filter({ hasText: 'Hidden one' }).getByRole('button', { name: 'Unhide' }).click();
+    await item(needsYou(page), 'Hidden one').waitFor();
+    const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, '') };
+    expect((await runCli(['ls', '--hidden'], env)).stdout).toMatch(/^h2 {2}Hidden two/m);
+    expect(await runCli(['unhide', 'h2'], env)).toMatchObject({ code: 0 });
+    await item(needsYou(page), 'Hidden two').waitFor();
     await page.close();
   });
 

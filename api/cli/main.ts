@@ -31,6 +31,7 @@ const USAGE = `Usage: lookout <command> [options]
   hook claude-code|codex         what the hooks run: reads a hook payload on stdin (always exits 0)
   flush                          deliver the events spooled while the server was unreachable
   ls [--json] [--project P]      print the feed, with the ids of prompts you can answer from here
+  ls --hidden                    the sessions you hid; unhide ID brings one back
   allow ID [--always]            allow a prompt once (or always, with the rule the agent offered)
   deny ID [--message TEXT]       deny a prompt (or send a plan back), saying why or what instead
   watch [--project P]            print the feed, then its changes as they happen
@@ -68,7 +69,7 @@ const SPEAKERS = ['user', 'assistant'];
 const STATES = ['working', 'waiting', 'idle'];
 const REASONS = ['permission', 'question', 'review', 'blocked', 'error'];
 const CLOSERS = ['user', 'auto', 'abandoned'];
-const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'mcp', 'token'];
+const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'mcp', 'token', 'unhide'];
 const TOKEN_SCOPES = ['report', 'read', 'act', 'admin'];
 
 async function graphql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<T> {
@@ -133,6 +134,16 @@ async function list(server: Server, project: string | undefined, json: boolean):
   }
   if (!nodes.length) console.log('All clear.');
   return latestSeq;
+}
+
+/** The sessions the user hid, to find them again. */
+async function listHidden(server: Server, json: boolean) {
+  const query = '{ sessions(filter: { hidden: true }, first: 100) { edges { node { id title agent project branch } } } }';
+  const data = await graphql<{ sessions: { edges: { node: { id: string; title: string; agent: string; project: string | null; branch: string | null } }[] } }>(server, query, {});
+  const nodes = data.sessions.edges.map((e) => e.node);
+  if (json) return console.log(JSON.stringify(nodes, null, 2));
+  for (const n of nodes) console.log(`${n.id}  ${n.title}  ${[n.agent, n.project, n.branch].filter(Boolean).join(' · ')}`);
+  console.log(nodes.length ? 'Bring one back with: lookout unhide ID' : 'Nothing is hidden.');
 }
 
 /** The feed as it is, then every change after it, with nothing missed in between. */
@@ -365,6 +376,7 @@ const OPTIONS = {
   link: { type: 'string' },
   agent: { type: 'string' },
   always: { type: 'boolean' },
+  hidden: { type: 'boolean' },
   'answer-from-feed': { type: 'boolean' },
   name: { type: 'string' },
   scope: { type: 'string' },
@@ -520,8 +532,17 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'ls':
-      await list(server, values.project, !!values.json);
+      if (values.hidden) await listHidden(server, !!values.json);
+      else await list(server, values.project, !!values.json);
       return 0;
+    case 'unhide': {
+      if (!target) throw new UsageError('unhide needs the session id: lookout ls --hidden shows it.');
+      const query = `mutation($id: String!) { unhideSession(sessionId: $id) { __typename ... on Error { message } } }`;
+      const { unhideSession } = await graphql<{ unhideSession: { message?: string } }>(server, query, { id: target });
+      if (unhideSession.message) throw new CliError(unhideSession.message);
+      console.log(`Unhid ${target}: it is back in the feed whenever it needs you.`);
+      return 0;
+    }
     case 'watch':
       await watch(server, values.project);
       return 0;

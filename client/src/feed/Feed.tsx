@@ -6,6 +6,7 @@ import { graphql } from '../gql';
 import type { AttentionTier } from '../gql/graphql.ts';
 import { type ConnectionStore, useConnectionState } from '../graphql/connection.ts';
 import { type FeedAction, FeedItem, SNOOZE_CHOICES } from './FeedItem.tsx';
+import { Hidden } from './Hidden.tsx';
 import { useNow } from './time.ts';
 import { summarize, useDocumentBadge } from './useDocumentBadge.ts';
 import { useFeedActions } from './useFeedActions.ts';
@@ -184,6 +185,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
               );
             })
           : null}
+        {data ? <Hidden offline={connectionState === 'offline' || connectionState === 'reconnecting'} /> : null}
         <div className="visually-hidden" aria-live="polite">
           {announcement}
         </div>

@@ -37,6 +37,9 @@ export const lookoutCache = cacheExchange({
     MutationSnoozeSessionSuccess: embedded,
     MutationHideSessionSuccess: embedded,
     MutationAnswerPermissionSuccess: embedded,
+    MutationUnhideSessionSuccess: embedded,
+    QuerySessionsConnection: embedded,
+    QuerySessionsConnectionEdge: embedded,
     // One per person, and the person is who asks.
     NotificationPolicy: () => 'mine',
     PendingPermission: embedded,
@@ -48,7 +51,7 @@ export const lookoutCache = cacheExchange({
   },
   updates: {
     Subscription: { attentionChanged: invalidateFeed },
-    Mutation: { markSeen: invalidateFeed, snoozeSession: invalidateFeed, hideSession: invalidateFeed, answerPermission: invalidateFeed },
+    Mutation: { markSeen: invalidateFeed, snoozeSession: invalidateFeed, hideSession: invalidateFeed, unhideSession: invalidateFeed, answerPermission: invalidateFeed },
   },
   optimistic: {
     markSeen: leavesFeed('MutationMarkSeenSuccess', () => ({ seenAt: new Date().toISOString() })),
