@@ -14,7 +14,6 @@ import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } fro
 import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
 import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
 import { SameHostChecks } from './hooks/same-host.ts';
-import { Policies } from './notify/policies.ts';
 import { Webhooks } from './notify/webhooks.ts';
 import type { Principal } from './tokens/scopes.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
@@ -61,7 +60,7 @@ const accepts = (req: IncomingMessage, pattern: RegExp) => pattern.test(req.head
 const isRead = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
 
 export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
-  const { db, store, tokens, close: closeDatabase } = await openDatabase(config.databaseFile);
+  const { db, store, tokens, policies, settings, close: closeDatabase } = await openDatabase(config.databaseFile);
   const attention = new AttentionService(store, {
     staleAfterMs: config.staleAfterMs,
     doneForMs: config.doneForMs,
@@ -74,8 +73,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const sameHost = new SameHostChecks(attention);
   sameHost.start();
   // "Needs you", sent to chat tools and URLs too, never in the way of a write.
-  const policies = new Policies(config.databaseFile);
-  const webhooks = new Webhooks(config.databaseFile, policies, config.webhooks);
+  const webhooks = new Webhooks(settings, policies, config.webhooks);
   const stopWebhooks = attention.onChange(webhooks.hear);
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
   const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies }, feedAnswers);
@@ -165,7 +163,6 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   } catch (error) {
     stopWebhooks();
     webhooks.stop();
-    policies.close();
     sameHost.stop();
     attention.stop();
     await closeDatabase();
@@ -190,7 +187,6 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       attention.stop();
       server.closeAllConnections();
       await closed;
-      policies.close();
       await closeDatabase();
     })());
 

@@ -5,7 +5,7 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AttentionService } from '../api/attention/service.ts';
-import { toStored } from '../api/attention/store.ts';
+import { toStored } from '../api/db/dates.ts';
 import { migrate, openDatabase } from '../api/db/database.ts';
 
 export const FEED_SIZE = 50;

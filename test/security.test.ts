@@ -1,6 +1,7 @@
 // Secure by default: requests are tried as an attacker would send them (another Host, another
 // Origin, a "simple" body, no token), against the real server, and every route is tried.
 import { request } from 'node:http';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Guard } from '../api/guard.ts';
@@ -232,7 +233,8 @@ describe('kept feed answers', () => {
 
 describe('the token', () => {
   it('is compared as fixed-length digests: any length, no match but the token', async () => {
-    const tokens = new Tokens(await freshDatabase());
+    const connection = new Database(await freshDatabase());
+    const tokens = new Tokens(connection);
     const guard = new Guard({ listenHost: '127.0.0.1', port: () => 4000, allowedHosts: [], allowedOrigins: [], token: 'sesame', tokens, maxBodyBytes: 1 });
     const owner = { person: 'you', scope: 'admin', tokenId: null };
     expect(guard.principal('Bearer sesame')).toEqual(owner);
@@ -240,7 +242,7 @@ describe('the token', () => {
     for (const wrong of ['Bearer sesam', 'Bearer sesame ', 'Bearer sesamesesame', 'Bearer ', 'sesame', '', null, undefined, `Bearer ${'x'.repeat(10_000)}`]) {
       expect(guard.principal(wrong), String(wrong)).toBeNull();
     }
-    tokens.close();
+    connection.close();
   });
 
   it('is checked on every route that holds data, and the page and GraphiQL load without it', async () => {

@@ -6,6 +6,7 @@
 // together in one transaction, with one fsync. GraphQL's own read queries (sessions, event logs)
 // still go through Prisma, over a second connection.
 import Database from 'better-sqlite3';
+import { toStored } from '../db/dates.ts';
 import type { Session, SessionEventKind } from '../generated/prisma/client.ts';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -54,8 +55,6 @@ export interface LoggedChange {
   previousProject: string | null;
 }
 
-/** Dates are stored as Prisma stores them, so that both connections read the same values. */
-export const toStored = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
 type Row = Record<string, unknown>;
 

@@ -62,6 +62,8 @@ const CHANGES = `subscription Changes($project: String, $after: Int) {
 
 /** Something went wrong talking to Lookout: exit 1. */
 class CliError extends Error {}
+/** The token's scope does not allow it: exit 1. */
+class ForbiddenError extends CliError {}
 /** The command line itself is wrong: exit 2, with one line saying what. */
 class UsageError extends Error {}
 
@@ -88,7 +90,7 @@ async function graphql<T>(server: Server, query: string, variables: Record<strin
   if (res.status === 401) throw new CliError('Lookout refused the token: set LOOKOUT_TOKEN or pass --token.');
   if (res.status === 403) {
     const refused = (await res.json().catch(() => ({}))) as { errors?: { message: string }[] };
-    throw new CliError(refused.errors?.[0]?.message ?? "This token's scope does not allow that.");
+    throw new ForbiddenError(refused.errors?.[0]?.message ?? "This token's scope does not allow that.");
   }
   const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length) throw new CliError(body.errors.map((e) => e.message).join('; '));
@@ -400,7 +402,7 @@ async function hooksToken(server: Server, agent: string, person: string | undefi
     const { createToken } = await graphql<{ createToken: { data?: { token: string } } }>(server, query, { name: `${agent} hooks on ${hostname()}`, person });
     return createToken.data?.token;
   } catch (error) {
-    if (/needs the admin scope/.test((error as Error).message)) return undefined;
+    if (error instanceof ForbiddenError) return undefined;
     throw new CliError(`Cannot create a report-only token for the hooks at ${server.url}: ${(error as Error).message} (start Lookout, or pass a report token with --token).`);
   }
 }

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
 import { SessionStore } from '../attention/store.ts';
+import { Policies } from '../notify/policies.ts';
 import { Tokens } from '../tokens/tokens.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
@@ -55,6 +56,10 @@ export interface OpenedDatabase {
   db: Db;
   /** Scoped tokens. */
   tokens: Tokens;
+  /** Each person's notification policy. */
+  policies: Policies;
+  /** The small tables' connection (tokens, policies, webhook targets): one, for all of them. */
+  settings: Database.Database;
   close(): Promise<void>;
 }
 
@@ -63,15 +68,19 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
   await migrate(file);
   // The store first: it switches the file to WAL, which Prisma's connection then shares.
   const store = new SessionStore(file);
-  const tokens = new Tokens(file);
+  const settings = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  const tokens = new Tokens(settings);
+  const policies = new Policies(settings);
   const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: BUSY_TIMEOUT_MS }) });
   return {
     store,
     db,
     tokens,
+    policies,
+    settings,
     async close() {
       await db.$disconnect();
-      tokens.close();
+      settings.close();
       store.close();
     },
   };

@@ -1,13 +1,12 @@
 // Each person's notification policy, kept in the database file and in memory.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { DEFAULT_POLICY, type NotificationPolicy, type NotifyMode } from './policy.ts';
 
 export class Policies {
-  private readonly db: Database.Database;
   private readonly byPerson = new Map<string, NotificationPolicy>();
 
-  constructor(file: string) {
-    this.db = new Database(file, { fileMustExist: true, timeout: 5_000 });
+  /** Loads every policy of a migrated database, through the connection it keeps using. */
+  constructor(private readonly db: Database.Database) {
     for (const row of this.db.prepare('SELECT * FROM NotificationPolicy').all() as Record<string, string | number | null>[]) {
       this.byPerson.set(String(row.person), {
         mode: row.mode as NotifyMode,
@@ -33,9 +32,5 @@ export class Policies {
       .run(person, policy.mode, JSON.stringify(policy.mutedProjects), policy.quietFrom, policy.quietUntil, policy.timeZone);
     this.byPerson.set(person, policy);
     return policy;
-  }
-
-  close(): void {
-    this.db.close();
   }
 }

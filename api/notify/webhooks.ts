@@ -3,7 +3,8 @@
 // target one at a time with a timeout, retried with backoff, and given up after a while; every
 // target keeps its last outcome for the user to see.
 import { createHmac, randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { toStored as stored } from '../db/dates.ts';
 import type { AttentionChange } from '../attention/service.ts';
 import type { Policies } from './policies.ts';
 import { type News, newsOf, shouldNotify } from './policy.ts';
@@ -37,13 +38,8 @@ export interface WebhookOptions {
   queueLimit?: number;
 }
 
-const stored = (date: Date) => date.toISOString().replace('Z', '+00:00');
-
-/** What one change tells, as a webhook sends it. */
-export type WebhookEvent = News;
-
 /** The request a target gets for a change, in its format. */
-export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>, event: WebhookEvent, change: AttentionChange): { body: string; headers: Record<string, string> } {
+export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>, event: News, change: AttentionChange): { body: string; headers: Record<string, string> } {
   const { session, attention } = change;
   const where = [session.agent, session.project, session.branch].filter(Boolean).join(' · ');
   const headline = `${event === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}: ${session.title ?? session.id}`;
@@ -76,12 +72,11 @@ export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>,
 }
 
 interface Delivery {
-  event: WebhookEvent;
+  event: News;
   change: AttentionChange;
 }
 
 export class Webhooks {
-  private readonly db: Database.Database;
   private readonly targets = new Map<string, WebhookTarget>();
   private readonly queues = new Map<string, Delivery[]>();
   private readonly sending = new Set<string>();
@@ -89,15 +84,14 @@ export class Webhooks {
   private readonly options: Required<WebhookOptions>;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  /** Opens the targets of a migrated database file, plus those of LOOKOUT_WEBHOOKS. */
+  /** The targets kept in a migrated database (through the connection it keeps using), plus those of LOOKOUT_WEBHOOKS. */
   constructor(
-    file: string,
+    private readonly db: Database.Database,
     private readonly policies: Policies,
     fromEnvironment: { url: string; format: WebhookFormat }[] = [],
     options: WebhookOptions = {},
   ) {
     this.options = { attempts: 5, backoffMs: 1_000, timeoutMs: 5_000, queueLimit: 100, ...options };
-    this.db = new Database(file, { fileMustExist: true, timeout: 5_000 });
     for (const row of this.db.prepare('SELECT * FROM WebhookTarget').all() as Record<string, string | null>[]) {
       const date = (v: string | null | undefined) => (v ? new Date(v) : null);
       this.targets.set(row.id!, {
@@ -158,7 +152,6 @@ export class Webhooks {
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
-    this.db.close();
   }
 
   /** Sends one target's queue, in order, one delivery at a time. */

@@ -2,7 +2,8 @@
 // time, revoked at once (whatever a revoked token holds open hears of it). Every token is in
 // memory; the file is written on create and revoke, and at most once a minute for "last used".
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { toStored as stored } from '../db/dates.ts';
 import type { Principal, Scope } from './scopes.ts';
 
 const LAST_USED_EVERY_MS = 60_000;
@@ -20,16 +21,13 @@ export interface TokenRecord {
 }
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest();
-const stored = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
 export class Tokens {
-  private readonly db: Database.Database;
   private readonly byId = new Map<string, TokenRecord>();
   private readonly revokedListeners = new Set<(tokenId: string) => void>();
 
-  /** Opens the tokens of a migrated database file. */
-  constructor(file: string) {
-    this.db = new Database(file, { fileMustExist: true, timeout: 5_000 });
+  /** Loads the tokens of a migrated database, through the connection it keeps using. */
+  constructor(private readonly db: Database.Database) {
     for (const row of this.db.prepare('SELECT * FROM ApiToken').all() as Record<string, string | null>[]) {
       this.byId.set(row.id!, {
         id: row.id!,
@@ -42,10 +40,6 @@ export class Tokens {
         revokedAt: row.revokedAt ? new Date(row.revokedAt) : null,
       });
     }
-  }
-
-  close(): void {
-    this.db.close();
   }
 
   list(): TokenRecord[] {

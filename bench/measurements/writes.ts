@@ -1,7 +1,7 @@
 // 5. recordSpeaker mutations under concurrency against raw better-sqlite3 upserts of the same row,
 // and the hook path end to end: POST /hooks/claude-code to a subscriber's event.
 import Database from 'better-sqlite3';
-import { toStored } from '../../api/attention/store.ts';
+import { toStored } from '../../api/db/dates.ts';
 import { now, startChild } from '../children.ts';
 import { load, post } from '../http.ts';
 import { type Row, row, type Settings } from '../report.ts';
