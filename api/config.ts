@@ -65,6 +65,11 @@ const envSchema = z.object({
     .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
     .pipe(z.array(webhookEntry))
     .default([]),
+  // Who runs this Lookout, for push services (VAPID's subject): a mailto: or https: URL.
+  LOOKOUT_PUSH_CONTACT: z
+    .string()
+    .refine((v) => /^(mailto:\S+@\S+|https:\/\/\S+)$/.test(v), 'must be a mailto: or https: URL, e.g. mailto:you@example.com')
+    .default('mailto:lookout@localhost.localdomain'),
   LOOKOUT_RETENTION_DAYS: positiveNumber(30),
   LOOKOUT_STALE_MINUTES: positiveNumber(30),
   LOOKOUT_DONE_MINUTES: positiveNumber(10),
@@ -95,6 +100,8 @@ export interface LookoutConfig {
   escalateAfterMs: number;
   /** Webhooks from LOOKOUT_WEBHOOKS, besides those kept in the database. */
   webhooks: { url: string; format: WebhookFormat }[];
+  /** VAPID's subject: how a push service reaches whoever runs this Lookout. */
+  vapidSubject: string;
 }
 
 export class ConfigError extends Error {
@@ -135,5 +142,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     decisionWaitMs: e.LOOKOUT_DECISION_TIMEOUT_SECONDS * 1000,
     escalateAfterMs: e.LOOKOUT_ESCALATE_MINUTES * minute,
     webhooks: e.LOOKOUT_WEBHOOKS,
+    vapidSubject: e.LOOKOUT_PUSH_CONTACT,
   };
 }

@@ -14,6 +14,7 @@ import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } fro
 import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
 import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
 import { SameHostChecks } from './hooks/same-host.ts';
+import { Push } from './notify/push.ts';
 import { Webhooks } from './notify/webhooks.ts';
 import type { Principal } from './tokens/scopes.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
@@ -75,8 +76,11 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   // "Needs you", sent to chat tools and URLs too, never in the way of a write.
   const webhooks = new Webhooks(settings, policies, config.webhooks);
   const stopWebhooks = attention.onChange(webhooks.hear);
+  // ...and to every browser and phone that asked for it.
+  const push = new Push(settings, policies, config.vapidSubject);
+  const stopPush = attention.onChange(push.hear);
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies }, feedAnswers);
+  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push }, feedAnswers);
   const server = createServer();
   let port = 0;
   const guard = new Guard({
@@ -163,6 +167,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   } catch (error) {
     stopWebhooks();
     webhooks.stop();
+    stopPush();
+    push.stop();
     sameHost.stop();
     attention.stop();
     await closeDatabase();
@@ -182,6 +188,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       stopWebhooks();
       webhooks.stop();
+      stopPush();
+      push.stop();
       sameHost.stop();
       await sameHost.measured();
       attention.stop();

@@ -38,6 +38,11 @@ export interface AgentWait {
 }
 
 /** The session's open subagent prompts, by agent id. */
+/** What a session is called: its first prompt; before there is one, its project and branch, or "New session". */
+export function titleOf(s: Pick<Session, 'title' | 'project' | 'branch'>): string {
+  return s.title ?? ([s.project, s.branch].filter(Boolean).join(' · ') || 'New session');
+}
+
 export function agentWaitsOf(s: Pick<Session, 'agentWaits'>): Record<string, AgentWait> {
   return s.agentWaits ? (JSON.parse(s.agentWaits) as Record<string, AgentWait>) : {};
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Attention } from '../attention/rules.ts';
-import { DEFAULT_POLICY, type News, newsOf, type NotificationPolicy, shouldNotify } from './policy.ts';
+import { DEFAULT_POLICY, isLooking, type News, newsOf, type NotificationPolicy, shouldNotify } from './policy.ts';
 
 const at = (iso: string) => new Date(iso);
 const attention = (reason: Attention['reason'], tier: Attention['tier'] = 'NEEDS_YOU', escalatedAt: Date | null = null): Attention => ({
@@ -48,5 +48,17 @@ describe('shouldNotify', () => {
   ];
   it.each(cases)('%s', (_name, p, news, reason, project, now, expected) => {
     expect(shouldNotify(p, news, attention(reason, ['DONE', 'STALE'].includes(reason) ? 'IN_FOCUS' : 'NEEDS_YOU'), project, now)).toBe(expected);
+  });
+});
+
+describe('isLooking: no push to a device whose page is in front of its user', () => {
+  const now = at('2026-11-27T12:00:00Z');
+  it.each([
+    ['the page never said so', null, false],
+    ['the page said so a moment ago (it holds 90 s)', at('2026-11-27T12:01:00Z'), true],
+    ['the page stopped renewing it (closed, crashed, asleep)', at('2026-11-27T11:59:59Z'), false],
+    ['it ends exactly now', now, false],
+  ] as const)('%s', (_name, lookingUntil, looking) => {
+    expect(isLooking({ lookingUntil }, now)).toBe(looking);
   });
 });

@@ -57,3 +57,8 @@ export function shouldNotify(policy: NotificationPolicy, news: News, attention: 
   if (policy.mode === 'normal') return news !== 'in_focus';
   return true;
 }
+
+/** Whether a device's page is in front of its user now (it tells the server, and renews it): no push to it then. */
+export function isLooking(device: { lookingUntil: Date | null }, now: Date): boolean {
+  return device.lookingUntil !== null && device.lookingUntil > now;
+}

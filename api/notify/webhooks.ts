@@ -1,11 +1,11 @@
-// Webhooks: "needs you" sent to a chat tool or any URL, beside the page. Delivery never blocks or
-// slows a write: each change worth telling is queued (bounded, oldest dropped first), sent per
-// target one at a time with a timeout, retried with backoff, and given up after a while; every
-// target keeps its last outcome for the user to see.
+// Webhooks: "needs you" sent to a chat tool or any URL, beside the page, through the same bounded,
+// retried deliveries as Web Push; every target keeps its last outcome for the user to see.
 import { createHmac, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { toStored as stored } from '../db/dates.ts';
+import { titleOf } from '../attention/rules.ts';
 import type { AttentionChange } from '../attention/service.ts';
+import { type Attempt, Deliveries, type DeliveryOptions } from './deliveries.ts';
 import type { Policies } from './policies.ts';
 import { type News, newsOf, shouldNotify } from './policy.ts';
 
@@ -28,21 +28,11 @@ export interface WebhookTarget {
   fromEnvironment?: boolean;
 }
 
-export interface WebhookOptions {
-  /** Attempts per delivery, the first included. */
-  attempts?: number;
-  /** The first retry's wait; each next one doubles it. */
-  backoffMs?: number;
-  timeoutMs?: number;
-  /** Deliveries waiting per target at most; beyond it the oldest is dropped. */
-  queueLimit?: number;
-}
-
 /** The request a target gets for a change, in its format. */
 export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>, event: News, change: AttentionChange): { body: string; headers: Record<string, string> } {
   const { session, attention } = change;
   const where = [session.agent, session.project, session.branch].filter(Boolean).join(' · ');
-  const headline = `${event === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}: ${session.title ?? session.id}`;
+  const headline = `${event === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}: ${titleOf(session)}`;
   const line = [headline, attention!.detail, where].filter(Boolean).join('\n');
   switch (target.format) {
     case 'slack':
@@ -71,27 +61,18 @@ export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>,
   }
 }
 
-interface Delivery {
-  event: News;
-  change: AttentionChange;
-}
-
 export class Webhooks {
   private readonly targets = new Map<string, WebhookTarget>();
-  private readonly queues = new Map<string, Delivery[]>();
-  private readonly sending = new Set<string>();
-  private stopped = false;
-  private readonly options: Required<WebhookOptions>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly deliveries: Deliveries;
 
   /** The targets kept in a migrated database (through the connection it keeps using), plus those of LOOKOUT_WEBHOOKS. */
   constructor(
     private readonly db: Database.Database,
     private readonly policies: Policies,
     fromEnvironment: { url: string; format: WebhookFormat }[] = [],
-    options: WebhookOptions = {},
+    options: DeliveryOptions = {},
   ) {
-    this.options = { attempts: 5, backoffMs: 1_000, timeoutMs: 5_000, queueLimit: 100, ...options };
+    this.deliveries = new Deliveries((id, attempt) => this.note(id, attempt), options);
     for (const row of this.db.prepare('SELECT * FROM WebhookTarget').all() as Record<string, string | null>[]) {
       const date = (v: string | null | undefined) => (v ? new Date(v) : null);
       this.targets.set(row.id!, {
@@ -129,82 +110,34 @@ export class Webhooks {
     if (!target || target.fromEnvironment) return null;
     this.db.prepare('DELETE FROM WebhookTarget WHERE id = ?').run(id);
     this.targets.delete(id);
-    this.queues.delete(id);
+    this.deliveries.forget(id);
     return target;
   }
 
   /** Called for every stored change: queues the news for each target that wants it, and returns at once. */
   readonly hear = (change: AttentionChange): void => {
     const event = newsOf(change.attention, change.previous);
-    if (!event || this.stopped) return;
+    if (!event) return;
     // The session owner's policy decides, as for every channel.
     if (!shouldNotify(this.policies.of(change.session.owner), event, change.attention!, change.session.project, new Date())) return;
     for (const target of this.targets.values()) {
       if (target.person && target.person !== change.session.owner) continue;
-      const queue = this.queues.get(target.id) ?? [];
-      queue.push({ event, change });
-      if (queue.length > this.options.queueLimit) queue.shift();
-      this.queues.set(target.id, queue);
-      this.drain(target.id).catch((error: Error) => console.error(`Webhook ${target.id} failed:`, error.message));
+      this.deliveries.send(target.id, { url: target.url, ...webhookRequest(target, event, change) });
     }
   };
 
   stop(): void {
-    this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    this.deliveries.stop();
   }
 
-  /** Sends one target's queue, in order, one delivery at a time. */
-  private async drain(id: string): Promise<void> {
-    if (this.sending.has(id)) return;
-    this.sending.add(id);
-    try {
-      for (;;) {
-        const target = this.targets.get(id);
-        const delivery = this.queues.get(id)?.shift();
-        if (!target || !delivery || this.stopped) return;
-        await this.deliver(target, delivery);
-      }
-    } finally {
-      this.sending.delete(id);
-    }
-  }
-
-  private async deliver(target: WebhookTarget, { event, change }: Delivery): Promise<void> {
-    const { body, headers } = webhookRequest(target, event, change);
-    let status = '';
-    for (let attempt = 1; attempt <= this.options.attempts && !this.stopped; attempt++) {
-      status = await fetch(target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs), redirect: 'error' }).then(
-        async (res) => {
-          await res.arrayBuffer().catch(() => {});
-          return String(res.status);
-        },
-        (error: Error) => (error.name === 'TimeoutError' ? 'timeout' : `unreachable: ${error.message}`),
-      );
-      const ok = /^2\d\d$/.test(status);
-      this.note(target, ok ? status : attempt === this.options.attempts ? `gave up after ${attempt} attempts: ${status}` : status, ok);
-      if (ok) return;
-      if (attempt < this.options.attempts) await this.wait(this.options.backoffMs * 2 ** (attempt - 1));
-    }
-  }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      timer.unref();
-      this.timers.add(timer);
-    });
-  }
-
-  private note(target: WebhookTarget, status: string, ok: boolean): void {
+  private note(id: string, { status, ok }: Attempt): void {
+    const target = this.targets.get(id);
+    if (!target) return;
     const now = new Date();
     target.lastAttemptAt = now;
     target.lastStatus = status;
     if (ok) target.lastSuccessAt = now;
-    if (target.fromEnvironment || this.stopped) return;
+    if (target.fromEnvironment) return;
     this.db.prepare('UPDATE WebhookTarget SET lastAttemptAt = ?, lastStatus = ?, lastSuccessAt = ? WHERE id = ?').run(stored(now), status, target.lastSuccessAt && stored(target.lastSuccessAt), target.id);
   }
 }

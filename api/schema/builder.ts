@@ -8,6 +8,7 @@ import type { AttentionService } from '../attention/service.ts';
 import type { Db } from '../db/database.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import type { Policies } from '../notify/policies.ts';
+import type { Push } from '../notify/push.ts';
 import type { Webhooks } from '../notify/webhooks.ts';
 import type { Tokens } from '../tokens/tokens.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
@@ -19,6 +20,7 @@ export interface Context {
   tokens: Tokens;
   webhooks: Webhooks;
   policies: Policies;
+  push: Push;
   /** Who asks; absent only where no operation runs (GraphiQL's page). */
   principal?: Principal;
 }

@@ -9,6 +9,7 @@ import './pending-permission.ts';
 import './api-token.ts';
 import './webhook-target.ts';
 import './notification-policy.ts';
+import './push-device.ts';
 import { builder } from './builder.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -3,6 +3,7 @@
 import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
 import { NotInFeedError, NotYoursError, SessionNotFoundError } from '../attention/errors.ts';
+import { titleOf } from '../attention/rules.ts';
 import { AgentState, ClosedBy, Speaker, WaitReason } from '../generated/prisma/client.ts';
 import { isOpenableLink, LINK_SCHEMES } from '../links.ts';
 import { builder } from './builder.ts';
@@ -30,7 +31,7 @@ export const Session = builder.prismaObject('Session', {
     agent: t.exposeString('agent', { description: 'e.g. claude-code' }),
     title: t.string({
       description: 'The first prompt; before there is one, the project and branch, or "New session".',
-      resolve: (session) => session.title ?? ([session.project, session.branch].filter(Boolean).join(' · ') || 'New session'),
+      resolve: titleOf,
     }),
     project: t.exposeString('project', { nullable: true, description: 'The repository name.' }),
     cwd: t.exposeString('cwd', { nullable: true }),

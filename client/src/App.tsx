@@ -4,6 +4,7 @@ import { Provider } from 'urql';
 import { Feed } from './feed/Feed.tsx';
 import { createLookoutClient } from './graphql/client.ts';
 import { type ConnectionStore, createConnectionStore, useConnectionState } from './graphql/connection.ts';
+import { keepTokenForWorker } from './push/worker-token.ts';
 
 const TOKEN_KEY = 'lookout.token';
 
@@ -13,6 +14,8 @@ export function App() {
   const connection = useMemo(() => createConnectionStore(), [token]);
   const { client, dispose } = useMemo(() => createLookoutClient(token, connection), [token, connection]);
   useEffect(() => dispose, [dispose]);
+  // A notification's Allow or Deny is sent with the page's token.
+  useEffect(() => void keepTokenForWorker(token), [token]);
 
   const saveToken = (value: string) => {
     localStorage.setItem(TOKEN_KEY, value);

@@ -3,6 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import './styles.css';
 
+// The service worker shows pushes and keeps the page's shell for offline starts.
+if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/sw.js').catch(() => {});
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

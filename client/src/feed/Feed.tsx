@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { isOpenableLink } from '../../../api/links.ts';
 import { graphql } from '../gql';
+import { usePush } from '../push/usePush.ts';
 import type { AttentionTier } from '../gql/graphql.ts';
 import { type ConnectionStore, useConnectionState } from '../graphql/connection.ts';
 import { type FeedAction, FeedItem, SNOOZE_CHOICES } from './FeedItem.tsx';
@@ -11,7 +12,6 @@ import { useNow } from './time.ts';
 import { summarize, useDocumentBadge } from './useDocumentBadge.ts';
 import { useFeedActions } from './useFeedActions.ts';
 import { type FeedChange, useFeedChanges } from './useFeedChanges.ts';
-import { useNotifications } from './useNotifications.ts';
 
 export const FeedQuery = graphql(`
   query Feed($project: String) {
@@ -72,14 +72,9 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
     setSelectedId(sessionId);
     document.querySelector(`[data-session-id="${CSS.escape(sessionId)}"]`)?.scrollIntoView({ block: 'nearest' });
   }, []);
-  const notifications = useNotifications(focusItem);
-  const onNeedsYou = useCallback(
-    (change: FeedChange) => {
-      setAnnouncement(`Needs you: ${change.session.title}, ${change.attention?.label ?? ''}`);
-      notifications.notify(change);
-    },
-    [notifications],
-  );
+  const push = usePush();
+  const onNeedsYou = useCallback((change: FeedChange) => setAnnouncement(`Needs you: ${change.session.title}, ${change.attention?.label ?? ''}`), []);
+  useOpenRequests(focusItem, !!data);
   useFeedChanges({ project, loadedSeq: data?.feed.latestSeq ?? null, connection, onNeedsYou });
 
   const act = useCallback(
@@ -124,9 +119,9 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
             ))}
           </select>
         </label>
-        {notifications.permission === 'default' ? (
-          <button type="button" className="notify" onClick={notifications.enable}>
-            Notify me
+        {push.state.kind === 'off' ? (
+          <button type="button" className="notify" onClick={push.enable}>
+            Notify me on this device
           </button>
         ) : null}
       </header>
@@ -134,6 +129,11 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
         {connectionState === 'offline' || connectionState === 'reconnecting' ? (
           <div className="banner offline">
             Offline: what you see may be out of date, and actions wait until Lookout is back.
+          </div>
+        ) : null}
+        {push.state.kind === 'failed' || push.state.kind === 'blocked' ? (
+          <div className="banner error" role="alert">
+            {push.state.kind === 'failed' ? push.state.message : 'Notifications are blocked for this page: allow them in the browser\'s site settings to be notified here.'}
           </div>
         ) : null}
         {actionError ? (
@@ -189,6 +189,14 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
         <div className="visually-hidden" aria-live="polite">
           {announcement}
         </div>
+        {push.state.kind === 'on' ? (
+          <p className="device">
+            This device is notified when a session needs you.{' '}
+            <button type="button" onClick={push.disable}>
+              Stop notifying this device
+            </button>
+          </p>
+        ) : null}
         <p className="keys">
           <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>e</kbd> seen · <kbd>s</kbd> snooze {SNOOZE_CHOICES[0]!.label} · on a
           prompt: <kbd>a</kbd> allow once · <kbd>A</kbd> always allow · <kbd>d</kbd> deny
@@ -196,6 +204,29 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
       </main>
     </>
   );
+}
+
+/**
+ * Opens the feed at an item when asked: by a notification's click (the service worker's message)
+ * or by the address (`?session=ID`, how a notification opens a new window), once the feed is loaded.
+ */
+function useOpenRequests(open: (sessionId: string) => void, loaded: boolean) {
+  useEffect(() => {
+    if (!('serviceWorker' in navigator)) return;
+    const onMessage = (event: MessageEvent<{ type?: string; sessionId?: string }>) => {
+      if (event.data?.type === 'open-session' && event.data.sessionId) open(event.data.sessionId);
+    };
+    navigator.serviceWorker.addEventListener('message', onMessage);
+    return () => navigator.serviceWorker.removeEventListener('message', onMessage);
+  }, [open]);
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    const sessionId = url.searchParams.get('session');
+    if (!loaded || !sessionId) return;
+    open(sessionId);
+    url.searchParams.delete('session');
+    history.replaceState(null, '', url);
+  }, [open, loaded]);
 }
 
 interface KeyboardOptions {

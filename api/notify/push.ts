@@ -1,0 +1,195 @@
+// Web Push: "needs you" sent to every browser and phone a person asked to be notified on, through
+// their browser's push service, encrypted to the device (aes128gcm) and signed with Lookout's own
+// VAPID key pair, made at first start and kept in the database. The same policy as every channel
+// decides; a device whose page is in front of its user gets nothing (they are looking).
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import webpush from 'web-push';
+import type { AttentionChange } from '../attention/service.ts';
+import { pendingPermission } from '../attention/permissions.ts';
+import { titleOf } from '../attention/rules.ts';
+import { toStored as stored } from '../db/dates.ts';
+import { type Attempt, Deliveries, type DeliveryOptions } from './deliveries.ts';
+import type { Policies } from './policies.ts';
+import { isLooking, type News, newsOf, shouldNotify } from './policy.ts';
+
+export interface PushDevice {
+  endpoint: string;
+  person: string;
+  p256dh: string;
+  auth: string;
+  label: string;
+  createdAt: Date;
+  lastAttemptAt: Date | null;
+  lastStatus: string | null;
+  lastSuccessAt: Date | null;
+  /** Until when its page is visible and focused (the page renews it): in memory only. */
+  lookingUntil: Date | null;
+}
+
+/** What the service worker gets: everything it shows and does, nothing more. */
+export interface PushMessage {
+  sessionId: string;
+  title: string;
+  body: string;
+  /** A newer notification for the session replaces an older one. */
+  tag: string;
+  /** Where a click opens the feed, relative to the page. */
+  url: string;
+  escalated: boolean;
+  /** Present when the prompt can be answered from here, and the notification shows it whole. */
+  answer: { requestId: string; kind: 'PERMISSION' | 'PLAN' } | null;
+}
+
+/** How long a page's "I am looking" holds unless renewed; the page renews it well before. */
+export const LOOKING_FOR_MS = 90_000;
+/** A prompt is answerable from a notification only when all of it fits in the notification. */
+const ANSWERABLE_INPUT_CHARS = 300;
+const BODY_CHARS = 1_000;
+/** How long a push service keeps a message for a device that is offline. */
+const TTL_SECONDS = 12 * 60 * 60;
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** The message a change sends, as the service worker shows it. */
+export function pushMessage(news: News, change: AttentionChange, now: Date): PushMessage {
+  const { session, attention } = change;
+  const label = `${news === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}`;
+  const request = pendingPermission(session, now);
+  const answerable = request && request.kind !== 'QUESTION' && request.input.length <= ANSWERABLE_INPUT_CHARS ? request : null;
+  // An answerable prompt shows its whole input: nobody allows what they cannot read.
+  const detail = answerable ? `${answerable.tool}: ${answerable.input}` : attention!.detail;
+  // Where it runs, unless the title already says so (a session with no prompt yet is titled by it).
+  const where = session.title ? [session.project, session.branch].filter(Boolean).join(' · ') : '';
+  return {
+    sessionId: session.id,
+    title: clip(titleOf(session), 200),
+    body: clip([detail ? `${label} · ${detail}` : label, where].filter(Boolean).join('\n'), BODY_CHARS),
+    tag: `session-${session.id}`,
+    url: `/?session=${encodeURIComponent(session.id)}`,
+    escalated: news === 'escalated',
+    answer: answerable ? { requestId: answerable.id, kind: answerable.kind as 'PERMISSION' | 'PLAN' } : null,
+  };
+}
+
+/** The push service replaces a not yet delivered message with a newer one of the same topic: one per session. */
+const topicOf = (sessionId: string) => createHash('sha256').update(sessionId).digest('base64url').slice(0, 32);
+
+export class Push {
+  private readonly devices = new Map<string, PushDevice>();
+  private readonly deliveries: Deliveries;
+  readonly publicKey: string;
+  private readonly privateKey: string;
+
+  /** The devices and key pair kept in a migrated database (made now if it has none). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly policies: Policies,
+    private readonly subject: string,
+    options: DeliveryOptions = {},
+  ) {
+    let keys = this.db.prepare('SELECT publicKey, privateKey FROM VapidKeys').get() as { publicKey: string; privateKey: string } | undefined;
+    if (!keys) {
+      keys = webpush.generateVAPIDKeys();
+      this.db.prepare('INSERT INTO VapidKeys (publicKey, privateKey) VALUES (?, ?)').run(keys.publicKey, keys.privateKey);
+    }
+    this.publicKey = keys.publicKey;
+    this.privateKey = keys.privateKey;
+    for (const row of this.db.prepare('SELECT * FROM PushDevice').all() as Record<string, string | null>[]) {
+      const date = (v: string | null | undefined) => (v ? new Date(v) : null);
+      this.devices.set(row.endpoint!, {
+        endpoint: row.endpoint!,
+        person: row.person!,
+        p256dh: row.p256dh!,
+        auth: row.auth!,
+        label: row.label!,
+        createdAt: new Date(row.createdAt!),
+        lastAttemptAt: date(row.lastAttemptAt),
+        lastStatus: row.lastStatus ?? null,
+        lastSuccessAt: date(row.lastSuccessAt),
+        lookingUntil: null,
+      });
+    }
+    this.deliveries = new Deliveries((endpoint, attempt) => this.note(endpoint, attempt), options);
+  }
+
+  /** A person's devices. */
+  of(person: string): PushDevice[] {
+    return [...this.devices.values()].filter((d) => d.person === person);
+  }
+
+  /** Adds this browser's subscription for the person (a browser that subscribes again replaces its old one). */
+  add(person: string, subscription: { endpoint: string; p256dh: string; auth: string; label: string }): PushDevice {
+    const device: PushDevice = { ...subscription, person, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null, lookingUntil: null };
+    this.db
+      .prepare(
+        `INSERT INTO PushDevice (endpoint, person, p256dh, auth, label, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (endpoint) DO UPDATE SET person = excluded.person, p256dh = excluded.p256dh, auth = excluded.auth, label = excluded.label,
+           createdAt = excluded.createdAt, lastAttemptAt = NULL, lastStatus = NULL, lastSuccessAt = NULL`,
+      )
+      .run(device.endpoint, person, device.p256dh, device.auth, device.label, stored(device.createdAt));
+    this.devices.set(device.endpoint, device);
+    return device;
+  }
+
+  /** Null when the person has no such device. */
+  remove(person: string, endpoint: string): PushDevice | null {
+    const device = this.devices.get(endpoint);
+    if (!device || device.person !== person) return null;
+    this.forget(endpoint);
+    return device;
+  }
+
+  /** The page on this device is (or stops being) in front of its user; null when the person has no such device. */
+  setLooking(person: string, endpoint: string, looking: boolean, now = new Date()): PushDevice | null {
+    const device = this.devices.get(endpoint);
+    if (!device || device.person !== person) return null;
+    device.lookingUntil = looking ? new Date(now.getTime() + LOOKING_FOR_MS) : null;
+    return device;
+  }
+
+  /** Called for every stored change: queues a push for each of the owner's devices that should hear it, and returns at once. */
+  readonly hear = (change: AttentionChange): void => {
+    const news = newsOf(change.attention, change.previous);
+    if (!news) return;
+    const now = new Date();
+    const owner = change.session.owner;
+    if (!shouldNotify(this.policies.of(owner), news, change.attention!, change.session.project, now)) return;
+    const devices = this.of(owner).filter((device) => !isLooking(device, now));
+    if (devices.length === 0) return;
+    const payload = JSON.stringify(pushMessage(news, change, now));
+    for (const device of devices) {
+      const request = webpush.generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, payload, {
+        vapidDetails: { subject: this.subject, publicKey: this.publicKey, privateKey: this.privateKey },
+        TTL: TTL_SECONDS,
+        urgency: 'high',
+        topic: topicOf(change.session.id),
+      });
+      this.deliveries.send(device.endpoint, { url: request.endpoint, headers: request.headers as Record<string, string>, body: request.body as Buffer });
+    }
+  };
+
+  stop(): void {
+    this.deliveries.stop();
+  }
+
+  private forget(endpoint: string): void {
+    this.db.prepare('DELETE FROM PushDevice WHERE endpoint = ?').run(endpoint);
+    this.devices.delete(endpoint);
+    this.deliveries.forget(endpoint);
+  }
+
+  private note(endpoint: string, { status, ok }: Attempt): void {
+    const device = this.devices.get(endpoint);
+    if (!device) return;
+    // The push service says the subscription is gone (unsubscribed, expired): so is the device.
+    if (status === '404' || status === '410') return this.forget(endpoint);
+    const now = new Date();
+    device.lastAttemptAt = now;
+    device.lastStatus = status;
+    if (ok) device.lastSuccessAt = now;
+    this.db
+      .prepare('UPDATE PushDevice SET lastAttemptAt = ?, lastStatus = ?, lastSuccessAt = ? WHERE endpoint = ?')
+      .run(stored(now), status, device.lastSuccessAt && stored(device.lastSuccessAt), endpoint);
+  }
+}

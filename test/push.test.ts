@@ -1,0 +1,145 @@
+// Web Push end to end without any outside service: a push service on loopback gets the real
+// request Lookout sends (VAPID-signed, aes128gcm-encrypted to the device's keys), and the test
+// decrypts it as the browser would. The person's policy and "I am looking" decide who gets one.
+import { afterEach, describe, expect, it } from 'vitest';
+import { RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
+import { type BrowserSubscription, browserSubscription, decrypt, type PushService, startPushService, vapidClaims } from './push-service.ts';
+
+let server: TestServer;
+let service: PushService;
+afterEach(async () => {
+  await server?.stop();
+  service?.close();
+});
+
+const ADD = `mutation($input: PushSubscriptionInput!) {
+  addPushDevice(input: $input) { __typename ... on MutationAddPushDeviceSuccess { data { endpoint label } } ... on InputValidationError { issues { path message } } }
+}`;
+const DEVICES = 'query { pushPublicKey pushDevices { endpoint label lastStatus lastSuccessAt } }';
+const LOOKING = `mutation($endpoint: String!, $looking: Boolean!) { setDeviceLooking(endpoint: $endpoint, looking: $looking) { __typename } }`;
+
+async function device(name: string, headers?: Record<string, string>): Promise<BrowserSubscription & { endpoint: string }> {
+  const subscription = browserSubscription();
+  const endpoint = `${service.origin}/push/${name}`;
+  const added = await server.gql(ADD, { input: { endpoint, p256dh: subscription.p256dh, auth: subscription.auth, label: `${name}'s browser` } }, headers);
+  expect(added.data.addPushDevice.__typename).toBe('MutationAddPushDeviceSuccess');
+  return { ...subscription, endpoint };
+}
+
+/** Claude Code's PermissionRequest through the http hook, as the installed hook reports it (waiting for an answer). */
+const askPermission = (sessionId: string, command: string) =>
+  fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      session_id: sessionId,
+      hook_event_name: 'PermissionRequest',
+      cwd: '/nonexistent/shop',
+      tool_name: 'Bash',
+      tool_input: { command },
+      lookout: { eventId: `ask-${sessionId}` },
+    }),
+  }).then((res) => expect(res.status).toBe(204));
+
+const waitFor = (sessionId: string, title: string) =>
+  server.gql(RECORD_SPEAKER, { input: { sessionId, speaker: 'USER', title, project: 'shop' } }).then(() =>
+    server.gql(RECORD_ACTIVITY, { input: { sessionId, state: 'WAITING', waitReason: 'PERMISSION', waitDetail: `Bash: deploy ${sessionId}` } }),
+  );
+
+/** The sessions the pushes a device got so far are about, in order. */
+const pushedTo = (subscription: BrowserSubscription & { endpoint: string }) =>
+  service.received.filter((r) => subscription.endpoint.endsWith(r.path)).map((r) => (decrypt(r, subscription) as { sessionId: string }).sessionId);
+
+describe('Web Push', () => {
+  it('a prompt reaches the device as a real push: VAPID-signed, encrypted to its keys, one topic per session, with Allow and Deny', async () => {
+    server = await startServer();
+    service = await startPushService();
+    const laptop = await device('laptop');
+    await askPermission('s1', 'npm publish');
+    const [request] = await service.next(1);
+    expect(request!.path).toBe('/push/laptop');
+    expect(request!.headers).toMatchObject({ 'content-encoding': 'aes128gcm', 'content-type': 'application/octet-stream', ttl: '43200', urgency: 'high' });
+    expect(request!.headers.topic).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const { data } = await server.gql(DEVICES);
+    expect(vapidClaims(request!, data.pushPublicKey)).toMatchObject({ aud: service.origin, sub: 'mailto:lookout@localhost.localdomain' });
+    const { data: pending } = await server.gql('query { session(id: "s1") { pendingPermission { id } } }');
+    expect(decrypt(request!, laptop)).toEqual({
+      sessionId: 's1',
+      title: 'shop',
+      body: 'Waiting for permission · Bash: npm publish',
+      tag: 'session-s1',
+      url: '/?session=s1',
+      escalated: false,
+      answer: { requestId: pending.session.pendingPermission.id, kind: 'PERMISSION' },
+    });
+    expect((await server.gql(DEVICES)).data.pushDevices).toEqual([expect.objectContaining({ label: "laptop's browser", lastStatus: '201', lastSuccessAt: expect.any(String) })]);
+  });
+
+  it('a command too long to read in a notification cannot be allowed from it', async () => {
+    server = await startServer();
+    service = await startPushService();
+    const laptop = await device('laptop');
+    await askPermission('s1', `rm -rf ${'build/'.repeat(100)}`);
+    const [request] = await service.next(1);
+    expect(decrypt(request!, laptop)).toMatchObject({ answer: null, body: expect.stringMatching(/^Waiting for permission · Bash: rm -rf build\//) });
+  });
+
+  it('the policy decides, and a device whose page is in front of its user gets nothing until it is not', async () => {
+    server = await startServer();
+    service = await startPushService();
+    const [laptop, phone] = [await device('laptop'), await device('phone')];
+    await server.gql('mutation { setNotificationPolicy(mode: QUIET) { __typename } }');
+    // Quiet: a finished turn awaiting a reply is not pushed; a wait is. Each device's pushes come in order.
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'reply', speaker: 'ASSISTANT', title: 'Replied', project: 'shop' } });
+    await waitFor('w1', 'First wait');
+    await service.next(2);
+    expect([pushedTo(laptop), pushedTo(phone)]).toEqual([['w1'], ['w1']]);
+    // The laptop's page is visible and focused: only the phone hears the next one.
+    expect((await server.gql(LOOKING, { endpoint: laptop.endpoint, looking: true })).data.setDeviceLooking.__typename).toBe('MutationSetDeviceLookingSuccess');
+    await waitFor('w2', 'Second wait');
+    await service.next(3);
+    // The laptop's page goes to the background: it hears the next one, and never heard w2.
+    await server.gql(LOOKING, { endpoint: laptop.endpoint, looking: false });
+    await waitFor('w3', 'Third wait');
+    await service.next(5);
+    expect([pushedTo(laptop), pushedTo(phone)]).toEqual([
+      ['w1', 'w3'],
+      ['w1', 'w2', 'w3'],
+    ]);
+  });
+
+  it('a subscription the push service says is gone (410) is removed; a failure is kept for the user to see', async () => {
+    server = await startServer();
+    service = await startPushService();
+    await device('laptop');
+    service.answer(410);
+    await waitFor('w1', 'Gone');
+    await service.next(1);
+    await expect.poll(async () => (await server.gql(DEVICES)).data.pushDevices).toEqual([]);
+  });
+
+  it('bad subscriptions are refused with what is wrong, and store nothing; each person sees and removes only their own', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: 'owner-token' });
+    service = await startPushService();
+    const good = browserSubscription();
+    const refused = async (input: Record<string, unknown>) => {
+      const { data } = await server.gql(ADD, { input: { endpoint: `${service.origin}/push/x`, p256dh: good.p256dh, auth: good.auth, label: 'x', ...input } });
+      expect(data.addPushDevice.__typename).toBe('InputValidationError');
+      return data.addPushDevice.issues.map((i: { message: string }) => i.message).join('; ');
+    };
+    expect(await refused({ endpoint: 'http://127.0.0.1:9/push' })).toMatch(/https endpoint/);
+    expect(await refused({ p256dh: 'not-a-key' })).toMatch(/keys\.p256dh \(65 bytes/);
+    expect(await refused({ auth: good.p256dh })).toMatch(/keys\.auth \(16 bytes/);
+    expect(await refused({ label: '   ' })).toMatch(/>=1 characters/);
+    expect((await server.gql(DEVICES)).data.pushDevices).toEqual([]);
+
+    const mine = await device('owner');
+    const created = await server.gql(`mutation { createToken(name: "ana-page", scope: READ, person: "ana") { ... on MutationCreateTokenSuccess { data { token } } } }`);
+    const ana = { authorization: `Bearer ${created.data.createToken.data.token}` };
+    expect((await server.gql(DEVICES, undefined, ana)).data.pushDevices).toEqual([]);
+    const removed = await server.gql(`mutation($e: String!) { removePushDevice(endpoint: $e) { __typename } }`, { e: mine.endpoint }, ana);
+    expect(removed.data.removePushDevice.__typename).toBe('PushDeviceNotFoundError');
+    expect((await server.gql(LOOKING, { endpoint: mine.endpoint, looking: true }, ana)).data.setDeviceLooking.__typename).toBe('PushDeviceNotFoundError');
+    expect((await server.gql(DEVICES)).data.pushDevices).toHaveLength(1);
+  });
+});
