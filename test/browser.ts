@@ -1,16 +1,26 @@
 // A real browser for page tests: Debian's Chromium driven by playwright-core (no browser download).
-import { type Browser, chromium } from 'playwright-core';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+// Root in a container needs --no-sandbox; the rest keeps Chromium off a network it cannot reach.
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 function launchBrowser(extraArgs: string[]): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Root in a container needs --no-sandbox; the rest keeps Chromium off a network it cannot reach.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs] });
+}
+
+/**
+ * A browser with a profile of its own, as a user's is: a fresh context of `launch` is incognito,
+ * where Chromium offers no Push API and no install.
+ */
+export async function launchProfile(): Promise<BrowserContext> {
+  const profile = await mkdtemp(path.join(tmpdir(), 'lookout-profile-'));
+  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1100, height: 800 } });
 }
 
 /** One browser for a test file, started before its tests and closed after them. */

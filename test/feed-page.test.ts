@@ -182,38 +182,6 @@ describe('the feed page', () => {
     await page.close();
   });
 
-  it('notifies, when allowed and not focused, about a session entering "Needs you"; a click focuses it', async () => {
-    server = await startServer();
-    const page = await browser().newPage();
-    // The browser's own notification API, recorded; the page is in the background.
-    await page.addInitScript(() => {
-      const shown: { title: string; body: string; click(): void }[] = [];
-      (window as unknown as { shown: typeof shown }).shown = shown;
-      class RecordedNotification {
-        static permission = 'default';
-        static requestPermission = async () => ((RecordedNotification.permission = 'granted'), 'granted');
-        onclick: (() => void) | null = null;
-        constructor(title: string, options: { body: string }) {
-          shown.push({ title, body: options.body, click: () => this.onclick?.() });
-        }
-        close() {}
-      }
-      Object.assign(window, { Notification: RecordedNotification });
-      document.hasFocus = () => false;
-    });
-    await page.goto(server.url.replace(/\/graphql$/, '/'));
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-    await page.getByRole('button', { name: 'Notify me' }).click();
-    await page.getByRole('button', { name: 'Notify me' }).waitFor({ state: 'detached' });
-    await permissionPrompt('n1', 'Needs a yes');
-    await expect
-      .poll(() => page.evaluate(() => (window as unknown as { shown: { title: string; body: string }[] }).shown.map((n) => `${n.title} | ${n.body}`)))
-      .toEqual(['Needs a yes | Waiting for permission: Bash: npm publish']);
-    await page.evaluate(() => (window as unknown as { shown: { click(): void }[] }).shown[0]!.click());
-    await expect.poll(() => page.locator('[aria-current="true"]').innerText()).toMatch(/Needs a yes/);
-    await page.close();
-  });
-
   it('renders a populated feed (screenshot for the record)', async () => {
     server = await startServer();
     await permissionPrompt('p1', 'Add the attention feed', { host: 'laptop' });

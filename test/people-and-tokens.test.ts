@@ -59,6 +59,11 @@ const SAMPLES: Record<string, string> = {
   setNotificationPolicy: 'mutation { setNotificationPolicy(mode: QUIET) { __typename } }',
   addWebhook: 'mutation { addWebhook(url: "http://127.0.0.1:9/hook", format: JSON) { __typename } }',
   removeWebhook: 'mutation { removeWebhook(id: "nope") { __typename } }',
+  pushPublicKey: '{ pushPublicKey }',
+  pushDevices: '{ pushDevices { endpoint } }',
+  addPushDevice: `mutation { addPushDevice(input: { endpoint: "https://127.0.0.1:9/push", p256dh: "${'A'.repeat(87)}", auth: "${'A'.repeat(22)}", label: "l" }) { __typename } }`,
+  removePushDevice: 'mutation { removePushDevice(endpoint: "https://127.0.0.1:9/push") { __typename } }',
+  setDeviceLooking: 'mutation { setDeviceLooking(endpoint: "https://127.0.0.1:9/push", looking: true) { __typename } }',
   attentionChanged: 'subscription { attentionChanged { __typename } }',
 };
 

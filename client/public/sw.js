@@ -9,7 +9,11 @@ const SHELL = 'lookout-shell';
 const TOKEN_DB = 'lookout';
 const TOKEN_STORE = 'page';
 
-self.addEventListener('install', () => self.skipWaiting());
+// The shell is kept from the first visit on, so that the page opens offline even then.
+self.addEventListener('install', (event) => {
+  self.skipWaiting();
+  event.waitUntil(keepShell().catch(() => {}));
+});
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
 // ----- The shell: the page's HTML (network first) and its hashed assets (cache first). -----
@@ -21,6 +25,17 @@ self.addEventListener('fetch', (event) => {
   if (request.mode === 'navigate' && url.pathname === '/') event.respondWith(page(request));
   else if (url.pathname.startsWith('/assets/') || /^\/(manifest\.webmanifest|favicon\.svg|icon-\d+\.png)$/.test(url.pathname)) event.respondWith(asset(request));
 });
+
+async function keepShell() {
+  const cache = await caches.open(SHELL);
+  const response = await fetch('/', { cache: 'no-cache' });
+  if (!response.ok) return;
+  const html = await response.clone().text();
+  await cache.put('/', response);
+  const assets = [...new Set([...html.matchAll(/\/assets\/[^"'\s)]+/g)].map((m) => m[0]))];
+  await cache.addAll(assets);
+  await forgetOldAssets(cache, html);
+}
 
 async function page(request) {
   const cache = await caches.open(SHELL);

@@ -51,8 +51,14 @@ const SECTIONS: { tier: AttentionTier; heading: string; empty: string }[] = [
 
 export function Feed({ connection }: { connection: ConnectionStore }) {
   const [project, setProject] = useState<string | null>(null);
-  const [{ data, fetching, error }] = useQuery({ query: FeedQuery, variables: { project } });
+  const [{ data, fetching, error }, reload] = useQuery({ query: FeedQuery, variables: { project } });
   const connectionState = useConnectionState(connection);
+  const disconnected = connectionState === 'offline' || connectionState === 'reconnecting';
+  // Opened while Lookout was unreachable: the feed loads as soon as it is back.
+  const neverLoaded = !data && !!error;
+  useEffect(() => {
+    if (connectionState === 'live' && neverLoaded) reload({ requestPolicy: 'network-only' });
+  }, [connectionState, neverLoaded, reload]);
   const now = useNow();
   const { perform, error: actionError, dismissError } = useFeedActions();
   const [selectedId, setSelectedId] = useState<string | null>(null);
@@ -119,14 +125,14 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
             ))}
           </select>
         </label>
-        {push.state.kind === 'off' ? (
+        {push.state.kind === 'off' && connectionState === 'live' ? (
           <button type="button" className="notify" onClick={push.enable}>
             Notify me on this device
           </button>
         ) : null}
       </header>
-      <main className={connectionState === 'offline' || connectionState === 'reconnecting' ? 'disconnected' : undefined} aria-busy={connectionState === 'connecting'}>
-        {connectionState === 'offline' || connectionState === 'reconnecting' ? (
+      <main className={disconnected ? 'disconnected' : undefined} aria-busy={connectionState === 'connecting'}>
+        {data && disconnected ? (
           <div className="banner offline">
             Offline: what you see may be out of date, and actions wait until Lookout is back.
           </div>
@@ -146,7 +152,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
         ) : null}
         {error && !data ? (
           <div className="banner error" role="alert">
-            Could not load the feed: {error.message}
+            {disconnected || !navigator.onLine ? 'Lookout is offline: this device cannot reach it. The feed loads when it can.' : `Could not load the feed: ${error.message}`}
           </div>
         ) : null}
         {fetching && !data ? <p className="loading">Loading the feed…</p> : null}
@@ -174,7 +180,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
                           now={now}
                           selected={node.id === selectedId}
                           showHost={showHost}
-                          offline={connectionState === 'offline' || connectionState === 'reconnecting'}
+                          offline={disconnected}
                           onSelect={() => setSelectedId(node.id)}
                           onAction={(action) => act(node.id, action)}
                         />
@@ -185,7 +191,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
               );
             })
           : null}
-        {data ? <Hidden offline={connectionState === 'offline' || connectionState === 'reconnecting'} /> : null}
+        {data ? <Hidden offline={disconnected} /> : null}
         <div className="visually-hidden" aria-live="polite">
           {announcement}
         </div>

@@ -19,7 +19,17 @@ export function createLookoutClient(token: string | null, connection: Connection
     lazy: false,
     keepAlive: 10_000,
     retryAttempts: Number.POSITIVE_INFINITY,
-    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 10_000))),
+    // Backs off to 10 s, but tries at once when the device is back online (a phone leaving a tunnel).
+    retryWait: (retries) =>
+      new Promise<void>((resolve) => {
+        const retry = () => {
+          clearTimeout(timer);
+          window.removeEventListener('online', retry);
+          resolve();
+        };
+        const timer = setTimeout(retry, Math.min(500 * 2 ** retries, 10_000));
+        window.addEventListener('online', retry);
+      }),
     shouldRetry: (event) => (event as CloseEvent)?.code !== FORBIDDEN,
     connectionParams: () => (authorization ? { authorization } : {}),
     onNonLazyError: () => {},

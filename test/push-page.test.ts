@@ -1,0 +1,224 @@
+// Push, installed and offline, in Chromium with a profile of its own: "Notify me on this device",
+// the page telling the server while it is in front of its user, the service worker showing a real
+// push (relayed from the loopback push service, still encrypted only to the test's keys), and its
+// click and Allow/Deny handling; the install criteria and the offline start.
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { launchProfile } from './browser.ts';
+import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
+import { type BrowserSubscription, browserSubscription, decrypt, type PushService, startPushService } from './push-service.ts';
+
+let server: TestServer;
+let service: PushService;
+let context: BrowserContext;
+afterEach(async () => {
+  await context?.close();
+  await server?.stop();
+  service?.close();
+});
+
+const TOKEN = 'push-page-token';
+const origin = () => server.url.replace(/\/graphql$/, '');
+
+/**
+ * The browser's push subscription. Chromium subscribes through Google's push service, which this
+ * machine cannot reach, so the test stands in for it: `subscribe` hands out the loopback push
+ * service's endpoint and the test's keys, with the server key the page asked with, as a browser
+ * does. Everything after it (what the page sends, what Lookout encrypts and pushes) is real.
+ */
+async function standInPushSubscription(page: Page, endpoint: string, keys: BrowserSubscription) {
+  await page.addInitScript(
+    ({ endpoint, p256dh, auth }) => {
+      const bytes = (b64: string) => Uint8Array.from(atob(b64.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer;
+      let current: PushSubscription | null = null;
+      PushManager.prototype.getSubscription = async () => current;
+      PushManager.prototype.subscribe = async function (options?: PushSubscriptionOptionsInit) {
+        if (Notification.permission !== 'granted') throw new DOMException('Registration failed - permission denied', 'NotAllowedError');
+        const applicationServerKey = options?.applicationServerKey as Uint8Array;
+        current = {
+          endpoint,
+          expirationTime: null,
+          options: { userVisibleOnly: true, applicationServerKey: applicationServerKey.slice().buffer },
+          getKey: (name: string) => bytes(name === 'p256dh' ? p256dh : auth),
+          unsubscribe: async () => ((current = null), true),
+          toJSON: () => ({ endpoint, keys: { p256dh, auth } }),
+        } as unknown as PushSubscription;
+        return current;
+      };
+      // Whether the page is in front of its user, as the test says.
+      (window as unknown as { inFront: boolean }).inFront = true;
+      document.hasFocus = () => (window as unknown as { inFront: boolean }).inFront;
+    },
+    { endpoint, p256dh: keys.p256dh, auth: keys.auth },
+  );
+}
+
+/** The page, signed in with the token as a user would, live. */
+async function openFeed(): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  return page;
+}
+
+async function signIn(page: Page) {
+  await page.goto(`${origin()}/`);
+  await page.getByLabel(/needs its token/).fill(TOKEN);
+  await page.getByRole('button', { name: 'Open the feed' }).click();
+  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+}
+
+/** Claude Code's PermissionRequest through the http hook, waiting for an answer. */
+const askPermission = (sessionId: string, command: string) =>
+  fetch(`${origin()}/hooks/claude-code`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ session_id: sessionId, hook_event_name: 'PermissionRequest', cwd: '/work/shop', tool_name: 'Bash', tool_input: { command }, lookout: { eventId: `ask-${sessionId}` } }),
+  }).then((res) => expect(res.status).toBe(204));
+
+/** What the tests use of a service worker's global scope (the WebWorker lib does not mix with DOM's). */
+interface WorkerScope {
+  registration: { getNotifications(filter?: { tag: string }): Promise<(Notification & { actions: { title: string }[] })[]> };
+  dispatchEvent(event: Event): boolean;
+  PushEvent: new (type: 'push', init: { data: string }) => Event;
+  NotificationEvent: new (type: 'notificationclick', init: { notification: Notification; action: string }) => Event;
+}
+
+/** The browser's push service hands a message to the page's worker; resolves once the worker shows it. */
+const deliverPush = (message: { tag: string } & Record<string, unknown>) =>
+  context.serviceWorkers()[0]!.evaluate(async (data) => {
+    const scope = self as unknown as WorkerScope;
+    const shown = async () => (await scope.registration.getNotifications({ tag: JSON.parse(data).tag })).length > 0;
+    scope.dispatchEvent(new scope.PushEvent('push', { data }));
+    const deadline = Date.now() + 5_000;
+    while (!(await shown()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  }, JSON.stringify(message));
+
+const shownNotifications = (page: Page) =>
+  page.evaluate(async () =>
+    (await ((await navigator.serviceWorker.ready) as unknown as WorkerScope['registration']).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: n.actions.map((a) => a.title) })),
+  );
+
+/** A click on the notification the worker shows for a session, on its body ('') or an action. */
+const clickNotification = (sessionTag: string, action: string) =>
+  context.serviceWorkers()[0]!.evaluate(
+    async ({ tag, action }) => {
+      const scope = self as unknown as WorkerScope;
+      const [notification] = await scope.registration.getNotifications({ tag });
+      scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification: notification!, action }));
+    },
+    { tag: sessionTag, action },
+  );
+
+describe('push on the page', () => {
+  it('"Notify me on this device" subscribes it; while the page is in front of its user nothing is pushed to it; the worker shows the push, and Allow answers the prompt', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: TOKEN });
+    service = await startPushService();
+    context = await launchProfile();
+    await context.grantPermissions(['notifications'], { origin: origin() });
+    const keys = browserSubscription();
+    const page = await openFeed();
+    await standInPushSubscription(page, `${service.origin}/push/laptop`, keys);
+    await signIn(page);
+
+    const lookingSaid = told(page, true);
+    await page.getByRole('button', { name: 'Notify me on this device' }).click();
+    await page.getByText('This device is notified when a session needs you.').waitFor();
+    await lookingSaid;
+    const devices = await server.gql('query { pushDevices { endpoint label } }');
+    expect(devices.data.pushDevices).toEqual([{ endpoint: `${service.origin}/push/laptop`, label: 'Chrome on Linux' }]);
+
+    // In front of its user: the first prompt is not pushed. Then the user looks away.
+    await askPermission('seen', 'git status');
+    await item(page, 'shop').waitFor();
+    const awaySaid = told(page, false);
+    await page.evaluate(() => {
+      (window as unknown as { inFront: boolean }).inFront = false;
+      window.dispatchEvent(new Event('blur'));
+    });
+    await awaySaid;
+    const feed = collect(server.wsClient(), FEED_EVENT, { after: server.attention.latestSeq });
+    await subscribersListening(server, 2);
+    await askPermission('away', 'npm publish');
+    const [pushed] = await service.next(1);
+    const message = decrypt(pushed!, keys) as { sessionId: string; tag: string; answer: { requestId: string } };
+    expect(message).toMatchObject({ sessionId: 'away', body: 'Waiting for permission · Bash: npm publish', answer: { requestId: 'away:ask-away' } });
+
+    // The push service delivers it to the browser's worker, which shows it with Allow and Deny.
+    await deliverPush(message);
+    await expect.poll(() => shownNotifications(page)).toEqual([{ title: 'shop', body: 'Waiting for permission · Bash: npm publish', tag: 'session-away', actions: ['Allow once', 'Deny'] }]);
+
+    // Allow, from the notification, with the page's token: the prompt is answered.
+    await clickNotification('session-away', 'allow');
+    await feed.next(2);
+    const answered = await server.gql(`query { session(id: "away") { permissionRequest: pendingPermission { id } events(last: 1) { edges { node { kind input } } } } }`);
+    expect(answered.data.session.permissionRequest).toBeNull();
+    expect(answered.data.session.events.edges[0].node).toMatchObject({ kind: 'ANSWER', input: expect.stringContaining('"decision":"ALLOW_ONCE"') });
+
+    // The same Allow again (a stale notification): not answered, and the worker says why.
+    await deliverPush(message);
+    await expect.poll(() => shownNotifications(page).then((n) => n.length)).toBe(1);
+    await clickNotification('session-away', 'allow');
+    await expect.poll(() => shownNotifications(page)).toEqual([{ title: 'shop', body: expect.stringMatching(/^Not answered: .*already answered/i), tag: 'session-away', actions: [] }]);
+    feed.unsubscribe();
+  });
+
+  it("a click on a notification opens the feed at the session; Deny from it denies", async () => {
+    server = await startServer({ LOOKOUT_TOKEN: TOKEN });
+    context = await launchProfile();
+    await context.grantPermissions(['notifications'], { origin: origin() });
+    const page = await openFeed();
+    await signIn(page);
+    await askPermission('first', 'ls');
+    await askPermission('second', 'rm -rf build');
+    await item(page, 'rm -rf build').waitFor();
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    const push = (sessionId: string, requestId: string) =>
+      deliverPush({ sessionId, title: 'shop', body: 'Waiting for permission', tag: `session-${sessionId}`, url: `/?session=${sessionId}`, escalated: false, answer: { requestId, kind: 'PERMISSION' } });
+    await push('second', 'second:ask-second');
+    await expect.poll(() => shownNotifications(page).then((n) => n.length)).toBe(1);
+    await clickNotification('session-second', '');
+    await expect.poll(() => page.locator('[aria-current="true"]').innerText()).toMatch(/rm -rf build/);
+
+    await push('first', 'first:ask-first');
+    await expect.poll(() => shownNotifications(page).then((n) => n.length)).toBe(1);
+    await clickNotification('session-first', 'deny');
+    await expect
+      .poll(async () => (await server.gql(`query { session(id: "first") { events(last: 1) { edges { node { kind input } } } } }`)).data.session.events.edges[0].node.input)
+      .toContain('"decision":"DENY"');
+  });
+
+  it('meets the install criteria (manifest, icons, worker), and opens offline saying so, with its actions off', async () => {
+    server = await startServer();
+    context = await launchProfile();
+    const page = await openFeed();
+    await page.goto(`${origin()}/`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    const cdp = await context.newCDPSession(page);
+    expect(await cdp.send('Page.getInstallabilityErrors')).toEqual({ installabilityErrors: [] });
+    const manifest = await cdp.send('Page.getAppManifest');
+    expect(manifest.errors).toEqual([]);
+    expect(JSON.parse(manifest.data!)).toMatchObject({ name: 'Lookout', display: 'standalone', start_url: '/' });
+
+    // The worker kept the shell at install: the page opens with Lookout unreachable, and says so.
+    await context.setOffline(true);
+    await page.reload();
+    await page.getByRole('alert').filter({ hasText: 'Lookout is offline: this device cannot reach it.' }).waitFor();
+    await page.getByRole('status').filter({ hasText: /Offline|Reconnecting/ }).waitFor();
+    // Its data was never kept: nothing of the feed shows, and nothing offers to act.
+    expect(await page.getByRole('region', { name: /Needs you/ }).count()).toBe(0);
+    expect(await page.getByRole('button').count()).toBe(0);
+    await context.setOffline(false);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await page.getByRole('region', { name: /Needs you/ }).waitFor();
+  });
+});
+
+const item = (page: Page, text: string) => page.getByRole('listitem').filter({ hasText: text });
+
+/** The server's answer to the page saying whether it is in front of its user. */
+const told = (page: Page, looking: boolean) =>
+  page.waitForResponse((response) => {
+    const body = response.request().postData() ?? '';
+    return body.includes('setDeviceLooking') && body.includes(`"looking":${looking}`);
+  });
