@@ -66,6 +66,10 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     staleAfterMs: config.staleAfterMs,
     doneForMs: config.doneForMs,
     escalateAfterMs: config.escalateAfterMs,
+    escalateAfterMsOf: (person) => {
+      const minutes = policies.of(person).escalateAfterMinutes;
+      return minutes === null ? null : minutes * 60_000;
+    },
     decisionWaitMs: config.decisionWaitMs,
     retentionMs: config.retentionMs,
     subscriberBuffer: options.subscriberBuffer,
@@ -80,7 +84,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const push = new Push(settings, policies, config.vapidSubject);
   const stopPush = attention.onChange(push.hear);
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push }, feedAnswers);
+  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers);
   const server = createServer();
   let port = 0;
   const guard = new Guard({

@@ -46,8 +46,13 @@ const waitFor = (sessionId: string, title: string, detail: string) =>
     server.gql(RECORD_ACTIVITY, { input: { sessionId, state: 'WAITING', waitReason: 'PERMISSION', waitDetail: detail } }),
   );
 
-const add = (url: string, format: string, secret?: string) =>
-  server.gql(`mutation($url: String!, $format: WebhookFormat!, $secret: String) { addWebhook(url: $url, format: $format, secret: $secret) { ... on MutationAddWebhookSuccess { data { id } } } }`, { url, format, secret });
+const add = (url: string, format: string, secret?: string, onlyEscalations?: boolean) =>
+  server.gql(
+    `mutation($url: String!, $format: WebhookFormat!, $secret: String, $onlyEscalations: Boolean) {
+      addWebhook(url: $url, format: $format, secret: $secret, onlyEscalations: $onlyEscalations) { ... on MutationAddWebhookSuccess { data { id } } }
+    }`,
+    { url, format, secret, onlyEscalations },
+  );
 
 describe('webhooks', () => {
   it('send "needs you" in each format, the JSON one signed, once per news (and again when it escalates)', async () => {
@@ -60,6 +65,8 @@ describe('webhooks', () => {
     await add(slack.url, 'SLACK');
     await add(discord.url, 'DISCORD');
     await add(ntfy.url, 'NTFY');
+    const second = await receiver();
+    await add(second.url, 'JSON', undefined, true);
     await waitFor('s1', 'Ship it', 'Bash: npm publish');
 
     const [first, escalated] = await json.next(2);
@@ -67,6 +74,8 @@ describe('webhooks', () => {
     expect(payload).toMatchObject({ event: 'needs_you', session: { id: 's1', title: 'Ship it', project: 'shop', owner: 'you' }, attention: { reason: 'WAITING', label: 'Waiting for permission', detail: 'Bash: npm publish', escalatedAt: null } });
     expect(first!.headers['x-lookout-signature']).toBe(`sha256=${createHmac('sha256', 'sign-me-please').update(first!.body).digest('hex')}`);
     expect(JSON.parse(escalated!.body)).toMatchObject({ event: 'escalated', attention: { escalatedAt: expect.any(String) } });
+    // The second channel hears the escalation first: it never heard the news before it.
+    expect(JSON.parse((await second.next(1))[0]!.body)).toMatchObject({ event: 'escalated', session: { id: 's1' } });
     expect(JSON.parse((await slack.next(1))[0]!.body)).toEqual({ text: 'Waiting for permission: Ship it\nBash: npm publish\nclaude-code · shop · main' });
     expect(JSON.parse((await discord.next(1))[0]!.body)).toEqual({ content: 'Waiting for permission: Ship it\nBash: npm publish\nclaude-code · shop · main' });
     const [note] = await ntfy.next(1);

@@ -79,6 +79,43 @@ describe('time-driven changes, on fake timers', () => {
   });
 });
 
+describe('escalation, on fake timers', () => {
+  it("each owner's own escalation time: once per wait, again after a new wait; a change of time applies at once; 0 never", async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'], now: new Date('2026-11-25T09:00:00Z') });
+    const own = new Map<string, number | null>([['ana', 5 * minute]]);
+    await startService({ escalateAfterMs: 10 * minute, escalateAfterMsOf: (person) => own.get(person) ?? null });
+    const escalated = () => service.feed().map((i) => `${i.session.id}:${i.attention.escalatedAt ? 'escalated' : 'not yet'}`);
+    const wait = async (sessionId: string) =>
+      service.recordActivity({ sessionId, state: 'WAITING', waitReason: 'PERMISSION' }, sessionId === 'ana-1' ? { person: 'ana', admin: false } : undefined);
+    await service.recordSpeaker({ sessionId: 'ana-1', speaker: 'USER' }, { person: 'ana', admin: false });
+    await service.recordSpeaker({ sessionId: 'bo-1', speaker: 'USER' });
+    await wait('ana-1');
+    await wait('bo-1');
+
+    await vi.advanceTimersByTimeAsync(5 * minute);
+    expect(escalated()).toEqual(['ana-1:escalated', 'bo-1:not yet']);
+    await vi.advanceTimersByTimeAsync(5 * minute);
+    expect(escalated()).toEqual(['ana-1:escalated', 'bo-1:escalated']);
+    // Once per wait: nothing more to time for either of them.
+    expect(vi.getTimerCount()).toBe(0);
+
+    // A new wait starts over, on ana's time.
+    await service.recordActivity({ sessionId: 'ana-1', state: 'WORKING' }, { person: 'ana', admin: false });
+    await wait('ana-1');
+    await vi.advanceTimersByTimeAsync(5 * minute - 1);
+    expect(escalated()).toContain('ana-1:not yet');
+    // ana says never: it stays as it is, and no timer runs for it.
+    own.set('ana', 0);
+    service.reconsider();
+    await vi.advanceTimersByTimeAsync(60 * minute);
+    expect(escalated()).toContain('ana-1:not yet');
+    // ana says 1 minute: it has waited longer than that, so it is escalated now.
+    own.set('ana', minute);
+    service.reconsider();
+    expect(escalated()).toContain('ana-1:escalated');
+  });
+});
+
 describe('a subscriber that stops reading', () => {
   it('holds a bounded queue, then gets one resync and the changes after it', async () => {
     await startService({ subscriberBuffer: 8 });

@@ -89,6 +89,8 @@ export interface ReportedEvent {
 }
 
 export interface AttentionServiceOptions extends AttentionTimings {
+  /** A person's own escalation time, when they set one (0: never); else escalateAfterMs. */
+  escalateAfterMsOf?: (person: string) => number | null;
   retentionMs: number;
   /** How long a permission prompt's hook waits for an answer from Lookout. */
   decisionWaitMs?: number;
@@ -296,7 +298,7 @@ export class AttentionService {
   snooze(sessionId: string, until: Date, actor?: Actor): Promise<Session> {
     const apply = (current: SessionFields | null, now: Date) => {
       const session = this.existing(sessionId, current);
-      const reason = rawAttention(session, now, this.options)?.reason;
+      const reason = rawAttention(session, now, this.timings(session))?.reason;
       if (!reason) throw new NotInFeedError(sessionId);
       return { ...session, snoozedUntil: until, snoozedReason: reason };
     };
@@ -388,7 +390,7 @@ export class AttentionService {
   }
 
   attentionOf(session: Session): Attention | null {
-    return deriveAttention(session, new Date(), this.options);
+    return deriveAttention(session, new Date(), this.timings(session));
   }
 
   /** The feed in order; kept sorted in memory until the next change. */
@@ -536,7 +538,7 @@ export class AttentionService {
       if (next === null) continue;
       // A new session belongs to whoever reported it.
       if (!current && actor) next = { ...next, owner: actor.person };
-      const attention = deriveAttention(next, now, this.options);
+      const attention = deriveAttention(next, now, this.timings(next));
       const projects = { project: next.project, previousProject: current?.project ?? null };
       entries.push({
         event: {
@@ -559,7 +561,7 @@ export class AttentionService {
     }
     if (!current) throw new SessionNotFoundError(sessionId);
     if (!entries.length && stored) return { session: stored };
-    const tracked = isTracked(current, now, this.options);
+    const tracked = isTracked(current, now, this.timings(current));
     const session: Session = { ...current, tracked, createdAt: stored?.createdAt ?? now, updatedAt: now };
     latest.set(sessionId, { session, attention: previous });
     for (const key of stepEventIds) writtenEventIds.add(key);
@@ -573,7 +575,7 @@ export class AttentionService {
     else this.tracked.delete(session.id);
     this.sortedFeed = null;
     // A timer that fires early finds nothing due and waits again, so only an earlier moment matters.
-    const nextChange = tracked ? (nextAttentionChangeAt(session, new Date(), this.options)?.getTime() ?? Infinity) : Infinity;
+    const nextChange = tracked ? (nextAttentionChangeAt(session, new Date(), this.timings(session))?.getTime() ?? Infinity) : Infinity;
     if (nextChange < this.timerAt) this.setTimer(nextChange);
     if (logged.attention || logged.previous) {
       const change: AttentionChange = { kind: 'change', seq, session, ...logged };
@@ -583,6 +585,18 @@ export class AttentionService {
     this.settleDecisions(session);
   }
 
+  /** The timings a session's attention follows: its owner's escalation time, when they set one. */
+  private timings(session: Pick<Session, 'owner'>): AttentionTimings {
+    const own = this.options.escalateAfterMsOf?.(session.owner);
+    if (own === undefined || own === null) return this.options;
+    return { ...this.options, escalateAfterMs: own === 0 ? undefined : own };
+  }
+
+  /** Someone's timings changed (their escalation time): every attention is derived again, now. */
+  reconsider(): void {
+    this.applyTimeDrivenChanges();
+  }
+
   /** Logs and publishes every attention that time alone changed, then waits for the next one. */
   private applyTimeDrivenChanges(): void {
     if (this.stopped) return;
@@ -590,8 +604,8 @@ export class AttentionService {
     const changes: { session: Session; attention: Attention | null; previous: Attention | null }[] = [];
     const settled: Session[] = [];
     for (const { session, attention: previous } of this.tracked.values()) {
-      const attention = deriveAttention(session, now, this.options);
-      const tracked = isTracked(session, now, this.options);
+      const attention = deriveAttention(session, now, this.timings(session));
+      const tracked = isTracked(session, now, this.timings(session));
       // Nothing can change this session's attention any more without a new event: let it go.
       if (sameAttention(attention, previous)) {
         if (!tracked) settled.push(session);
@@ -625,7 +639,7 @@ export class AttentionService {
   private scheduleNextChange(now: Date): void {
     let next = Infinity;
     for (const { session } of this.tracked.values()) {
-      next = Math.min(next, nextAttentionChangeAt(session, now, this.options)?.getTime() ?? Infinity);
+      next = Math.min(next, nextAttentionChangeAt(session, now, this.timings(session))?.getTime() ?? Infinity);
     }
     this.setTimer(next);
   }

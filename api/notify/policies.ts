@@ -14,6 +14,7 @@ export class Policies {
         quietFrom: row.quietFrom as number | null,
         quietUntil: row.quietUntil as number | null,
         timeZone: String(row.timeZone),
+        escalateAfterMinutes: row.escalateAfterMinutes as number | null,
       });
     }
   }
@@ -25,11 +26,11 @@ export class Policies {
   set(person: string, policy: NotificationPolicy): NotificationPolicy {
     this.db
       .prepare(
-        `INSERT INTO NotificationPolicy (person, mode, mutedProjects, quietFrom, quietUntil, timeZone) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO NotificationPolicy (person, mode, mutedProjects, quietFrom, quietUntil, timeZone, escalateAfterMinutes) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (person) DO UPDATE SET mode = excluded.mode, mutedProjects = excluded.mutedProjects, quietFrom = excluded.quietFrom,
-           quietUntil = excluded.quietUntil, timeZone = excluded.timeZone`,
+           quietUntil = excluded.quietUntil, timeZone = excluded.timeZone, escalateAfterMinutes = excluded.escalateAfterMinutes`,
       )
-      .run(person, policy.mode, JSON.stringify(policy.mutedProjects), policy.quietFrom, policy.quietUntil, policy.timeZone);
+      .run(person, policy.mode, JSON.stringify(policy.mutedProjects), policy.quietFrom, policy.quietUntil, policy.timeZone, policy.escalateAfterMinutes);
     this.byPerson.set(person, policy);
     return policy;
   }

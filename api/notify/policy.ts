@@ -12,9 +12,11 @@ export interface NotificationPolicy {
   quietFrom: number | null;
   quietUntil: number | null;
   timeZone: string;
+  /** A need that lasts this long is escalated (notified again); 0: never; null: the server's default (LOOKOUT_ESCALATE_MINUTES). */
+  escalateAfterMinutes: number | null;
 }
 
-export const DEFAULT_POLICY: NotificationPolicy = { mode: 'normal', mutedProjects: [], quietFrom: null, quietUntil: null, timeZone: 'UTC' };
+export const DEFAULT_POLICY: NotificationPolicy = { mode: 'normal', mutedProjects: [], quietFrom: null, quietUntil: null, timeZone: 'UTC', escalateAfterMinutes: null };
 
 /** What a change tells, when it tells anything: it entered the feed's tier, or it was escalated. */
 export type News = 'needs_you' | 'in_focus' | 'escalated';

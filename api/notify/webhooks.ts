@@ -24,6 +24,8 @@ export interface WebhookTarget {
   /** "200", "500", "timeout", "gave up after 5 attempts: 500", ... */
   lastStatus: string | null;
   lastSuccessAt: Date | null;
+  /** Only escalations: a second channel for waits that drag on. */
+  onlyEscalations: boolean;
   /** From LOOKOUT_WEBHOOKS: not stored, not removable through the API. */
   fromEnvironment?: boolean;
 }
@@ -85,11 +87,12 @@ export class Webhooks {
         lastAttemptAt: date(row.lastAttemptAt),
         lastStatus: row.lastStatus ?? null,
         lastSuccessAt: date(row.lastSuccessAt),
+        onlyEscalations: !!row.onlyEscalations,
       });
     }
     fromEnvironment.forEach(({ url, format }, i) => {
       const id = `env-${i + 1}`;
-      this.targets.set(id, { id, url, format, secret: null, person: null, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null, fromEnvironment: true });
+      this.targets.set(id, { id, url, format, secret: null, person: null, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null, onlyEscalations: false, fromEnvironment: true });
     });
   }
 
@@ -97,9 +100,22 @@ export class Webhooks {
     return [...this.targets.values()];
   }
 
-  add(input: { url: string; format: WebhookFormat; secret?: string | null; person?: string | null }): WebhookTarget {
-    const target: WebhookTarget = { id: randomUUID(), url: input.url, format: input.format, secret: input.secret ?? null, person: input.person ?? null, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null };
-    this.db.prepare('INSERT INTO WebhookTarget (id, url, format, secret, person, createdAt) VALUES (?, ?, ?, ?, ?, ?)').run(target.id, target.url, target.format, target.secret, target.person, stored(target.createdAt));
+  add(input: { url: string; format: WebhookFormat; secret?: string | null; person?: string | null; onlyEscalations?: boolean | null }): WebhookTarget {
+    const target: WebhookTarget = {
+      id: randomUUID(),
+      url: input.url,
+      format: input.format,
+      secret: input.secret ?? null,
+      person: input.person ?? null,
+      onlyEscalations: input.onlyEscalations ?? false,
+      createdAt: new Date(),
+      lastAttemptAt: null,
+      lastStatus: null,
+      lastSuccessAt: null,
+    };
+    this.db
+      .prepare('INSERT INTO WebhookTarget (id, url, format, secret, person, onlyEscalations, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(target.id, target.url, target.format, target.secret, target.person, target.onlyEscalations ? 1 : 0, stored(target.createdAt));
     this.targets.set(target.id, target);
     return target;
   }
@@ -122,6 +138,7 @@ export class Webhooks {
     if (!shouldNotify(this.policies.of(change.session.owner), event, change.attention!, change.session.project, new Date())) return;
     for (const target of this.targets.values()) {
       if (target.person && target.person !== change.session.owner) continue;
+      if (target.onlyEscalations && event !== 'escalated') continue;
       this.deliveries.send(target.id, { url: target.url, ...webhookRequest(target, event, change) });
     }
   };

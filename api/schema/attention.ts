@@ -28,7 +28,7 @@ export const AttentionRef = builder.objectRef<Attention>('Attention').implement(
     }),
     since: t.field({ type: 'DateTime', description: 'When the current reason began.', resolve: (a) => a.since }),
     escalated: t.boolean({
-      description: 'It has needed you for LOOKOUT_ESCALATE_MINUTES: notified again, once per reason.',
+      description: "It has needed you for your escalation time (the notification policy's escalateAfterMinutes): notified again, once per reason.",
       resolve: (a) => a.escalatedAt != null,
     }),
     escalatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (a) => a.escalatedAt ?? null }),

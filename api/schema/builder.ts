@@ -21,6 +21,8 @@ export interface Context {
   webhooks: Webhooks;
   policies: Policies;
   push: Push;
+  /** LOOKOUT_ESCALATE_MINUTES: the escalation time of whoever sets none. */
+  defaultEscalateAfterMinutes: number;
   /** Who asks; absent only where no operation runs (GraphiQL's page). */
   principal?: Principal;
 }

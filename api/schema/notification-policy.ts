@@ -18,6 +18,10 @@ const Policy = builder.objectRef<NotificationPolicy>('NotificationPolicy').imple
     quietFrom: t.exposeInt('quietFrom', { nullable: true, description: 'Quiet hours begin, minutes after midnight in timeZone.' }),
     quietUntil: t.exposeInt('quietUntil', { nullable: true, description: 'Quiet hours end, minutes after midnight in timeZone.' }),
     timeZone: t.exposeString('timeZone', { description: 'An IANA time zone, e.g. Europe/Paris.' }),
+    escalateAfterMinutes: t.int({
+      description: 'A session that has needed you this long is notified again and marked escalated; 0: never. Unless you set it, LOOKOUT_ESCALATE_MINUTES.',
+      resolve: (p, _args, ctx) => p.escalateAfterMinutes ?? ctx.defaultEscalateAfterMinutes,
+    }),
   }),
 });
 
@@ -47,14 +51,20 @@ builder.mutationField('setNotificationPolicy', (t) =>
           }
         }, 'must be an IANA time zone, e.g. Europe/Paris'),
       }),
+      escalateAfterMinutes: t.arg.int({ validate: z.number().int().min(0).max(7 * 24 * 60), description: '0: never; absent: the server\'s default.' }),
     },
-    resolve: (_root, args, ctx) =>
-      ctx.policies.set(actorOf(ctx).person, {
+    resolve: (_root, args, ctx) => {
+      const policy = ctx.policies.set(actorOf(ctx).person, {
         mode: args.mode.toLowerCase() as NotificationPolicy['mode'],
         mutedProjects: args.mutedProjects ?? [],
         quietFrom: args.quietFrom ?? null,
         quietUntil: args.quietUntil ?? null,
         timeZone: args.timeZone ?? 'UTC',
-      }),
+        escalateAfterMinutes: args.escalateAfterMinutes ?? null,
+      });
+      // A new escalation time changes what is escalated, and when: now.
+      ctx.attention.reconsider();
+      return policy;
+    },
   }),
 );

@@ -19,6 +19,7 @@ const WebhookTargetRef = builder.objectRef<WebhookTarget>('WebhookTarget').imple
     format: t.field({ type: WebhookFormatEnum, resolve: (w) => w.format.toUpperCase() as 'JSON' }),
     person: t.exposeString('person', { nullable: true, description: "Only this person's sessions; null: everyone's." }),
     signed: t.boolean({ resolve: (w) => w.secret !== null }),
+    onlyEscalations: t.exposeBoolean('onlyEscalations', { description: 'Only waits that dragged on: a second channel.' }),
     fromEnvironment: t.boolean({ description: 'Set by LOOKOUT_WEBHOOKS: change the environment to change it.', resolve: (w) => !!w.fromEnvironment }),
     lastAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (w) => w.lastAttemptAt }),
     lastStatus: t.exposeString('lastStatus', { nullable: true, description: 'e.g. 200, 500, timeout, "gave up after 5 attempts: 500".' }),
@@ -57,9 +58,10 @@ builder.mutationFields((t) => ({
       format: t.arg({ type: WebhookFormatEnum, required: true }),
       secret: t.arg.string({ validate: z.string().min(8).max(200), description: 'Signs the JSON format.' }),
       person: t.arg.string({ validate: z.string().trim().min(1).max(100) }),
+      onlyEscalations: t.arg.boolean({ description: 'Only escalations (a wait that dragged on): a second channel.' }),
     },
     resolve: (_root, args, ctx) =>
-      ctx.webhooks.add({ url: args.url, format: args.format.toLowerCase() as 'json', secret: args.secret, person: args.person }),
+      ctx.webhooks.add({ url: args.url, format: args.format.toLowerCase() as 'json', secret: args.secret, person: args.person, onlyEscalations: args.onlyEscalations }),
   }),
   removeWebhook: t.field({
     type: WebhookTargetRef,
