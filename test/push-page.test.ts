@@ -11,8 +11,11 @@ import { type BrowserSubscription, browserSubscription, decrypt, type PushServic
 let server: TestServer;
 let service: PushService;
 let context: BrowserContext;
+let context2: BrowserContext | undefined;
 afterEach(async () => {
   await context?.close();
+  await context2?.close();
+  context2 = undefined;
   await server?.stop();
   service?.close();
 });
@@ -222,3 +225,49 @@ const told = (page: Page, looking: boolean) =>
     const body = response.request().postData() ?? '';
     return body.includes('setDeviceLooking') && body.includes(`"looking":${looking}`);
   });
+
+describe('notification settings on the page', () => {
+  it('the policy set on one device is what every device shows and the server follows; devices and (for an admin) webhooks are listed with their last delivery', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: TOKEN });
+    service = await startPushService();
+    context = await launchProfile();
+    await context.grantPermissions(['notifications'], { origin: origin() });
+    await askPermission('s1', 'ls');
+    const page = await openFeed();
+    await standInPushSubscription(page, `${service.origin}/push/laptop`, browserSubscription());
+    await signIn(page);
+    await page.getByRole('button', { name: 'Notify me on this device' }).click();
+    await page.getByText('This device is notified when a session needs you.').waitFor();
+
+    await page.getByText('Notifications', { exact: true }).click();
+    await page.getByRole('radio', { name: /Quiet: waits and failures only/ }).check();
+    await page.getByRole('checkbox', { name: 'shop' }).check();
+    await page.getByLabel('From').fill('22:00');
+    await page.getByLabel('until').fill('07:00');
+    await page.getByRole('spinbutton').fill('3');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved: every device follows it.' }).waitFor();
+    const { data } = await server.gql('query { notificationPolicy { mode mutedProjects quietFrom quietUntil timeZone escalateAfterMinutes } }');
+    expect(data.notificationPolicy).toEqual({ mode: 'QUIET', mutedProjects: ['shop'], quietFrom: 22 * 60, quietUntil: 7 * 60, timeZone: 'UTC', escalateAfterMinutes: 3 });
+
+    // Another device opens the page: the same policy, and this laptop among the devices.
+    context2 = await launchProfile();
+    const other = await context2.newPage();
+    await signIn(other);
+    await other.getByText('Notifications', { exact: true }).click();
+    expect(await other.getByRole('radio', { name: /Quiet/ }).isChecked()).toBe(true);
+    expect(await other.getByRole('checkbox', { name: 'shop' }).isChecked()).toBe(true);
+    expect(await other.getByRole('spinbutton').inputValue()).toBe('3');
+    await other.getByRole('listitem').filter({ hasText: 'Chrome on Linux' }).filter({ hasText: 'nothing pushed yet' }).waitFor();
+
+    // The admin adds a webhook and sees how its deliveries go.
+    await other.getByLabel('URL').fill('https://127.0.0.1:9/hook');
+    await other.getByRole('checkbox', { name: 'only escalations' }).check();
+    await other.getByRole('button', { name: 'Add webhook' }).click();
+    await other.getByRole('listitem').filter({ hasText: 'https://127.0.0.1:9/hook' }).filter({ hasText: 'slack · escalations only · nothing sent yet' }).waitFor();
+    // A bad URL is refused, saying why.
+    await other.getByLabel('URL').fill('ftp://example.com/x');
+    await other.getByRole('button', { name: 'Add webhook' }).click();
+    await other.getByRole('status').filter({ hasText: /http or https URL/ }).waitFor();
+  });
+});

@@ -4,6 +4,7 @@ import { useQuery } from 'urql';
 import { isOpenableLink } from '../../../api/links.ts';
 import { graphql } from '../gql';
 import { usePush } from '../push/usePush.ts';
+import { NotificationSettings } from '../settings/NotificationSettings.tsx';
 import type { AttentionTier } from '../gql/graphql.ts';
 import { type ConnectionStore, useConnectionState } from '../graphql/connection.ts';
 import { type FeedAction, FeedItem, SNOOZE_CHOICES } from './FeedItem.tsx';
@@ -192,17 +193,11 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
             })
           : null}
         {data ? <Hidden offline={disconnected} /> : null}
+        {data ? <NotificationSettings projects={projects} push={push} offline={disconnected} /> : null}
         <div className="visually-hidden" aria-live="polite">
           {announcement}
         </div>
-        {push.state.kind === 'on' ? (
-          <p className="device">
-            This device is notified when a session needs you.{' '}
-            <button type="button" onClick={push.disable}>
-              Stop notifying this device
-            </button>
-          </p>
-        ) : null}
+        {push.state.kind === 'on' ? <p className="device">This device is notified when a session needs you.</p> : null}
         <p className="keys">
           <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>e</kbd> seen · <kbd>s</kbd> snooze {SNOOZE_CHOICES[0]!.label} · on a
           prompt: <kbd>a</kbd> allow once · <kbd>A</kbd> always allow · <kbd>d</kbd> deny
