@@ -80,7 +80,10 @@ describe('Feed', () => {
     );
     const needsYou = within(screen.getByRole('region', { name: /Needs you/ }));
     const inFocus = within(screen.getByRole('region', { name: /In focus/ }));
-    expect(needsYou.getAllByRole('listitem').map((li) => li.querySelector('h3')?.textContent)).toEqual(['Session a', 'Session b']);
+    // The reason is part of each item's heading.
+    expect(needsYou.getAllByRole('listitem').map((li) => li.querySelector('h3')?.textContent)).toEqual(['Waiting for permission: Session a', 'Awaiting your reply: Session b']);
+    expect(needsYou.getAllByRole('heading', { level: 3 }).map((h) => h.textContent)).toContain('Awaiting your reply: Session b');
+    expect(needsYou.getAllByText('12 minutes ago')).toHaveLength(2);
     expect(needsYou.getByText('Bash: rm -rf dist')).toBeTruthy();
     expect(needsYou.getAllByText('12m')).toHaveLength(2);
     expect(inFocus.getAllByRole('listitem')).toHaveLength(1);
@@ -106,7 +109,8 @@ describe('Feed', () => {
     );
     const links = screen.getAllByRole('link').map((a) => a.getAttribute('href'));
     expect(links).toEqual(['vscode://file/home/dev/app']);
-    const press = (key: string) => act(() => void document.body.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })));
+    // Keys go where the focus is: j moves it to the next item, Enter opens that item's link.
+    const press = (key: string) => act(() => void (document.activeElement ?? document.body).dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })));
     for (let i = 0; i < 3; i++) {
       press('j');
       press('Enter');
@@ -151,8 +155,10 @@ describe('Feed', () => {
       const client = mockClient(() => fromValue({ data: feed([session('a', 'NEEDS_YOU', 'WAITING', 'Blocked')]) }));
       renderFeed(client);
       expect(screen.getByText('12m')).toBeTruthy();
-      act(() => vi.advanceTimersByTime(5 * 60_000));
+      // Each item's time changes when its text does: once a minute at this age.
+      for (let minute = 0; minute < 5; minute++) act(() => vi.advanceTimersByTime(60_000));
       expect(screen.getByText('17m')).toBeTruthy();
+      expect(screen.getByText('17 minutes ago')).toBeTruthy();
       const feedQueries = vi.mocked(client.executeQuery).mock.calls.filter(([operation]) => getOperationAST(operation.query)?.name?.value === 'Feed');
       expect(feedQueries).toHaveLength(1);
     } finally {

@@ -9,7 +9,6 @@ import type { AttentionTier } from '../gql/graphql.ts';
 import { type ConnectionStore, useConnectionState } from '../graphql/connection.ts';
 import { type FeedAction, FeedItem, SNOOZE_CHOICES } from './FeedItem.tsx';
 import { Hidden } from './Hidden.tsx';
-import { useNow } from './time.ts';
 import { summarize, useDocumentBadge } from './useDocumentBadge.ts';
 import { useFeedActions } from './useFeedActions.ts';
 import { type FeedChange, useFeedChanges } from './useFeedChanges.ts';
@@ -60,10 +59,13 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
   useEffect(() => {
     if (connectionState === 'live' && neverLoaded) reload({ requestPolicy: 'network-only' });
   }, [connectionState, neverLoaded, reload]);
-  const now = useNow();
-  const { perform, error: actionError, dismissError } = useFeedActions();
+  const { perform, busy, error: actionError, dismissError } = useFeedActions();
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [menuFor, setMenuFor] = useState<string | null>(null);
+  const [shortcuts, setShortcuts] = useShortcutsSetting();
   const [announcement, setAnnouncement] = useState('');
+  // One polite live region; the same words twice are still said twice.
+  const announce = useCallback((text: string) => setAnnouncement((said) => (said === text ? `${text}\u00a0` : text)), []);
 
   // Items an action just took out of the feed have no attention (optimistic) until they return.
   const items = useMemo(() => (data?.feed.edges ?? []).map((e) => e.node).filter((n) => n.attention), [data]);
@@ -75,12 +77,22 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
   const showHost = new Set(everyProject.map((n) => n.host).filter(Boolean)).size > 1;
   useDocumentBadge(needsYou, inFocus, !!data);
 
+  const ids = useMemo(() => [...items.filter((n) => n.attention?.tier === 'NEEDS_YOU'), ...items.filter((n) => n.attention?.tier !== 'NEEDS_YOU')].map((n) => n.id), [items]);
+  /** Selects an item and moves the focus to it (the roving tab stop). */
   const focusItem = useCallback((sessionId: string) => {
     setSelectedId(sessionId);
-    document.querySelector(`[data-session-id="${CSS.escape(sessionId)}"]`)?.scrollIntoView({ block: 'nearest' });
+    const element = document.querySelector<HTMLElement>(`[data-session-id="${CSS.escape(sessionId)}"]`);
+    element?.focus({ preventScroll: true });
+    element?.scrollIntoView({ block: 'nearest' });
   }, []);
+  useFocusKeptInFeed(ids, selectedId, focusItem);
   const push = usePush();
-  const onNeedsYou = useCallback((change: FeedChange) => setAnnouncement(`Needs you: ${change.session.title}, ${change.attention?.label ?? ''}`), []);
+  const enablePush = useCallback(async () => {
+    await push.enable();
+    // The button is gone: the focus goes to the feed, not to the page's start.
+    document.getElementById('heading-NEEDS_YOU')?.focus();
+  }, [push]);
+  const onNeedsYou = useCallback((change: FeedChange) => announce(`Needs you: ${change.session.title}, ${change.attention?.label ?? ''}`), [announce]);
   useOpenRequests(focusItem, !!data);
   useFeedChanges({ project, loadedSeq: data?.feed.latestSeq ?? null, connection, onNeedsYou });
 
@@ -93,7 +105,8 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
   );
 
   useFeedKeyboard({
-    ids: [...byTier('NEEDS_YOU'), ...byTier('IN_FOCUS')].map((n) => n.id),
+    ids,
+    shortcuts,
     selectedId,
     select: focusItem,
     open: (id) => {
@@ -108,12 +121,10 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
     <>
       <header className="top">
         <h1>Lookout</h1>
-        <p className="summary" aria-live="polite">
-          {data ? summarize(needsYou, inFocus) : ''}
-        </p>
+        <p className="summary">{data ? summarize(needsYou, inFocus) : ''}</p>
         <p className={`connection ${connectionState}`} role="status">
           <span className="dot" aria-hidden="true" />
-          {CONNECTION_TEXT[connectionState]}
+          <span className="text">{CONNECTION_TEXT[connectionState]}</span>
         </p>
         <label className="filter">
           <span>Project</span>
@@ -127,8 +138,8 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
           </select>
         </label>
         {push.state.kind === 'off' && connectionState === 'live' ? (
-          <button type="button" className="notify" onClick={push.enable}>
-            Notify me on this device
+          <button type="button" className="notify" onClick={enablePush}>
+            Notify me<span className="wide"> on this device</span>
           </button>
         ) : null}
       </header>
@@ -143,9 +154,9 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
             {push.state.kind === 'failed' ? push.state.message : 'Notifications are blocked for this page: allow them in the browser\'s site settings to be notified here.'}
           </div>
         ) : null}
-        {actionError ? (
+        {actionError && !ids.includes(actionError.sessionId) ? (
           <div className="banner error" role="alert">
-            {actionError}{' '}
+            {actionError.message}{' '}
             <button type="button" onClick={dismissError}>
               Dismiss
             </button>
@@ -167,7 +178,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
               const list = byTier(tier);
               return (
                 <section key={tier} aria-labelledby={`heading-${tier}`} className={`tier tier-${tier.toLowerCase()}`}>
-                  <h2 id={`heading-${tier}`}>
+                  <h2 id={`heading-${tier}`} tabIndex={-1}>
                     {heading} <span className="count">{list.length}</span>
                   </h2>
                   {list.length === 0 ? (
@@ -178,10 +189,14 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
                         <FeedItem
                           key={node.id}
                           session={node}
-                          now={now}
                           selected={node.id === selectedId}
+                          tabbable={node.id === (selectedId && ids.includes(selectedId) ? selectedId : ids[0])}
                           showHost={showHost}
                           offline={disconnected}
+                          busy={busy.has(node.id)}
+                          error={actionError?.sessionId === node.id ? actionError.message : null}
+                          menuOpen={menuFor === node.id}
+                          onMenu={(open) => setMenuFor(open ? node.id : null)}
                           onSelect={() => setSelectedId(node.id)}
                           onAction={(action) => act(node.id, action)}
                         />
@@ -199,8 +214,17 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
         </div>
         {push.state.kind === 'on' ? <p className="device">This device is notified when a session needs you.</p> : null}
         <p className="keys">
-          <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>e</kbd> seen · <kbd>s</kbd> snooze {SNOOZE_CHOICES[0]!.label} · on a
-          prompt: <kbd>a</kbd> allow once · <kbd>A</kbd> always allow · <kbd>d</kbd> deny
+          <kbd>↓</kbd>/<kbd>↑</kbd> move · <kbd>Enter</kbd> open
+          {shortcuts ? (
+            <>
+              {' '}
+              · <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>e</kbd> seen · <kbd>s</kbd> snooze {SNOOZE_CHOICES[0]!.label} · on a prompt: <kbd>a</kbd> allow once · <kbd>A</kbd>{' '}
+              always allow · <kbd>d</kbd> deny
+            </>
+          ) : null}{' '}
+          <label>
+            <input type="checkbox" checked={shortcuts} onChange={(e) => setShortcuts(e.target.checked)} /> Single-key shortcuts
+          </label>
         </p>
       </main>
     </>
@@ -230,8 +254,45 @@ function useOpenRequests(open: (sessionId: string) => void, loaded: boolean) {
   }, [open, loaded]);
 }
 
+const SHORTCUTS_KEY = 'lookout.shortcuts';
+
+/** Single-key shortcuts, on unless the user turned them off (WCAG 2.1.4); remembered in this browser. */
+function useShortcutsSetting(): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(() => localStorage.getItem(SHORTCUTS_KEY) !== 'off');
+  return [
+    on,
+    (next) => {
+      localStorage.setItem(SHORTCUTS_KEY, next ? 'on' : 'off');
+      setOn(next);
+    },
+  ];
+}
+
+/**
+ * When the selected item leaves the feed (the user's action, or another client's), the next one in
+ * its place is selected, and focused if the focus was in the feed: never lost to the page's start.
+ * With none left, the focus goes to the section's heading.
+ */
+function useFocusKeptInFeed(ids: string[], selectedId: string | null, focusItem: (id: string) => void) {
+  const previous = useRef(ids);
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = ids;
+    if (!selectedId || ids.includes(selectedId) || !before.includes(selectedId)) return;
+    const active = document.activeElement;
+    const focusWasHere = !active || active === document.body || !!active.closest('main') || !active.isConnected;
+    const next = before.slice(before.indexOf(selectedId) + 1).find((id) => ids.includes(id)) ?? ids[ids.length - 1];
+    if (next) {
+      if (focusWasHere) focusItem(next);
+    } else if (focusWasHere) {
+      document.getElementById('heading-NEEDS_YOU')?.focus();
+    }
+  }, [ids, selectedId, focusItem]);
+}
+
 interface KeyboardOptions {
   ids: string[];
+  shortcuts: boolean;
   selectedId: string | null;
   select(id: string): void;
   open(id: string): void;
@@ -239,15 +300,27 @@ interface KeyboardOptions {
   pending(id: string): { id: string; alwaysAllowRule?: string | null } | null;
 }
 
-/** j/k move, Enter opens, e marks seen, s snoozes, a/A/d answer a prompt: while no form field has the focus. */
+/**
+ * ↓/↑ (on an item) and j/k move the focus between items, Enter (on an item) opens its link; e marks
+ * seen, s snoozes, a/A/d answer a prompt, on the item that has the focus or is selected. Single-key
+ * shortcuts work from anywhere in an item but never while typing, and can be turned off.
+ */
 function useFeedKeyboard(options: KeyboardOptions) {
   const latest = useRef(options);
   latest.current = options;
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
-      if (event.metaKey || event.ctrlKey || event.altKey || target?.closest('input, select, textarea, summary, button, a')) return;
-      const { ids, selectedId, select, open, act, pending } = latest.current;
+      if (event.metaKey || event.ctrlKey || event.altKey || target?.closest('input, select, textarea, [contenteditable]')) return;
+      const { ids, shortcuts, selectedId, select, open, act, pending } = latest.current;
+      const onItem = !!target?.matches('[data-session-id]');
+      const inItem = target?.closest<HTMLElement>('[data-session-id]')?.dataset.sessionId;
+      const current = inItem ?? selectedId;
+      const index = current ? ids.indexOf(current) : -1;
+      const move = (by: number) => {
+        const next = ids[Math.min(Math.max(index + by, 0), ids.length - 1)];
+        if (next) select(next);
+      };
       // a: allow once, A: always allow, d: write why and deny (the item's own field), on a prompt.
       const answerByKey = (key: string, id: string): boolean => {
         const request = pending(id);
@@ -258,15 +331,14 @@ function useFeedKeyboard(options: KeyboardOptions) {
         else return false;
         return true;
       };
-      const index = selectedId ? ids.indexOf(selectedId) : -1;
-      if (event.key === 'j' || event.key === 'k') {
-        const next = ids[Math.min(Math.max(index + (event.key === 'j' ? 1 : -1), 0), ids.length - 1)];
-        if (next) select(next);
-      } else if (selectedId && index >= 0) {
-        if (event.key === 'Enter') open(selectedId);
-        else if (event.key === 'e') act(selectedId, { kind: 'seen' });
-        else if (event.key === 's') act(selectedId, { kind: 'snooze', until: SNOOZE_CHOICES[0]!.until(new Date()) });
-        else if (!answerByKey(event.key, selectedId)) return;
+      if (onItem && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) move(event.key === 'ArrowDown' ? 1 : -1);
+      else if (onItem && event.key === 'Enter' && current) open(current);
+      else if (!shortcuts || target?.closest('summary, details[open]')) return;
+      else if (event.key === 'j' || event.key === 'k') move(event.key === 'j' ? 1 : -1);
+      else if (current && index >= 0) {
+        if (event.key === 'e') act(current, { kind: 'seen' });
+        else if (event.key === 's') act(current, { kind: 'snooze', until: SNOOZE_CHOICES[0]!.until(new Date()) });
+        else if (!answerByKey(event.key, current)) return;
       } else return;
       event.preventDefault();
     };

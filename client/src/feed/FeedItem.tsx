@@ -1,9 +1,9 @@
 // One session in the feed: why it needs you, since when, and what you can do about it.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { type FragmentType, graphql, useFragment } from '../gql';
 import type { FeedItem_SessionFragment } from '../gql/graphql.ts';
 import { isOpenableLink } from '../../../api/links.ts';
-import { formatElapsed } from './elapsed.ts';
+import { elapsedInWords, formatElapsed, untilElapsedChanges } from './elapsed.ts';
 import { nextMorning } from './time.ts';
 
 export const FeedItemFragment = graphql(`
@@ -53,37 +53,54 @@ export const SNOOZE_CHOICES: { label: string; until: (now: Date) => Date }[] = [
 
 interface Props {
   session: FragmentType<typeof FeedItemFragment>;
-  now: Date;
   selected: boolean;
+  /** The item Tab reaches in the feed (one at a time: the arrow keys and j/k move between them). */
+  tabbable: boolean;
   showHost: boolean;
   /** Lookout cannot be reached: actions would wait, so they are off. */
   offline: boolean;
+  /** An action on it waits for the server's answer: no second one meanwhile. */
+  busy: boolean;
+  /** Why the last action on it failed, said here, where the user is. */
+  error: string | null;
+  menuOpen: boolean;
+  onMenu(open: boolean): void;
   onSelect(): void;
   onAction(action: FeedAction): void;
 }
 
-export function FeedItem({ session: sessionRef, now, selected, showHost, offline, onSelect, onAction }: Props) {
+/** Details longer than this are clamped behind "Show all". */
+const LONG_DETAIL_CHARS = 240;
+
+export function FeedItem({ session: sessionRef, selected, tabbable, showHost, offline, busy, error, menuOpen, onMenu, onSelect, onAction }: Props) {
   const session = useFragment(FeedItemFragment, sessionRef);
+  const [wholeDetail, setWholeDetail] = useState(false);
   const attention = session.attention;
   if (!attention) return null;
-  const since = new Date(attention.since);
   const { title } = session;
   const where = [AGENT_NAMES[session.agent] ?? session.agent, session.project, session.branch].filter(Boolean).join(' · ');
+  const off = offline || busy;
+  const long = (attention.detail?.length ?? 0) > LONG_DETAIL_CHARS || (attention.detail?.split('\n').length ?? 0) > 3;
 
   return (
     <li
       className={`item reason-${attention.reason.toLowerCase()}${selected ? ' selected' : ''}`}
       aria-current={selected ? 'true' : undefined}
+      aria-busy={busy || undefined}
+      aria-labelledby={`title-${session.id}`}
+      tabIndex={tabbable ? 0 : -1}
       data-session-id={session.id}
       onClick={onSelect}
+      onFocus={onSelect}
     >
       <div className="item-main">
-        <span className="label">{attention.label}</span>
+        <span className="label" aria-hidden="true">
+          {attention.label}
+        </span>
         {attention.escalated ? <span className="escalated">Still waiting</span> : null}
-        <time className="since" dateTime={attention.since} title={since.toLocaleString()}>
-          {formatElapsed(since, now)}
-        </time>
-        <h3 className="title">
+        <Elapsed since={attention.since} />
+        <h3 className="title" id={`title-${session.id}`}>
+          <span className="visually-hidden">{attention.label}: </span>
           {session.link && isOpenableLink(session.link) ? (
             <a href={session.link} target="_blank" rel="noreferrer">
               {title}
@@ -96,24 +113,31 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, offline
           {where}
           {showHost && session.host ? <span className="host"> on {session.host}</span> : null}
         </p>
-        {attention.detail && !session.pendingPermission ? <p className="detail">{attention.detail}</p> : null}
-        {session.pendingPermission ? <Answer request={session.pendingPermission} onAnswer={onAction} offline={offline} /> : null}
+        {attention.detail && !session.pendingPermission ? (
+          <>
+            <p className={`detail${long && !wholeDetail ? ' clamped' : ''}`} id={`detail-${session.id}`}>
+              {attention.detail}
+            </p>
+            {long ? (
+              <button type="button" className="link" aria-expanded={wholeDetail} aria-controls={`detail-${session.id}`} onClick={() => setWholeDetail(!wholeDetail)}>
+                {wholeDetail ? 'Show less' : 'Show all'}
+              </button>
+            ) : null}
+          </>
+        ) : null}
+        {session.pendingPermission ? <Answer request={session.pendingPermission} onAnswer={onAction} offline={off} busy={busy} /> : null}
+        {error ? (
+          <p className="item-error" role="alert">
+            {error}
+          </p>
+        ) : null}
       </div>
       <div className="actions" role="group" aria-label={`Actions for ${title}`}>
-        <button type="button" disabled={offline} onClick={() => onAction({ kind: 'seen' })}>
+        <button type="button" disabled={off} onClick={() => onAction({ kind: 'seen' })}>
           Seen
         </button>
-        <details className="snooze">
-          <summary>Snooze</summary>
-          <div className="menu">
-            {SNOOZE_CHOICES.map((choice) => (
-              <button key={choice.label} type="button" disabled={offline} onClick={() => onAction({ kind: 'snooze', until: choice.until(new Date()) })}>
-                {choice.label}
-              </button>
-            ))}
-          </div>
-        </details>
-        <button type="button" disabled={offline} onClick={() => onAction({ kind: 'hide' })}>
+        <SnoozeMenu open={menuOpen} onOpen={onMenu} disabled={off} onSnooze={(until) => onAction({ kind: 'snooze', until })} />
+        <button type="button" disabled={off} onClick={() => onAction({ kind: 'hide' })}>
           Hide
         </button>
       </div>
@@ -121,10 +145,79 @@ export function FeedItem({ session: sessionRef, now, selected, showHost, offline
   );
 }
 
+/** How long ago, ticking exactly when its text changes; a screen reader hears it in words. */
+function Elapsed({ since: iso }: { since: string }) {
+  const since = new Date(iso);
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setTimeout(() => setNow(new Date()), untilElapsedChanges(since, now));
+    return () => clearTimeout(timer);
+  });
+  return (
+    <time className="since" dateTime={iso} title={since.toLocaleString()}>
+      <span aria-hidden="true">{formatElapsed(since, now)}</span>
+      <span className="visually-hidden">{elapsedInWords(since, now)}</span>
+    </time>
+  );
+}
+
+/**
+ * The snooze choices, one menu open at a time (the feed says which): Escape closes it and puts the
+ * focus back on Snooze; so does a click or the focus going elsewhere.
+ */
+function SnoozeMenu({ open, onOpen, disabled, onSnooze }: { open: boolean; onOpen(open: boolean): void; disabled: boolean; onSnooze(until: Date): void }) {
+  const ref = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const outside = (event: PointerEvent) => {
+      if (!ref.current?.contains(event.target as Node)) onOpen(false);
+    };
+    document.addEventListener('pointerdown', outside);
+    return () => document.removeEventListener('pointerdown', outside);
+  }, [open, onOpen]);
+  return (
+    <details
+      ref={ref}
+      className="snooze"
+      open={open}
+      onToggle={(event) => {
+        const isOpen = (event.target as HTMLDetailsElement).open;
+        if (isOpen !== open) onOpen(isOpen);
+      }}
+      onKeyDown={(event) => {
+        if (event.key !== 'Escape' || !open) return;
+        event.stopPropagation();
+        onOpen(false);
+        ref.current?.querySelector('summary')?.focus();
+      }}
+      onBlur={(event) => {
+        if (open && !ref.current?.contains(event.relatedTarget as Node | null)) onOpen(false);
+      }}
+    >
+      <summary aria-disabled={disabled || undefined}>Snooze</summary>
+      <div className="menu" role="group" aria-label="Snooze for">
+        {SNOOZE_CHOICES.map((choice) => (
+          <button
+            key={choice.label}
+            type="button"
+            disabled={disabled}
+            onClick={() => {
+              onOpen(false);
+              onSnooze(choice.until(new Date()));
+            }}
+          >
+            {choice.label}
+          </button>
+        ))}
+      </div>
+    </details>
+  );
+}
+
 type Pending = NonNullable<FeedItem_SessionFragment['pendingPermission']>;
 
 /** Allow once, always allow (saying which rule, and where it is kept), or deny with a message; for a plan: approve, or keep planning. */
-function Answer({ request, onAnswer, offline }: { request: Pending; onAnswer(action: FeedAction): void; offline: boolean }) {
+function Answer({ request, onAnswer, offline, busy }: { request: Pending; onAnswer(action: FeedAction): void; offline: boolean; busy: boolean }) {
   const [message, setMessage] = useState('');
   const plan = request.kind === 'PLAN';
   const answer = (decision: PermissionDecision) =>
@@ -145,6 +238,7 @@ function Answer({ request, onAnswer, offline }: { request: Pending; onAnswer(act
         <button type="button" className="allow" disabled={offline} onClick={() => answer('ALLOW_ONCE')}>
           {plan ? 'Approve plan' : 'Allow once'}
         </button>
+        {busy ? <span className="sending">Sending your answer…</span> : null}
         {request.alwaysAllowRule && !plan ? (
           <button type="button" className="allow" disabled={offline} onClick={() => answer('ALLOW_ALWAYS')} title={request.alwaysAllowRule}>
             Always allow

@@ -56,31 +56,48 @@ const Answer = graphql(`
 
 const VERBS = { seen: 'mark as seen', snooze: 'snooze', hide: 'hide', answer: 'answer' } as const;
 
+/** What went wrong with the last action on a session, said on the item (or above the feed if it has left). */
+export interface ActionError {
+  sessionId: string;
+  message: string;
+}
+
 export function useFeedActions() {
   const [, markSeen] = useMutation(MarkSeen);
   const [, snooze] = useMutation(Snooze);
   const [, hide] = useMutation(Hide);
   const [, answerPermission] = useMutation(Answer);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ActionError | null>(null);
+  // Sessions with an action waiting for the server's answer: no second action on them meanwhile.
+  const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
 
   const perform = useCallback(
     async (sessionId: string, title: string, action: FeedAction) => {
       setError(null);
-      const result =
-        action.kind === 'seen'
-          ? await markSeen({ sessionId })
-          : action.kind === 'snooze'
-            ? await snooze({ sessionId, until: action.until.toISOString() })
-            : action.kind === 'answer'
-              ? await answerPermission({ input: { requestId: action.requestId, decision: action.decision, message: action.message, via: 'FEED' } })
-              : await hide({ sessionId });
-      const answer = result.data && Object.values(result.data)[0];
-      const refusal = answer && 'message' in answer ? answer.message : null;
-      const problem = result.error ? result.error.message : refusal;
-      if (problem) setError(`Could not ${VERBS[action.kind]} "${title}": ${problem}`);
+      setBusy((now) => new Set(now).add(sessionId));
+      try {
+        const result =
+          action.kind === 'seen'
+            ? await markSeen({ sessionId })
+            : action.kind === 'snooze'
+              ? await snooze({ sessionId, until: action.until.toISOString() })
+              : action.kind === 'answer'
+                ? await answerPermission({ input: { requestId: action.requestId, decision: action.decision, message: action.message, via: 'FEED' } })
+                : await hide({ sessionId });
+        const answer = result.data && Object.values(result.data)[0];
+        const refusal = answer && 'message' in answer ? answer.message : null;
+        const problem = result.error ? result.error.message : refusal;
+        if (problem) setError({ sessionId, message: `Could not ${VERBS[action.kind]} "${title}": ${problem}` });
+      } finally {
+        setBusy((now) => {
+          const next = new Set(now);
+          next.delete(sessionId);
+          return next;
+        });
+      }
     },
     [markSeen, snooze, hide, answerPermission],
   );
 
-  return { perform, error, dismissError: () => setError(null) };
+  return { perform, busy, error, dismissError: () => setError(null) };
 }
