@@ -50,6 +50,44 @@ describe('the feed page', () => {
     await page.close();
   });
 
+  it('applies live changes where they belong, in the server\'s order, without refetching the feed', async () => {
+    server = await startServer();
+    await permissionPrompt('a', 'Alpha', { project: 'shop' });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'b', speaker: 'ASSISTANT', title: 'Bravo', project: 'blog' } });
+    const page = await openFeed(server.url);
+    await item(page, 'Bravo').waitFor();
+    const feedQueries: string[] = [];
+    // urql sends queries as GET (operationName in the URL), or POST when long.
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      const operation = url.searchParams.get('operationName') ?? (JSON.parse(request.postData() || '{}') as { operationName?: string }).operationName;
+      if (url.pathname === '/graphql' && operation === 'Feed') feedQueries.push(request.url());
+    });
+    const pageOrder = () => page.locator('[data-session-id]').evaluateAll((items) => items.map((i) => (i as HTMLElement).dataset.sessionId));
+    const serverOrder = async () => (await server.gql('{ attentionSessions { edges { node { id } } } }')).data.attentionSessions.edges.map((e: { node: { id: string } }) => e.node.id);
+
+    // Enters, moves up (a wait outranks a reply), moves down, leaves, comes back; another project too.
+    await permissionPrompt('c', 'Charlie', { project: 'shop' });
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'b', state: 'WAITING', waitReason: 'QUESTION', waitDetail: 'Which one?' } });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'a', speaker: 'USER' } });
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'a', state: 'WORKING' } });
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'd', speaker: 'ASSISTANT', title: 'Delta', project: 'docs' } });
+    await server.gql(`mutation { closeSession(input: {sessionId: "c", closedBy: AUTO}) { __typename } }`);
+    await expect.poll(pageOrder).toEqual(await serverOrder());
+    expect(await pageOrder()).toEqual(['b', 'd', 'c']);
+
+    // With a project chosen, its list follows the changes too, and so does the list of projects.
+    await page.locator('select').selectOption('shop');
+    await expect.poll(pageOrder).toEqual(['c']);
+    await permissionPrompt('e', 'Echo', { project: 'shop' });
+    await permissionPrompt('f', 'Foxtrot', { project: 'music' });
+    await expect.poll(pageOrder).toEqual(['e', 'c']);
+    await expect.poll(() => page.locator('select option').allTextContents()).toContain('music');
+    // The project's list was loaded once when chosen; no change refetched any list.
+    expect(feedQueries).toHaveLength(1);
+    await page.close();
+  });
+
   it('tells a new user, on an empty feed, the one command that connects an agent', async () => {
     server = await startServer();
     const page = await openFeed(server.url);

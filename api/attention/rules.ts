@@ -174,6 +174,11 @@ export function deriveAttention(s: SessionFacts, now: Date, t: AttentionTimings)
   return raw;
 }
 
+/** The feed's order: by attention, then by session id; the page keeps its copy in the same order. */
+export function inFeedOrder(aId: string, a: Pick<Attention, 'tier' | 'reason' | 'since'>, bId: string, b: Pick<Attention, 'tier' | 'reason' | 'since'>): number {
+  return compareAttention(a, b) || aId.localeCompare(bId);
+}
+
 /** The next moment the attention can change with no new event: done expiring, stale beginning, a snooze ending, a need escalating. */
 export function nextAttentionChangeAt(s: SessionFacts, now: Date, t: AttentionTimings): Date | null {
   if (s.hidden) return null;
@@ -202,7 +207,7 @@ export function isTracked(s: SessionFacts, now: Date, t: AttentionTimings): bool
 }
 
 /** Feed order: tier, reason priority, then most recent first. */
-export function compareAttention(a: Attention, b: Attention): number {
+export function compareAttention(a: Pick<Attention, 'tier' | 'reason' | 'since'>, b: Pick<Attention, 'tier' | 'reason' | 'since'>): number {
   return (
     ATTENTION_TIERS.indexOf(a.tier) - ATTENTION_TIERS.indexOf(b.tier) ||
     ATTENTION_REASONS.indexOf(a.reason) - ATTENTION_REASONS.indexOf(b.reason) ||

@@ -31,7 +31,7 @@ import {
   type Attention,
   type AttentionTier,
   type AttentionTimings,
-  compareAttention,
+  inFeedOrder,
   deriveAttention,
   isTracked,
   meetsTier,
@@ -397,7 +397,7 @@ export class AttentionService {
   feed(filter: FeedFilter = {}): FeedItem[] {
     this.sortedFeed ??= [...this.tracked.values()]
       .flatMap(({ session, attention }) => (attention ? [{ session, attention }] : []))
-      .sort((a, b) => compareAttention(a.attention, b.attention) || a.session.id.localeCompare(b.session.id));
+      .sort((a, b) => inFeedOrder(a.session.id, a.attention, b.session.id, b.attention));
     const { project, tier, owner } = filter;
     if (!project && !tier && !owner) return this.sortedFeed;
     return this.sortedFeed.filter(

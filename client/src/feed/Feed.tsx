@@ -92,9 +92,14 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
     // The button is gone: the focus goes to the feed, not to the page's start.
     document.getElementById('heading-NEEDS_YOU')?.focus();
   }, [push]);
-  const onNeedsYou = useCallback((change: FeedChange) => announce(`Needs you: ${change.session.title}, ${change.attention?.label ?? ''}`), [announce]);
+  const onNeedsYou = useCallback(
+    (change: FeedChange) => {
+      if (!project || change.session.project === project) announce(`Needs you: ${change.session.title}, ${change.attention?.label ?? ''}`);
+    },
+    [announce, project],
+  );
   useOpenRequests(focusItem, !!data);
-  useFeedChanges({ project, loadedSeq: data?.feed.latestSeq ?? null, connection, onNeedsYou });
+  useFeedChanges({ loadedSeq: data?.feed.latestSeq ?? null, connection, onNeedsYou });
 
   const act = useCallback(
     (sessionId: string, action: FeedAction) => {

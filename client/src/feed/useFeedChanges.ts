@@ -13,7 +13,7 @@ const FeedChanged = graphql(`
       ... on AttentionChange {
         seq
         session { id title project ...FeedItem_session }
-        attention { tier reason label detail escalated }
+        attention { tier reason label detail since escalated }
         previous { tier escalated }
       }
       ... on FeedResyncRequired { latestSeq }
@@ -24,7 +24,6 @@ const FeedChanged = graphql(`
 export type FeedChange = Extract<FeedChangedSubscription['attentionChanged'], { __typename: 'AttentionChange' }>;
 
 interface Options {
-  project: string | null;
   /** The log position of the feed as loaded; null until it is. */
   loadedSeq: number | null;
   connection: ConnectionStore;
@@ -32,7 +31,7 @@ interface Options {
   onNeedsYou(change: FeedChange): void;
 }
 
-export function useFeedChanges({ project, loadedSeq, connection, onNeedsYou }: Options) {
+export function useFeedChanges({ loadedSeq, connection, onNeedsYou }: Options) {
   const lastSeq = useRef<number | null>(null);
   const [after, setAfter] = useState<number | null>(null);
 
@@ -44,10 +43,11 @@ export function useFeedChanges({ project, loadedSeq, connection, onNeedsYou }: O
   }, [loadedSeq]);
   useEffect(() => connection.onReconnect(() => setAfter(lastSeq.current)), [connection]);
 
-  useSubscription({ query: FeedChanged, variables: { after, project }, pause: after === null }, (_previous, event) => {
+  // Every change to the person's feed, whichever project the page shows: the cache keeps each list.
+  useSubscription({ query: FeedChanged, variables: { after, project: null }, pause: after === null }, (_previous, event) => {
     const change = event.attentionChanged;
     if (change.__typename === 'FeedResyncRequired') {
-      lastSeq.current = change.latestSeq; // the cache refetches the feed
+      lastSeq.current = change.latestSeq; // the cache refetches the feed: it cannot have what it missed
     } else if (change.__typename === 'AttentionChange' && change.seq > (lastSeq.current ?? -1)) {
       lastSeq.current = change.seq;
       const entered = change.attention?.tier === 'NEEDS_YOU' && change.previous?.tier !== 'NEEDS_YOU';
