@@ -13,6 +13,11 @@ process.once('SIGTERM', () => process.exit(0));
 serveParent(
   {
     heap: () => settledHeap(),
+    /** CPU milliseconds this process has used so far (user and system). */
+    cpu: () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    },
     stop: async () => {
       await lookout.stop();
       setImmediate(() => process.exit(0));

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup,hooks]`: measures Lookout
+// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup,pages,page,hooks]`: measures Lookout
 // against baselines run side by side in the same run, prints one table and writes
 // bench/results/latest.json (quick runs write quick.json). See BENCHMARKS.md.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,6 +9,8 @@ import { measureDelivery } from './measurements/delivery.ts';
 import { measureFeed } from './measurements/feed.ts';
 import { measureGrowth, queryPlans } from './measurements/growth.ts';
 import { measureHookCost } from './measurements/hook-cost.ts';
+import { measurePage } from './measurements/page.ts';
+import { measurePages } from './measurements/pages.ts';
 import { measureStartup } from './measurements/startup.ts';
 import { measureWrites } from './measurements/writes.ts';
 import { machine, met, printTable, type Row, type Settings, writeResults } from './report.ts';
@@ -46,6 +48,11 @@ try {
   await step('growth', () => measureGrowth(files, settings));
   await step('writes', async () => measureWrites(await copyOf(files.get(10_000)!, 'writes.db'), await copyOf(files.get(10_000)!, 'raw.db'), settings));
   await step('startup', async () => measureStartup(await copyOf(files.get(largest)!, 'startup.db'), largest, settings));
+  await step('pages', async () => measurePages(await copyOf(files.get(1_000)!, 'pages.db'), settings, quick ? [10] : [10, 50]));
+  await step('page', async () => [
+    ...(await measurePage(await copyOf(files.get(1_000)!, 'page-200.db'), settings, 200)),
+    ...(quick ? [] : await measurePage(await copyOf(files.get(1_000)!, 'page-500.db'), settings, 500)),
+  ]);
   await step('hooks', async () => measureHookCost(await copyOf(files.get(1_000)!, 'hooks.db'), await mkdtemp(path.join(dir, 'home-')), settings));
   if (wanted('growth')) {
     for (const { name, plan, fullScan } of queryPlans(files.get(largest)!)) {
