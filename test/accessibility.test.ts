@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBrowser } from './browser.ts';
-import { RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
+import { askPermission, RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const browser = useBrowser();
@@ -24,14 +24,6 @@ async function waiting(sessionId: string, title: string, detail = 'Bash: npm tes
   await server.gql(RECORD_SPEAKER, { input: { sessionId, speaker: 'USER', title, project: 'shop', branch: 'main' } });
   await server.gql(RECORD_ACTIVITY, { input: { sessionId, state: 'WAITING', waitReason: 'PERMISSION', waitDetail: detail } });
 }
-
-/** Claude Code's PermissionRequest through the http hook: a prompt answerable from the page. */
-const askPermission = (sessionId: string, command: string) =>
-  fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ session_id: sessionId, hook_event_name: 'PermissionRequest', cwd: '/work/shop', tool_name: 'Bash', tool_input: { command }, lookout: { eventId: `ask-${sessionId}` } }),
-  });
 
 /** The session whose item has the focus, or what else has it. */
 const focused = (page: Page) =>
@@ -53,7 +45,7 @@ async function axeViolations(page: Page) {
 describe('accessibility', () => {
   it('axe-core finds no WCAG A/AA violation, light or dark, wide or on a phone, with a prompt, a long detail and a menu open', async () => {
     server = await startServer();
-    await askPermission('p1', 'npm publish --tag next');
+    await askPermission(server, 'p1', 'npm publish --tag next');
     await waiting('w1', 'Long detail', `Bash: ${'node scripts/build.mjs --target production '.repeat(12)}`);
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'r1', speaker: 'ASSISTANT', title: 'Replied', project: 'blog' } });
     const page = await openFeed();
@@ -153,7 +145,7 @@ describe('accessibility', () => {
 
   it('an answer shows its busy state until a slow server answers: no second answer meanwhile; a failure is said on the item', async () => {
     server = await startServer();
-    await askPermission('p1', 'npm publish');
+    await askPermission(server, 'p1', 'npm publish');
     const page = await openFeed();
     const item = page.getByRole('listitem').filter({ hasText: 'npm publish' });
     await item.getByRole('button', { name: 'Allow once' }).waitFor();

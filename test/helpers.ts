@@ -124,6 +124,19 @@ export async function subscribersListening(server: TestServer, count: number, ti
   }
 }
 
+/**
+ * Claude Code's PermissionRequest through the http hook, as the installed hook reports it: a prompt
+ * whose hook waits for an answer, so it can be answered from Lookout. The session's project is `shop`.
+ */
+export async function askPermission(server: TestServer, sessionId: string, command: string): Promise<void> {
+  const res = await fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(server.token ? { authorization: `Bearer ${server.token}` } : {}) },
+    body: JSON.stringify({ session_id: sessionId, hook_event_name: 'PermissionRequest', cwd: '/work/shop', tool_name: 'Bash', tool_input: { command }, lookout: { eventId: `ask-${sessionId}` } }),
+  });
+  if (res.status !== 204) throw new Error(`The hook was answered ${res.status}`);
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const FEED_EVENT = /* GraphQL */ `

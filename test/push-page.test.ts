@@ -5,7 +5,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchProfile } from './browser.ts';
-import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
+import { askPermission, collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 import { type BrowserSubscription, browserSubscription, decrypt, type PushService, startPushService } from './push-service.ts';
 
 let server: TestServer;
@@ -70,14 +70,6 @@ async function signIn(page: Page) {
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
 }
 
-/** Claude Code's PermissionRequest through the http hook, waiting for an answer. */
-const askPermission = (sessionId: string, command: string) =>
-  fetch(`${origin()}/hooks/claude-code`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ session_id: sessionId, hook_event_name: 'PermissionRequest', cwd: '/work/shop', tool_name: 'Bash', tool_input: { command }, lookout: { eventId: `ask-${sessionId}` } }),
-  }).then((res) => expect(res.status).toBe(204));
-
 /** What the tests use of a service worker's global scope (the WebWorker lib does not mix with DOM's). */
 interface WorkerScope {
   registration: { getNotifications(filter?: { tag: string }): Promise<(Notification & { actions: { title: string }[] })[]> };
@@ -131,7 +123,7 @@ describe('push on the page', () => {
     expect(devices.data.pushDevices).toEqual([{ endpoint: `${service.origin}/push/laptop`, label: 'Chrome on Linux' }]);
 
     // In front of its user: the first prompt is not pushed. Then the user looks away.
-    await askPermission('seen', 'git status');
+    await askPermission(server, 'seen', 'git status');
     await item(page, 'shop').waitFor();
     const awaySaid = told(page, false);
     await page.evaluate(() => {
@@ -141,7 +133,7 @@ describe('push on the page', () => {
     await awaySaid;
     const feed = collect(server.wsClient(), FEED_EVENT, { after: server.attention.latestSeq });
     await subscribersListening(server, 2);
-    await askPermission('away', 'npm publish');
+    await askPermission(server, 'away', 'npm publish');
     const [pushed] = await service.next(1);
     const message = decrypt(pushed!, keys) as { sessionId: string; tag: string; answer: { requestId: string } };
     expect(message).toMatchObject({ sessionId: 'away', body: 'Waiting for permission · Bash: npm publish', answer: { requestId: 'away:ask-away' } });
@@ -171,8 +163,8 @@ describe('push on the page', () => {
     await context.grantPermissions(['notifications'], { origin: origin() });
     const page = await openFeed();
     await signIn(page);
-    await askPermission('first', 'ls');
-    await askPermission('second', 'rm -rf build');
+    await askPermission(server, 'first', 'ls');
+    await askPermission(server, 'second', 'rm -rf build');
     await item(page, 'rm -rf build').waitFor();
     await page.evaluate(() => navigator.serviceWorker.ready);
     const push = (sessionId: string, requestId: string) =>
@@ -232,7 +224,7 @@ describe('notification settings on the page', () => {
     service = await startPushService();
     context = await launchProfile();
     await context.grantPermissions(['notifications'], { origin: origin() });
-    await askPermission('s1', 'ls');
+    await askPermission(server, 's1', 'ls');
     const page = await openFeed();
     await standInPushSubscription(page, `${service.origin}/push/laptop`, browserSubscription());
     await signIn(page);

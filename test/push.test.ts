@@ -2,7 +2,7 @@
 // request Lookout sends (VAPID-signed, aes128gcm-encrypted to the device's keys), and the test
 // decrypts it as the browser would. The person's policy and "I am looking" decide who gets one.
 import { afterEach, describe, expect, it } from 'vitest';
-import { RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
+import { askPermission, RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 import { type BrowserSubscription, browserSubscription, decrypt, type PushService, startPushService, vapidClaims } from './push-service.ts';
 
 let server: TestServer;
@@ -26,21 +26,6 @@ async function device(name: string, headers?: Record<string, string>): Promise<B
   return { ...subscription, endpoint };
 }
 
-/** Claude Code's PermissionRequest through the http hook, as the installed hook reports it (waiting for an answer). */
-const askPermission = (sessionId: string, command: string) =>
-  fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      session_id: sessionId,
-      hook_event_name: 'PermissionRequest',
-      cwd: '/nonexistent/shop',
-      tool_name: 'Bash',
-      tool_input: { command },
-      lookout: { eventId: `ask-${sessionId}` },
-    }),
-  }).then((res) => expect(res.status).toBe(204));
-
 const waitFor = (sessionId: string, title: string) =>
   server.gql(RECORD_SPEAKER, { input: { sessionId, speaker: 'USER', title, project: 'shop' } }).then(() =>
     server.gql(RECORD_ACTIVITY, { input: { sessionId, state: 'WAITING', waitReason: 'PERMISSION', waitDetail: `Bash: deploy ${sessionId}` } }),
@@ -55,7 +40,7 @@ describe('Web Push', () => {
     server = await startServer();
     service = await startPushService();
     const laptop = await device('laptop');
-    await askPermission('s1', 'npm publish');
+    await askPermission(server, 's1', 'npm publish');
     const [request] = await service.next(1);
     expect(request!.path).toBe('/push/laptop');
     expect(request!.headers).toMatchObject({ 'content-encoding': 'aes128gcm', 'content-type': 'application/octet-stream', ttl: '43200', urgency: 'high' });
@@ -79,7 +64,7 @@ describe('Web Push', () => {
     server = await startServer();
     service = await startPushService();
     const laptop = await device('laptop');
-    await askPermission('s1', `rm -rf ${'build/'.repeat(100)}`);
+    await askPermission(server, 's1', `rm -rf ${'build/'.repeat(100)}`);
     const [request] = await service.next(1);
     expect(decrypt(request!, laptop)).toMatchObject({ answer: null, body: expect.stringMatching(/^Waiting for permission · Bash: rm -rf build\//) });
   });

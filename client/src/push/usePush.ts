@@ -116,13 +116,17 @@ export function usePush() {
     }
   }, [client, addDevice]);
 
-  const disable = useCallback(async () => {
-    if (state.kind !== 'on') return;
-    await removeDevice({ endpoint: state.endpoint });
-    const subscription = await (await navigator.serviceWorker.ready).pushManager.getSubscription();
-    await subscription?.unsubscribe();
-    setState({ kind: 'off' });
-  }, [state, removeDevice]);
+  /** Stops notifying a device of the person's; this one also drops its browser subscription. */
+  const remove = useCallback(
+    async (endpoint: string) => {
+      await removeDevice({ endpoint });
+      if (state.kind !== 'on' || state.endpoint !== endpoint) return;
+      const subscription = await (await navigator.serviceWorker.ready).pushManager.getSubscription();
+      await subscription?.unsubscribe();
+      setState({ kind: 'off' });
+    },
+    [state, removeDevice],
+  );
 
   // While on: tell the server whether this page is in front of its user, and keep saying so.
   const endpoint = state.kind === 'on' ? state.endpoint : null;
@@ -146,5 +150,5 @@ export function usePush() {
     };
   }, [endpoint, setLooking]);
 
-  return { state, enable, disable };
+  return { state, enable, remove };
 }

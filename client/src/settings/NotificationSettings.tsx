@@ -28,12 +28,6 @@ const SavePolicy = graphql(`
   }
 `);
 
-const RemoveDevice = graphql(`
-  mutation RemoveDevice($endpoint: String!) {
-    removePushDevice(endpoint: $endpoint) { __typename }
-  }
-`);
-
 const AddWebhook = graphql(`
   mutation AddWebhookFromPage($url: String!, $format: WebhookFormat!, $secret: String, $onlyEscalations: Boolean) {
     addWebhook(url: $url, format: $format, secret: $secret, onlyEscalations: $onlyEscalations) {
@@ -66,7 +60,6 @@ export function NotificationSettings({ projects, push, offline }: { projects: st
   const [open, setOpen] = useState(false);
   const [{ data }, refetch] = useQuery({ query: SettingsQuery, pause: !open, requestPolicy: 'network-only' });
   const [webhooks, refetchWebhooks] = useQuery({ query: WebhooksQuery, pause: !open, requestPolicy: 'network-only' });
-  const [, removeDevice] = useMutation(RemoveDevice);
   const [, removeWebhook] = useMutation(RemoveWebhook);
   const thisDevice = push.state.kind === 'on' ? push.state.endpoint : null;
   // Only an admin may see webhooks: anyone else's answer is a refusal, and the part stays out.
@@ -88,8 +81,7 @@ export function NotificationSettings({ projects, push, offline }: { projects: st
               type="button"
               disabled={offline}
               onClick={async () => {
-                if (d.endpoint === thisDevice) await push.disable();
-                else await removeDevice({ endpoint: d.endpoint });
+                await push.remove(d.endpoint);
                 refetch({ requestPolicy: 'network-only' });
               }}
             >
