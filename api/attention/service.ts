@@ -26,7 +26,7 @@ import {
   sessionOfRequest,
 } from './permissions.ts';
 import { type FeedSource, FeedStream } from './feed-stream.ts';
-import type { NewEvent, SessionStore } from './store.ts';
+import type { AttentionStore, NewEvent } from './store.ts';
 import {
   type Attention,
   type AttentionTier,
@@ -154,17 +154,6 @@ const RETRY_TIMER_MS = 1_000;
 // setTimeout cannot wait longer than about 24.8 days.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function toJson(attention: Attention | null): string | null {
-  return attention && JSON.stringify({ ...attention, since: attention.since.toISOString(), escalatedAt: attention.escalatedAt?.toISOString() ?? null });
-}
-
-export function parseAttention(json: string | null): Attention | null {
-  if (!json) return null;
-  const parsed = JSON.parse(json) as Omit<Attention, 'since' | 'escalatedAt'> & { since: string; escalatedAt?: string | null };
-  // Entries logged before attentions had a detail or an escalation have none.
-  return { ...parsed, detail: parsed.detail ?? null, since: new Date(parsed.since), escalatedAt: parsed.escalatedAt ? new Date(parsed.escalatedAt) : null };
-}
-
 export class AttentionService {
   private readonly tracked = new Map<string, TrackedSession>();
   private readonly subscribers = new Set<(event: AttentionChange) => void>();
@@ -192,7 +181,7 @@ export class AttentionService {
   };
 
   constructor(
-    private readonly store: SessionStore,
+    private readonly store: AttentionStore,
     private readonly options: AttentionServiceOptions,
   ) {}
 
@@ -200,7 +189,7 @@ export class AttentionService {
     this.logEnd = this.store.latestSeq();
     this.prunedThroughSeq = this.store.prunedThroughSeq();
     for (const { session, attention } of this.store.trackedSessions()) {
-      this.tracked.set(session.id, { session, attention: parseAttention(attention) });
+      this.tracked.set(session.id, { session, attention });
     }
     // Changes that fell due while Lookout was down are applied (and logged) now.
     this.applyTimeDrivenChanges();
@@ -442,8 +431,8 @@ export class AttentionService {
           kind: 'change',
           seq: row.seq,
           session,
-          attention: parseAttention(row.attention),
-          previous: parseAttention(row.previousAttention),
+          attention: row.attention,
+          previous: row.previousAttention,
           project: row.project,
           previousProject: row.previousProject,
         };
@@ -547,9 +536,9 @@ export class AttentionService {
           eventId: step.eventId ?? null,
           at,
           recordedAt: now,
-          input: JSON.stringify(step.input),
-          attention: toJson(attention),
-          previousAttention: toJson(previous),
+          input: step.input,
+          attention,
+          previousAttention: previous,
           ...projects,
         },
         attention,
@@ -619,9 +608,9 @@ export class AttentionService {
         for (const session of settled) this.store.setTracked(session.id, false, now);
         return changes.map(({ session, attention, previous }) => {
           this.store.setTracked(session.id, session.tracked, now);
-          const event = { sessionId: session.id, kind: 'TIMER', eventId: null, at: now, recordedAt: now, input: '{}' } as const;
+          const event = { sessionId: session.id, kind: 'TIMER', eventId: null, at: now, recordedAt: now, input: {} } as const;
           const projects = { project: session.project, previousProject: session.project };
-          return this.store.appendEvent({ ...event, ...projects, attention: toJson(attention), previousAttention: toJson(previous) });
+          return this.store.appendEvent({ ...event, ...projects, attention, previousAttention: previous });
         });
       });
     } catch (error) {

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
-import { SessionStore } from '../attention/store.ts';
+import type { AttentionStore } from '../attention/store.ts';
 import { Policies } from '../notify/policies.ts';
 import { Tokens } from '../tokens/tokens.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { SqliteAttentionStore } from './sqlite-store.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
@@ -51,7 +52,7 @@ export type Db = PrismaClient;
 
 export interface OpenedDatabase {
   /** The attention service's connection: all writes, and the reads on its hot path. */
-  store: SessionStore;
+  store: AttentionStore;
   /** GraphQL's read queries. */
   db: Db;
   /** Scoped tokens. */
@@ -67,7 +68,7 @@ export interface OpenedDatabase {
 export async function openDatabase(file: string): Promise<OpenedDatabase> {
   await migrate(file);
   // The store first: it switches the file to WAL, which Prisma's connection then shares.
-  const store = new SessionStore(file);
+  const store = new SqliteAttentionStore(file);
   const settings = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   const tokens = new Tokens(settings);
   const policies = new Policies(settings);

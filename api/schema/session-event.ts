@@ -2,7 +2,7 @@
 import { SessionEventKind } from '../generated/prisma/client.ts';
 import { AttentionRef } from './attention.ts';
 import { builder } from './builder.ts';
-import { parseAttention } from '../attention/service.ts';
+import { attentionFromJson } from '../db/attention-json.ts';
 
 const SessionEventKindEnum = builder.enumType(SessionEventKind, {
   name: 'SessionEventKind',
@@ -17,7 +17,7 @@ builder.prismaObject('SessionEvent', {
     at: t.expose('at', { type: 'DateTime', description: 'When it happened, as reported.' }),
     recordedAt: t.expose('recordedAt', { type: 'DateTime', description: 'When Lookout stored it.' }),
     input: t.exposeString('input', { description: 'The accepted input, as JSON.' }),
-    attention: t.field({ type: AttentionRef, nullable: true, resolve: (e) => parseAttention(e.attention) }),
-    previousAttention: t.field({ type: AttentionRef, nullable: true, resolve: (e) => parseAttention(e.previousAttention) }),
+    attention: t.field({ type: AttentionRef, nullable: true, resolve: (e) => attentionFromJson(e.attention) }),
+    previousAttention: t.field({ type: AttentionRef, nullable: true, resolve: (e) => attentionFromJson(e.previousAttention) }),
   }),
 });

@@ -1,6 +1,6 @@
 // 4. Feed query latency as the store grows, and the query plans of the store's hot statements.
 import Database from 'better-sqlite3';
-import { STORE_SQL } from '../../api/attention/store.ts';
+import { STORE_SQL } from '../../api/db/sqlite-store.ts';
 import { startChild } from '../children.ts';
 import { FEED_BODY, sequentialLatencies } from '../http.ts';
 import { type Row, row, type Settings } from '../report.ts';
