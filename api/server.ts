@@ -1,6 +1,7 @@
 // The Lookout server: a route table behind one guard, plus start and stop. Every HTTP request and
 // WebSocket upgrade passes the guard (Host, Origin, body type and size, token) before its route.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -15,13 +16,14 @@ import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
 import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
 import { SameHostChecks } from './hooks/same-host.ts';
 import { Push } from './notify/push.ts';
+import { PROJECT_ROOT } from './paths.ts';
 import { Webhooks } from './notify/webhooks.ts';
 import type { Principal } from './tokens/scopes.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
 import { createLookoutYoga } from './yoga.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-const CLIENT_DIST = new URL('../client/dist', import.meta.url).pathname;
+const CLIENT_DIST = path.join(PROJECT_ROOT, 'client', 'dist');
 const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface LookoutServerOptions {

@@ -36,9 +36,10 @@ describe('graceful shutdown', () => {
 });
 
 describe('npm start', () => {
-  it('creates and migrates a new database file, serves, and exits cleanly on SIGTERM', async () => {
+  it('runs the build, creates and migrates a new database file, serves, and shuts down when npm gets SIGTERM (as from a process manager)', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'lookout-start-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    // npm itself, as a process manager starts it (its prestart build is what `npm test` has just done).
+    const child = spawn('npm', ['start', '--ignore-scripts'], {
       env: { ...process.env, PORT: '0', DATABASE_URL: `file:${path.join(dir, 'nested', 'lookout.db')}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -55,8 +56,11 @@ describe('npm start', () => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ attentionSummary { total } }' }) });
     expect(await res.json()).toEqual({ data: { attentionSummary: { total: 0 } } });
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // The signal goes to npm, not to node: the server must hear it, shut down, and leave the port.
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
+    expect(output).toContain('SIGTERM: finishing in-flight work and shutting down');
+    await expect(fetch(url, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   }, 30_000);
 
   it('on a port already in use, says so in one line and exits non-zero', async () => {
@@ -64,7 +68,7 @@ describe('npm start', () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const { port } = busy.address() as AddressInfo;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    const child = spawn(process.execPath, ['dist/server.mjs'], {
       env: { ...process.env, PORT: String(port), DATABASE_URL: `file:${path.join(dir, 'lookout.db')}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,18 +3,17 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
 import type { AttentionStore } from '../attention/store.ts';
 import { Policies } from '../notify/policies.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import { Tokens } from '../tokens/tokens.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { SqliteAttentionStore } from './sqlite-store.ts';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
+const migrationsDir = path.join(PROJECT_ROOT, 'prisma', 'migrations');
 const BUSY_TIMEOUT_MS = 5_000;
 
 async function pendingMigrations(file: string): Promise<string[]> {
@@ -41,9 +40,9 @@ async function pendingMigrations(file: string): Promise<string[]> {
 export async function migrate(file: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   if ((await pendingMigrations(file)).length === 0) return;
-  const prismaCli = path.join(projectRoot, 'node_modules', 'prisma', 'build', 'index.js');
+  const prismaCli = path.join(PROJECT_ROOT, 'node_modules', 'prisma', 'build', 'index.js');
   await promisify(execFile)(process.execPath, [prismaCli, 'migrate', 'deploy'], {
-    cwd: projectRoot,
+    cwd: PROJECT_ROOT,
     env: { ...process.env, DATABASE_URL: `file:${file}`, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
   });
 }

@@ -1,6 +1,6 @@
-// The start-up baseline: the same runtime (node with tsx) answering HTTP with nothing behind it.
+// The start-up baseline: the same runtime (plain node, as `npm start` runs Lookout's build)
+// answering HTTP with nothing behind it.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 const server = createServer((req, res) => {
   req.resume();
@@ -8,5 +8,5 @@ const server = createServer((req, res) => {
   res.end('{"data":{"attentionSessions":{"edges":[]}}}');
 });
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  console.log(`listening at http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);
+  console.log(`listening at http://127.0.0.1:${server.address().port}/graphql`);
 });

@@ -1,0 +1,14 @@
+// Where Lookout's own files are, whether it runs from its sources (tsx) or from its build (dist/):
+// the folder that holds package.json, found upward from this module.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findProjectRoot(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error('Lookout cannot find its own folder (package.json).');
+  }
+}
+
+export const PROJECT_ROOT = findProjectRoot();
