@@ -63,7 +63,7 @@ const accepts = (req: IncomingMessage, pattern: RegExp) => pattern.test(req.head
 const isRead = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
 
 export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
-  const { db, store, tokens, policies, settings, close: closeDatabase } = await openDatabase(config.databaseFile);
+  const { db, store, tokens, policies, settings, problems, close: closeDatabase } = await openDatabase(config.databaseFile);
   const attention = new AttentionService(store, {
     staleAfterMs: config.staleAfterMs,
     doneForMs: config.doneForMs,
@@ -113,6 +113,16 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       handle: answerPost(yoga, feedAnswers),
     },
     { matches: (_req, path) => path === GRAPHQL_PATH, access: ANY_PRINCIPAL, handle: (req, res, principal) => yoga(req, res, { principal }) },
+    // Probes for a process manager or a load balancer: alive, and ready to serve. They hold no data.
+    { matches: (req, path) => path === '/healthz' && isRead(req), access: HOLDS_NO_DATA, handle: (_req, res) => answerJson(res, 200, { status: 'alive' }) },
+    {
+      matches: (req, path) => path === '/readyz' && isRead(req),
+      access: HOLDS_NO_DATA,
+      handle: async (_req, res) => {
+        const found = await problems();
+        answerJson(res, found.length ? 503 : 200, found.length ? { status: 'not ready', problems: found } : { status: 'ready' });
+      },
+    },
     // The feed page: static files that hold no data (it asks for the token itself).
     { matches: (req) => isRead(req), access: HOLDS_NO_DATA, handle: pageServer() },
   ];
@@ -207,9 +217,13 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   return { url: `http://${host}:${port}${GRAPHQL_PATH}`, port, attention, sameHost, stop };
 }
 
+function answerJson(res: ServerResponse, status: number, body: object) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
 function reply(res: ServerResponse, status: number, message: string) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ errors: [{ message }] }));
+  answerJson(res, status, { errors: [{ message }] });
 }
 
 /** Vite names assets by content hash: they are cached for good, and the page itself never. */

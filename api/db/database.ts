@@ -60,6 +60,8 @@ export interface OpenedDatabase {
   policies: Policies;
   /** The small tables' connection (tokens, policies, webhook targets): one, for all of them. */
   settings: Database.Database;
+  /** What keeps Lookout from serving now (the database unreachable, migrations pending); empty: ready. */
+  problems(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,15 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
     tokens,
     policies,
     settings,
+    async problems() {
+      try {
+        store.latestSeq();
+      } catch (error) {
+        return [`The database cannot be read: ${(error as Error).message}`];
+      }
+      const pending = await pendingMigrations(file);
+      return pending.length ? [`${pending.length} migration(s) not applied: ${pending.join(', ')}`] : [];
+    },
     async close() {
       await db.$disconnect();
       settings.close();

@@ -1,0 +1,33 @@
+// The probes a process manager or load balancer asks: alive, and ready to serve (the database can
+// be read and every migration is applied). They hold no data, so they need no token.
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from './helpers.ts';
+
+let server: TestServer;
+afterEach(() => server?.stop());
+
+const probe = async (path: string, headers: Record<string, string> = {}) => {
+  const res = await fetch(server.url.replace(/\/graphql$/, path), { headers });
+  return { status: res.status, body: await res.json(), cache: res.headers.get('cache-control') };
+};
+
+describe('health', () => {
+  it('/healthz says alive and /readyz ready, without the token; never cached', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: 'health-token' });
+    expect(await probe('/healthz')).toEqual({ status: 200, body: { status: 'alive' }, cache: 'no-store' });
+    expect(await probe('/readyz')).toEqual({ status: 200, body: { status: 'ready' }, cache: 'no-store' });
+    // Still the guard's: another site's page cannot read them either.
+    expect((await fetch(server.url.replace(/\/graphql$/, '/readyz'), { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' } })).status).toBe(403);
+  });
+
+  it('/readyz is 503, saying which, when a migration is not applied', async () => {
+    server = await startServer();
+    const db = new Database(server.file);
+    const newest = db.prepare('SELECT migration_name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1').pluck().get() as string;
+    db.prepare('DELETE FROM _prisma_migrations WHERE migration_name = ?').run(newest);
+    db.close();
+    expect(await probe('/readyz')).toEqual({ status: 503, body: { status: 'not ready', problems: [`1 migration(s) not applied: ${newest}`] }, cache: 'no-store' });
+    expect((await probe('/healthz')).status).toBe(200);
+  });
+});
