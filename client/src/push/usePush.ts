@@ -84,7 +84,8 @@ export function usePush() {
       if (cancelled) return;
       const known = setup.data?.pushDevices.some((d) => d.endpoint === subscription?.endpoint);
       const on = subscription && known && setup.data && madeWith(subscription, setup.data.pushPublicKey);
-      setState(on ? { kind: 'on', endpoint: subscription.endpoint } : Notification.permission === 'denied' ? { kind: 'blocked' } : { kind: 'off' });
+      // Blocked notifications are said when the user asks for them, not on every visit.
+      setState(on ? { kind: 'on', endpoint: subscription.endpoint } : { kind: 'off' });
     })();
     return () => {
       cancelled = true;
