@@ -2,16 +2,16 @@
 // graphql-ws with the page's subscription and, in `refetch` mode (what the page did before it
 // patched its cache), asks for the whole feed again after every change. The parent hears when
 // every page has finished with a change.
+import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { FeedChangedDocument, FeedDocument } from '../client/src/gql/graphql.ts';
 import { serveParent } from './children.ts';
 import { GRAPHQL_HEADERS } from './http.ts';
 
 const [mode, url] = process.argv.slice(2) as ['patch' | 'refetch', string];
 
 // The page's own documents, as the built page sends them.
-const { FeedDocument, FeedChangedDocument } = await import('../client/src/gql/graphql.ts');
-const { print } = await import('graphql');
 const FEED_BODY = JSON.stringify({ query: print(FeedDocument), variables: { project: null }, operationName: 'Feed' });
 const SUBSCRIPTION = print(FeedChangedDocument);
 
