@@ -118,8 +118,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     {
       matches: (req, path) => path === '/readyz' && isRead(req),
       access: HOLDS_NO_DATA,
-      handle: async (_req, res) => {
-        const found = await problems();
+      handle: (_req, res) => {
+        const found = problems();
         answerJson(res, found.length ? 503 : 200, found.length ? { status: 'not ready', problems: found } : { status: 'ready' });
       },
     },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLAUDE_CODE_EVENTS } from '../api/cli/install.ts';
 import { CLI, makeRepo, runCli } from './cli-helpers.ts';
-import { collect, FEED_EVENT, sleep, startServer, subscribersListening, type TestServer } from './helpers.ts';
+import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {

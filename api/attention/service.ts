@@ -593,8 +593,9 @@ export class AttentionService {
     const changes: { session: Session; attention: Attention | null; previous: Attention | null }[] = [];
     const settled: Session[] = [];
     for (const { session, attention: previous } of this.tracked.values()) {
-      const attention = deriveAttention(session, now, this.timings(session));
-      const tracked = isTracked(session, now, this.timings(session));
+      const timings = this.timings(session);
+      const attention = deriveAttention(session, now, timings);
+      const tracked = isTracked(session, now, timings);
       // Nothing can change this session's attention any more without a new event: let it go.
       if (sameAttention(attention, previous)) {
         if (!tracked) settled.push(session);

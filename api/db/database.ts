@@ -16,18 +16,27 @@ import { SqliteAttentionStore } from './sqlite-store.ts';
 const migrationsDir = path.join(PROJECT_ROOT, 'prisma', 'migrations');
 const BUSY_TIMEOUT_MS = 5_000;
 
-async function pendingMigrations(file: string): Promise<string[]> {
+/** The checked-in migrations, by name. */
+async function checkedInMigrations(): Promise<string[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const all = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+/** Which of `all` the database, through this connection, has not applied. */
+function unapplied(db: Database.Database, all: string[]): string[] {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
+  if (!table) return all;
+  const rows = db
+    .prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+    .all() as { migration_name: string }[];
+  const applied = new Set(rows.map((r) => r.migration_name));
+  return all.filter((name) => !applied.has(name));
+}
+
+async function pendingMigrations(file: string): Promise<string[]> {
   const db = new Database(file, { fileMustExist: false });
   try {
-    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
-    if (!table) return all;
-    const rows = db
-      .prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
-      .all() as { migration_name: string }[];
-    const applied = new Set(rows.map((r) => r.migration_name));
-    return all.filter((name) => !applied.has(name));
+    return unapplied(db, await checkedInMigrations());
   } finally {
     db.close();
   }
@@ -61,13 +70,14 @@ export interface OpenedDatabase {
   /** The small tables' connection (tokens, policies, webhook targets): one, for all of them. */
   settings: Database.Database;
   /** What keeps Lookout from serving now (the database unreachable, migrations pending); empty: ready. */
-  problems(): Promise<string[]>;
+  problems(): string[];
   close(): Promise<void>;
 }
 
 /** Brings the file's schema up to date and opens both connections to it. */
 export async function openDatabase(file: string): Promise<OpenedDatabase> {
   await migrate(file);
+  const migrations = await checkedInMigrations();
   // The store first: it switches the file to WAL, which Prisma's connection then shares.
   const store = new SqliteAttentionStore(file);
   const settings = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
@@ -80,13 +90,15 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
     tokens,
     policies,
     settings,
-    async problems() {
+    // A probe: two quick reads on connections already open, and no file system work.
+    problems() {
+      let pending: string[];
       try {
         store.latestSeq();
+        pending = unapplied(settings, migrations);
       } catch (error) {
         return [`The database cannot be read: ${(error as Error).message}`];
       }
-      const pending = await pendingMigrations(file);
       return pending.length ? [`${pending.length} migration(s) not applied: ${pending.join(', ')}`] : [];
     },
     async close() {

@@ -25,8 +25,8 @@ export interface Attempt {
   ok: boolean;
 }
 
-/** What a target's owner hears of each attempt: `final` when no attempt follows. */
-export type NoteAttempt = (targetId: string, attempt: Attempt & { final: boolean }) => void;
+/** What a target's owner hears of each attempt. */
+export type NoteAttempt = (targetId: string, attempt: Attempt) => void;
 
 /** Statuses worth no retry: the target says it is gone or the request is wrong. */
 const NOT_RETRIED = new Set(['400', '401', '403', '404', '410', '413']);
@@ -97,10 +97,11 @@ export class Deliveries {
         (error: Error) => (error.name === 'TimeoutError' ? 'timeout' : `unreachable: ${error.message}`),
       );
       const ok = /^2\d\d$/.test(status);
-      const final = ok || attempt === attempts || NOT_RETRIED.has(status);
+      const refused = NOT_RETRIED.has(status);
+      const gaveUp = !ok && !refused && attempt === attempts;
       if (this.stopped) return;
-      this.note(targetId, { status: ok || !final || NOT_RETRIED.has(status) ? status : `gave up after ${attempt} attempts: ${status}`, ok, final });
-      if (final) return;
+      this.note(targetId, { status: gaveUp ? `gave up after ${attempt} attempts: ${status}` : status, ok });
+      if (ok || refused || gaveUp) return;
       await this.wait(backoffMs * 2 ** (attempt - 1));
     }
   }

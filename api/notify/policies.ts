@@ -1,6 +1,7 @@
 // Each person's notification policy, kept in the database file and in memory.
 import type Database from 'better-sqlite3';
-import { DEFAULT_POLICY, type NotificationPolicy, type NotifyMode } from './policy.ts';
+import type { AttentionChange } from '../attention/service.ts';
+import { DEFAULT_POLICY, type News, newsOf, type NotificationPolicy, type NotifyMode, shouldNotify } from './policy.ts';
 
 export class Policies {
   private readonly byPerson = new Map<string, NotificationPolicy>();
@@ -21,6 +22,12 @@ export class Policies {
 
   of(person: string): NotificationPolicy {
     return this.byPerson.get(person) ?? DEFAULT_POLICY;
+  }
+
+  /** What a change tells its session's owner outside the page, as their policy says now; null: nothing. Every channel asks this. */
+  newsFor(change: AttentionChange, now: Date): News | null {
+    const news = newsOf(change.attention, change.previous);
+    return news && shouldNotify(this.of(change.session.owner), news, change.attention!, change.session.project, now) ? news : null;
   }
 
   set(person: string, policy: NotificationPolicy): NotificationPolicy {

@@ -11,7 +11,7 @@ import { titleOf } from '../attention/rules.ts';
 import { toStored as stored } from '../db/dates.ts';
 import { type Attempt, Deliveries, type DeliveryOptions } from './deliveries.ts';
 import type { Policies } from './policies.ts';
-import { isLooking, type News, newsOf, shouldNotify } from './policy.ts';
+import { isLooking, type News } from './policy.ts';
 
 export interface PushDevice {
   endpoint: string;
@@ -150,11 +150,10 @@ export class Push {
 
   /** Called for every stored change: queues a push for each of the owner's devices that should hear it, and returns at once. */
   readonly hear = (change: AttentionChange): void => {
-    const news = newsOf(change.attention, change.previous);
-    if (!news) return;
     const now = new Date();
+    const news = this.policies.newsFor(change, now);
+    if (!news) return;
     const owner = change.session.owner;
-    if (!shouldNotify(this.policies.of(owner), news, change.attention!, change.session.project, now)) return;
     const devices = this.of(owner).filter((device) => !isLooking(device, now));
     if (devices.length === 0) return;
     const payload = JSON.stringify(pushMessage(news, change, now));

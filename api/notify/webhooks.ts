@@ -7,7 +7,7 @@ import { titleOf } from '../attention/rules.ts';
 import type { AttentionChange } from '../attention/service.ts';
 import { type Attempt, Deliveries, type DeliveryOptions } from './deliveries.ts';
 import type { Policies } from './policies.ts';
-import { type News, newsOf, shouldNotify } from './policy.ts';
+import type { News } from './policy.ts';
 
 export const WEBHOOK_FORMATS = ['json', 'slack', 'discord', 'ntfy'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
@@ -132,10 +132,8 @@ export class Webhooks {
 
   /** Called for every stored change: queues the news for each target that wants it, and returns at once. */
   readonly hear = (change: AttentionChange): void => {
-    const event = newsOf(change.attention, change.previous);
+    const event = this.policies.newsFor(change, new Date());
     if (!event) return;
-    // The session owner's policy decides, as for every channel.
-    if (!shouldNotify(this.policies.of(change.session.owner), event, change.attention!, change.session.project, new Date())) return;
     for (const target of this.targets.values()) {
       if (target.person && target.person !== change.session.owner) continue;
       if (target.onlyEscalations && event !== 'escalated') continue;
