@@ -22,6 +22,18 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
+      // The same tests again, on PostgreSQL.
+      {
+        resolve: oneGraphql,
+        test: {
+          name: 'api-postgresql',
+          include: ['api/**/*.test.ts', 'test/**/*.test.ts'],
+          globalSetup: ['test/global-setup-postgresql.ts'],
+          env: { LOOKOUT_TEST_DATABASE: 'postgresql' },
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
       {
         plugins: [react()],
         resolve: oneGraphql,

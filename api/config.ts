@@ -56,7 +56,10 @@ const webhookEntry = z.string().transform((entry, ctx) => {
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.string().startsWith('file:', 'must be a SQLite file URL, e.g. file:./data/lookout.db').default('file:./data/lookout.db'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:.+|postgres(ql)?:\/\/.+)$/, 'must be a SQLite file URL (file:./data/lookout.db) or a PostgreSQL one (postgresql://user@host/db)')
+    .default('file:./data/lookout.db'),
   LOOKOUT_TOKEN: z.string().min(1).optional(),
   LOOKOUT_ALLOWED_HOSTS: commaList(hostEntry),
   LOOKOUT_ALLOWED_ORIGINS: commaList(originEntry),
@@ -81,8 +84,8 @@ const envSchema = z.object({
 export interface LookoutConfig {
   port: number;
   host: string;
-  /** Absolute path of the SQLite file. */
-  databaseFile: string;
+  /** The database: `file:` and the SQLite file's absolute path, or a `postgresql://` URL. */
+  database: string;
   token: string | undefined;
   /**
    * Host names Lookout answers to besides loopback and HOST on its own port, lowercased, each with
@@ -132,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return {
     port: e.PORT,
     host: e.HOST,
-    databaseFile: path.resolve(cwd, e.DATABASE_URL.slice('file:'.length)),
+    database: e.DATABASE_URL.startsWith('file:') ? `file:${path.resolve(cwd, e.DATABASE_URL.slice('file:'.length))}` : e.DATABASE_URL,
     token: e.LOOKOUT_TOKEN,
     allowedHosts: e.LOOKOUT_ALLOWED_HOSTS,
     allowedOrigins: e.LOOKOUT_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),

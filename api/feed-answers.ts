@@ -34,6 +34,8 @@ function readsOnlyTheFeed(operation: OperationDefinitionNode | null | undefined)
 
 export class FeedAnswers {
   private readonly answers = new Map<string, Answer>();
+  /** Feed queries answered from kept bytes, and executed by yoga: for the metrics. */
+  readonly counts = { kept: 0, executed: 0 };
 
   constructor(private readonly latestSeq: () => number) {}
 
@@ -43,6 +45,7 @@ export class FeedAnswers {
       const note = args.contextValue.feedAnswer;
       if (!note || !readsOnlyTheFeed(getOperationAST(args.document, args.operationName))) return;
       const seq = this.latestSeq();
+      this.counts.executed++;
       return {
         onExecuteDone: ({ result }) => {
           // A change logged while it ran would make it a mix of two moments: not kept.
@@ -58,6 +61,7 @@ export class FeedAnswers {
     if (!answer || answer.seq !== this.latestSeq()) return false;
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
+    this.counts.kept++;
     return true;
   }
 

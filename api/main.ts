@@ -1,11 +1,21 @@
-// `npm start`: runs Lookout until SIGINT or SIGTERM.
+// `npm start`: runs Lookout until SIGINT or SIGTERM. With `migrate` (`lookout migrate`, a one-shot
+// migration service): only brings the database's schema up to date, then exits.
 import { ConfigError, loadConfig } from './config.ts';
+import { migrateDatabase } from './db/database.ts';
 import { startLookout } from './server.ts';
+
+/** The database's location as it may be printed: without a password. */
+const shown = (database: string) => database.replace(/\/\/[^@/]*@/, '//…@');
 
 try {
   const config = loadConfig();
+  if (process.argv[2] === 'migrate') {
+    const applied = await migrateDatabase(config.database);
+    console.log(applied.length ? `Applied ${applied.length} migration(s) to ${shown(config.database)}: ${applied.join(', ')}` : `${shown(config.database)} is up to date.`);
+    process.exit(0);
+  }
   const lookout = await startLookout(config);
-  console.log(`Lookout is running at ${lookout.url.replace(/\/graphql$/, '')} (GraphiQL: ${lookout.url}); database ${config.databaseFile}`);
+  console.log(`Lookout is running at ${lookout.url.replace(/\/graphql$/, '')} (GraphiQL: ${lookout.url}); database ${shown(config.database)}`);
   const shutdown = (signal: string) => {
     console.log(`${signal}: finishing in-flight work and shutting down…`);
     lookout.stop().then(

@@ -15,10 +15,13 @@ import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } fro
 import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
 import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
 import { SameHostChecks } from './hooks/same-host.ts';
+import { Policies } from './notify/policies.ts';
 import { Push } from './notify/push.ts';
+import { Metrics } from './metrics.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { Webhooks } from './notify/webhooks.ts';
 import type { Principal } from './tokens/scopes.ts';
+import { Tokens } from './tokens/tokens.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
 import { createLookoutYoga } from './yoga.ts';
 
@@ -57,14 +60,20 @@ const ANY_PRINCIPAL: Access = { needs: 'any' };
 /** Agents' hooks: report. */
 const REPORTS: Access = { needs: 'report' };
 const HOLDS_NO_DATA: Access = { needs: null };
+/** Monitoring: read. */
+const READS: Access = { needs: 'read' };
 const GRAPHQL_PATH = '/graphql';
 
 const accepts = (req: IncomingMessage, pattern: RegExp) => pattern.test(req.headers.accept ?? '');
 const isRead = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
 
 export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
-  const { db, store, tokens, policies, settings, problems, close: closeDatabase } = await openDatabase(config.databaseFile);
+  const { db, store, announcements, problems, close: closeDatabase } = await openDatabase(config.database);
+  const tokens = await Tokens.open(db, announcements);
+  const policies = await Policies.open(db, announcements);
+  const metrics = new Metrics();
   const attention = new AttentionService(store, {
+    observer: metrics,
     staleAfterMs: config.staleAfterMs,
     doneForMs: config.doneForMs,
     escalateAfterMs: config.escalateAfterMs,
@@ -76,17 +85,20 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     retentionMs: config.retentionMs,
     subscriberBuffer: options.subscriberBuffer,
   });
-  attention.start();
+  await attention.start();
+  // A new escalation time (anyone's, set through any process) changes what is escalated, and when: now.
+  const stopReconsidering = policies.onChange(() => attention.reconsider());
   const sameHost = new SameHostChecks(attention);
   sameHost.start();
   // "Needs you", sent to chat tools and URLs too, never in the way of a write.
-  const webhooks = new Webhooks(settings, policies, config.webhooks);
+  const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks);
   const stopWebhooks = attention.onChange(webhooks.hear);
   // ...and to every browser and phone that asked for it.
-  const push = new Push(settings, policies, config.vapidSubject);
+  const push = await Push.open(db, announcements, policies, config.vapidSubject);
   const stopPush = attention.onChange(push.hear);
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers);
+  metrics.start(attention, feedAnswers, () => store.latestSeq());
+  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
   const server = createServer();
   let port = 0;
   const guard = new Guard({
@@ -101,8 +113,16 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const webSocket = createGraphqlWebSocket(yoga, guard, tokens, { maxPayloadBytes: MAX_BODY_BYTES, keepAliveMs: options.keepAliveMs });
 
   const routes: Route[] = [
-    { matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH, access: REPORTS, handle: (req, res, principal) => answerAgentHook(req, res, attention, sameHost, CLAUDE_CODE, principal!) },
-    { matches: (_req, path) => path === CODEX_HOOK_PATH, access: REPORTS, handle: (req, res, principal) => answerAgentHook(req, res, attention, sameHost, CODEX, principal!) },
+    {
+      matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH,
+      access: REPORTS,
+      handle: metrics.timeHook('claude-code', (req, res, principal?: Principal) => answerAgentHook(req, res, attention, sameHost, CLAUDE_CODE, principal!)),
+    },
+    {
+      matches: (_req, path) => path === CODEX_HOOK_PATH,
+      access: REPORTS,
+      handle: metrics.timeHook('codex', (req, res, principal?: Principal) => answerAgentHook(req, res, attention, sameHost, CODEX, principal!)),
+    },
     { matches: (_req, path) => path === CLAUDE_CODE_DECISION_PATH, access: REPORTS, handle: (req, res, principal) => answerDecisionWait(req, res, attention, principal!) },
     // GraphiQL's page holds no data and lets the user enter the token; every operation needs it.
     { matches: (req, path) => path === GRAPHQL_PATH && isRead(req) && accepts(req, /text\/html/), access: HOLDS_NO_DATA, handle: (req, res) => yoga(req, res) },
@@ -118,11 +138,13 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     {
       matches: (req, path) => path === '/readyz' && isRead(req),
       access: HOLDS_NO_DATA,
-      handle: (_req, res) => {
-        const found = problems();
+      handle: async (_req, res) => {
+        const found = await problems();
         answerJson(res, found.length ? 503 : 200, found.length ? { status: 'not ready', problems: found } : { status: 'ready' });
       },
     },
+    // For monitoring: counts, no session's data; behind the token like the feed.
+    { matches: (req, path) => path === '/metrics' && isRead(req), access: READS, handle: (_req, res) => metrics.answer(res) },
     // The feed page: static files that hold no data (it asks for the token itself).
     { matches: (req) => isRead(req), access: HOLDS_NO_DATA, handle: pageServer() },
   ];
@@ -181,12 +203,12 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   try {
     await listen(server, config);
   } catch (error) {
+    stopReconsidering();
     stopWebhooks();
-    webhooks.stop();
     stopPush();
-    push.stop();
     sameHost.stop();
-    attention.stop();
+    await attention.stop();
+    await Promise.all([webhooks.stop(), push.stop(), tokens.stop()]);
     await closeDatabase();
     throw error;
   }
@@ -202,13 +224,13 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
       while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      stopReconsidering();
       stopWebhooks();
-      webhooks.stop();
       stopPush();
-      push.stop();
       sameHost.stop();
       await sameHost.measured();
-      attention.stop();
+      await attention.stop();
+      await Promise.all([webhooks.stop(), push.stop(), tokens.stop()]);
       server.closeAllConnections();
       await closed;
       await closeDatabase();

@@ -39,7 +39,7 @@ const useWellFormedText = (): Plugin => ({
   },
 });
 
-export function createLookoutYoga(base: Omit<Context, 'principal'>, feedAnswers: FeedAnswers) {
+export function createLookoutYoga(base: Omit<Context, 'principal'>, feedAnswers: FeedAnswers, metrics: Plugin) {
   return createYoga<{ feedAnswer?: FeedAnswerNote; principal?: Principal }>({
     schema,
     // Who asks, as the guard (HTTP) or the socket's first message (graphql-ws) established it.
@@ -52,6 +52,7 @@ export function createLookoutYoga(base: Omit<Context, 'principal'>, feedAnswers:
     landingPage: false,
     logging: 'warn',
     plugins: [
+      metrics,
       useWellFormedText(),
       useScopes(),
       feedAnswers.plugin,

@@ -51,7 +51,7 @@ function insertHistory(file: string, count: number): void {
 async function addFeed(file: string): Promise<void> {
   const database = await openDatabase(file);
   const service = new AttentionService(database.store, { staleAfterMs: 1e12, doneForMs: 1e12, retentionMs: 365 * DAY });
-  service.start();
+  await service.start();
   for (let i = 0; i < FEED_SIZE; i++) {
     const sessionId = `live-${i}`;
     const details = { agent: 'claude-code', title: `Task ${i}: make the build green`, project: `project-${i % 7}`, cwd: `/home/dev/project-${i % 7}`, branch: 'main', host: 'bench-host' };
@@ -63,7 +63,7 @@ async function addFeed(file: string): Promise<void> {
     ]);
   }
   if (service.feed().length !== FEED_SIZE) throw new Error(`Seeding made a feed of ${service.feed().length}, not ${FEED_SIZE}`);
-  service.stop();
+  await service.stop();
   await database.close();
 }
 

@@ -74,9 +74,10 @@ describe('configuration', () => {
 
   it('has working defaults and rejects nonsense', () => {
     const config = loadConfig({}, '/srv/lookout');
-    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', databaseFile: '/srv/lookout/data/lookout.db', staleAfterMs: 30 * 60_000 });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', database: 'file:/srv/lookout/data/lookout.db', staleAfterMs: 30 * 60_000 });
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://lookout@db/lookout' }).database).toBe('postgresql://lookout@db/lookout');
   });
 
   it('reads the allowed hosts and origins, and refuses what is not a host or an origin', () => {

@@ -115,7 +115,7 @@ function attack(page: Page, lookout: string) {
 describe('a page on another site', () => {
   it('can neither read nor change anything: fetch, SSE, simple POSTs, a form, a WebSocket', async () => {
     await lookoutWithASecret();
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     const page = await browser().newPage();
     await page.goto(`${attackerOrigin}/`);
     const results = await attack(page, `http://127.0.0.1:${server.port}`);
@@ -131,7 +131,7 @@ describe('a page on another site', () => {
       'form POST': 'submitted',
       WebSocket: 'closed',
     });
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
     // Nor can it frame the feed page to have the user click in it (clickjacking).
     await page.evaluate(
       (src) =>

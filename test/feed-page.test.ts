@@ -182,7 +182,7 @@ describe('the feed page', () => {
 
   it('reconnects after a server restart and catches up on what changed meanwhile', async () => {
     server = await startServer();
-    const { file, port } = server;
+    const { database, port } = server;
     await permissionPrompt('before', 'Before the restart');
     const page = await openFeed(server.url);
     await item(needsYou(page), 'Before the restart').waitFor();
@@ -193,13 +193,13 @@ describe('the feed page', () => {
     await page.getByText(/Offline: what you see may be out of date/).waitFor();
     expect(await item(page, 'Before the restart').getByRole('button', { name: 'Seen' }).isDisabled()).toBe(true);
     // Changes while the page's server is down, through another instance on the same file...
-    server = await startServer({}, { file });
+    server = await startServer({}, { database });
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'during', speaker: 'ASSISTANT', title: 'Finished while you were away' } });
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'before', speaker: 'USER' } });
     await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'before', state: 'WORKING' } });
     await server.stop();
     // ...so they can only reach the page by replay once its server is back.
-    server = await startServer({ PORT: String(port) }, { file });
+    server = await startServer({ PORT: String(port) }, { database });
 
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
     await item(needsYou(page), 'Finished while you were away').waitFor({ timeout: 2_000 });

@@ -1,8 +1,7 @@
 // The probes a process manager or load balancer asks: alive, and ready to serve (the database can
 // be read and every migration is applied). They hold no data, so they need no token.
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './helpers.ts';
+import { sql, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -23,10 +22,8 @@ describe('health', () => {
 
   it('/readyz is 503, saying which, when a migration is not applied', async () => {
     server = await startServer();
-    const db = new Database(server.file);
-    const newest = db.prepare('SELECT migration_name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1').pluck().get() as string;
-    db.prepare('DELETE FROM _prisma_migrations WHERE migration_name = ?').run(newest);
-    db.close();
+    const [{ newest }] = (await sql<{ newest: string }>(server.database, 'SELECT MAX(migration_name) AS newest FROM "_prisma_migrations"')) as [{ newest: string }];
+    await sql(server.database, `DELETE FROM "_prisma_migrations" WHERE migration_name = '${newest}'`);
     expect(await probe('/readyz')).toEqual({ status: 503, body: { status: 'not ready', problems: [`1 migration(s) not applied: ${newest}`] }, cache: 'no-store' });
     expect((await probe('/healthz')).status).toBe(200);
   });

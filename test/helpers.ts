@@ -1,35 +1,98 @@
-// Test harness: the real server on port 0 over a real SQLite file, real HTTP and graphql-ws clients.
-import { copyFile, mkdtemp } from 'node:fs/promises';
+// Test harness: the real server on port 0 over a real database, real HTTP and graphql-ws clients.
+// The suite runs twice (vitest.config.ts): on a SQLite file, and on PostgreSQL
+// (LOOKOUT_TEST_DATABASE=postgresql), each test on a fresh copy of a migrated template.
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createClient, type Client } from 'graphql-ws';
+import pg from 'pg';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../api/config.ts';
 import { type LookoutServerOptions, type RunningLookout, startLookout } from '../api/server.ts';
 
+export const ON_POSTGRESQL = process.env.LOOKOUT_TEST_DATABASE === 'postgresql';
+let copies = 0;
+
+/** A new database, migrated: a `file:` location, or a `postgresql://` URL on PostgreSQL's run. */
 export async function freshDatabase(): Promise<string> {
+  const template = inject('templateDatabase');
+  if (ON_POSTGRESQL) {
+    const url = new URL(template);
+    const name = `${url.pathname.slice(1).replace(/_template$/, '')}_${process.pid}_${++copies}`;
+    await adminQuery(template, `CREATE DATABASE "${name}" TEMPLATE "${url.pathname.slice(1)}"`);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
   const dir = await mkdtemp(path.join(tmpdir(), 'lookout-test-'));
   const file = path.join(dir, 'lookout.db');
-  await copyFile(inject('templateDatabase'), file);
-  return file;
+  await copyFile(template, file);
+  return `file:${file}`;
 }
 
-/** How many sessions and log entries the file holds: what a refused request must leave as it was. */
-export function countRows(file: string) {
-  const db = new Database(file, { readonly: true });
-  try {
-    const sessions = (db.prepare('SELECT COUNT(*) AS n FROM Session').get() as { n: number }).n;
-    const events = (db.prepare('SELECT COUNT(*) AS n FROM SessionEvent').get() as { n: number }).n;
-    return { sessions, events };
-  } finally {
-    db.close();
+/** Runs one statement on the server's `postgres` database (creating and dropping databases). */
+export async function adminQuery(someDatabase: string, statement: string): Promise<void> {
+  const url = new URL(someDatabase);
+  url.pathname = '/postgres';
+  // Copies of one template are made one at a time: PostgreSQL refuses a copy while another reads it.
+  for (let attempt = 0; ; attempt++) {
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      await client.query(statement);
+      return;
+    } catch (error) {
+      if (!/being accessed by other users/.test((error as Error).message) || attempt > 50) throw error;
+    } finally {
+      await client.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
   }
 }
 
+/** Runs SQL (identifiers quoted, no parameters) on the database directly, as another program would: its rows. */
+export async function sql<T = Record<string, unknown>>(database: string, statement: string): Promise<T[]> {
+  if (database.startsWith('file:')) {
+    const db = new Database(database.slice('file:'.length));
+    try {
+      const prepared = db.prepare(statement);
+      if (prepared.reader) return prepared.all() as T[];
+      prepared.run();
+      return [];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    return (await client.query(statement)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Everything the database holds, as text: the SQLite file's bytes, or every row of every table. */
+export async function everythingStored(database: string): Promise<string> {
+  if (database.startsWith('file:')) return (await readFile(database.slice('file:'.length))).toString('latin1');
+  const tables = await sql<{ name: string }>(database, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'");
+  const rows = await Promise.all(tables.map(({ name }) => sql(database, `SELECT * FROM "${name}"`)));
+  return JSON.stringify(rows);
+}
+
+/** How many sessions and log entries the database holds: what a refused request must leave as it was. */
+export async function countRows(database: string) {
+  const [counts] = await sql<{ sessions: number; events: number }>(
+    database,
+    'SELECT (SELECT COUNT(*) FROM "Session") AS "sessions", (SELECT COUNT(*) FROM "SessionEvent") AS "events"',
+  );
+  return { sessions: Number(counts!.sessions), events: Number(counts!.events) };
+}
+
 export interface TestServer extends RunningLookout {
-  file: string;
+  /** Where its data is: a `file:` location or a `postgresql://` URL. */
+  database: string;
   token?: string;
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
   wsClient(connectionParams?: Record<string, unknown>): Client;
@@ -37,16 +100,16 @@ export interface TestServer extends RunningLookout {
 
 export async function startServer(
   env: Record<string, string> = {},
-  options: LookoutServerOptions & { file?: string } = {},
+  options: LookoutServerOptions & { database?: string } = {},
 ): Promise<TestServer> {
-  const file = options.file ?? (await freshDatabase());
-  const config = loadConfig({ PORT: '0', DATABASE_URL: `file:${file}`, ...env });
+  const database = options.database ?? (await freshDatabase());
+  const config = loadConfig({ PORT: '0', DATABASE_URL: database, ...env });
   const lookout = await startLookout(config, options);
   const auth: Record<string, string> = config.token ? { authorization: `Bearer ${config.token}` } : {};
   const clients: Client[] = [];
   return {
     ...lookout,
-    file,
+    database,
     token: config.token,
     async gql(query, variables, headers) {
       const res = await fetch(lookout.url, {

@@ -1,7 +1,6 @@
 import { request } from 'node:http';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collect, countRows, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+import { collect, countRows, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, sql, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -29,25 +28,25 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
 
   it.each(cases)('%s', async (_name, mutation, input, path, message) => {
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'known', speaker: 'USER' } });
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     const { data, errors } = await server.gql(mutation, { input });
     expect(errors).toBeUndefined();
     const result = Object.values(data as object)[0];
     expect(result.__typename).toBe('InputValidationError');
     expect(result.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
   });
 
   it.each(['javascript:alert(document.domain)', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'JavaScript:alert(1)', 'ftp://example.com/x'])(
     'a link that could run code or read files (%s) is refused',
     async (link) => {
-      const before = countRows(server.file);
+      const before = await countRows(server.database);
       const { data } = await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', link } });
       expect(data.recordSpeaker).toEqual({
         __typename: 'InputValidationError',
         issues: [{ path: ['input', 'link'], message: expect.stringMatching(/https:.*vscode:/) }],
       });
-      expect(countRows(server.file)).toEqual(before);
+      expect(await countRows(server.database)).toEqual(before);
     },
   );
 
@@ -56,15 +55,13 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
       const { data } = await server.gql(`${RECORD_SPEAKER.replace('data { id', 'data { id link')}`, { input: { sessionId: 's', speaker: 'USER', link } });
       expect(data.recordSpeaker.data, link).toMatchObject({ link });
     }
-    const db = new Database(server.file);
-    db.prepare("UPDATE Session SET link = 'javascript:alert(1)' WHERE id = 's'").run();
-    db.close();
+    await sql(server.database, `UPDATE "Session" SET "link" = 'javascript:alert(1)' WHERE "id" = 's'`);
     expect((await server.gql('{ session(id: "s") { link } }')).data).toEqual({ session: { link: null } });
   });
 
   it('text with an unpaired surrogate is refused at the boundary, on every transport, and nothing is stored', async () => {
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'known', speaker: 'USER' } });
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     const lone = '\ud800';
     // Over HTTP, as variables (a literal in the query is already a syntax error).
     for (const [query, variables] of [
@@ -87,7 +84,7 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
     });
     expect(hook.status).toBe(400);
     expect((await hook.json()).error).toMatch(/cwd .*unpaired/);
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
     expect((await server.gql('{ session(id: "known") { title } }')).data).toEqual({ session: { title: 'New session' } });
   });
 
@@ -102,7 +99,7 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
   });
 
   it('an unknown session id is a SessionNotFoundError for everything but recordSpeaker', async () => {
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     for (const mutation of [
       `mutation { recordActivity(input: {sessionId: "ghost", state: WORKING}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
       `mutation { reportWorktree(input: {sessionId: "ghost", uncommittedFiles: 1}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
@@ -117,18 +114,18 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
         message: 'No session with id "ghost". recordSpeaker registers a session.',
       });
     }
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
   });
 
   it('snoozing a session that is not in the feed, or into the past, is refused', async () => {
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'quiet', speaker: 'USER' } });
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     const snooze = `mutation($until: DateTime!) { snoozeSession(sessionId: "quiet", until: $until) { __typename ... on Error { message } } }`;
     const notInFeed = await server.gql(snooze, { until: new Date(Date.now() + 60_000).toISOString() });
     expect(notInFeed.data.snoozeSession.__typename).toBe('NotInFeedError');
     const past = await server.gql(snooze, { until: new Date(Date.now() - 60_000).toISOString() });
     expect(past.data.snoozeSession).toMatchObject({ __typename: 'InputValidationError', message: expect.stringMatching(/future/) });
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
   });
 });
 
@@ -138,10 +135,10 @@ describe('late, repeated and out-of-order events over the API', () => {
     await sleep(200);
     const input = { sessionId: 's', speaker: 'ASSISTANT', eventId: 'stop-1' };
     await server.gql(RECORD_SPEAKER, { input });
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     const again = await server.gql(RECORD_SPEAKER, { input });
     expect(again.data.recordSpeaker).toMatchObject({ __typename: 'MutationRecordSpeakerSuccess', data: { id: 's' } });
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
     await sleep(300);
     expect(feed.received).toHaveLength(1);
   });
@@ -162,9 +159,7 @@ describe('late, repeated and out-of-order events over the API', () => {
 describe('unexpected failures are masked', () => {
   it('no database message, stack or path reaches the client', async () => {
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER' } });
-    const db = new Database(server.file);
-    db.exec('DROP TABLE SessionEvent');
-    db.close();
+    await sql(server.database, 'DROP TABLE "SessionEvent"');
     const { data, errors } = await server.gql(`{ session(id: "s") { id events { edges { node { seq } } } } }`);
     expect(data).toEqual({ session: null });
     expect(errors).toEqual([expect.objectContaining({ message: 'Unexpected error.' })]);

@@ -126,9 +126,9 @@ describe('attentionChanged over graphql-ws', () => {
     const resumed = collect(server.wsClient(), FEED_EVENT, { project: 'api', after: 0 });
     expect(seen(await resumed.next(4))).toEqual(liveEvents);
     // And after a restart, from the file alone.
-    const file = server.file;
+    const database = server.database;
     await server.stop();
-    server = await startServer({}, { file });
+    server = await startServer({}, { database });
     const afterRestart = collect(server.wsClient(), FEED_EVENT, { project: 'api', after: 0 });
     expect(seen(await afterRestart.next(4))).toEqual(liveEvents);
     await subscribersListening(server, 1);

@@ -7,7 +7,7 @@ afterEach(() => server?.stop());
 describe('persistence', () => {
   it('a restart on the same file shows the same feed, and the log goes on from where it was', async () => {
     server = await startServer();
-    const { file } = server;
+    const { database } = server;
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'a', speaker: 'ASSISTANT', project: 'web', title: 'Refactor' } });
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'b', speaker: 'USER', project: 'api' } });
     await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'b', state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: rm -rf dist' } });
@@ -16,7 +16,7 @@ describe('persistence', () => {
     expect(before.attentionSummary).toEqual({ needsYou: 2, inFocus: 0, total: 2 });
     await server.stop();
 
-    server = await startServer({}, { file });
+    server = await startServer({}, { database });
     const after = (await server.gql(FEED)).data;
     expect(after).toEqual(before);
     // A subscriber resuming from the last seq before the restart misses nothing and gets nothing twice.
@@ -35,7 +35,7 @@ describe('persistence', () => {
 
   it('time-driven changes that fell due while Lookout was down are applied at start and can be replayed', async () => {
     server = await startServer({ LOOKOUT_DONE_MINUTES: '0.01', LOOKOUT_STALE_MINUTES: '0.01' });
-    const { file } = server;
+    const { database } = server;
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'ended', speaker: 'USER' } });
     await server.gql(`mutation { closeSession(input: {sessionId: "ended", closedBy: AUTO}) { __typename } }`);
     await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'ended', state: 'WORKING', at: new Date(Date.now() - 60_000).toISOString() } });
@@ -46,7 +46,7 @@ describe('persistence', () => {
     await server.stop();
     await sleep(800); // done expires and stale begins while nobody is running
 
-    server = await startServer({ LOOKOUT_DONE_MINUTES: '0.01', LOOKOUT_STALE_MINUTES: '0.01' }, { file });
+    server = await startServer({ LOOKOUT_DONE_MINUTES: '0.01', LOOKOUT_STALE_MINUTES: '0.01' }, { database });
     const feed = (await server.gql(FEED)).data;
     expect(feed.attentionSessions.edges.map((e: any) => [e.node.id, e.node.attention.reason])).toEqual([['busy', 'STALE']]);
     const replay = collect(server.wsClient(), FEED_EVENT, { after: lastSeq });

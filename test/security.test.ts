@@ -1,10 +1,10 @@
 // Secure by default: requests are tried as an attacker would send them (another Host, another
 // Origin, a "simple" body, no token), against the real server, and every route is tried.
 import { request } from 'node:http';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Guard } from '../api/guard.ts';
+import { openDatabase } from '../api/db/database.ts';
 import { Tokens } from '../api/tokens/tokens.ts';
 import { countRows, freshDatabase, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
@@ -75,13 +75,13 @@ const ROUTES: [string, string, string, Record<string, string>, string?][] = [
 describe('the Host header (DNS rebinding)', () => {
   it.each(ROUTES)('%s is refused for a host Lookout does not serve', async (_name, method, path, headers, body) => {
     server = await startServer();
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     const answer = await send(method, path, { ...headers, host: 'evil.example' }, body);
     expect(answer.status).toBe(421);
     expect(JSON.parse(answer.body).errors[0].message).toMatch(/evil\.example.*LOOKOUT_ALLOWED_HOSTS/);
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();
     expect(await send(method, path, { ...headers, host: `evil.example:${server.port}` }, body)).toMatchObject({ status: 421 });
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
   });
 
   it('serves localhost, 127.0.0.1 and [::1] on its port, HOST, and the names listed', async () => {
@@ -108,14 +108,14 @@ describe('the Origin header (pages on other sites)', () => {
   it.each(ROUTES)('%s from another origin is refused, with no CORS headers', async (_name, method, path, headers, body) => {
     server = await startServer();
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'secret', speaker: 'ASSISTANT', title: 'the secret title' } });
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     for (const origin of ['https://evil.example', 'null', `http://localhost:${server.port + 1}`, `http://127.0.0.1:${server.port}.evil.example`]) {
       const answer = await send(method, path, { ...headers, origin }, body);
       expect(answer.status, origin).toBe(403);
       expect(answer.body).not.toMatch(/secret/);
       expect(Object.keys(answer.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
     }
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
   });
 
   it('passes its own origin and requests with none, and sends CORS headers only to listed origins', async () => {
@@ -181,11 +181,11 @@ describe('bodies are JSON only (no "simple" cross-site writes)', () => {
   it.each(cases)('%s is refused with 415 and changes nothing', async (_name, path, type, body) => {
     server = await startServer();
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT' } });
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     const answer = await send('POST', path, type ? { 'content-type': type } : {}, body);
     expect(answer.status).toBe(415);
     expect(JSON.parse(answer.body).errors[0].message).toMatch(/application\/json/);
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
     const { data } = await server.gql('{ session(id: "s") { hidden } }');
     expect(data.session.hidden).toBe(false);
   });
@@ -193,10 +193,10 @@ describe('bodies are JSON only (no "simple" cross-site writes)', () => {
   it('takes application/json with a charset, and GET never runs a mutation', async () => {
     server = await startServer();
     expect((await send('POST', '/graphql', { 'content-type': 'application/json; charset=utf-8' }, forge('ok'))).status).toBe(200);
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     const mutation = `/graphql?query=${encodeURIComponent('mutation { hideSession(sessionId: "ok") { __typename } }')}`;
     expect((await send('GET', mutation)).status).toBe(405);
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
   });
 });
 
@@ -233,8 +233,8 @@ describe('kept feed answers', () => {
 
 describe('the token', () => {
   it('is compared as fixed-length digests: any length, no match but the token', async () => {
-    const connection = new Database(await freshDatabase());
-    const tokens = new Tokens(connection);
+    const database = await openDatabase(await freshDatabase());
+    const tokens = await Tokens.open(database.db, database.announcements);
     const guard = new Guard({ listenHost: '127.0.0.1', port: () => 4000, allowedHosts: [], allowedOrigins: [], token: 'sesame', tokens, maxBodyBytes: 1 });
     const owner = { person: 'you', scope: 'admin', tokenId: null };
     expect(guard.principal('Bearer sesame')).toEqual(owner);
@@ -242,17 +242,17 @@ describe('the token', () => {
     for (const wrong of ['Bearer sesam', 'Bearer sesame ', 'Bearer sesamesesame', 'Bearer ', 'sesame', '', null, undefined, `Bearer ${'x'.repeat(10_000)}`]) {
       expect(guard.principal(wrong), String(wrong)).toBeNull();
     }
-    connection.close();
+    await database.close();
   });
 
   it('is checked on every route that holds data, and the page and GraphiQL load without it', async () => {
     server = await startServer({ LOOKOUT_TOKEN: 'sesame' });
-    const before = countRows(server.file);
+    const before = await countRows(server.database);
     for (const [name, method, path, headers, body] of ROUTES) {
       const answer = await send(method, path, headers, body);
       const expected = name === 'GraphiQL' || name === 'the feed page' ? 200 : name === 'a preflight' ? 204 : 401;
       expect(answer.status, name).toBe(expected);
     }
-    expect(countRows(server.file)).toEqual(before);
+    expect(await countRows(server.database)).toEqual(before);
   });
 });

@@ -27,7 +27,7 @@ describe('graceful shutdown', () => {
     const acknowledged = (await Promise.all(writes)).filter(Boolean);
     expect(acknowledged.length).toBeGreaterThan(0);
 
-    const again = await startServer({}, { file: server.file });
+    const again = await startServer({}, { database: server.database });
     const { data } = await again.gql(`{ attentionSessions(first: 100) { edges { node { id } } } }`);
     const stored = data.attentionSessions.edges.map((e: { node: { id: string } }) => e.node.id);
     expect(stored).toEqual(expect.arrayContaining(acknowledged));

@@ -12,6 +12,8 @@ export interface FeedSource {
   /** Calls `listener` with every change as it is committed; returns the way to stop. */
   listen(listener: (change: AttentionChange) => void): () => void;
   replay(after: number): AsyncGenerator<AttentionChange>;
+  /** A stream is about to tell its subscriber to refetch. */
+  resynced(): void;
 }
 
 export class FeedStream implements AsyncIterableIterator<FeedEvent> {
@@ -104,6 +106,7 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
   }
 
   private resync(reason: string): FeedResync {
+    this.source.resynced();
     return { kind: 'resync', latestSeq: this.source.latestSeq(), reason };
   }
 }

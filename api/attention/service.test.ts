@@ -13,14 +13,20 @@ let service: AttentionService;
 async function startService(options: Partial<ConstructorParameters<typeof AttentionService>[1]> = {}) {
   database = await openDatabase(await freshDatabase());
   service = new AttentionService(database.store, { ...timings, ...options });
-  service.start();
+  await service.start();
 }
 
 afterEach(async () => {
   vi.useRealTimers();
-  service.stop();
+  await service.stop();
   await database.close();
 });
+
+/** Moves the fake clock, then waits until what fell due is stored (on PostgreSQL that takes real I/O). */
+async function advance(ms: number) {
+  await vi.advanceTimersByTimeAsync(ms);
+  await service.idle();
+}
 
 function describeChange(event: FeedEvent): string {
   return event.kind === 'resync' ? 'resync' : `${event.session.id}:${event.attention?.reason ?? 'left'}`;
@@ -49,15 +55,15 @@ describe('time-driven changes, on fake timers', () => {
     expect(await next()).toBe('asked:left');
     expect(vi.getTimerCount()).toBe(1);
 
-    await vi.advanceTimersByTimeAsync(10 * minute - 1);
+    await advance(10 * minute - 1);
     expect(service.feed().map((i) => i.session.id)).toEqual(['ended']);
-    await vi.advanceTimersByTimeAsync(1);
+    await advance(1);
     expect(await next()).toBe('ended:left');
 
-    await vi.advanceTimersByTimeAsync(5 * minute);
+    await advance(5 * minute);
     expect(await next()).toBe('asked:AWAITING_REPLY');
 
-    await vi.advanceTimersByTimeAsync(15 * minute);
+    await advance(15 * minute);
     expect(await next()).toBe('busy:STALE');
     expect(service.feed().map((i) => `${i.session.id}:${i.attention.reason}`)).toEqual(['asked:AWAITING_REPLY', 'busy:STALE']);
     // Nothing is left to change by time alone until a new event: no timer at all.
@@ -70,11 +76,11 @@ describe('time-driven changes, on fake timers', () => {
     await startService();
     await service.recordSpeaker({ sessionId: 'busy', speaker: 'USER' });
     await service.recordActivity({ sessionId: 'busy', state: 'WORKING' });
-    await vi.advanceTimersByTimeAsync(20 * minute);
+    await advance(20 * minute);
     await service.recordActivity({ sessionId: 'busy', state: 'WORKING' });
-    await vi.advanceTimersByTimeAsync(20 * minute);
+    await advance(20 * minute);
     expect(service.feed()).toEqual([]);
-    await vi.advanceTimersByTimeAsync(10 * minute);
+    await advance(10 * minute);
     expect(service.feed().map((i) => i.attention.reason)).toEqual(['STALE']);
   });
 });
@@ -92,9 +98,9 @@ describe('escalation, on fake timers', () => {
     await wait('ana-1');
     await wait('bo-1');
 
-    await vi.advanceTimersByTimeAsync(5 * minute);
+    await advance(5 * minute);
     expect(escalated()).toEqual(['ana-1:escalated', 'bo-1:not yet']);
-    await vi.advanceTimersByTimeAsync(5 * minute);
+    await advance(5 * minute);
     expect(escalated()).toEqual(['ana-1:escalated', 'bo-1:escalated']);
     // Once per wait: nothing more to time for either of them.
     expect(vi.getTimerCount()).toBe(0);
@@ -102,16 +108,16 @@ describe('escalation, on fake timers', () => {
     // A new wait starts over, on ana's time.
     await service.recordActivity({ sessionId: 'ana-1', state: 'WORKING' }, { person: 'ana', admin: false });
     await wait('ana-1');
-    await vi.advanceTimersByTimeAsync(5 * minute - 1);
+    await advance(5 * minute - 1);
     expect(escalated()).toContain('ana-1:not yet');
     // ana says never: it stays as it is, and no timer runs for it.
     own.set('ana', 0);
-    service.reconsider();
-    await vi.advanceTimersByTimeAsync(60 * minute);
+    await service.reconsider();
+    await advance(60 * minute);
     expect(escalated()).toContain('ana-1:not yet');
     // ana says 1 minute: it has waited longer than that, so it is escalated now.
     own.set('ana', minute);
-    service.reconsider();
+    await service.reconsider();
     expect(escalated()).toContain('ana-1:escalated');
   });
 });
@@ -169,10 +175,10 @@ describe('history retention', () => {
     await service.recordSpeaker({ sessionId: 'old', speaker: 'ASSISTANT' });
     await service.recordSpeaker({ sessionId: 'old', speaker: 'USER' });
     await service.recordSpeaker({ sessionId: 'old', speaker: 'ASSISTANT' });
-    service.stop();
+    await service.stop();
     vi.setSystemTime(new Date('2026-10-03T09:00:00Z'));
     service = new AttentionService(database.store, { ...timings, retentionMs: 24 * 60 * minute });
-    service.start(); // prunes at start
+    await service.start(); // prunes at start
     const events = await database.db.sessionEvent.findMany({ orderBy: { seq: 'asc' } });
     expect(events.map((e) => e.seq)).toEqual([3]);
     expect(service.feed().map((i) => i.attention.reason)).toEqual(['AWAITING_REPLY']);
@@ -225,6 +231,6 @@ describe('reports that arrive together', () => {
     const written = await service.markSeen('full');
     const read = await database.db.session.findUniqueOrThrow({ where: { id: 'full' } });
     expect(read).toEqual(written);
-    expect(database.store.session('full')).toEqual(written);
+    expect((await database.store.read(['full'], [])).sessions.get('full')).toEqual(written);
   });
 });

@@ -1,7 +1,8 @@
 // The attention service: stores each reported change with its event-log entry, keeps the feed in
 // memory, applies time-driven changes on one timer, and streams every attention change live, with
-// replay from the log for subscribers that reconnect. Every write is one synchronous transaction,
-// so writes never interleave and the log's seq order is the order subscribers see.
+// replay from the log for subscribers that reconnect. Writes, catching up with other processes'
+// writes and time-driven changes run one at a time, so the log's seq order is the order
+// subscribers see; several processes share one log (api/attention/store.ts, `write`).
 import type { ClosedBy, Session, SessionEventKind, Speaker } from '../generated/prisma/client.ts';
 import {
   type ActivityChange,
@@ -26,7 +27,7 @@ import {
   sessionOfRequest,
 } from './permissions.ts';
 import { type FeedSource, FeedStream } from './feed-stream.ts';
-import type { AttentionStore, NewEvent } from './store.ts';
+import { type AttentionStore, eventKey, type NewEvent, type WriteReads } from './store.ts';
 import {
   type Attention,
   type AttentionTier,
@@ -88,7 +89,20 @@ export interface ReportedEvent {
   eventId?: string | null;
 }
 
+/** Hears what the service does, for its metrics. */
+export interface AttentionObserver {
+  /** This process stored a write of `entries` log entries. */
+  wrote(entries: number): void;
+  /** A change was handed to `streams` feed streams. */
+  delivered(streams: number): void;
+  /** A stream began replaying the log. */
+  replayed(): void;
+  /** A stream was told to refetch. */
+  resynced(): void;
+}
+
 export interface AttentionServiceOptions extends AttentionTimings {
+  observer?: AttentionObserver;
   /** A person's own escalation time, when they set one (0: never); else escalateAfterMs. */
   escalateAfterMsOf?: (person: string) => number | null;
   retentionMs: number;
@@ -149,6 +163,7 @@ interface PlannedWrite {
 }
 
 const REPLAY_PAGE = 500;
+const CATCH_UP_PAGE = 1_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
 const RETRY_TIMER_MS = 1_000;
 // setTimeout cannot wait longer than about 24.8 days.
@@ -169,6 +184,12 @@ export class AttentionService {
   private logEnd = 0;
   private prunedThroughSeq = 0;
   private stopped = false;
+  /** Whether this process applies time-driven changes and prunes (one of several, or the only one). */
+  private leading = false;
+  /** Writes, catch-ups and time-driven passes, one at a time, in order. */
+  private work: Promise<void> = Promise.resolve();
+  private catchUpQueued = false;
+  private stopCoordinating: (() => void) | undefined;
   /** What each subscriber's stream reads. */
   private readonly feedSource: FeedSource = {
     latestSeq: () => this.logEnd,
@@ -177,7 +198,11 @@ export class AttentionService {
       this.subscribers.add(listener);
       return () => this.subscribers.delete(listener);
     },
-    replay: (after) => this.replay(after),
+    replay: (after) => {
+      this.options.observer?.replayed();
+      return this.replay(after);
+    },
+    resynced: () => this.options.observer?.resynced(),
   };
 
   constructor(
@@ -185,17 +210,86 @@ export class AttentionService {
     private readonly options: AttentionServiceOptions,
   ) {}
 
-  start(): void {
-    this.logEnd = this.store.latestSeq();
-    this.prunedThroughSeq = this.store.prunedThroughSeq();
-    for (const { session, attention } of this.store.trackedSessions()) {
+  async start(): Promise<void> {
+    this.logEnd = await this.store.latestSeq();
+    this.prunedThroughSeq = await this.store.prunedThroughSeq();
+    for (const { session, attention } of await this.store.trackedSessions()) {
       this.tracked.set(session.id, { session, attention });
     }
-    // Changes that fell due while Lookout was down are applied (and logged) now.
-    this.applyTimeDrivenChanges();
+    this.stopCoordinating = this.store.coordinate({
+      appended: () => this.catchUpSoon(),
+      leading: (leads) => this.lead(leads),
+    });
+    await this.work;
+  }
+
+  /** This process starts (or stops) applying time-driven changes and pruning. */
+  private lead(leads: boolean): void {
+    if (this.leading === leads || this.stopped) return;
+    this.leading = leads;
+    clearInterval(this.pruneTimer);
+    if (!leads) {
+      clearTimeout(this.timer);
+      this.timerAt = Infinity;
+      return;
+    }
+    // Changes that fell due while no process led (Lookout was down, the leader died) are applied now.
+    this.reconsider();
     this.pruneHistory();
     this.pruneTimer = setInterval(() => this.pruneHistory(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
+  }
+
+  /** Resolves once the writes, catch-ups and time-driven passes queued so far are done. */
+  async idle(): Promise<void> {
+    for (let work = this.work; ; work = this.work) {
+      await work;
+      if (work === this.work) return;
+    }
+  }
+
+  /** Runs `job` after every job queued before it. */
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    this.work = this.work.then(job, job);
+    return this.work;
+  }
+
+  /** Another process appended to the log: read what it wrote, once the work queued before is done. */
+  private catchUpSoon(): void {
+    if (this.catchUpQueued || this.stopped) return;
+    this.catchUpQueued = true;
+    void this.enqueue(async () => {
+      this.catchUpQueued = false;
+      try {
+        await this.catchUp();
+      } catch (error) {
+        console.error('Reading the log written by other processes failed; it is read again on the next change:', error);
+      }
+    });
+  }
+
+  /**
+   * Applies every log entry after the one this process last saw (written by another process): the
+   * feed in memory follows, and subscribers here hear each change in seq order. Notifications are
+   * the writing process's, so they are not sent again.
+   */
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      const entries = await this.store.changesAfter(this.logEnd, CATCH_UP_PAGE, true);
+      if (!entries.length) break;
+      const { sessions } = await this.store.read([...new Set(entries.map((e) => e.sessionId))], []);
+      for (const entry of entries) {
+        const session = sessions.get(entry.sessionId);
+        if (!session) {
+          this.logEnd = entry.seq;
+          continue;
+        }
+        const logged = { attention: entry.attention, previous: entry.previousAttention, project: entry.project, previousProject: entry.previousProject };
+        this.commit(session, entry.seq, logged, session.tracked, false);
+      }
+      if (entries.length < CATCH_UP_PAGE) break;
+    }
+    if (!this.leading) this.prunedThroughSeq = await this.store.prunedThroughSeq();
   }
 
   /** Lets every hook that waits for an answer go, with none: its terminal dialog carries on. */
@@ -204,12 +298,13 @@ export class AttentionService {
   }
 
   /** Stops the timers and writes the changes already accepted. */
-  stop(): void {
+  async stop(): Promise<void> {
     this.releaseDecisionWaiters();
     this.stopped = true;
+    this.stopCoordinating?.();
     clearTimeout(this.timer);
     clearInterval(this.pruneTimer);
-    this.writePending();
+    await this.enqueue(() => this.writePending());
   }
 
   // ---- Reported changes -------------------------------------------------------------------
@@ -317,9 +412,9 @@ export class AttentionService {
    * Waits for the answer to a prompt: the answered request, or null when there will be none from
    * Lookout (answered in the terminal, its time ran out, the hook went away: `gone` aborts).
    */
-  awaitDecision(requestId: string, gone: AbortSignal, actor?: Actor): Promise<PermissionRequest | null> {
+  async awaitDecision(requestId: string, gone: AbortSignal, actor?: Actor): Promise<PermissionRequest | null> {
     const sessionId = sessionOfRequest(requestId);
-    const session = this.tracked.get(sessionId)?.session ?? this.store.session(sessionId);
+    const session = this.tracked.get(sessionId)?.session ?? (await this.store.read([sessionId], [])).sessions.get(sessionId);
     // Only the session's owner's hook hears its answers.
     if (session && actor && !actor.admin && session.owner !== actor.person) return Promise.resolve(null);
     const request = session && permissionRequestOf(session);
@@ -366,6 +461,11 @@ export class AttentionService {
   onChange(listener: (change: AttentionChange) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /** Whether this process applies time-driven changes and prunes now. */
+  get leads(): boolean {
+    return this.leading;
   }
 
   /** How many feed streams are listening for live changes. */
@@ -421,11 +521,10 @@ export class AttentionService {
   private async *replay(after: number): AsyncGenerator<AttentionChange> {
     let cursor = after;
     for (;;) {
-      const rows = this.store.changesAfter(cursor, REPLAY_PAGE);
-      const sessions = new Map<string, Session | null>();
+      const rows = await this.store.changesAfter(cursor, REPLAY_PAGE);
+      const { sessions } = await this.store.read([...new Set(rows.map((row) => row.sessionId))], []);
       for (const row of rows) {
-        if (!sessions.has(row.sessionId)) sessions.set(row.sessionId, this.store.session(row.sessionId));
-        const session = sessions.get(row.sessionId)!;
+        const session = sessions.get(row.sessionId);
         if (!session) continue;
         yield {
           kind: 'change',
@@ -456,47 +555,71 @@ export class AttentionService {
   private change(sessionId: string, reportedAt: Date | null | undefined, steps: Step[], actor?: Actor): Promise<Session> {
     return new Promise((resolve, reject) => {
       this.pending.push({ sessionId, reportedAt, steps, actor, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.writePending());
+      if (this.pending.length === 1) setImmediate(() => void this.enqueue(() => this.writePending()));
     });
   }
 
-  /** Writes every pending change in one transaction (one fsync), then publishes them in order. */
-  private writePending(): void {
+  /**
+   * Writes every pending change in one transaction (one fsync), then publishes them in order. When
+   * another process wrote first, this one reads what it wrote and plans the batch again.
+   */
+  private async writePending(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     if (!batch.length) return;
-    const now = new Date();
-    // What the batch's earlier changes made of each session, for the later ones to build on.
-    const latest = new Map<string, { session: Session; attention: Attention | null }>();
-    const writtenEventIds = new Set<string>();
-    const writes: PlannedWrite[] = [];
-    const unchanged: { change: PendingChange; session: Session }[] = [];
-    for (const change of batch) {
+    for (;;) {
+      const now = new Date();
+      let reads: WriteReads;
       try {
-        const planned = this.plan(change, now, latest, writtenEventIds);
-        if ('entries' in planned) writes.push(planned);
-        else unchanged.push({ change, session: planned.session });
+        reads = await this.store.read(
+          [...new Set(batch.map((change) => change.sessionId))].filter((id) => !this.tracked.has(id)),
+          batch.flatMap((change) => change.steps.flatMap((step) => (step.eventId ? [{ sessionId: change.sessionId, eventId: step.eventId }] : []))),
+        );
       } catch (error) {
-        change.reject(error);
+        for (const change of batch) change.reject(error);
+        return;
       }
-    }
-    let seqs: number[][];
-    try {
-      seqs = this.store.transaction(() =>
-        writes.map(({ session, entries }) => {
-          this.store.saveSession(session);
-          return entries.map((entry) => this.store.appendEvent(entry.event));
-        }),
-      );
-    } catch (error) {
-      for (const { change } of [...writes, ...unchanged]) change.reject(error);
+      // What the batch's earlier changes made of each session, for the later ones to build on.
+      const latest = new Map<string, { session: Session; attention: Attention | null }>();
+      const writes: PlannedWrite[] = [];
+      const unchanged: { change: PendingChange; session: Session }[] = [];
+      const refused: { change: PendingChange; error: unknown }[] = [];
+      for (const change of batch) {
+        try {
+          const planned = this.plan(change, now, latest, reads);
+          if ('entries' in planned) writes.push(planned);
+          else unchanged.push({ change, session: planned.session });
+        } catch (error) {
+          refused.push({ change, error });
+        }
+      }
+      let seqs: number[] | null;
+      try {
+        seqs = writes.length
+          ? await this.store.write(this.logEnd, {
+              sessions: writes.map(({ session }) => session),
+              tracked: [],
+              events: writes.flatMap(({ entries }) => entries.map((entry) => entry.event)),
+            })
+          : [];
+      } catch (error) {
+        for (const change of batch) change.reject(error);
+        return;
+      }
+      if (seqs === null) {
+        await this.catchUp();
+        continue;
+      }
+      if (seqs.length) this.options.observer?.wrote(seqs.length);
+      for (const { change, error } of refused) change.reject(error);
+      let next = 0;
+      for (const { change, session, tracked, entries } of writes) {
+        for (const entry of entries) this.commit(session, seqs[next++]!, entry, tracked, true);
+        change.resolve(session);
+      }
+      for (const { change, session } of unchanged) change.resolve(session);
       return;
     }
-    writes.forEach(({ change, session, tracked, entries }, i) => {
-      entries.forEach((entry, e) => this.commit(session, seqs[i]![e]!, entry, tracked));
-      change.resolve(session);
-    });
-    for (const { change, session } of unchanged) change.resolve(session);
   }
 
   /**
@@ -507,12 +630,12 @@ export class AttentionService {
     change: PendingChange,
     now: Date,
     latest: Map<string, { session: Session; attention: Attention | null }>,
-    writtenEventIds: Set<string>,
+    reads: WriteReads,
   ): PlannedWrite | { session: Session } {
     const { sessionId, steps } = change;
     const at = eventTime(change.reportedAt, now);
     const known = latest.get(sessionId) ?? this.tracked.get(sessionId);
-    const stored = known?.session ?? this.store.session(sessionId);
+    const stored = known?.session ?? reads.sessions.get(sessionId) ?? null;
     // A session is its owner's: nobody else reports on it or acts on it, but an admin.
     const { actor } = change;
     if (stored && actor && !actor.admin && stored.owner !== actor.person) throw new NotYoursError(sessionId);
@@ -521,8 +644,9 @@ export class AttentionService {
     const entries: PlannedWrite['entries'] = [];
     const stepEventIds: string[] = [];
     for (const step of steps) {
-      const eventKey = step.eventId && `${sessionId}\n${step.eventId}`;
-      if (eventKey && (writtenEventIds.has(eventKey) || this.store.isRepeat(sessionId, step.eventId!))) continue;
+      const key = step.eventId && eventKey(sessionId, step.eventId);
+      // Logged before, or earlier in this batch: a repeat changes nothing.
+      if (key && reads.repeats.has(key)) continue;
       let next = step.apply(current, at, now);
       if (next === null) continue;
       // A new session belongs to whoever reported it.
@@ -545,7 +669,7 @@ export class AttentionService {
         previous,
         ...projects,
       });
-      if (eventKey) stepEventIds.push(eventKey);
+      if (key) stepEventIds.push(key);
       [current, previous] = [next, attention];
     }
     if (!current) throw new SessionNotFoundError(sessionId);
@@ -553,23 +677,27 @@ export class AttentionService {
     const tracked = isTracked(current, now, this.timings(current));
     const session: Session = { ...current, tracked, createdAt: stored?.createdAt ?? now, updatedAt: now };
     latest.set(sessionId, { session, attention: previous });
-    for (const key of stepEventIds) writtenEventIds.add(key);
+    for (const key of stepEventIds) reads.repeats.add(key);
     return { change, session, tracked, entries };
   }
 
-  /** After a write is durable: update the in-memory feed, reschedule, and tell subscribers. */
-  private commit(session: Session, seq: number, logged: LoggedAttention, tracked: boolean) {
+  /**
+   * After a write is durable: update the in-memory feed, reschedule, and tell subscribers; and,
+   * for this process's own writes (`ours`), the server's listeners (notifications).
+   */
+  private commit(session: Session, seq: number, logged: LoggedAttention, tracked: boolean, ours: boolean) {
     this.logEnd = seq;
     if (tracked) this.tracked.set(session.id, { session, attention: logged.attention });
     else this.tracked.delete(session.id);
     this.sortedFeed = null;
     // A timer that fires early finds nothing due and waits again, so only an earlier moment matters.
-    const nextChange = tracked ? (nextAttentionChangeAt(session, new Date(), this.timings(session))?.getTime() ?? Infinity) : Infinity;
+    const nextChange = tracked && this.leading ? (nextAttentionChangeAt(session, new Date(), this.timings(session))?.getTime() ?? Infinity) : Infinity;
     if (nextChange < this.timerAt) this.setTimer(nextChange);
     if (logged.attention || logged.previous) {
       const change: AttentionChange = { kind: 'change', seq, session, ...logged };
       for (const deliver of this.subscribers) deliver(change);
-      for (const hear of this.changeListeners) hear(change);
+      this.options.observer?.delivered(this.subscribers.size);
+      if (ours) for (const hear of this.changeListeners) hear(change);
     }
     this.settleDecisions(session);
   }
@@ -581,14 +709,14 @@ export class AttentionService {
     return { ...this.options, escalateAfterMs: own === 0 ? undefined : own };
   }
 
-  /** Someone's timings changed (their escalation time): every attention is derived again, now. */
-  reconsider(): void {
-    this.applyTimeDrivenChanges();
+  /** Someone's timings changed (their escalation time): every attention is derived again, now, by the leader. */
+  reconsider(): Promise<void> {
+    return this.enqueue(() => this.applyTimeDrivenChanges());
   }
 
   /** Logs and publishes every attention that time alone changed, then waits for the next one. */
-  private applyTimeDrivenChanges(): void {
-    if (this.stopped) return;
+  private async applyTimeDrivenChanges(): Promise<void> {
+    if (this.stopped || !this.leading) return;
     const now = new Date();
     const changes: { session: Session; attention: Attention | null; previous: Attention | null }[] = [];
     const settled: Session[] = [];
@@ -603,25 +731,37 @@ export class AttentionService {
         changes.push({ session: { ...session, tracked, updatedAt: now }, attention, previous });
       }
     }
-    let seqs: number[];
+    let seqs: number[] | null;
     try {
-      seqs = this.store.transaction(() => {
-        for (const session of settled) this.store.setTracked(session.id, false, now);
-        return changes.map(({ session, attention, previous }) => {
-          this.store.setTracked(session.id, session.tracked, now);
-          const event = { sessionId: session.id, kind: 'TIMER', eventId: null, at: now, recordedAt: now, input: {} } as const;
-          const projects = { project: session.project, previousProject: session.project };
-          return this.store.appendEvent({ ...event, ...projects, attention, previousAttention: previous });
-        });
+      seqs = await this.store.write(this.logEnd, {
+        sessions: [],
+        tracked: [...settled.map((session) => ({ sessionId: session.id, tracked: false, at: now })), ...changes.map(({ session }) => ({ sessionId: session.id, tracked: session.tracked, at: now }))],
+        events: changes.map(({ session, attention, previous }) => ({
+          sessionId: session.id,
+          kind: 'TIMER',
+          eventId: null,
+          at: now,
+          recordedAt: now,
+          input: {},
+          project: session.project,
+          previousProject: session.project,
+          attention,
+          previousAttention: previous,
+        })),
       });
     } catch (error) {
       console.error('Applying time-driven attention changes failed; retrying shortly:', error);
       this.setTimer(Date.now() + RETRY_TIMER_MS);
       return;
     }
+    if (seqs === null) {
+      // Another process wrote first: read what it wrote, then look again.
+      await this.catchUp();
+      return this.applyTimeDrivenChanges();
+    }
     for (const session of settled) this.tracked.delete(session.id);
     changes.forEach(({ session, attention, previous }, i) =>
-      this.commit(session, seqs[i]!, { attention, previous, project: session.project, previousProject: session.project }, session.tracked),
+      this.commit(session, seqs[i]!, { attention, previous, project: session.project, previousProject: session.project }, session.tracked, true),
     );
     this.scheduleNextChange(now);
   }
@@ -640,16 +780,19 @@ export class AttentionService {
     this.timerAt = at;
     if (this.stopped || at === Infinity) return;
     const delay = Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS);
-    this.timer = setTimeout(() => this.applyTimeDrivenChanges(), delay);
+    this.timer = setTimeout(() => void this.reconsider(), delay);
     this.timer.unref();
   }
 
   /** Drops log entries older than the retention time, except each session's newest. */
   private pruneHistory(): void {
-    try {
-      this.prunedThroughSeq = this.store.prune(new Date(Date.now() - this.options.retentionMs), this.prunedThroughSeq);
-    } catch (error) {
-      console.error('Pruning the event log failed; it is tried again within the hour:', error);
-    }
+    void this.enqueue(async () => {
+      if (!this.leading || this.stopped) return;
+      try {
+        this.prunedThroughSeq = await this.store.prune(new Date(Date.now() - this.options.retentionMs), this.prunedThroughSeq);
+      } catch (error) {
+        console.error('Pruning the event log failed; it is tried again within the hour:', error);
+      }
+    });
   }
 }

@@ -1,6 +1,7 @@
 // What the attention service needs of storage: sessions, their append-only event log with the
-// attention each entry led to, and one transaction around a write. It deals in the domain's
-// values (sessions, attentions, inputs); how they are encoded is each implementation's.
+// attention each entry led to, and how several processes share one log. It deals in the domain's
+// values (sessions, attentions, inputs); how they are encoded is each implementation's
+// (api/db/sqlite-store.ts, api/db/postgresql-store.ts).
 import type { Session, SessionEventKind } from '../generated/prisma/client.ts';
 import type { Attention } from './rules.ts';
 
@@ -20,7 +21,7 @@ export interface NewEvent {
   previousProject: string | null;
 }
 
-/** A log entry that changed someone's attention, as subscribers replay it. */
+/** A log entry as readers replay it: what it did to the session's attention. */
 export interface LoggedChange {
   seq: number;
   sessionId: string;
@@ -30,25 +31,46 @@ export interface LoggedChange {
   previousProject: string | null;
 }
 
+/** One write: sessions saved, tracked flags set, and log entries appended, all or nothing. */
+export interface Writes {
+  sessions: Session[];
+  tracked: { sessionId: string; tracked: boolean; at: Date }[];
+  events: NewEvent[];
+}
+
+/** What planning a write reads first: the sessions named, and which of the reporters' event ids the log holds. */
+export interface WriteReads {
+  sessions: Map<string, Session>;
+  /** `${sessionId}\n${eventId}` of each one already logged. */
+  repeats: Set<string>;
+}
+
+export const eventKey = (sessionId: string, eventId: string) => `${sessionId}\n${eventId}`;
+
 export interface AttentionStore {
-  /** Runs `work` in one transaction: all of it is stored, durably, or none of it. */
-  transaction<T>(work: () => T): T;
-  session(id: string): Session | null;
+  /** The sessions (those that exist) and which of these reporter event ids are logged already. */
+  read(sessionIds: string[], events: { sessionId: string; eventId: string }[]): Promise<WriteReads>;
   /** The sessions kept in memory, each with the attention its newest log entry holds. */
-  trackedSessions(): { session: Session; attention: Attention | null }[];
+  trackedSessions(): Promise<{ session: Session; attention: Attention | null }[]>;
   /** The newest seq in the log (0 when it is empty). */
-  latestSeq(): number;
-  /** Whether the session's log already holds this reporter's event id. */
-  isRepeat(sessionId: string, eventId: string): boolean;
-  saveSession(session: Session): void;
-  setTracked(sessionId: string, tracked: boolean, at: Date): void;
-  /** Appends a log entry and returns its seq. */
-  appendEvent(event: NewEvent): number;
-  /** Log entries after `seq` that changed someone's attention, oldest first. */
-  changesAfter(seq: number, limit: number): LoggedChange[];
+  latestSeq(): Promise<number>;
+  /**
+   * Stores `writes` in one durable transaction and returns each event's seq, in order; or null,
+   * storing nothing, when the log has grown past `after` (another process wrote): the caller
+   * catches up and plans again. Appends are serialised, so a reader never sees a lower seq commit later.
+   */
+  write(after: number, writes: Writes): Promise<number[] | null>;
+  /** Log entries after `seq`, oldest first, each with what it did to attention; `all`: also those that changed none. */
+  changesAfter(seq: number, limit: number, all?: boolean): Promise<LoggedChange[]>;
   /** Drops entries recorded before `cutoff`, except each session's newest; returns the highest seq dropped. */
-  prune(cutoff: Date, prunedThroughSeq: number): number;
+  prune(cutoff: Date, prunedThroughSeq: number): Promise<number>;
   /** The highest seq pruned so far: a reader after an older one has missed changes. */
-  prunedThroughSeq(): number;
-  close(): void;
+  prunedThroughSeq(): Promise<number>;
+  /**
+   * Calls `appended` whenever another process may have appended to the log (never, when no other
+   * process can), and `leading` when this process starts or stops being the one that applies
+   * time-driven changes and prunes. Returns how to stop.
+   */
+  coordinate(listeners: { appended(): void; leading(leads: boolean): void }): () => void;
+  close(): Promise<void>;
 }

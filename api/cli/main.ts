@@ -1,8 +1,9 @@
 // The lookout command: wires agents to Lookout and shows the feed in a terminal.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatElapsed } from '../../client/src/feed/elapsed.ts';
 import { FLUSH_BATCH, FLUSH_TIMEOUT_MS, HOOK_PATHS, type HookAgentName, runHook, sendEvents, type Server } from './hook.ts';
@@ -36,6 +37,8 @@ const USAGE = `Usage: lookout <command> [options]
   deny ID [--message TEXT]       deny a prompt (or send a plan back), saying why or what instead
   watch [--project P]            print the feed, then its changes as they happen
   mcp                            a read-only MCP server on stdio: agents can read the feed, never change it
+  migrate                        bring the database (DATABASE_URL) up to date, then exit: for a one-shot
+                                 migration service; \`npm start\` does it too
   token create --name N --scope report|read|act|admin [--user PERSON]
                                  a scoped token (shown once); token ls; token revoke ID (needs an admin token)
   event --session ID ...         report for any agent: --speaker user|assistant, --state working|waiting|idle
@@ -71,7 +74,7 @@ const SPEAKERS = ['user', 'assistant'];
 const STATES = ['working', 'waiting', 'idle'];
 const REASONS = ['permission', 'question', 'review', 'blocked', 'error'];
 const CLOSERS = ['user', 'auto', 'abandoned'];
-const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'mcp', 'token', 'unhide'];
+const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'mcp', 'token', 'unhide', 'migrate'];
 const TOKEN_SCOPES = ['report', 'read', 'act', 'admin'];
 
 async function graphql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<T> {
@@ -498,6 +501,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!COMMANDS.includes(command)) throw new UsageError(`Unknown command "${command}". Run lookout --help for the commands.`);
+  if (command === 'migrate') return migrateCommand();
   const server = serverFrom(values);
 
   switch (command) {
@@ -569,6 +573,19 @@ export async function main(argv: string[]): Promise<number> {
       await report(server, values);
       return 0;
   }
+}
+
+/**
+ * The server's build does the migrating (its database code stays out of this CLI, which every hook
+ * starts): it runs beside this file, with this environment, and its exit is this command's.
+ */
+function migrateCommand(): Promise<number> {
+  const serverBuild = fileURLToPath(new URL('./server.mjs', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [serverBuild, 'migrate'], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
 }
 
 main(process.argv.slice(2)).then(

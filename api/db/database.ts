@@ -1,16 +1,16 @@
-// Opens Lookout's SQLite file, after bringing its schema up to date: the attention service's own
-// connection, and Prisma's for GraphQL's read queries.
+// Opens Lookout's database, after bringing its schema up to date: the SQLite file (the default,
+// one process) or PostgreSQL (api/db/postgresql.ts, any number of processes).
 import { execFile } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
+import { ALONE, type Announcements } from '../announcements.ts';
 import type { AttentionStore } from '../attention/store.ts';
-import { Policies } from '../notify/policies.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { Tokens } from '../tokens/tokens.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { isPostgresqlUrl, migratePostgresql, openPostgresql } from './postgresql.ts';
 import { SqliteAttentionStore } from './sqlite-store.ts';
 
 const migrationsDir = path.join(PROJECT_ROOT, 'prisma', 'migrations');
@@ -44,58 +44,61 @@ async function pendingMigrations(file: string): Promise<string[]> {
 
 /**
  * Creates the file and applies checked-in migrations with Prisma's own `migrate deploy`, only when
- * some are pending: the check is a quick read, the CLI takes seconds.
+ * some are pending (the check is a quick read, the CLI takes seconds); returns the names applied.
  */
-export async function migrate(file: string): Promise<void> {
+export async function migrate(file: string): Promise<string[]> {
   await mkdir(path.dirname(file), { recursive: true });
-  if ((await pendingMigrations(file)).length === 0) return;
+  const pending = await pendingMigrations(file);
+  if (pending.length === 0) return [];
   const prismaCli = path.join(PROJECT_ROOT, 'node_modules', 'prisma', 'build', 'index.js');
   await promisify(execFile)(process.execPath, [prismaCli, 'migrate', 'deploy'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, DATABASE_URL: `file:${file}`, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
   });
+  return pending;
+}
+
+/** Only brings the database's schema up to date (`lookout migrate`); returns the names applied. */
+export function migrateDatabase(location: string): Promise<string[]> {
+  return isPostgresqlUrl(location) ? migratePostgresql(location) : migrate(location.replace(/^file:/, ''));
 }
 
 export type Db = PrismaClient;
 
 export interface OpenedDatabase {
-  /** The attention service's connection: all writes, and the reads on its hot path. */
+  /** The attention service's storage: all its writes, and the reads on its hot path. */
   store: AttentionStore;
-  /** GraphQL's read queries. */
+  /** Prisma: GraphQL's read queries, and the small tables (tokens, policies, webhooks, push). */
   db: Db;
-  /** Scoped tokens. */
-  tokens: Tokens;
-  /** Each person's notification policy. */
-  policies: Policies;
-  /** The small tables' connection (tokens, policies, webhook targets): one, for all of them. */
-  settings: Database.Database;
+  /** How this process hears of the small tables' changes made by others. */
+  announcements: Announcements;
   /** What keeps Lookout from serving now (the database unreachable, migrations pending); empty: ready. */
-  problems(): string[];
+  problems(): Promise<string[]>;
   close(): Promise<void>;
 }
 
+/** `file:…` (a path) opens SQLite; `postgresql://…` PostgreSQL. */
+export function openDatabase(location: string): Promise<OpenedDatabase> {
+  return isPostgresqlUrl(location) ? openPostgresql(location) : openSqlite(location.replace(/^file:/, ''));
+}
+
 /** Brings the file's schema up to date and opens both connections to it. */
-export async function openDatabase(file: string): Promise<OpenedDatabase> {
+async function openSqlite(file: string): Promise<OpenedDatabase> {
   await migrate(file);
   const migrations = await checkedInMigrations();
   // The store first: it switches the file to WAL, which Prisma's connection then shares.
   const store = new SqliteAttentionStore(file);
-  const settings = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
-  const tokens = new Tokens(settings);
-  const policies = new Policies(settings);
   const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: BUSY_TIMEOUT_MS }) });
+  // A probe's connection: quick reads, and no file system work.
+  const probe = new Database(file, { fileMustExist: true, readonly: true, timeout: BUSY_TIMEOUT_MS });
   return {
     store,
     db,
-    tokens,
-    policies,
-    settings,
-    // A probe: two quick reads on connections already open, and no file system work.
-    problems() {
+    announcements: ALONE,
+    async problems() {
       let pending: string[];
       try {
-        store.latestSeq();
-        pending = unapplied(settings, migrations);
+        pending = unapplied(probe, migrations);
       } catch (error) {
         return [`The database cannot be read: ${(error as Error).message}`];
       }
@@ -103,8 +106,8 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
     },
     async close() {
       await db.$disconnect();
-      settings.close();
-      store.close();
+      probe.close();
+      await store.close();
     },
   };
 }

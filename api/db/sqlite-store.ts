@@ -6,32 +6,13 @@
 // together in one transaction, with one fsync. GraphQL's own read queries (sessions, event logs)
 // still go through Prisma, over a second connection.
 import Database from 'better-sqlite3';
-import type { AttentionStore, LoggedChange, NewEvent } from '../attention/store.ts';
+import { type AttentionStore, eventKey, type LoggedChange, type NewEvent, type WriteReads, type Writes } from '../attention/store.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { attentionFromJson, attentionToJson } from './attention-json.ts';
 import { toStored } from './dates.ts';
+import { BOOLEAN_COLUMNS, DATE_COLUMNS, SESSION_COLUMNS } from './session-columns.ts';
 
 const BUSY_TIMEOUT_MS = 5_000;
-
-type DateColumn = { [K in keyof Session]-?: Date extends Session[K] ? K : never }[keyof Session];
-
-// Every column, so that a row read back is exactly the Session Prisma would return. The checks
-// below fail to compile when the schema gains a column these lists do not name.
-const SESSION_COLUMNS = [
-  'id', 'agent', 'title', 'project', 'cwd', 'branch', 'host', 'link', 'state', 'stateAt', 'activityAt',
-  'waitReason', 'waitDetail', 'lastSpeaker', 'lastSpeakerAt', 'lastEventAt', 'uncommittedFiles', 'worktreeAt',
-  'dirtySince', 'closedBy', 'closedAt', 'hidden', 'seenAt', 'snoozedUntil', 'snoozedReason', 'tracked',
-  'createdAt', 'updatedAt', 'agentWaits', 'backgroundTasks', 'lastMessage', 'closeDetail', 'agentPid', 'transcriptPath', 'permissionRequest', 'owner',
-] as const satisfies readonly (keyof Session)[];
-const DATE_COLUMNS = [
-  'stateAt', 'activityAt', 'lastSpeakerAt', 'lastEventAt', 'worktreeAt', 'dirtySince', 'closedAt', 'seenAt',
-  'snoozedUntil', 'createdAt', 'updatedAt',
-] as const satisfies readonly DateColumn[];
-const BOOLEAN_COLUMNS = ['hidden', 'tracked'] as const satisfies readonly (keyof Session)[];
-type Unlisted<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;
-const everyColumnListed: Unlisted<keyof Session, (typeof SESSION_COLUMNS)[number]> = true;
-const everyDateListed: Unlisted<DateColumn, (typeof DATE_COLUMNS)[number]> = true;
-void [everyColumnListed, everyDateListed];
 
 type Row = Record<string, unknown>;
 
@@ -71,12 +52,14 @@ export const STORE_SQL = {
     VALUES (@sessionId, @kind, @eventId, @at, @recordedAt, @input, @attention, @previousAttention, @project, @previousProject)`,
   changesAfter: `SELECT seq, sessionId, attention, previousAttention, project, previousProject FROM SessionEvent
     WHERE seq > ? AND (attention IS NOT NULL OR previousAttention IS NOT NULL) ORDER BY seq LIMIT ?`,
+  entriesAfter: 'SELECT seq, sessionId, attention, previousAttention, project, previousProject FROM SessionEvent WHERE seq > ? ORDER BY seq LIMIT ?',
   lastPrunable: `SELECT MAX(seq) AS seq FROM SessionEvent WHERE recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
   prune: `DELETE FROM SessionEvent WHERE seq <= ? AND recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
   readMeta: 'SELECT value FROM StoreMeta WHERE key = ?',
   writeMeta: 'INSERT INTO StoreMeta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
 } as const;
 
+/** One process owns the file: it leads, and nobody else appends. */
 export class SqliteAttentionStore implements AttentionStore {
   private readonly db: Database.Database;
   private readonly sql: { [K in keyof typeof STORE_SQL]: Database.Statement };
@@ -92,43 +75,75 @@ export class SqliteAttentionStore implements AttentionStore {
     this.sql = Object.fromEntries(Object.entries(STORE_SQL).map(([name, sql]) => [name, this.db.prepare(sql)])) as SqliteAttentionStore['sql'];
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 
-  transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+  async read(sessionIds: string[], events: { sessionId: string; eventId: string }[]): Promise<WriteReads> {
+    const sessions = new Map<string, Session>();
+    for (const id of sessionIds) {
+      const row = this.sql.session.get(id) as Row | undefined;
+      if (row) sessions.set(id, toSession(row));
+    }
+    const repeats = new Set<string>();
+    for (const { sessionId, eventId } of events) if (this.sql.isRepeat.get(sessionId, eventId)) repeats.add(eventKey(sessionId, eventId));
+    return { sessions, repeats };
   }
 
-  session(id: string): Session | null {
-    const row = this.sql.session.get(id) as Row | undefined;
-    return row ? toSession(row) : null;
-  }
-
-  trackedSessions() {
+  async trackedSessions() {
     return (this.sql.trackedSessions.all() as Row[]).map((row) => ({
       session: toSession(row),
       attention: attentionFromJson((this.sql.lastLoggedAttention.get(row.id) as { attention: string | null } | undefined)?.attention ?? null),
     }));
   }
 
-  latestSeq(): number {
+  async latestSeq(): Promise<number> {
+    return this.newestSeq();
+  }
+
+  async write(after: number, writes: Writes): Promise<number[] | null> {
+    return this.db.transaction(() => {
+      if (this.newestSeq() !== after) return null;
+      for (const session of writes.sessions) this.sql.saveSession.run(toRow(session));
+      for (const { sessionId, tracked, at } of writes.tracked) this.sql.setTracked.run(tracked ? 1 : 0, toStored(at), sessionId);
+      return writes.events.map((event) => this.append(event));
+    }).immediate();
+  }
+
+  async changesAfter(seq: number, limit: number, all = false): Promise<LoggedChange[]> {
+    const rows = (all ? this.sql.entriesAfter : this.sql.changesAfter).all(seq, limit) as (Omit<LoggedChange, 'attention' | 'previousAttention'> & {
+      attention: string | null;
+      previousAttention: string | null;
+    })[];
+    return rows.map((row) => ({ ...row, attention: attentionFromJson(row.attention), previousAttention: attentionFromJson(row.previousAttention) }));
+  }
+
+  async prune(cutoff: Date, prunedThroughSeq: number): Promise<number> {
+    const stored = toStored(cutoff);
+    const last = (this.sql.lastPrunable.get(stored) as { seq: number | null }).seq;
+    if (last === null) return prunedThroughSeq;
+    const prunedThrough = Math.max(prunedThroughSeq, last);
+    this.db.transaction(() => {
+      this.sql.prune.run(prunedThrough, stored);
+      this.sql.writeMeta.run(PRUNED_THROUGH_KEY, String(prunedThrough));
+    })();
+    return prunedThrough;
+  }
+
+  async prunedThroughSeq(): Promise<number> {
+    return Number((this.sql.readMeta.get(PRUNED_THROUGH_KEY) as { value: string } | undefined)?.value ?? 0);
+  }
+
+  coordinate(listeners: { appended(): void; leading(leads: boolean): void }): () => void {
+    listeners.leading(true);
+    return () => {};
+  }
+
+  private newestSeq(): number {
     return (this.sql.latestSeq.get() as { seq: number | null }).seq ?? 0;
   }
 
-  isRepeat(sessionId: string, eventId: string): boolean {
-    return this.sql.isRepeat.get(sessionId, eventId) !== undefined;
-  }
-
-  saveSession(session: Session): void {
-    this.sql.saveSession.run(toRow(session));
-  }
-
-  setTracked(sessionId: string, tracked: boolean, at: Date): void {
-    this.sql.setTracked.run(tracked ? 1 : 0, toStored(at), sessionId);
-  }
-
-  appendEvent(event: NewEvent): number {
+  private append(event: NewEvent): number {
     const { at, recordedAt, input, attention, previousAttention, ...rest } = event;
     return Number(
       this.sql.appendEvent.run({
@@ -140,35 +155,5 @@ export class SqliteAttentionStore implements AttentionStore {
         previousAttention: attentionToJson(previousAttention),
       }).lastInsertRowid,
     );
-  }
-
-  changesAfter(seq: number, limit: number): LoggedChange[] {
-    return (this.sql.changesAfter.all(seq, limit) as (Omit<LoggedChange, 'attention' | 'previousAttention'> & { attention: string | null; previousAttention: string | null })[]).map(
-      (row) => ({ ...row, attention: attentionFromJson(row.attention), previousAttention: attentionFromJson(row.previousAttention) }),
-    );
-  }
-
-  prune(cutoff: Date, prunedThroughSeq: number): number {
-    const stored = toStored(cutoff);
-    const last = (this.sql.lastPrunable.get(stored) as { seq: number | null }).seq;
-    if (last === null) return prunedThroughSeq;
-    const prunedThrough = Math.max(prunedThroughSeq, last);
-    this.transaction(() => {
-      this.sql.prune.run(prunedThrough, stored);
-      this.writeMeta(PRUNED_THROUGH_KEY, String(prunedThrough));
-    });
-    return prunedThrough;
-  }
-
-  prunedThroughSeq(): number {
-    return Number(this.readMeta(PRUNED_THROUGH_KEY) ?? 0);
-  }
-
-  private readMeta(key: string): string | null {
-    return (this.sql.readMeta.get(key) as { value: string } | undefined)?.value ?? null;
-  }
-
-  private writeMeta(key: string, value: string): void {
-    this.sql.writeMeta.run(key, value);
   }
 }

@@ -1,23 +1,33 @@
-// Each person's notification policy, kept in the database file and in memory.
-import type Database from 'better-sqlite3';
+// Each person's notification policy, kept in the database and in memory (read again whenever
+// another process changes one).
+import { type Announcements, reloader } from '../announcements.ts';
 import type { AttentionChange } from '../attention/service.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import { DEFAULT_POLICY, type News, newsOf, type NotificationPolicy, type NotifyMode, shouldNotify } from './policy.ts';
 
 export class Policies {
-  private readonly byPerson = new Map<string, NotificationPolicy>();
+  private byPerson = new Map<string, NotificationPolicy>();
+  private readonly changeListeners = new Set<() => Promise<void>>();
+  private readonly reload = reloader(() => this.load());
 
-  /** Loads every policy of a migrated database, through the connection it keeps using. */
-  constructor(private readonly db: Database.Database) {
-    for (const row of this.db.prepare('SELECT * FROM NotificationPolicy').all() as Record<string, string | number | null>[]) {
-      this.byPerson.set(String(row.person), {
-        mode: row.mode as NotifyMode,
-        mutedProjects: JSON.parse(String(row.mutedProjects)) as string[],
-        quietFrom: row.quietFrom as number | null,
-        quietUntil: row.quietUntil as number | null,
-        timeZone: String(row.timeZone),
-        escalateAfterMinutes: row.escalateAfterMinutes as number | null,
-      });
-    }
+  private constructor(
+    private readonly db: PrismaClient,
+    private readonly announcements: Announcements,
+  ) {}
+
+  /** Loads every policy of a migrated database, and again whenever another process changes one. */
+  static async open(db: PrismaClient, announcements: Announcements): Promise<Policies> {
+    const policies = new Policies(db, announcements);
+    await policies.reload();
+    announcements.listen('NotificationPolicy', () => void policies.changed().catch((error) => console.error('Reloading notification policies failed:', error)));
+    return policies;
+  }
+
+  private async load(): Promise<void> {
+    const rows = await this.db.notificationPolicy.findMany();
+    this.byPerson = new Map(
+      rows.map(({ person, mode, mutedProjects, ...rest }) => [person, { ...rest, mode: mode as NotifyMode, mutedProjects: JSON.parse(mutedProjects) as string[] }]),
+    );
   }
 
   of(person: string): NotificationPolicy {
@@ -30,15 +40,23 @@ export class Policies {
     return news && shouldNotify(this.of(change.session.owner), news, change.attention!, change.session.project, now) ? news : null;
   }
 
-  set(person: string, policy: NotificationPolicy): NotificationPolicy {
-    this.db
-      .prepare(
-        `INSERT INTO NotificationPolicy (person, mode, mutedProjects, quietFrom, quietUntil, timeZone, escalateAfterMinutes) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (person) DO UPDATE SET mode = excluded.mode, mutedProjects = excluded.mutedProjects, quietFrom = excluded.quietFrom,
-           quietUntil = excluded.quietUntil, timeZone = excluded.timeZone, escalateAfterMinutes = excluded.escalateAfterMinutes`,
-      )
-      .run(person, policy.mode, JSON.stringify(policy.mutedProjects), policy.quietFrom, policy.quietUntil, policy.timeZone, policy.escalateAfterMinutes);
-    this.byPerson.set(person, policy);
+  /** Hears every change of anyone's policy, here or in another process, once it applies. */
+  onChange(listener: () => Promise<void>): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Stores a person's policy; it applies (to escalations too) before this resolves. */
+  async set(person: string, policy: NotificationPolicy): Promise<NotificationPolicy> {
+    const row = { ...policy, mutedProjects: JSON.stringify(policy.mutedProjects) };
+    await this.db.notificationPolicy.upsert({ where: { person }, create: { person, ...row }, update: row });
+    await this.changed();
+    await this.announcements.announce('NotificationPolicy');
     return policy;
+  }
+
+  private async changed(): Promise<void> {
+    await this.reload();
+    await Promise.all([...this.changeListeners].map((listener) => listener()));
   }
 }

@@ -3,12 +3,13 @@
 // VAPID key pair, made at first start and kept in the database. The same policy as every channel
 // decides; a device whose page is in front of its user gets nothing (they are looking).
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import webpush from 'web-push';
+import { type Announcements, reloader } from '../announcements.ts';
+import { BackgroundWrites } from '../background-writes.ts';
 import type { AttentionChange } from '../attention/service.ts';
 import { pendingPermission } from '../attention/permissions.ts';
 import { titleOf } from '../attention/rules.ts';
-import { toStored as stored } from '../db/dates.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import { type Attempt, Deliveries, type DeliveryOptions } from './deliveries.ts';
 import type { Policies } from './policies.ts';
 import { isLooking, type News } from './policy.ts';
@@ -23,7 +24,7 @@ export interface PushDevice {
   lastAttemptAt: Date | null;
   lastStatus: string | null;
   lastSuccessAt: Date | null;
-  /** Until when its page is visible and focused (the page renews it): in memory only. */
+  /** Until when its page is visible and focused (the page renews it). */
   lookingUntil: Date | null;
 }
 
@@ -76,41 +77,45 @@ export function pushMessage(news: News, change: AttentionChange, now: Date): Pus
 const topicOf = (sessionId: string) => createHash('sha256').update(sessionId).digest('base64url').slice(0, 32);
 
 export class Push {
-  private readonly devices = new Map<string, PushDevice>();
+  private devices = new Map<string, PushDevice>();
   private readonly deliveries: Deliveries;
-  readonly publicKey: string;
-  private readonly privateKey: string;
+  private keys = { publicKey: '', privateKey: '' };
+  private readonly reload = reloader(() => this.load());
+  private readonly notes = new BackgroundWrites('Noting a push delivery');
 
-  /** The devices and key pair kept in a migrated database (made now if it has none). */
-  constructor(
-    private readonly db: Database.Database,
+  private constructor(
+    private readonly db: PrismaClient,
+    private readonly announcements: Announcements,
     private readonly policies: Policies,
     private readonly subject: string,
-    options: DeliveryOptions = {},
+    options: DeliveryOptions,
   ) {
-    let keys = this.db.prepare('SELECT publicKey, privateKey FROM VapidKeys').get() as { publicKey: string; privateKey: string } | undefined;
-    if (!keys) {
-      keys = webpush.generateVAPIDKeys();
-      this.db.prepare('INSERT INTO VapidKeys (publicKey, privateKey) VALUES (?, ?)').run(keys.publicKey, keys.privateKey);
-    }
-    this.publicKey = keys.publicKey;
-    this.privateKey = keys.privateKey;
-    for (const row of this.db.prepare('SELECT * FROM PushDevice').all() as Record<string, string | null>[]) {
-      const date = (v: string | null | undefined) => (v ? new Date(v) : null);
-      this.devices.set(row.endpoint!, {
-        endpoint: row.endpoint!,
-        person: row.person!,
-        p256dh: row.p256dh!,
-        auth: row.auth!,
-        label: row.label!,
-        createdAt: new Date(row.createdAt!),
-        lastAttemptAt: date(row.lastAttemptAt),
-        lastStatus: row.lastStatus ?? null,
-        lastSuccessAt: date(row.lastSuccessAt),
-        lookingUntil: null,
-      });
-    }
     this.deliveries = new Deliveries((endpoint, attempt) => this.note(endpoint, attempt), options);
+  }
+
+  /** The devices and key pair kept in a migrated database (the pair made now if it has none), read again whenever another process changes them. */
+  static async open(db: PrismaClient, announcements: Announcements, policies: Policies, subject: string, options: DeliveryOptions = {}): Promise<Push> {
+    const push = new Push(db, announcements, policies, subject, options);
+    if ((await db.vapidKeys.count()) === 0) {
+      await db.vapidKeys.create({ data: webpush.generateVAPIDKeys() });
+      await announcements.announce('VapidKeys');
+    }
+    await push.reload();
+    const reload = () => void push.reload().catch((error) => console.error('Reloading push devices failed:', error));
+    announcements.listen('PushDevice', reload);
+    announcements.listen('VapidKeys', reload);
+    return push;
+  }
+
+  private async load(): Promise<void> {
+    // Processes that started together on a new database may each have made a pair: all use the same one.
+    this.keys = await this.db.vapidKeys.findFirstOrThrow({ orderBy: { publicKey: 'asc' } });
+    this.devices = new Map((await this.db.pushDevice.findMany()).map((device) => [device.endpoint, device]));
+  }
+
+  /** Lookout's public VAPID key: browsers subscribe with it. */
+  get publicKey(): string {
+    return this.keys.publicKey;
   }
 
   /** A person's devices. */
@@ -119,32 +124,28 @@ export class Push {
   }
 
   /** Adds this browser's subscription for the person (a browser that subscribes again replaces its old one). */
-  add(person: string, subscription: { endpoint: string; p256dh: string; auth: string; label: string }): PushDevice {
-    const device: PushDevice = { ...subscription, person, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null, lookingUntil: null };
-    this.db
-      .prepare(
-        `INSERT INTO PushDevice (endpoint, person, p256dh, auth, label, createdAt) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (endpoint) DO UPDATE SET person = excluded.person, p256dh = excluded.p256dh, auth = excluded.auth, label = excluded.label,
-           createdAt = excluded.createdAt, lastAttemptAt = NULL, lastStatus = NULL, lastSuccessAt = NULL`,
-      )
-      .run(device.endpoint, person, device.p256dh, device.auth, device.label, stored(device.createdAt));
-    this.devices.set(device.endpoint, device);
+  async add(person: string, subscription: { endpoint: string; p256dh: string; auth: string; label: string }): Promise<PushDevice> {
+    const fields = { ...subscription, person, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null, lookingUntil: null };
+    const device = await this.db.pushDevice.upsert({ where: { endpoint: subscription.endpoint }, create: fields, update: fields });
+    await this.changed();
     return device;
   }
 
   /** Null when the person has no such device. */
-  remove(person: string, endpoint: string): PushDevice | null {
+  async remove(person: string, endpoint: string): Promise<PushDevice | null> {
     const device = this.devices.get(endpoint);
     if (!device || device.person !== person) return null;
-    this.forget(endpoint);
+    await this.forget(endpoint);
     return device;
   }
 
   /** The page on this device is (or stops being) in front of its user; null when the person has no such device. */
-  setLooking(person: string, endpoint: string, looking: boolean, now = new Date()): PushDevice | null {
+  async setLooking(person: string, endpoint: string, looking: boolean, now = new Date()): Promise<PushDevice | null> {
     const device = this.devices.get(endpoint);
     if (!device || device.person !== person) return null;
     device.lookingUntil = looking ? new Date(now.getTime() + LOOKING_FOR_MS) : null;
+    await this.db.pushDevice.updateMany({ where: { endpoint }, data: { lookingUntil: device.lookingUntil } });
+    await this.announcements.announce('PushDevice');
     return device;
   }
 
@@ -159,7 +160,7 @@ export class Push {
     const payload = JSON.stringify(pushMessage(news, change, now));
     for (const device of devices) {
       const request = webpush.generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, payload, {
-        vapidDetails: { subject: this.subject, publicKey: this.publicKey, privateKey: this.privateKey },
+        vapidDetails: { subject: this.subject, ...this.keys },
         TTL: TTL_SECONDS,
         urgency: 'high',
         topic: topicOf(change.session.id),
@@ -168,27 +169,34 @@ export class Push {
     }
   };
 
-  stop(): void {
+  /** Sends nothing more, and finishes noting what was sent. */
+  async stop(): Promise<void> {
     this.deliveries.stop();
+    await this.notes.settled();
   }
 
-  private forget(endpoint: string): void {
-    this.db.prepare('DELETE FROM PushDevice WHERE endpoint = ?').run(endpoint);
-    this.devices.delete(endpoint);
+  private async forget(endpoint: string): Promise<void> {
+    await this.db.pushDevice.deleteMany({ where: { endpoint } });
     this.deliveries.forget(endpoint);
+    await this.changed();
+  }
+
+  /** After a write: this process's copy is read again, and the others are told. */
+  private async changed(): Promise<void> {
+    await this.reload();
+    await this.announcements.announce('PushDevice');
   }
 
   private note(endpoint: string, { status, ok }: Attempt): void {
     const device = this.devices.get(endpoint);
     if (!device) return;
     // The push service says the subscription is gone (unsubscribed, expired): so is the device.
-    if (status === '404' || status === '410') return this.forget(endpoint);
-    const now = new Date();
-    device.lastAttemptAt = now;
-    device.lastStatus = status;
-    if (ok) device.lastSuccessAt = now;
-    this.db
-      .prepare('UPDATE PushDevice SET lastAttemptAt = ?, lastStatus = ?, lastSuccessAt = ? WHERE endpoint = ?')
-      .run(stored(now), status, device.lastSuccessAt && stored(device.lastSuccessAt), endpoint);
+    this.notes.add(
+      status === '404' || status === '410'
+        ? this.forget(endpoint)
+        : this.db.pushDevice
+            .updateMany({ where: { endpoint }, data: { lastAttemptAt: new Date(), lastStatus: status, ...(ok ? { lastSuccessAt: new Date() } : {}) } })
+            .then(() => this.changed()),
+    );
   }
 }

@@ -1,8 +1,9 @@
 // Webhooks: "needs you" sent to a chat tool or any URL, beside the page, through the same bounded,
 // retried deliveries as Web Push; every target keeps its last outcome for the user to see.
 import { createHmac, randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
-import { toStored as stored } from '../db/dates.ts';
+import { type Announcements, reloader } from '../announcements.ts';
+import { BackgroundWrites } from '../background-writes.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import { titleOf } from '../attention/rules.ts';
 import type { AttentionChange } from '../attention/service.ts';
 import { type Attempt, Deliveries, type DeliveryOptions } from './deliveries.ts';
@@ -64,70 +65,91 @@ export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>,
 }
 
 export class Webhooks {
-  private readonly targets = new Map<string, WebhookTarget>();
+  private targets = new Map<string, WebhookTarget>();
+  private readonly fromEnvironment: WebhookTarget[];
   private readonly deliveries: Deliveries;
+  private readonly reload = reloader(() => this.load());
+  private readonly notes = new BackgroundWrites('Noting a webhook delivery');
 
-  /** The targets kept in a migrated database (through the connection it keeps using), plus those of LOOKOUT_WEBHOOKS. */
-  constructor(
-    private readonly db: Database.Database,
+  private constructor(
+    private readonly db: PrismaClient,
+    private readonly announcements: Announcements,
     private readonly policies: Policies,
-    fromEnvironment: { url: string; format: WebhookFormat }[] = [],
-    options: DeliveryOptions = {},
+    fromEnvironment: { url: string; format: WebhookFormat }[],
+    options: DeliveryOptions,
   ) {
     this.deliveries = new Deliveries((id, attempt) => this.note(id, attempt), options);
-    for (const row of this.db.prepare('SELECT * FROM WebhookTarget').all() as Record<string, string | null>[]) {
-      const date = (v: string | null | undefined) => (v ? new Date(v) : null);
-      this.targets.set(row.id!, {
-        id: row.id!,
-        url: row.url!,
-        format: row.format as WebhookFormat,
-        secret: row.secret ?? null,
-        person: row.person ?? null,
-        createdAt: new Date(row.createdAt!),
-        lastAttemptAt: date(row.lastAttemptAt),
-        lastStatus: row.lastStatus ?? null,
-        lastSuccessAt: date(row.lastSuccessAt),
-        onlyEscalations: !!row.onlyEscalations,
-      });
-    }
-    fromEnvironment.forEach(({ url, format }, i) => {
-      const id = `env-${i + 1}`;
-      this.targets.set(id, { id, url, format, secret: null, person: null, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null, onlyEscalations: false, fromEnvironment: true });
-    });
+    this.fromEnvironment = fromEnvironment.map(({ url, format }, i) => ({
+      id: `env-${i + 1}`,
+      url,
+      format,
+      secret: null,
+      person: null,
+      createdAt: new Date(),
+      lastAttemptAt: null,
+      lastStatus: null,
+      lastSuccessAt: null,
+      onlyEscalations: false,
+      fromEnvironment: true,
+    }));
+  }
+
+  /** The targets kept in a migrated database (read again whenever another process changes them), plus those of LOOKOUT_WEBHOOKS. */
+  static async open(
+    db: PrismaClient,
+    announcements: Announcements,
+    policies: Policies,
+    fromEnvironment: { url: string; format: WebhookFormat }[] = [],
+    options: DeliveryOptions = {},
+  ): Promise<Webhooks> {
+    const webhooks = new Webhooks(db, announcements, policies, fromEnvironment, options);
+    await webhooks.reload();
+    announcements.listen('WebhookTarget', () => void webhooks.reload().catch((error) => console.error('Reloading webhook targets failed:', error)));
+    return webhooks;
+  }
+
+  private async load(): Promise<void> {
+    const rows = await this.db.webhookTarget.findMany({ orderBy: { createdAt: 'asc' } });
+    this.targets = new Map([
+      ...rows.map((row) => [row.id, { ...row, format: row.format as WebhookFormat }] as const),
+      ...this.fromEnvironment.map((target) => [target.id, target] as const),
+    ]);
   }
 
   list(): WebhookTarget[] {
     return [...this.targets.values()];
   }
 
-  add(input: { url: string; format: WebhookFormat; secret?: string | null; person?: string | null; onlyEscalations?: boolean | null }): WebhookTarget {
-    const target: WebhookTarget = {
-      id: randomUUID(),
-      url: input.url,
-      format: input.format,
-      secret: input.secret ?? null,
-      person: input.person ?? null,
-      onlyEscalations: input.onlyEscalations ?? false,
-      createdAt: new Date(),
-      lastAttemptAt: null,
-      lastStatus: null,
-      lastSuccessAt: null,
-    };
-    this.db
-      .prepare('INSERT INTO WebhookTarget (id, url, format, secret, person, onlyEscalations, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(target.id, target.url, target.format, target.secret, target.person, target.onlyEscalations ? 1 : 0, stored(target.createdAt));
-    this.targets.set(target.id, target);
+  async add(input: { url: string; format: WebhookFormat; secret?: string | null; person?: string | null; onlyEscalations?: boolean | null }): Promise<WebhookTarget> {
+    const target = await this.db.webhookTarget.create({
+      data: {
+        id: randomUUID(),
+        url: input.url,
+        format: input.format,
+        secret: input.secret ?? null,
+        person: input.person ?? null,
+        onlyEscalations: input.onlyEscalations ?? false,
+        createdAt: new Date(),
+      },
+    });
+    await this.changed();
+    return { ...target, format: target.format as WebhookFormat };
+  }
+
+  /** Null for an unknown id, or one from LOOKOUT_WEBHOOKS (change the environment instead). */
+  async remove(id: string): Promise<WebhookTarget | null> {
+    const target = this.targets.get(id);
+    if (!target || target.fromEnvironment) return null;
+    await this.db.webhookTarget.deleteMany({ where: { id } });
+    this.deliveries.forget(id);
+    await this.changed();
     return target;
   }
 
-  /** False for an unknown id, or one from LOOKOUT_WEBHOOKS (change the environment instead). */
-  remove(id: string): WebhookTarget | null {
-    const target = this.targets.get(id);
-    if (!target || target.fromEnvironment) return null;
-    this.db.prepare('DELETE FROM WebhookTarget WHERE id = ?').run(id);
-    this.targets.delete(id);
-    this.deliveries.forget(id);
-    return target;
+  /** After a write: this process's copy is read again, and the others are told. */
+  private async changed(): Promise<void> {
+    await this.reload();
+    await this.announcements.announce('WebhookTarget');
   }
 
   /** Called for every stored change: queues the news for each target that wants it, and returns at once. */
@@ -141,8 +163,10 @@ export class Webhooks {
     }
   };
 
-  stop(): void {
+  /** Sends nothing more, and finishes noting what was sent. */
+  async stop(): Promise<void> {
     this.deliveries.stop();
+    await this.notes.settled();
   }
 
   private note(id: string, { status, ok }: Attempt): void {
@@ -153,6 +177,10 @@ export class Webhooks {
     target.lastStatus = status;
     if (ok) target.lastSuccessAt = now;
     if (target.fromEnvironment) return;
-    this.db.prepare('UPDATE WebhookTarget SET lastAttemptAt = ?, lastStatus = ?, lastSuccessAt = ? WHERE id = ?').run(stored(now), status, target.lastSuccessAt && stored(target.lastSuccessAt), target.id);
+    this.notes.add(
+      this.db.webhookTarget
+        .updateMany({ where: { id }, data: { lastAttemptAt: now, lastStatus: status, lastSuccessAt: target.lastSuccessAt } })
+        .then(() => this.announcements.announce('WebhookTarget')),
+    );
   }
 }

@@ -62,8 +62,8 @@ builder.mutationFields((t) => ({
       scope: t.arg({ type: TokenScope, required: true }),
       person: t.arg.string({ validate: shortText, description: `Whose sessions it reports and acts on (default ${OWNER}).` }),
     },
-    resolve: (_root, args, ctx) => {
-      const { token, record } = ctx.tokens.create({ name: args.name, scope: args.scope.toLowerCase() as Scope, person: args.person ?? OWNER });
+    resolve: async (_root, args, ctx) => {
+      const { token, record } = await ctx.tokens.create({ name: args.name, scope: args.scope.toLowerCase() as Scope, person: args.person ?? OWNER });
       return { token, apiToken: record };
     },
   }),
@@ -72,8 +72,8 @@ builder.mutationFields((t) => ({
     ...needs('admin', 'Refused from now on; its open connections are closed.'),
     errors: { types: [TokenNotFoundError] },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => {
-      const revoked = ctx.tokens.revoke(String(args.id));
+    resolve: async (_root, args, ctx) => {
+      const revoked = await ctx.tokens.revoke(String(args.id));
       if (!revoked) throw new TokenNotFoundError(String(args.id));
       return revoked;
     },

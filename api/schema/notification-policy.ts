@@ -53,18 +53,14 @@ builder.mutationField('setNotificationPolicy', (t) =>
       }),
       escalateAfterMinutes: t.arg.int({ validate: z.number().int().min(0).max(7 * 24 * 60), description: '0: never; absent: the server\'s default.' }),
     },
-    resolve: (_root, args, ctx) => {
-      const policy = ctx.policies.set(actorOf(ctx).person, {
+    resolve: (_root, args, ctx) =>
+      ctx.policies.set(actorOf(ctx).person, {
         mode: args.mode.toLowerCase() as NotificationPolicy['mode'],
         mutedProjects: args.mutedProjects ?? [],
         quietFrom: args.quietFrom ?? null,
         quietUntil: args.quietUntil ?? null,
         timeZone: args.timeZone ?? 'UTC',
         escalateAfterMinutes: args.escalateAfterMinutes ?? null,
-      });
-      // A new escalation time changes what is escalated, and when: now.
-      ctx.attention.reconsider();
-      return policy;
-    },
+      }),
   }),
 );

@@ -69,8 +69,8 @@ builder.mutationFields((t) => ({
     ...needs('read', 'Stops notifying a device of yours.'),
     errors: { types: [PushDeviceNotFoundError] },
     args: { endpoint: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => {
-      const removed = ctx.push.remove(actorOf(ctx).person, args.endpoint);
+    resolve: async (_root, args, ctx) => {
+      const removed = await ctx.push.remove(actorOf(ctx).person, args.endpoint);
       if (!removed) throw new PushDeviceNotFoundError(args.endpoint);
       return removed;
     },
@@ -80,8 +80,8 @@ builder.mutationFields((t) => ({
     ...needs('read', 'The page on this device is (or stops being) visible and focused: no push to it meanwhile. Holds 90 seconds unless said again.'),
     errors: { types: [PushDeviceNotFoundError] },
     args: { endpoint: t.arg.string({ required: true }), looking: t.arg.boolean({ required: true }) },
-    resolve: (_root, args, ctx) => {
-      const device = ctx.push.setLooking(actorOf(ctx).person, args.endpoint, args.looking);
+    resolve: async (_root, args, ctx) => {
+      const device = await ctx.push.setLooking(actorOf(ctx).person, args.endpoint, args.looking);
       if (!device) throw new PushDeviceNotFoundError(args.endpoint);
       return device;
     },

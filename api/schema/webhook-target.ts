@@ -68,8 +68,8 @@ builder.mutationFields((t) => ({
     ...needs('admin'),
     errors: { types: [WebhookNotFoundError] },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => {
-      const removed = ctx.webhooks.remove(String(args.id));
+    resolve: async (_root, args, ctx) => {
+      const removed = await ctx.webhooks.remove(String(args.id));
       if (!removed) throw new WebhookNotFoundError(String(args.id));
       return removed;
     },

@@ -1,9 +1,11 @@
 // Scoped tokens: created with a secret shown once, kept only as a SHA-256 hash, checked in constant
-// time, revoked at once (whatever a revoked token holds open hears of it). Every token is in
-// memory; the file is written on create and revoke, and at most once a minute for "last used".
+// time, revoked at once (whatever a revoked token holds open hears of it, in every process). Every
+// token is in memory; the database is written on create and revoke, and at most once a minute for
+// "last used".
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type Database from 'better-sqlite3';
-import { toStored as stored } from '../db/dates.ts';
+import { type Announcements, reloader } from '../announcements.ts';
+import { BackgroundWrites } from '../background-writes.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Principal, Scope } from './scopes.ts';
 
 const LAST_USED_EVERY_MS = 60_000;
@@ -23,22 +25,31 @@ export interface TokenRecord {
 const hash = (secret: string) => createHash('sha256').update(secret).digest();
 
 export class Tokens {
-  private readonly byId = new Map<string, TokenRecord>();
+  private byId = new Map<string, TokenRecord>();
   private readonly revokedListeners = new Set<(tokenId: string) => void>();
+  private readonly reload = reloader(() => this.load());
+  private readonly uses = new BackgroundWrites("Noting a token's use");
 
-  /** Loads the tokens of a migrated database, through the connection it keeps using. */
-  constructor(private readonly db: Database.Database) {
-    for (const row of this.db.prepare('SELECT * FROM ApiToken').all() as Record<string, string | null>[]) {
-      this.byId.set(row.id!, {
-        id: row.id!,
-        name: row.name!,
-        scope: row.scope as Scope,
-        person: row.person!,
-        secretHash: row.secretHash!,
-        createdAt: new Date(row.createdAt!),
-        lastUsedAt: row.lastUsedAt ? new Date(row.lastUsedAt) : null,
-        revokedAt: row.revokedAt ? new Date(row.revokedAt) : null,
-      });
+  private constructor(
+    private readonly db: PrismaClient,
+    private readonly announcements: Announcements,
+  ) {}
+
+  /** Loads the tokens of a migrated database, and again whenever another process changes them. */
+  static async open(db: PrismaClient, announcements: Announcements): Promise<Tokens> {
+    const tokens = new Tokens(db, announcements);
+    await tokens.reload();
+    announcements.listen('ApiToken', () => void tokens.reload().catch((error) => console.error('Reloading tokens failed:', error)));
+    return tokens;
+  }
+
+  private async load(): Promise<void> {
+    const rows = await this.db.apiToken.findMany();
+    const before = this.byId;
+    this.byId = new Map(rows.map((row) => [row.id, { ...row, scope: row.scope as Scope }]));
+    // Revoked elsewhere: what this process holds open for it is closed too.
+    for (const record of this.byId.values()) {
+      if (record.revokedAt && before.has(record.id) && !before.get(record.id)!.revokedAt) this.tellRevoked(record.id);
     }
   }
 
@@ -47,27 +58,41 @@ export class Tokens {
   }
 
   /** A new token; the returned token is the only time its secret is seen. */
-  create(input: { name: string; scope: Scope; person: string }): { token: string; record: TokenRecord } {
+  async create(input: { name: string; scope: Scope; person: string }): Promise<{ token: string; record: TokenRecord }> {
     const id = randomUUID().replaceAll('-', '').slice(0, 16);
     const secret = randomBytes(32).toString('base64url');
     const record: TokenRecord = { id, ...input, secretHash: hash(secret).toString('hex'), createdAt: new Date(), lastUsedAt: null, revokedAt: null };
-    this.db
-      .prepare('INSERT INTO ApiToken (id, name, scope, person, secretHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, record.name, record.scope, record.person, record.secretHash, stored(record.createdAt));
-    this.byId.set(id, record);
+    await this.db.apiToken.create({ data: record });
+    await this.changed();
     return { token: `lk_${id}_${secret}`, record };
   }
 
   /** Revokes at once: refused from now on, and what it holds open is closed. Null for an unknown id. */
-  revoke(id: string): TokenRecord | null {
+  async revoke(id: string): Promise<TokenRecord | null> {
     const record = this.byId.get(id);
     if (!record) return null;
     if (!record.revokedAt) {
       record.revokedAt = new Date();
-      this.db.prepare('UPDATE ApiToken SET revokedAt = ? WHERE id = ?').run(stored(record.revokedAt), id);
-      for (const listener of this.revokedListeners) listener(id);
+      await this.db.apiToken.update({ where: { id }, data: { revokedAt: record.revokedAt } });
+      this.tellRevoked(id);
+      await this.changed();
     }
     return record;
+  }
+
+  /** After a write: this process's copy is read again, and the others are told. */
+  private async changed(): Promise<void> {
+    await this.reload();
+    await this.announcements.announce('ApiToken');
+  }
+
+  private tellRevoked(id: string): void {
+    for (const listener of this.revokedListeners) listener(id);
+  }
+
+  /** Finishes noting uses, before the database closes. */
+  stop(): Promise<void> {
+    return this.uses.settled();
   }
 
   /** Hears each revocation. */
@@ -92,6 +117,7 @@ export class Tokens {
     const now = new Date();
     if (record.lastUsedAt && now.getTime() - record.lastUsedAt.getTime() < LAST_USED_EVERY_MS) return;
     record.lastUsedAt = now;
-    this.db.prepare('UPDATE ApiToken SET lastUsedAt = ? WHERE id = ?').run(stored(now), record.id);
+    // Never in the request's way.
+    this.uses.add(this.db.apiToken.update({ where: { id: record.id }, data: { lastUsedAt: now } }));
   }
 }

@@ -1,0 +1,180 @@
+// The attention store on PostgreSQL, shared by any number of Lookout processes. The event log is
+// their outbox: appends are serialised by a transaction-scoped advisory lock, so seqs commit in
+// order and a reader tailing `seq > last` never skips one that commits later; each append notifies
+// the others (pg_notify, sent on commit), who also poll, in case a notification was missed. One
+// process at a time leads (applies time-driven changes and prunes): whoever holds a session-level
+// advisory lock, which PostgreSQL lets go when that process's connection ends, however it ends.
+import type pg from 'pg';
+import { type AttentionStore, eventKey, type LoggedChange, type NewEvent, type WriteReads, type Writes } from '../attention/store.ts';
+import type { Session } from '../generated/prisma/client.ts';
+import { attentionFromJson, attentionToJson } from './attention-json.ts';
+import type { Coordinator } from './postgresql.ts';
+import { SESSION_COLUMNS } from './session-columns.ts';
+
+/** The advisory lock every append takes, until its transaction ends. */
+const LOG_LOCK = 7_412_002;
+export const LOG_CHANNEL = 'lookout_log';
+const PRUNED_THROUGH_KEY = 'prunedThroughSeq';
+
+const q = (column: string) => `"${column}"`;
+const LOGGED = `"seq", "sessionId", "attention", "previousAttention", "project", "previousProject"`;
+const EVENT_COLUMNS = ['seq', 'sessionId', 'kind', 'eventId', 'at', 'recordedAt', 'input', 'attention', 'previousAttention', 'project', 'previousProject'] as const;
+// Each session's newest log entry is never pruned: it holds the attention subscribers last saw.
+const NEWEST_EVENT_PER_SESSION = 'SELECT MAX("seq") FROM "SessionEvent" GROUP BY "sessionId"';
+
+/** `($1, $2, …), ($n+1, …)` for `rows` rows of `width` parameters. */
+function placeholders(rows: number, width: number): string {
+  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
+}
+
+// Times go over the wire as UTC ISO strings into `timestamp` columns (which keep UTC, as Prisma does).
+const wire = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+
+type LoggedRow = Omit<LoggedChange, 'attention' | 'previousAttention'> & { attention: string | null; previousAttention: string | null };
+const toChange = (row: LoggedRow): LoggedChange => ({ ...row, attention: attentionFromJson(row.attention), previousAttention: attentionFromJson(row.previousAttention) });
+
+export class PostgresqlAttentionStore implements AttentionStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly coordinator: Coordinator,
+  ) {}
+
+  async close(): Promise<void> {}
+
+  async read(sessionIds: string[], events: { sessionId: string; eventId: string }[]): Promise<WriteReads> {
+    const sessions = new Map<string, Session>();
+    if (sessionIds.length) {
+      const { rows } = await this.pool.query<Session>('SELECT * FROM "Session" WHERE "id" = ANY($1::text[])', [sessionIds]);
+      for (const row of rows) sessions.set(row.id, row);
+    }
+    const repeats = new Set<string>();
+    if (events.length) {
+      const { rows } = await this.pool.query<{ sessionId: string; eventId: string }>(
+        `SELECT e."sessionId", e."eventId" FROM "SessionEvent" e JOIN unnest($1::text[], $2::text[]) AS r("sessionId", "eventId")
+           ON e."sessionId" = r."sessionId" AND e."eventId" = r."eventId"`,
+        [events.map((e) => e.sessionId), events.map((e) => e.eventId)],
+      );
+      for (const row of rows) repeats.add(eventKey(row.sessionId, row.eventId));
+    }
+    return { sessions, repeats };
+  }
+
+  async trackedSessions() {
+    const { rows } = await this.pool.query<Session & { loggedAttention: string | null }>(
+      `SELECT s.*, (SELECT e."attention" FROM "SessionEvent" e WHERE e."sessionId" = s."id" ORDER BY e."seq" DESC LIMIT 1) AS "loggedAttention"
+         FROM "Session" s WHERE s."tracked"`,
+    );
+    return rows.map(({ loggedAttention, ...session }) => ({ session, attention: attentionFromJson(loggedAttention) }));
+  }
+
+  async latestSeq(): Promise<number> {
+    return newestSeq(this.pool);
+  }
+
+  async write(after: number, writes: Writes): Promise<number[] | null> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Held until COMMIT: no other process appends meanwhile, so these seqs commit in order.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+      if ((await newestSeq(client)) !== after) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      await saveSessions(client, writes.sessions);
+      for (const { sessionId, tracked, at } of writes.tracked) {
+        await client.query('UPDATE "Session" SET "tracked" = $1, "updatedAt" = $2 WHERE "id" = $3', [tracked, at.toISOString(), sessionId]);
+      }
+      const seqs = writes.events.map((_, i) => after + i + 1);
+      if (writes.events.length) {
+        await appendEvents(client, writes.events, after);
+        await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, String(seqs.at(-1))]);
+      }
+      await client.query('COMMIT');
+      return seqs;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async changesAfter(seq: number, limit: number, all = false): Promise<LoggedChange[]> {
+    const changed = all ? '' : 'AND ("attention" IS NOT NULL OR "previousAttention" IS NOT NULL)';
+    const { rows } = await this.pool.query<LoggedRow>(`SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > $1 ${changed} ORDER BY "seq" LIMIT $2`, [seq, limit]);
+    return rows.map(toChange);
+  }
+
+  async prune(cutoff: Date, prunedThroughSeq: number): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: number | null }>(
+      `SELECT MAX("seq") AS seq FROM "SessionEvent" WHERE "recordedAt" < $1 AND "seq" NOT IN (${NEWEST_EVENT_PER_SESSION})`,
+      [cutoff.toISOString()],
+    );
+    const last = rows[0]!.seq;
+    if (last === null) return prunedThroughSeq;
+    const prunedThrough = Math.max(prunedThroughSeq, last);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`DELETE FROM "SessionEvent" WHERE "seq" <= $1 AND "recordedAt" < $2 AND "seq" NOT IN (${NEWEST_EVENT_PER_SESSION})`, [
+        prunedThrough,
+        cutoff.toISOString(),
+      ]);
+      await client.query('INSERT INTO "StoreMeta" ("key", "value") VALUES ($1, $2) ON CONFLICT ("key") DO UPDATE SET "value" = EXCLUDED."value"', [
+        PRUNED_THROUGH_KEY,
+        String(prunedThrough),
+      ]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+    return prunedThrough;
+  }
+
+  async prunedThroughSeq(): Promise<number> {
+    const { rows } = await this.pool.query<{ value: string }>('SELECT "value" FROM "StoreMeta" WHERE "key" = $1', [PRUNED_THROUGH_KEY]);
+    return Number(rows[0]?.value ?? 0);
+  }
+
+  coordinate(listeners: { appended(): void; leading(leads: boolean): void }): () => void {
+    return this.coordinator.follow(listeners);
+  }
+}
+
+async function newestSeq(client: pg.Pool | pg.ClientBase): Promise<number> {
+  const { rows } = await client.query<{ seq: number }>('SELECT COALESCE(MAX("seq"), 0) AS seq FROM "SessionEvent"');
+  return rows[0]!.seq;
+}
+
+async function saveSessions(client: pg.ClientBase, sessions: Session[]): Promise<void> {
+  // One row per session (a batch may change one twice: its last state is the one to keep).
+  const latest = [...new Map(sessions.map((session) => [session.id, session])).values()];
+  if (!latest.length) return;
+  const updates = SESSION_COLUMNS.filter((c) => c !== 'id' && c !== 'createdAt').map((c) => `${q(c)} = EXCLUDED.${q(c)}`);
+  await client.query(
+    `INSERT INTO "Session" (${SESSION_COLUMNS.map(q).join(', ')}) VALUES ${placeholders(latest.length, SESSION_COLUMNS.length)}
+     ON CONFLICT ("id") DO UPDATE SET ${updates.join(', ')}`,
+    latest.flatMap((session) => SESSION_COLUMNS.map((column) => wire(session[column]))),
+  );
+}
+
+async function appendEvents(client: pg.ClientBase, events: NewEvent[], after: number): Promise<void> {
+  const values = events.flatMap((event, i) => [
+    after + i + 1,
+    event.sessionId,
+    event.kind,
+    event.eventId,
+    event.at.toISOString(),
+    event.recordedAt.toISOString(),
+    JSON.stringify(event.input),
+    attentionToJson(event.attention),
+    attentionToJson(event.previousAttention),
+    event.project,
+    event.previousProject,
+  ]);
+  await client.query(`INSERT INTO "SessionEvent" (${EVENT_COLUMNS.map(q).join(', ')}) VALUES ${placeholders(events.length, EVENT_COLUMNS.length)}`, values);
+}

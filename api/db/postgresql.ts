@@ -1,0 +1,181 @@
+// Opens Lookout's PostgreSQL database, after bringing its schema up to date: a pool for the
+// attention store, Prisma's client for GraphQL's reads and the small tables, and one coordinating
+// connection per process that hears the others (LISTEN) and holds leadership (an advisory lock).
+import { randomUUID } from 'node:crypto';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import type { Announcements, SharedTable } from '../announcements.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { PrismaClient as PostgresqlPrismaClient } from '../generated/prisma-postgresql/client.ts';
+import type { OpenedDatabase } from './database.ts';
+import { applyMigrations, checkedInMigrations, unappliedMigrations } from './postgresql-migrations.ts';
+import { LOG_CHANNEL, PostgresqlAttentionStore } from './postgresql-store.ts';
+
+/** The advisory lock the leading process holds for as long as its coordinating connection lives. */
+const LEADER_LOCK = 7_412_003;
+const SETTINGS_CHANNEL = 'lookout_settings';
+/** How often each process looks for log entries it was not told of, and tries to lead. */
+export const POLL_MS = 1_000;
+
+// `timestamp` columns hold UTC (as Prisma writes them): read them as UTC, whatever the process's zone.
+const TIMESTAMP_OID = 1114;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === TIMESTAMP_OID ? (value: string) => new Date(`${value.replace(' ', 'T')}Z`) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export const isPostgresqlUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+/** Applies pending migrations (under their lock) and returns the names applied: `lookout migrate`. */
+export async function migratePostgresql(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await applyMigrations(client);
+  } finally {
+    await client.end();
+  }
+}
+
+type Listeners = { appended(): void; leading(leads: boolean): void };
+
+/**
+ * This process's coordinating connection: it LISTENs for the others' appends and settings, polls
+ * as a fallback, and tries to lead. When it breaks, this process stops leading and connects again.
+ */
+export class Coordinator implements Announcements {
+  private readonly origin = randomUUID();
+  private client: pg.Client | undefined;
+  private leads = false;
+  private poll: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly followers = new Set<Listeners>();
+  private readonly tables = new Map<SharedTable, Set<() => void>>();
+
+  constructor(
+    private readonly url: string,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+    this.poll = setInterval(() => void this.tick(), POLL_MS);
+    this.poll.unref();
+  }
+
+  follow(listeners: Listeners): () => void {
+    this.followers.add(listeners);
+    listeners.leading(this.leads);
+    return () => this.followers.delete(listeners);
+  }
+
+  async announce(table: SharedTable): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [SETTINGS_CHANNEL, `${this.origin} ${table}`]);
+  }
+
+  listen(table: SharedTable, listener: () => void): () => void {
+    const listeners = this.tables.get(table) ?? new Set();
+    this.tables.set(table, listeners.add(listener));
+    return () => listeners.delete(listener);
+  }
+
+  /** Whether this process leads now. */
+  get leading(): boolean {
+    return this.leads;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.poll);
+    this.setLeading(false);
+    await this.client?.end().catch(() => {});
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    client.on('notification', ({ channel, payload = '' }) => {
+      if (channel === LOG_CHANNEL) return this.tellAppended();
+      const [origin, table] = payload.split(' ');
+      if (origin === this.origin) return;
+      for (const listener of this.tables.get(table as SharedTable) ?? []) listener();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${LOG_CHANNEL}; LISTEN ${SETTINGS_CHANNEL}`);
+    this.client = client;
+    await this.tryToLead();
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.setLeading(false);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (!this.client) {
+        await this.connect();
+        // What was missed while disconnected: the log, and every small table.
+        for (const listeners of this.tables.values()) for (const listener of listeners) listener();
+      } else if (!this.leads) await this.tryToLead();
+    } catch {
+      // Not reachable now: tried again on the next tick. /readyz says so meanwhile.
+    }
+    this.tellAppended();
+  }
+
+  private async tryToLead(): Promise<void> {
+    const { rows } = await this.client!.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LEADER_LOCK]);
+    if (rows[0]!.locked) this.setLeading(true);
+  }
+
+  private setLeading(leads: boolean): void {
+    if (this.leads === leads) return;
+    this.leads = leads;
+    for (const follower of this.followers) follower.leading(leads);
+  }
+
+  private tellAppended(): void {
+    for (const follower of this.followers) follower.appended();
+  }
+}
+
+export async function openPostgresql(url: string): Promise<OpenedDatabase> {
+  await migratePostgresql(url);
+  const migrations = await checkedInMigrations();
+  // Up to 10 connections, kept open once made (a server's load comes back; no timer per idle one).
+  const pool = new pg.Pool({ connectionString: url, types, max: 10, idleTimeoutMillis: 0 });
+  // An idle connection that breaks is dropped from the pool, not thrown at the process.
+  pool.on('error', () => {});
+  const coordinator = new Coordinator(url, pool);
+  await coordinator.start();
+  const store = new PostgresqlAttentionStore(pool, coordinator);
+  // The same models as the SQLite client's: one type for GraphQL's reads on either database.
+  const db = new PostgresqlPrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as PrismaClient;
+  return {
+    store,
+    db,
+    announcements: coordinator,
+    async problems() {
+      try {
+        const client = await pool.connect();
+        try {
+          const pending = await unappliedMigrations(client, migrations);
+          return pending.length ? [`${pending.length} migration(s) not applied: ${pending.join(', ')}`] : [];
+        } finally {
+          client.release();
+        }
+      } catch (error) {
+        return [`The database cannot be reached: ${(error as Error).message}`];
+      }
+    },
+    async close() {
+      await coordinator.close();
+      await db.$disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+// GET /metrics, in Prometheus's text format (prom-client): what this process serves and writes,
+// how far it is behind the shared log, and whether it leads. Counters the domain keeps itself
+// (feed answers, what the attention service did) are read when scraped; the rest is counted here.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AttentionObserver, AttentionService } from './attention/service.ts';
+import type { FeedAnswers } from './feed-answers.ts';
+
+export class Metrics implements AttentionObserver {
+  readonly registry = new Registry();
+  private readonly operations = new Counter({
+    name: 'lookout_graphql_operations_total',
+    help: 'GraphQL operations, by operation name, type and outcome (ok, error, or invalid: refused before running); subscriptions count once, when they start.',
+    labelNames: ['operation', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly hookRequests = new Counter({
+    name: 'lookout_hook_requests_total',
+    help: "Agents' hook requests, by agent and HTTP status.",
+    labelNames: ['agent', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly hookSeconds = new Histogram({
+    name: 'lookout_hook_request_seconds',
+    help: "How long a hook request took to answer (a permission prompt's wait for an answer excluded: it has its own route).",
+    labelNames: ['agent'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  private readonly batchSizes = new Histogram({
+    name: 'lookout_write_batch_entries',
+    help: 'Log entries stored per write (reports that arrive together share one transaction).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+  private readonly writtenEntries = new Counter({ name: 'lookout_events_written_total', help: 'Log entries this process stored.', registers: [this.registry] });
+  private readonly deliveredChanges = new Counter({
+    name: 'lookout_events_delivered_total',
+    help: "Changes handed to this process's feed streams (one per stream).",
+    registers: [this.registry],
+  });
+  private readonly replays = new Counter({ name: 'lookout_replays_total', help: 'Feed streams that resumed from a seq by replaying the log.', registers: [this.registry] });
+  private readonly resyncs = new Counter({ name: 'lookout_resyncs_total', help: 'Feed streams told to refetch (fell too far behind, or asked from before what is kept).', registers: [this.registry] });
+
+  /** Reads the rest when scraped; `latestSeq` is the shared log's newest seq. */
+  start(attention: AttentionService, feedAnswers: FeedAnswers, latestSeq: () => Promise<number>): void {
+    new Gauge({
+      name: 'lookout_subscribers',
+      help: 'Feed streams listening live in this process.',
+      registers: [this.registry],
+      collect() {
+        this.set(attention.subscriberCount);
+      },
+    });
+    const answers = new Counter({
+      name: 'lookout_feed_answers_total',
+      help: 'Feed queries answered from a kept answer (memory) or executed.',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      collect() {
+        answers.reset();
+        answers.inc({ source: 'memory' }, feedAnswers.counts.kept);
+        answers.inc({ source: 'executed' }, feedAnswers.counts.executed);
+      },
+    });
+    new Gauge({
+      name: 'lookout_replica_lag_entries',
+      help: "How many log entries this process has yet to read (written by other processes).",
+      registers: [this.registry],
+      async collect() {
+        this.set(Math.max(0, (await latestSeq()) - attention.latestSeq));
+      },
+    });
+    new Gauge({
+      name: 'lookout_leader',
+      help: '1 when this process applies time-driven changes and prunes the log.',
+      registers: [this.registry],
+      collect() {
+        this.set(attention.leads ? 1 : 0);
+      },
+    });
+  }
+
+  wrote(entries: number): void {
+    this.writtenEntries.inc(entries);
+    this.batchSizes.observe(entries);
+  }
+
+  delivered(streams: number): void {
+    this.deliveredChanges.inc(streams);
+  }
+
+  replayed(): void {
+    this.replays.inc();
+  }
+
+  resynced(): void {
+    this.resyncs.inc();
+  }
+
+  /** Counts every GraphQL operation by name and outcome. */
+  readonly plugin: Plugin = {
+    onValidate: ({ params }) => {
+      return ({ valid }) => {
+        if (valid) return;
+        const definition = getOperationAST(params.documentAST, undefined);
+        this.operations.inc({ operation: definition?.name?.value ?? 'anonymous', type: definition?.operation ?? 'query', outcome: 'invalid' });
+      };
+    },
+    onExecute: ({ args }) => {
+      const definition = getOperationAST(args.document, args.operationName);
+      const operation = definition?.name?.value ?? 'anonymous';
+      const type = definition?.operation ?? 'query';
+      return {
+        onExecuteDone: ({ result }) => {
+          const outcome = 'errors' in result && result.errors?.length ? 'error' : 'ok';
+          this.operations.inc({ operation, type, outcome });
+        },
+      };
+    },
+    onSubscribe: ({ args }) => {
+      const operation = getOperationAST(args.document, args.operationName)?.name?.value ?? 'anonymous';
+      this.operations.inc({ operation, type: 'subscription', outcome: 'ok' });
+    },
+  };
+
+  /** Times a hook route's answers. */
+  timeHook<T extends unknown[]>(agent: string, handle: (req: IncomingMessage, res: ServerResponse, ...rest: T) => unknown) {
+    return async (req: IncomingMessage, res: ServerResponse, ...rest: T) => {
+      const end = this.hookSeconds.startTimer({ agent });
+      res.once('finish', () => {
+        end();
+        this.hookRequests.inc({ agent, status: String(res.statusCode) });
+      });
+      await handle(req, res, ...rest);
+    };
+  }
+
+  /** GET /metrics. */
+  async answer(res: ServerResponse): Promise<void> {
+    const body = await this.registry.metrics();
+    res.writeHead(200, { 'content-type': this.registry.contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  }
+}
