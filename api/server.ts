@@ -140,6 +140,10 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       access: HOLDS_NO_DATA,
       handle: async (_req, res) => {
         const found = await problems();
+        if (!found.length) {
+          const lag = attention.lagging(await store.latestSeq());
+          if (lag) found.push(`${lag} log entries not read yet: this process is not keeping up with the others`);
+        }
         answerJson(res, found.length ? 503 : 200, found.length ? { status: 'not ready', problems: found } : { status: 'ready' });
       },
     },

@@ -122,6 +122,17 @@ describe('escalation, on fake timers', () => {
   });
 });
 
+describe('keeping up with other processes', () => {
+  it('is lagging only when behind the log for longer than a catch-up takes', async () => {
+    await startService();
+    await service.recordSpeaker({ sessionId: 'a', speaker: 'ASSISTANT' });
+    const end = service.latestSeq;
+    expect(service.lagging(end, Date.now() + 60_000)).toBe(0);
+    expect(service.lagging(end + 3)).toBe(0);
+    expect(service.lagging(end + 3, Date.now() + 60_000)).toBe(3);
+  });
+});
+
 describe('a subscriber that stops reading', () => {
   it('holds a bounded queue, then gets one resync and the changes after it', async () => {
     await startService({ subscriberBuffer: 8 });

@@ -164,6 +164,8 @@ interface PlannedWrite {
 
 const REPLAY_PAGE = 500;
 const CATCH_UP_PAGE = 1_000;
+/** Behind the log for longer than this (several catch-ups missed), a process is not ready. */
+const LAG_TOLERATED_MS = 5_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
 const RETRY_TIMER_MS = 1_000;
 // setTimeout cannot wait longer than about 24.8 days.
@@ -189,6 +191,8 @@ export class AttentionService {
   /** Writes, catch-ups and time-driven passes, one at a time, in order. */
   private work: Promise<void> = Promise.resolve();
   private catchUpQueued = false;
+  /** When this process last read the whole log (at start, or catching up with other processes). */
+  private caughtUpAt = Date.now();
   private stopCoordinating: (() => void) | undefined;
   /** What each subscriber's stream reads. */
   private readonly feedSource: FeedSource = {
@@ -290,6 +294,7 @@ export class AttentionService {
       if (entries.length < CATCH_UP_PAGE) break;
     }
     if (!this.leading) this.prunedThroughSeq = await this.store.prunedThroughSeq();
+    this.caughtUpAt = Date.now();
   }
 
   /** Lets every hook that waits for an answer go, with none: its terminal dialog carries on. */
@@ -461,6 +466,15 @@ export class AttentionService {
   onChange(listener: (change: AttentionChange) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Whether this process is behind the log (`latestSeq`, read from the store) for longer than a
+   * catch-up takes: how many entries it has yet to read, or 0.
+   */
+  lagging(latestSeq: number, now = Date.now()): number {
+    const lag = latestSeq - this.logEnd;
+    return lag > 0 && now - this.caughtUpAt > LAG_TOLERATED_MS ? lag : 0;
   }
 
   /** Whether this process applies time-driven changes and prunes now. */
