@@ -4,8 +4,9 @@ import { startLookout } from '../api/server.ts';
 import { serveParent, settledHeap } from './children.ts';
 import { BENCH_ENV } from './seed.ts';
 
-const [file] = process.argv.slice(2);
-const lookout = await startLookout(loadConfig({ ...BENCH_ENV, PORT: '0', DATABASE_URL: `file:${file}` }));
+// A SQLite file's path, or a database URL (file: or postgresql://).
+const [database] = process.argv.slice(2) as [string];
+const lookout = await startLookout(loadConfig({ ...BENCH_ENV, PORT: '0', DATABASE_URL: /^(file:|postgres)/.test(database) ? database : `file:${database}` }));
 
 // Exit normally on SIGTERM, so that a CPU profile (npm run bench -- --profile) gets written.
 process.once('SIGTERM', () => process.exit(0));

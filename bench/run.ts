@@ -1,11 +1,13 @@
-// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup,pages,page,hooks]`: measures Lookout
+// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup,pages,page,hooks,postgresql,mixed,replicas]`: measures Lookout
 // against baselines run side by side in the same run, prints one table and writes
-// bench/results/latest.json (quick runs write quick.json). See BENCHMARKS.md.
+// bench/results/latest.json (quick runs write quick.json). See BENCHMARKS.md. The PostgreSQL steps
+// use LOOKOUT_BENCH_POSTGRESQL (this machine's server by default), in databases made and dropped by the run.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureDelivery } from './measurements/delivery.ts';
+import { measureEngines, measureMixed, measureReplicas } from './measurements/engines.ts';
 import { measureFeed } from './measurements/feed.ts';
 import { measureGrowth, queryPlans } from './measurements/growth.ts';
 import { measureHookCost } from './measurements/hook-cost.ts';
@@ -14,7 +16,7 @@ import { measurePages } from './measurements/pages.ts';
 import { measureStartup } from './measurements/startup.ts';
 import { measureWrites } from './measurements/writes.ts';
 import { machine, met, printTable, type Row, type Settings, writeResults } from './report.ts';
-import { copyOf, seededDatabase } from './seed.ts';
+import { copyOf, copyOfPostgresql, dropBenchDatabases, seededDatabase, seededPostgresql } from './seed.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -22,6 +24,8 @@ const wanted = (name: string) => !only || only.includes(name);
 const settings: Settings = { quick, rounds: quick ? 2 : 5 };
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const subscriberCounts = quick ? [1, 100] : [1, 100, 1000];
+const postgresqlServer = process.env.LOOKOUT_BENCH_POSTGRESQL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const onPostgresql = ['postgresql', 'mixed', 'replicas'].some(wanted);
 
 const dir = await mkdtemp(path.join(tmpdir(), 'lookout-bench-'));
 const rows: Row[] = [];
@@ -54,6 +58,21 @@ try {
     ...(quick ? [] : await measurePage(await copyOf(files.get(1_000)!, 'page-500.db'), settings, 500)),
   ]);
   await step('hooks', async () => measureHookCost(await copyOf(files.get(1_000)!, 'hooks.db'), await mkdtemp(path.join(dir, 'home-')), settings));
+  if (onPostgresql) {
+    const started = Date.now();
+    const seeded: Record<number, string> = {};
+    for (const size of new Set([10_000, largest])) seeded[size] = await seededPostgresql(postgresqlServer, size);
+    console.log(`seeded PostgreSQL in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const copies = async (name: string) => ({
+      sqlite: await copyOf(files.get(10_000)!, `${name}.db`),
+      postgresql: await copyOfPostgresql(postgresqlServer, seeded[10_000]!, name),
+    });
+    await step('postgresql', async () =>
+      measureEngines(await copies('engines'), { sqlite: `file:${await copyOf(files.get(largest)!, 'engines-startup.db')}`, postgresql: seeded[largest]! }, largest, settings),
+    );
+    await step('mixed', async () => measureMixed(await copies('mixed'), settings));
+    await step('replicas', async () => measureReplicas(await copyOfPostgresql(postgresqlServer, seeded[10_000]!, 'replicas'), settings));
+  }
   if (wanted('growth')) {
     for (const { name, plan, fullScan } of queryPlans(files.get(largest)!)) {
       notes.push(`Query plan, ${name}: ${plan}${fullScan ? ' (FULL SCAN)' : ''}`);
@@ -61,6 +80,7 @@ try {
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
+  if (onPostgresql) await dropBenchDatabases(postgresqlServer);
 }
 
 console.log(`\nAll figures: median of ${settings.rounds} rounds ± half their range.`);

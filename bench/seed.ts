@@ -4,9 +4,11 @@
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { AttentionService } from '../api/attention/service.ts';
 import { toStored } from '../api/db/dates.ts';
 import { migrate, openDatabase } from '../api/db/database.ts';
+import { migratePostgresql } from '../api/db/postgresql.ts';
 
 export const FEED_SIZE = 50;
 /** Settings of every Lookout the suite starts: nothing goes stale or expires during a run. */
@@ -48,8 +50,8 @@ function insertHistory(file: string, count: number): void {
   db.close();
 }
 
-async function addFeed(file: string): Promise<void> {
-  const database = await openDatabase(file);
+async function addFeed(location: string): Promise<void> {
+  const database = await openDatabase(location);
   const service = new AttentionService(database.store, { staleAfterMs: 1e12, doneForMs: 1e12, retentionMs: 365 * DAY });
   await service.start();
   for (let i = 0; i < FEED_SIZE; i++) {
@@ -84,4 +86,70 @@ export async function copyOf(file: string, name: string): Promise<string> {
   const target = path.join(path.dirname(file), name);
   await copyFile(file, target);
   return target;
+}
+
+/**
+ * The same database on PostgreSQL: `total` sessions, FEED_SIZE in the feed, in a new database on
+ * `server` (dropped by `dropBenchDatabases`).
+ */
+export async function seededPostgresql(server: string, total: number): Promise<string> {
+  const url = new URL(server);
+  const name = `lookout_bench_${process.pid}_${total}`;
+  await adminQuery(server, `CREATE DATABASE "${name}"`);
+  url.pathname = `/${name}`;
+  const database = url.toString();
+  await migratePostgresql(database);
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    // The history insertHistory writes, in one statement per table.
+    const count = total - FEED_SIZE;
+    const at = `(now() - interval '200 days' + (i::float / ${count}) * interval '199 days')`;
+    await client.query(`INSERT INTO "Session" ("id", "agent", "title", "project", "cwd", "branch", "host", "state", "stateAt", "activityAt",
+        "lastSpeaker", "lastSpeakerAt", "lastEventAt", "closedBy", "closedAt", "hidden", "tracked", "createdAt", "updatedAt")
+      SELECT 'old-' || i, 'claude-code', 'Old task ' || i, 'project-' || (i % 40), '/home/dev/project-' || (i % 40), 'main', 'bench-host',
+        CASE WHEN i % 5 = 0 THEN 'IDLE' ELSE 'ENDED' END::"AgentState", ${at}, ${at}, 'ASSISTANT', ${at}, ${at},
+        CASE WHEN i % 5 = 0 THEN NULL ELSE 'USER' END::"ClosedBy", CASE WHEN i % 5 = 0 THEN NULL ELSE ${at} END, i % 5 = 0, false, ${at}, ${at}
+      FROM generate_series(0, ${count - 1}) AS i`);
+    await client.query(`INSERT INTO "SessionEvent" ("seq", "sessionId", "kind", "at", "recordedAt", "input")
+      SELECT i * 3 + e + 1, 'old-' || i, (ARRAY['REGISTER', 'SPEAKER', CASE WHEN i % 5 = 0 THEN 'HIDE' ELSE 'CLOSE' END])[e + 1]::"SessionEventKind", ${at}, ${at}, '{}'
+      FROM generate_series(0, ${count - 1}) AS i, generate_series(0, 2) AS e`);
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+  }
+  await addFeed(database);
+  return database;
+}
+
+/** Drops every database this run made on `server`. */
+export async function dropBenchDatabases(server: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'lookout_bench_${process.pid}_%'`);
+    for (const { name } of rows) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A private copy of a seeded PostgreSQL database, for a measurement that writes. */
+export async function copyOfPostgresql(server: string, database: string, name: string): Promise<string> {
+  const source = new URL(database).pathname.slice(1);
+  const target = `lookout_bench_${process.pid}_${name}`;
+  await adminQuery(server, `CREATE DATABASE "${target}" TEMPLATE "${source}"`);
+  const url = new URL(server);
+  url.pathname = `/${target}`;
+  return url.toString();
+}
+
+async function adminQuery(server: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }

@@ -12,7 +12,7 @@ const CLIENT_PROCESSES = 2;
 const FEED_SESSION = 'live-1';
 const RECORD = `mutation Record($input: RecordActivityInput!) { recordActivity(input: $input) { __typename } }`;
 
-interface Side {
+export interface Side {
   name: 'lookout' | 'plain';
   server: Child;
   clients: Child[];
@@ -34,7 +34,7 @@ async function capturedEvent(url: string): Promise<string> {
   }
 }
 
-function record(url: string, marker: string) {
+export function record(url: string, marker: string) {
   return graphql(url, RECORD, { input: { sessionId: FEED_SESSION, state: 'WAITING', waitReason: 'PERMISSION', waitDetail: marker } });
 }
 
@@ -60,7 +60,7 @@ async function publish(side: Side, subscribers: number[], marker: string, waitMs
 }
 
 /** Changes until one reaches every subscriber: graphql-ws does not confirm a subscription. */
-async function untilAllSubscribed(side: Side, subscribers: number[]): Promise<void> {
+export async function untilAllSubscribed(side: Side, subscribers: number[]): Promise<void> {
   for (let tries = 0; !(await publish(side, subscribers, `bench ${++markers}`, 2_000)); tries++) {
     if (tries === 10) throw new Error(`${side.name}: changes never reached every subscriber`);
   }
@@ -68,7 +68,7 @@ async function untilAllSubscribed(side: Side, subscribers: number[]): Promise<vo
 }
 
 /** Sends `count` changes one after another; each waits until every subscriber has it. */
-async function deliver(side: Side, subscribers: number[], count: number) {
+export async function deliver(side: Side, subscribers: number[], count: number) {
   const sentAt = new Map<string, number>();
   const lastDelivery: number[] = [];
   for (let i = 0; i < count; i++) {

@@ -10,7 +10,7 @@ import { BENCH_ENV } from '../seed.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Starts the script, reads its URL from stdout and asks until an answer comes back. */
-async function timeToFirstAnswer(script: string, env: Record<string, string>): Promise<number> {
+export async function timeToFirstAnswer(script: string, env: Record<string, string>): Promise<number> {
   const started = now();
   const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
