@@ -14,6 +14,8 @@ export interface FeedSource {
   replay(after: number): AsyncGenerator<AttentionChange>;
   /** A stream is about to tell its subscriber to refetch. */
   resynced(): void;
+  /** Reads what other processes appended since: a seq another one handed out is then known here too. */
+  catchUp(): Promise<void>;
 }
 
 export class FeedStream implements AsyncIterableIterator<FeedEvent> {
@@ -40,7 +42,7 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
 
   async next(): Promise<IteratorResult<FeedEvent, undefined>> {
     if (!this.started && !this.done) {
-      const resync = this.start();
+      const resync = await this.start();
       if (resync) return { done: false, value: resync };
     }
     while (!this.done) {
@@ -81,7 +83,7 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
   }
 
   /** Starts listening, then decides where the log is read from; a resync when it cannot be. */
-  private start(): FeedResync | undefined {
+  private async start(): Promise<FeedResync | undefined> {
     this.started = true;
     this.queue = new ResyncQueue(this.capacity);
     // Listen before reading the log: a change committed meanwhile is in one or both, never neither.
@@ -90,8 +92,11 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
       this.wake?.();
     });
     const { after } = this;
-    const logEnd = this.source.latestSeq();
     if (after === null || after === undefined) return undefined;
+    // Resuming after a seq another process handed out, which this one may not have read yet.
+    if (after > this.source.latestSeq()) await this.source.catchUp();
+    if (this.done) return undefined;
+    const logEnd = this.source.latestSeq();
     if (after > logEnd || after < this.source.prunedThroughSeq()) {
       this.deliveredSeq = logEnd;
       return this.resync(

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { freshDatabase } from '../../test/helpers.ts';
+import { freshDatabase, ON_POSTGRESQL } from '../../test/helpers.ts';
 import { type OpenedDatabase, openDatabase } from '../db/database.ts';
 import { SessionNotFoundError } from './errors.ts';
 import { AttentionService, type FeedEvent } from './service.ts';
@@ -7,11 +7,13 @@ import { AttentionService, type FeedEvent } from './service.ts';
 const minute = 60_000;
 const timings = { staleAfterMs: 30 * minute, doneForMs: 10 * minute, retentionMs: 30 * 24 * 60 * minute };
 
+let location: string;
 let database: OpenedDatabase;
 let service: AttentionService;
 
 async function startService(options: Partial<ConstructorParameters<typeof AttentionService>[1]> = {}) {
-  database = await openDatabase(await freshDatabase());
+  location = await freshDatabase();
+  database = await openDatabase(location);
   service = new AttentionService(database.store, { ...timings, ...options });
   await service.start();
 }
@@ -130,6 +132,29 @@ describe('keeping up with other processes', () => {
     expect(service.lagging(end, Date.now() + 60_000)).toBe(0);
     expect(service.lagging(end + 3)).toBe(0);
     expect(service.lagging(end + 3, Date.now() + 60_000)).toBe(3);
+  });
+});
+
+describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
+  it('a stream resuming after a seq the other process just handed out waits to read it, rather than asking to refetch', async () => {
+    await startService();
+    const other = await openDatabase(location);
+    const elsewhere = new AttentionService(other.store, timings);
+    await elsewhere.start();
+    try {
+      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT' });
+      const handedOut = elsewhere.latestSeq;
+      // Not read here yet: its notification is still on its way.
+      expect(service.latestSeq).toBeLessThan(handedOut);
+      const stream = service.changes({}, handedOut)[Symbol.asyncIterator]();
+      const first = stream.next();
+      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'USER' });
+      expect(describeChange((await first).value)).toBe('there:left');
+      await stream.return?.();
+    } finally {
+      await elsewhere.stop();
+      await other.close();
+    }
   });
 });
 

@@ -207,6 +207,7 @@ export class AttentionService {
       return this.replay(after);
     },
     resynced: () => this.options.observer?.resynced(),
+    catchUp: () => this.enqueue(() => this.catchUp()),
   };
 
   constructor(

@@ -143,10 +143,9 @@ export class Push {
   async setLooking(person: string, endpoint: string, looking: boolean, now = new Date()): Promise<PushDevice | null> {
     const device = this.devices.get(endpoint);
     if (!device || device.person !== person) return null;
-    device.lookingUntil = looking ? new Date(now.getTime() + LOOKING_FOR_MS) : null;
-    await this.db.pushDevice.updateMany({ where: { endpoint }, data: { lookingUntil: device.lookingUntil } });
-    await this.announcements.announce('PushDevice');
-    return device;
+    await this.db.pushDevice.updateMany({ where: { endpoint }, data: { lookingUntil: looking ? new Date(now.getTime() + LOOKING_FOR_MS) : null } });
+    await this.changed();
+    return this.devices.get(endpoint) ?? null;
   }
 
   /** Called for every stored change: queues a push for each of the owner's devices that should hear it, and returns at once. */

@@ -173,14 +173,9 @@ export class Webhooks {
     const target = this.targets.get(id);
     if (!target) return;
     const now = new Date();
-    target.lastAttemptAt = now;
-    target.lastStatus = status;
-    if (ok) target.lastSuccessAt = now;
-    if (target.fromEnvironment) return;
-    this.notes.add(
-      this.db.webhookTarget
-        .updateMany({ where: { id }, data: { lastAttemptAt: now, lastStatus: status, lastSuccessAt: target.lastSuccessAt } })
-        .then(() => this.announcements.announce('WebhookTarget')),
-    );
+    const outcome = { lastAttemptAt: now, lastStatus: status, ...(ok ? { lastSuccessAt: now } : {}) };
+    // LOOKOUT_WEBHOOKS' targets live in memory only; the others are stored, then read back.
+    if (target.fromEnvironment) Object.assign(target, outcome);
+    else this.notes.add(this.db.webhookTarget.updateMany({ where: { id }, data: outcome }).then(() => this.changed()));
   }
 }

@@ -47,7 +47,7 @@ export class Tokens {
     const rows = await this.db.apiToken.findMany();
     const before = this.byId;
     this.byId = new Map(rows.map((row) => [row.id, { ...row, scope: row.scope as Scope }]));
-    // Revoked elsewhere: what this process holds open for it is closed too.
+    // Revoked (here or by another process): what this process holds open for it is closed.
     for (const record of this.byId.values()) {
       if (record.revokedAt && before.has(record.id) && !before.get(record.id)!.revokedAt) this.tellRevoked(record.id);
     }
@@ -71,13 +71,12 @@ export class Tokens {
   async revoke(id: string): Promise<TokenRecord | null> {
     const record = this.byId.get(id);
     if (!record) return null;
-    if (!record.revokedAt) {
-      record.revokedAt = new Date();
-      await this.db.apiToken.update({ where: { id }, data: { revokedAt: record.revokedAt } });
-      this.tellRevoked(id);
-      await this.changed();
-    }
-    return record;
+    if (record.revokedAt) return record;
+    // Stored first, then read back: the copy in memory is only ever what the database says, so a
+    // reload already under way cannot bring the token back. Reading it back tells the listeners.
+    await this.db.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+    await this.changed();
+    return this.byId.get(id)!;
   }
 
   /** After a write: this process's copy is read again, and the others are told. */

@@ -58,26 +58,36 @@ export async function measureEngines(databases: Record<Engine, string>, startupD
     if (gist(feeds[0]) !== gist(feeds[1])) {
       throw new Error('The two databases were seeded with different feeds');
     }
+    const seconds = settings.quick ? 1 : 4;
+    const figures = Object.fromEntries(engines.map((e) => [e, { feed: [] as number[], writes: [] as number[], p50: [] as number[], p99: [] as number[], startup: [] as number[] }]));
+    const inTurn = (round: number) => (round % 2 ? [...engines].reverse() : engines);
+    // The feed and writes with nobody following, then delivery to SUBSCRIBERS pages, then start-up.
+    for (const engine of engines) {
+      await load(url(engine), { connections: CONNECTIONS, seconds: 1, body: FEED_BODY });
+      await load(url(engine), { connections: CONNECTIONS, seconds: 1, nextBody: writes(`warm-${engine}`) });
+    }
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const engine of inTurn(round)) {
+        figures[engine]!.feed.push((await load(url(engine), { connections: CONNECTIONS, seconds, body: FEED_BODY })).requestsPerSecond);
+        figures[engine]!.writes.push((await load(url(engine), { connections: CONNECTIONS, seconds, nextBody: writes(`w${round}-${engine}`) })).requestsPerSecond);
+      }
+    }
     const sides = {} as Record<Engine, Side>;
     for (const engine of engines) {
       followers[engine] = await subscribers(url(engine), SUBSCRIBERS);
       sides[engine] = { name: 'lookout', server: servers[engine], clients: followers[engine].clients, send: (marker) => record(url(engine), marker).then(() => {}) };
       await untilAllSubscribed(sides[engine], followers[engine].split);
-      for (const body of [undefined, writes(`warm-${engine}`)]) {
-        await load(url(engine), { connections: CONNECTIONS, seconds: 1, ...(body ? { nextBody: body } : { body: FEED_BODY }) });
+    }
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const engine of inTurn(round)) {
+        const delivered = await deliver(sides[engine], followers[engine].split, settings.quick ? 5 : 20);
+        figures[engine]!.p50.push(delivered.p50);
+        figures[engine]!.p99.push(delivered.p99);
       }
     }
-    const seconds = settings.quick ? 1 : 4;
-    const figures = Object.fromEntries(engines.map((e) => [e, { feed: [] as number[], writes: [] as number[], p50: [] as number[], p99: [] as number[], startup: [] as number[] }]));
     for (let round = 0; round < settings.rounds; round++) {
-      for (const engine of round % 2 ? [...engines].reverse() : engines) {
-        const f = figures[engine]!;
-        f.feed.push((await load(url(engine), { connections: CONNECTIONS, seconds, body: FEED_BODY })).requestsPerSecond);
-        f.writes.push((await load(url(engine), { connections: CONNECTIONS, seconds, nextBody: writes(`w${round}-${engine}`) })).requestsPerSecond);
-        const delivered = await deliver(sides[engine], followers[engine].split, settings.quick ? 5 : 20);
-        f.p50.push(delivered.p50);
-        f.p99.push(delivered.p99);
-        f.startup.push(await timeToFirstAnswer('dist/server.mjs', { ...BENCH_ENV, PORT: '0', DATABASE_URL: startupDatabases[engine] }));
+      for (const engine of inTurn(round)) {
+        figures[engine]!.startup.push(await timeToFirstAnswer('dist/server.mjs', { ...BENCH_ENV, PORT: '0', DATABASE_URL: startupDatabases[engine] }));
       }
     }
     const pg = figures.postgresql!;
