@@ -7,7 +7,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { AttentionService } from '../api/attention/service.ts';
 import { toStored } from '../api/db/dates.ts';
-import { migrate, openDatabase } from '../api/db/database.ts';
+import { openDatabase } from '../api/db/database.ts';
+import { migrateSqlite } from '../api/db/sqlite.ts';
 import { migratePostgresql } from '../api/db/postgresql.ts';
 
 export const FEED_SIZE = 50;
@@ -72,7 +73,7 @@ async function addFeed(location: string): Promise<void> {
 /** A migrated database with `total` sessions, FEED_SIZE of them in the feed; built once per size. */
 export async function seededDatabase(dir: string, total: number): Promise<string> {
   const file = path.join(dir, `seed-${total}.db`);
-  await migrate(file);
+  await migrateSqlite(file);
   insertHistory(file, total - FEED_SIZE);
   await addFeed(file);
   const db = new Database(file);

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { migrate } from '../api/db/database.ts';
+import { migrateSqlite } from '../api/db/sqlite.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,7 +14,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(path.join(tmpdir(), 'lookout-template-'));
   const file = path.join(dir, 'template.db');
-  await migrate(file);
+  await migrateSqlite(file);
   project.provide('templateDatabase', file);
   return () => rm(dir, { recursive: true, force: true });
 }

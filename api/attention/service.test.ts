@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freshDatabase, ON_POSTGRESQL } from '../../test/helpers.ts';
-import { type OpenedDatabase, openDatabase } from '../db/database.ts';
+import { openDatabase } from '../db/database.ts';
+import type { OpenedDatabase } from '../db/opened-database.ts';
 import { SessionNotFoundError } from './errors.ts';
 import { AttentionService, type FeedEvent } from './service.ts';
 

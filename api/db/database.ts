@@ -1,113 +1,15 @@
 // Opens Lookout's database, after bringing its schema up to date: the SQLite file (the default,
-// one process) or PostgreSQL (api/db/postgresql.ts, any number of processes).
-import { execFile } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import Database from 'better-sqlite3';
-import { ALONE, type Announcements } from '../announcements.ts';
-import type { AttentionStore } from '../attention/store.ts';
-import { PROJECT_ROOT } from '../paths.ts';
-import { PrismaClient } from '../generated/prisma/client.ts';
+// one process: api/db/sqlite.ts) or PostgreSQL (any number of processes: api/db/postgresql.ts).
+import type { OpenedDatabase } from './opened-database.ts';
 import { isPostgresqlUrl, migratePostgresql, openPostgresql } from './postgresql.ts';
-import { SqliteAttentionStore } from './sqlite-store.ts';
-
-const migrationsDir = path.join(PROJECT_ROOT, 'prisma', 'migrations');
-const BUSY_TIMEOUT_MS = 5_000;
-
-/** The checked-in migrations, by name. */
-async function checkedInMigrations(): Promise<string[]> {
-  const entries = await readdir(migrationsDir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
-}
-
-/** Which of `all` the database, through this connection, has not applied. */
-function unapplied(db: Database.Database, all: string[]): string[] {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
-  if (!table) return all;
-  const rows = db
-    .prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
-    .all() as { migration_name: string }[];
-  const applied = new Set(rows.map((r) => r.migration_name));
-  return all.filter((name) => !applied.has(name));
-}
-
-async function pendingMigrations(file: string): Promise<string[]> {
-  const db = new Database(file, { fileMustExist: false });
-  try {
-    return unapplied(db, await checkedInMigrations());
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * Creates the file and applies checked-in migrations with Prisma's own `migrate deploy`, only when
- * some are pending (the check is a quick read, the CLI takes seconds); returns the names applied.
- */
-export async function migrate(file: string): Promise<string[]> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const pending = await pendingMigrations(file);
-  if (pending.length === 0) return [];
-  const prismaCli = path.join(PROJECT_ROOT, 'node_modules', 'prisma', 'build', 'index.js');
-  await promisify(execFile)(process.execPath, [prismaCli, 'migrate', 'deploy'], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, DATABASE_URL: `file:${file}`, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
-  });
-  return pending;
-}
-
-/** Only brings the database's schema up to date (`lookout migrate`); returns the names applied. */
-export function migrateDatabase(location: string): Promise<string[]> {
-  return isPostgresqlUrl(location) ? migratePostgresql(location) : migrate(location.replace(/^file:/, ''));
-}
-
-export type Db = PrismaClient;
-
-export interface OpenedDatabase {
-  /** The attention service's storage: all its writes, and the reads on its hot path. */
-  store: AttentionStore;
-  /** Prisma: GraphQL's read queries, and the small tables (tokens, policies, webhooks, push). */
-  db: Db;
-  /** How this process hears of the small tables' changes made by others. */
-  announcements: Announcements;
-  /** What keeps Lookout from serving now (the database unreachable, migrations pending); empty: ready. */
-  problems(): Promise<string[]>;
-  close(): Promise<void>;
-}
+import { migrateSqlite, openSqlite } from './sqlite.ts';
 
 /** `file:…` (a path) opens SQLite; `postgresql://…` PostgreSQL. */
 export function openDatabase(location: string): Promise<OpenedDatabase> {
   return isPostgresqlUrl(location) ? openPostgresql(location) : openSqlite(location.replace(/^file:/, ''));
 }
 
-/** Brings the file's schema up to date and opens both connections to it. */
-async function openSqlite(file: string): Promise<OpenedDatabase> {
-  await migrate(file);
-  const migrations = await checkedInMigrations();
-  // The store first: it switches the file to WAL, which Prisma's connection then shares.
-  const store = new SqliteAttentionStore(file);
-  const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: BUSY_TIMEOUT_MS }) });
-  // A probe's connection: quick reads, and no file system work.
-  const probe = new Database(file, { fileMustExist: true, readonly: true, timeout: BUSY_TIMEOUT_MS });
-  return {
-    store,
-    db,
-    announcements: ALONE,
-    async problems() {
-      let pending: string[];
-      try {
-        pending = unapplied(probe, migrations);
-      } catch (error) {
-        return [`The database cannot be read: ${(error as Error).message}`];
-      }
-      return pending.length ? [`${pending.length} migration(s) not applied: ${pending.join(', ')}`] : [];
-    },
-    async close() {
-      await db.$disconnect();
-      probe.close();
-      await store.close();
-    },
-  };
+/** Only brings the database's schema up to date (`lookout migrate`); returns the names applied. */
+export function migrateDatabase(location: string): Promise<string[]> {
+  return isPostgresqlUrl(location) ? migratePostgresql(location) : migrateSqlite(location.replace(/^file:/, ''));
 }

@@ -8,7 +8,6 @@ import type pg from 'pg';
 import { type AttentionStore, eventKey, type LoggedChange, type NewEvent, type WriteReads, type Writes } from '../attention/store.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { attentionFromJson, attentionToJson } from './attention-json.ts';
-import type { Coordinator } from './postgresql.ts';
 import { SESSION_COLUMNS } from './session-columns.ts';
 
 /** The advisory lock every append takes, until its transaction ends. */
@@ -30,13 +29,18 @@ function placeholders(rows: number, width: number): string {
 // Times go over the wire as UTC ISO strings into `timestamp` columns (which keep UTC, as Prisma does).
 const wire = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
 
+/** How this process hears the others and learns whether it leads (api/db/postgresql.ts). */
+export interface Coordination {
+  follow(listeners: { appended(): void; leading(leads: boolean): void }): () => void;
+}
+
 type LoggedRow = Omit<LoggedChange, 'attention' | 'previousAttention'> & { attention: string | null; previousAttention: string | null };
 const toChange = (row: LoggedRow): LoggedChange => ({ ...row, attention: attentionFromJson(row.attention), previousAttention: attentionFromJson(row.previousAttention) });
 
 export class PostgresqlAttentionStore implements AttentionStore {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly coordinator: Coordinator,
+    private readonly coordinator: Coordination,
   ) {}
 
   async close(): Promise<void> {}

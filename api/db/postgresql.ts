@@ -7,9 +7,9 @@ import pg from 'pg';
 import type { Announcements, SharedTable } from '../announcements.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { PrismaClient as PostgresqlPrismaClient } from '../generated/prisma-postgresql/client.ts';
-import type { OpenedDatabase } from './database.ts';
+import type { OpenedDatabase } from './opened-database.ts';
 import { applyMigrations, checkedInMigrations, unappliedMigrations } from './postgresql-migrations.ts';
-import { LOG_CHANNEL, PostgresqlAttentionStore } from './postgresql-store.ts';
+import { type Coordination, LOG_CHANNEL, PostgresqlAttentionStore } from './postgresql-store.ts';
 
 /** The advisory lock the leading process holds for as long as its coordinating connection lives. */
 const LEADER_LOCK = 7_412_003;
@@ -43,7 +43,7 @@ type Listeners = { appended(): void; leading(leads: boolean): void };
  * This process's coordinating connection: it LISTENs for the others' appends and settings, polls
  * as a fallback, and tries to lead. When it breaks, this process stops leading and connects again.
  */
-export class Coordinator implements Announcements {
+export class Coordinator implements Announcements, Coordination {
   private readonly origin = randomUUID();
   private client: pg.Client | undefined;
   private leads = false;
@@ -147,7 +147,9 @@ export async function openPostgresql(url: string): Promise<OpenedDatabase> {
   await migratePostgresql(url);
   const migrations = await checkedInMigrations();
   // Up to 10 connections, kept open once made (a server's load comes back; no timer per idle one).
-  const pool = new pg.Pool({ connectionString: url, types, max: 10, idleTimeoutMillis: 0 });
+  // A statement that runs (or waits for a lock) 15 s fails, rather than holding a write forever:
+  // enforced by the server, so no timer runs here per query.
+  const pool = new pg.Pool({ connectionString: url, types, max: 10, idleTimeoutMillis: 0, options: '-c statement_timeout=15000' });
   // An idle connection that breaks is dropped from the pool, not thrown at the process.
   pool.on('error', () => {});
   const coordinator = new Coordinator(url, pool);

@@ -5,7 +5,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { AttentionService } from '../attention/service.ts';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../db/opened-database.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import type { Policies } from '../notify/policies.ts';
 import type { Push } from '../notify/push.ts';
