@@ -1,7 +1,7 @@
 // The probes a process manager or load balancer asks: alive, and ready to serve (the database can
 // be read and every migration is applied). They hold no data, so they need no token.
 import { afterEach, describe, expect, it } from 'vitest';
-import { sql, startServer, type TestServer } from './helpers.ts';
+import { adminQuery, ON_POSTGRESQL, sql, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -25,6 +25,16 @@ describe('health', () => {
     const [{ newest }] = (await sql<{ newest: string }>(server.database, 'SELECT MAX(migration_name) AS newest FROM "_prisma_migrations"')) as [{ newest: string }];
     await sql(server.database, `DELETE FROM "_prisma_migrations" WHERE migration_name = '${newest}'`);
     expect(await probe('/readyz')).toEqual({ status: 503, body: { status: 'not ready', problems: [`1 migration(s) not applied: ${newest}`] }, cache: 'no-store' });
+    expect((await probe('/healthz')).status).toBe(200);
+  });
+
+  it.runIf(ON_POSTGRESQL)('/readyz is 503 when the database is gone, and says so without naming it', async () => {
+    server = await startServer();
+    const name = new URL(server.database).pathname.slice(1);
+    await adminQuery(server.database, `DROP DATABASE "${name}" WITH (FORCE)`);
+    const answer = await probe('/readyz');
+    expect(answer).toEqual({ status: 503, body: { status: 'not ready', problems: ['The database cannot be reached (the reason is in the server log).'] }, cache: 'no-store' });
+    expect(JSON.stringify(answer.body)).not.toContain(name);
     expect((await probe('/healthz')).status).toBe(200);
   });
 });

@@ -171,7 +171,9 @@ export async function openPostgresql(url: string): Promise<OpenedDatabase> {
           client.release();
         }
       } catch (error) {
-        return [`The database cannot be reached: ${(error as Error).message}`];
+        // Said to anyone who asks (the probe needs no token): the reason goes to the log only.
+        console.error('Readiness: the database cannot be reached:', (error as Error).message);
+        return ['The database cannot be reached (the reason is in the server log).'];
       }
     },
     async close() {

@@ -75,7 +75,9 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
       try {
         pending = unapplied(probe, migrations);
       } catch (error) {
-        return [`The database cannot be read: ${(error as Error).message}`];
+        // Said to anyone who asks (the probe needs no token): the reason goes to the log only.
+        console.error('Readiness: the database cannot be read:', (error as Error).message);
+        return ['The database cannot be read (the reason is in the server log).'];
       }
       return pending.length ? [`${pending.length} migration(s) not applied: ${pending.join(', ')}`] : [];
     },
