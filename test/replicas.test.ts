@@ -221,4 +221,26 @@ describe.runIf(ON_POSTGRESQL)('replicas on one PostgreSQL database', () => {
     // What B's subscriber got is the log, in order, with no gap.
     expect(seqsOf(onB.received)).toEqual(await loggedChanges(database));
   });
+
+  it("a leader whose connection to the database breaks stops leading at once; the other takes over, and it goes on as a follower", async () => {
+    const database = await freshDatabase();
+    const a = await startReplica(database);
+    await metricReads(a, 'lookout_leader', 1);
+    const b = await startReplica(database);
+    const onB = collect(b.ws(), FEED_EVENT, {});
+    await metricReads(b, 'lookout_subscribers', 1);
+    // PostgreSQL ends the connection that holds the leader's lock, as a network failure would.
+    const [holder] = await sql<{ pid: number }>(database, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 7412003 AND granted`);
+    await sql(database, `SELECT pg_terminate_backend(${holder!.pid})`);
+    await metricReads(b, 'lookout_leader', 1);
+    await metricReads(a, 'lookout_leader', 0);
+    // A reconnects and follows: what it writes still reaches B's subscriber, and B's reaches it.
+    await speak(a, 'after-the-break', 'ASSISTANT');
+    await receivedOne(onB, (event) => event.attentionChanged.session?.id === 'after-the-break');
+    const onA = collect(a.ws(), FEED_EVENT, {});
+    await metricReads(a, 'lookout_subscribers', 1);
+    await speak(b, 'from-b', 'ASSISTANT');
+    await receivedOne(onA, (event) => event.attentionChanged.session?.id === 'from-b');
+    expect(await a.metric('lookout_leader')).toBe(0);
+  });
 });

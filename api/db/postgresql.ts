@@ -16,6 +16,8 @@ const LEADER_LOCK = 7_412_003;
 const SETTINGS_CHANNEL = 'lookout_settings';
 /** How often each process looks for log entries it was not told of, and tries to lead. */
 export const POLL_MS = 1_000;
+/** A process whose connection broke tries to lead again only after this: another, healthy one goes first. */
+const LEAD_AGAIN_AFTER_MS = 3 * POLL_MS;
 
 // `timestamp` columns hold UTC (as Prisma writes them): read them as UTC, whatever the process's zone.
 const TIMESTAMP_OID = 1114;
@@ -48,6 +50,9 @@ export class Coordinator implements Announcements, Coordination {
   private client: pg.Client | undefined;
   private leads = false;
   private poll: NodeJS.Timeout | undefined;
+  private ticking = false;
+  /** After losing its connection, this process lets the others take the lead first (until then). */
+  private notLeadingBefore = 0;
   private closed = false;
   private readonly followers = new Set<Listeners>();
   private readonly tables = new Map<SharedTable, Set<() => void>>();
@@ -101,20 +106,31 @@ export class Coordinator implements Announcements, Coordination {
       if (origin === this.origin) return;
       for (const listener of this.tables.get(table as SharedTable) ?? []) listener();
     });
-    await client.connect();
-    await client.query(`LISTEN ${LOG_CHANNEL}; LISTEN ${SETTINGS_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${LOG_CHANNEL}; LISTEN ${SETTINGS_CHANNEL}`);
+      if (this.closed) throw new Error('Closed meanwhile.');
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
     this.client = client;
     await this.tryToLead();
   }
 
+  /** The connection broke: stop leading, and end it for sure, so that its lock is let go. */
   private lost(client: pg.Client): void {
     if (this.client !== client) return;
     this.client = undefined;
     this.setLeading(false);
+    this.notLeadingBefore = Date.now() + LEAD_AGAIN_AFTER_MS;
+    client.end().catch(() => {});
   }
 
   private async tick(): Promise<void> {
-    if (this.closed) return;
+    // One at a time: a slow reconnect must not open a second connection beside it.
+    if (this.closed || this.ticking) return;
+    this.ticking = true;
     try {
       if (!this.client) {
         await this.connect();
@@ -123,11 +139,14 @@ export class Coordinator implements Announcements, Coordination {
       } else if (!this.leads) await this.tryToLead();
     } catch {
       // Not reachable now: tried again on the next tick. /readyz says so meanwhile.
+    } finally {
+      this.ticking = false;
     }
     this.tellAppended();
   }
 
   private async tryToLead(): Promise<void> {
+    if (Date.now() < this.notLeadingBefore) return;
     const { rows } = await this.client!.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LEADER_LOCK]);
     if (rows[0]!.locked) this.setLeading(true);
   }
