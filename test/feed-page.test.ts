@@ -13,6 +13,13 @@ afterEach(() => server?.stop());
 const SCREENSHOTS = new URL('../test-results/', import.meta.url).pathname;
 const SESSION_STATE = `query($id: ID!) { session(id: $id) { seenAt snoozedUntil attention { reason } } }`;
 
+/** The session as the server has it, once `stored` holds (an optimistic action is stored just after the page shows it). */
+async function storedOnce(id: string, stored: (session: any) => boolean) {
+  let session: any;
+  await expect.poll(async () => stored((session = (await server.gql(SESSION_STATE, { id })).data.session)), { timeout: 5_000 }).toBe(true);
+  return session;
+}
+
 const needsYou = (page: Page) => page.getByRole('region', { name: /Needs you/ });
 const inFocus = (page: Page) => page.getByRole('region', { name: /In focus/ });
 const item = (page: Page | Locator, title: string) => page.getByRole('listitem').filter({ hasText: title });
@@ -137,14 +144,14 @@ describe('the feed page', () => {
     await item(page, 'Snooze me').getByText('Snooze', { exact: true }).click();
     await item(page, 'Snooze me').getByRole('button', { name: '1 hour' }).click();
     await item(page, 'Snooze me').waitFor({ state: 'detached', timeout: 1_000 });
-    const snoozed = (await server.gql(SESSION_STATE, { id: 'snooze-me' })).data.session;
+    // The page is optimistic: the item leaves at once, and the server stores the action meanwhile.
+    const snoozed = await storedOnce('snooze-me', (session) => session.snoozedUntil !== null);
     expect(new Date(snoozed.snoozedUntil).getTime()).toBeGreaterThan(Date.now() + 55 * 60_000);
     expect(snoozed.attention).toBeNull();
 
     await item(page, 'Seen me').getByRole('button', { name: 'Seen' }).click();
     await item(page, 'Seen me').waitFor({ state: 'detached', timeout: 1_000 });
-    const seen = (await server.gql(SESSION_STATE, { id: 'seen-me' })).data.session;
-    expect(seen.seenAt).not.toBeNull();
+    const seen = await storedOnce('seen-me', (session) => session.seenAt !== null);
     expect(seen.attention).toBeNull();
     await page.close();
   });
@@ -176,7 +183,7 @@ describe('the feed page', () => {
     await expect.poll(() => selected.innerText()).toMatch(/First one/); // the older of the two is second
     await page.keyboard.press('e');
     await item(page, 'First one').waitFor({ state: 'detached', timeout: 1_000 });
-    expect((await server.gql(SESSION_STATE, { id: 'k1' })).data.session.seenAt).not.toBeNull();
+    await storedOnce('k1', (session) => session.seenAt !== null);
     await page.close();
   });
 
