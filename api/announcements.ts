@@ -6,8 +6,8 @@ export type SharedTable = 'ApiToken' | 'NotificationPolicy' | 'WebhookTarget' | 
 export interface Announcements {
   /** Tells the other processes that `table` changed; resolves once it is sent. */
   announce(table: SharedTable): Promise<void>;
-  /** Calls `listener` when another process changed `table`; returns how to stop. */
-  listen(table: SharedTable, listener: () => void): () => void;
+  /** Calls `reload` when another process changed `table` (a failure is logged); returns how to stop. */
+  listen(table: SharedTable, reload: () => Promise<unknown>): () => void;
 }
 
 /** One process alone: nothing to tell. */

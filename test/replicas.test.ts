@@ -243,4 +243,36 @@ describe.runIf(ON_POSTGRESQL)('replicas on one PostgreSQL database', () => {
     await receivedOne(onA, (event) => event.attentionChanged.session?.id === 'from-b');
     expect(await a.metric('lookout_leader')).toBe(0);
   });
+
+  it('a token made through one replica works through the other, and revoking it through one cuts what it holds open on both', async () => {
+    const database = await freshDatabase();
+    const a = await startReplica(database);
+    const b = await startReplica(database);
+    const created = await a.gql<any>('mutation { createToken(name: "tool", scope: READ) { ... on MutationCreateTokenSuccess { data { token apiToken { id } } } } }');
+    const { token, apiToken } = created.data.createToken.data;
+    const socketOn = (replica: Replica) => {
+      const client = createClient({ url: `${replica.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+      clients.push(client);
+      const closed = new Promise<number>((resolve) => client.on('closed', (event: any) => resolve(event.code)));
+      collect(client, FEED_EVENT, {});
+      return closed;
+    };
+    // B knows the token once A's announcement arrives.
+    let closedOnB: Promise<number> | undefined;
+    const deadline = Date.now() + 10_000;
+    while (!closedOnB) {
+      const res = await fetch(`${b.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ __typename }"}' });
+      if (res.status === 200) closedOnB = socketOn(b);
+      else if (Date.now() > deadline) throw new Error(`B never accepted the token (${res.status})`);
+      else await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const closedOnA = socketOn(a);
+    await metricReads(a, 'lookout_subscribers', 1);
+    await metricReads(b, 'lookout_subscribers', 1);
+    await a.gql(`mutation { revokeToken(id: "${apiToken.id}") { __typename } }`);
+    expect(await closedOnA).toBe(4403);
+    expect(await closedOnB).toBe(4403);
+    const refused = await fetch(`${b.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ __typename }"}' });
+    expect(refused.status).toBe(401);
+  });
 });

@@ -15,7 +15,7 @@ import { type Coordination, LOG_CHANNEL, PostgresqlAttentionStore } from './post
 const LEADER_LOCK = 7_412_003;
 const SETTINGS_CHANNEL = 'lookout_settings';
 /** How often each process looks for log entries it was not told of, and tries to lead. */
-export const POLL_MS = 1_000;
+const POLL_MS = 1_000;
 /** A process whose connection broke tries to lead again only after this: another, healthy one goes first. */
 const LEAD_AGAIN_AFTER_MS = 3 * POLL_MS;
 
@@ -55,7 +55,7 @@ export class Coordinator implements Announcements, Coordination {
   private notLeadingBefore = 0;
   private closed = false;
   private readonly followers = new Set<Listeners>();
-  private readonly tables = new Map<SharedTable, Set<() => void>>();
+  private readonly tables = new Map<SharedTable, Set<() => Promise<unknown>>>();
 
   constructor(
     private readonly url: string,
@@ -78,15 +78,14 @@ export class Coordinator implements Announcements, Coordination {
     await this.pool.query('SELECT pg_notify($1, $2)', [SETTINGS_CHANNEL, `${this.origin} ${table}`]);
   }
 
-  listen(table: SharedTable, listener: () => void): () => void {
-    const listeners = this.tables.get(table) ?? new Set();
-    this.tables.set(table, listeners.add(listener));
-    return () => listeners.delete(listener);
+  listen(table: SharedTable, reload: () => Promise<unknown>): () => void {
+    const reloads = this.tables.get(table) ?? new Set();
+    this.tables.set(table, reloads.add(reload));
+    return () => reloads.delete(reload);
   }
 
-  /** Whether this process leads now. */
-  get leading(): boolean {
-    return this.leads;
+  private reload(table: SharedTable): void {
+    for (const reload of this.tables.get(table) ?? []) reload().catch((error) => console.error(`Reloading ${table} failed:`, error));
   }
 
   async close(): Promise<void> {
@@ -103,8 +102,7 @@ export class Coordinator implements Announcements, Coordination {
     client.on('notification', ({ channel, payload = '' }) => {
       if (channel === LOG_CHANNEL) return this.tellAppended();
       const [origin, table] = payload.split(' ');
-      if (origin === this.origin) return;
-      for (const listener of this.tables.get(table as SharedTable) ?? []) listener();
+      if (origin !== this.origin) this.reload(table as SharedTable);
     });
     try {
       await client.connect();
@@ -135,7 +133,7 @@ export class Coordinator implements Announcements, Coordination {
       if (!this.client) {
         await this.connect();
         // What was missed while disconnected: the log, and every small table.
-        for (const listeners of this.tables.values()) for (const listener of listeners) listener();
+        for (const table of this.tables.keys()) this.reload(table);
       } else if (!this.leads) await this.tryToLead();
     } catch {
       // Not reachable now: tried again on the next tick. /readyz says so meanwhile.

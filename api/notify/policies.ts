@@ -19,7 +19,7 @@ export class Policies {
   static async open(db: PrismaClient, announcements: Announcements): Promise<Policies> {
     const policies = new Policies(db, announcements);
     await policies.reload();
-    announcements.listen('NotificationPolicy', () => void policies.changed().catch((error) => console.error('Reloading notification policies failed:', error)));
+    announcements.listen('NotificationPolicy', () => policies.changed());
     return policies;
   }
 

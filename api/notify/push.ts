@@ -101,9 +101,8 @@ export class Push {
       await announcements.announce('VapidKeys');
     }
     await push.reload();
-    const reload = () => void push.reload().catch((error) => console.error('Reloading push devices failed:', error));
-    announcements.listen('PushDevice', reload);
-    announcements.listen('VapidKeys', reload);
+    announcements.listen('PushDevice', () => push.reload());
+    announcements.listen('VapidKeys', () => push.reload());
     return push;
   }
 

@@ -104,7 +104,7 @@ export class Webhooks {
   ): Promise<Webhooks> {
     const webhooks = new Webhooks(db, announcements, policies, fromEnvironment, options);
     await webhooks.reload();
-    announcements.listen('WebhookTarget', () => void webhooks.reload().catch((error) => console.error('Reloading webhook targets failed:', error)));
+    announcements.listen('WebhookTarget', () => webhooks.reload());
     return webhooks;
   }
 

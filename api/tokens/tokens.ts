@@ -39,7 +39,7 @@ export class Tokens {
   static async open(db: PrismaClient, announcements: Announcements): Promise<Tokens> {
     const tokens = new Tokens(db, announcements);
     await tokens.reload();
-    announcements.listen('ApiToken', () => void tokens.reload().catch((error) => console.error('Reloading tokens failed:', error)));
+    announcements.listen('ApiToken', () => tokens.reload());
     return tokens;
   }
 
