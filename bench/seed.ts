@@ -16,6 +16,18 @@ export const FEED_SIZE = 50;
 export const BENCH_ENV = { LOOKOUT_STALE_MINUTES: '100000', LOOKOUT_DONE_MINUTES: '100000', LOOKOUT_ESCALATE_MINUTES: '100000', LOOKOUT_RETENTION_DAYS: '365' };
 const DAY = 24 * 60 * 60_000;
 const EVENTS_PER_OLD_SESSION = 3;
+const HISTORY_SPAN = 199 * DAY;
+/**
+ * Every seeding in a run stamps the same times, whatever its engine or speed: the feed's sessions
+ * one second apart up to an hour before the run began, the history spread over the 200 days before.
+ * (The feed orders by time, so times stamped by each seeding's own clock could tie on one engine and
+ * not on the other.)
+ */
+const SEEDED_UNTIL = Math.floor(Date.now() / 1000) * 1000 - 60 * 60_000;
+const HISTORY_FROM = SEEDED_UNTIL - 200 * DAY;
+const feedTime = (i: number) => new Date(SEEDED_UNTIL - (FEED_SIZE - i) * 1000);
+/** The i-th of `count` old sessions' time, in whole milliseconds (the same sum in SQL). */
+const historyTime = (i: number, count: number) => new Date(HISTORY_FROM + Math.floor((i * HISTORY_SPAN) / count));
 
 function insertHistory(file: string, count: number): void {
   const db = new Database(file);
@@ -27,10 +39,9 @@ function insertHistory(file: string, count: number): void {
      @closedBy, @closedAt, @hidden, 0, @at, @at)`);
   const insertEvent = db.prepare(`INSERT INTO SessionEvent (sessionId, kind, at, recordedAt, input, attention, previousAttention)
     VALUES (?, ?, ?, ?, ?, NULL, NULL)`);
-  const start = Date.now() - 200 * DAY;
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
-      const at = toStored(new Date(start + (i / count) * 199 * DAY));
+      const at = toStored(historyTime(i, count));
       const hidden = i % 5 === 0;
       const id = `old-${i}`;
       insertSession.run({
@@ -58,7 +69,7 @@ async function addFeed(location: string): Promise<void> {
   for (let i = 0; i < FEED_SIZE; i++) {
     const sessionId = `live-${i}`;
     const details = { agent: 'claude-code', title: `Task ${i}: make the build green`, project: `project-${i % 7}`, cwd: `/home/dev/project-${i % 7}`, branch: 'main', host: 'bench-host' };
-    await service.report({ sessionId }, [
+    await service.report({ sessionId, at: feedTime(i) }, [
       { kind: 'register', details },
       i % 2
         ? { kind: 'activity', activity: { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: `Bash: npm run deploy -- --stage ${i}` } }
@@ -105,7 +116,8 @@ export async function seededPostgresql(server: string, total: number): Promise<s
   try {
     // The history insertHistory writes, in one statement per table.
     const count = total - FEED_SIZE;
-    const at = `(now() - interval '200 days' + (i::float / ${count}) * interval '199 days')`;
+    const from = new Date(HISTORY_FROM).toISOString().replace('T', ' ').replace('Z', '');
+    const at = `(TIMESTAMP '${from}' + ((i::bigint * ${HISTORY_SPAN}) / ${count}) * INTERVAL '1 millisecond')`;
     await client.query(`INSERT INTO "Session" ("id", "agent", "title", "project", "cwd", "branch", "host", "state", "stateAt", "activityAt",
         "lastSpeaker", "lastSpeakerAt", "lastEventAt", "closedBy", "closedAt", "hidden", "tracked", "createdAt", "updatedAt")
       SELECT 'old-' || i, 'claude-code', 'Old task ' || i, 'project-' || (i % 40), '/home/dev/project-' || (i % 40), 'main', 'bench-host',

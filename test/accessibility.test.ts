@@ -17,6 +17,9 @@ async function openFeed(viewport = { width: 1100, height: 800 }): Promise<Page> 
   page.on('pageerror', (error) => console.error('page error:', error.message));
   await page.goto(server.url.replace(/\/graphql$/, '/'));
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  // The header is whole once the page knows this browser is not yet notified (its service worker
+  // answers after the first render): only then is its last control, and its height, final.
+  await page.getByRole('button', { name: /^Notify me/ }).waitFor();
   return page;
 }
 

@@ -53,8 +53,8 @@ export async function measureEngines(databases: Record<Engine, string>, startupD
   const followers: Record<Engine, { clients: Child[]; split: number[] }> = {} as never;
   try {
     const feeds = await Promise.all(engines.map(async (engine) => JSON.parse((await post(url(engine), FEED_BODY)).text)));
-    // The same sessions in the same order, for the same reasons (their times are each seeding's own).
-    const gist = (feed: any) => JSON.stringify(feed.data.attentionSessions.edges.map((e: any) => [e.node.id, e.node.attention.reason, e.node.waitDetail]));
+    // The same sessions in the same order, for the same reasons, since the same times.
+    const gist = (feed: any) => JSON.stringify(feed.data.attentionSessions.edges.map((e: any) => [e.node.id, e.node.attention.reason, e.node.attention.since, e.node.waitDetail, e.node.lastEventAt]));
     if (gist(feeds[0]) !== gist(feeds[1])) {
       throw new Error('The two databases were seeded with different feeds');
     }
