@@ -4,15 +4,35 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AttentionObserver, AttentionService } from './attention/service.ts';
 import type { FeedAnswers } from './feed-answers.ts';
+
+/**
+ * The operations Lookout's own clients send (the page, the CLI, the MCP server): the only names a
+ * label takes, so that what a client calls its operation cannot grow the series. A test keeps it
+ * in step with the clients.
+ */
+export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
+  // The page.
+  'AddPushDevice', 'AddWebhookFromPage', 'AnswerPermission', 'Feed', 'FeedChanged', 'FeedList', 'Hidden', 'Hide', 'MarkSeen',
+  'NotificationSettings', 'PushSetup', 'RemovePushDevice', 'RemoveWebhookFromPage', 'SaveNotificationPolicy', 'SetDeviceLooking',
+  'Snooze', 'Unhide', 'Webhooks',
+  // The CLI and its MCP server.
+  'Attention', 'Changes',
+]);
+/** Any other name. */
+const OTHER = 'other';
+/** A request refused before running: its document is not looked at. */
+const INVALID = 'invalid';
+
+const operationLabel = (name: string | undefined) => (name === undefined ? 'anonymous' : KNOWN_OPERATIONS.has(name) ? name : OTHER);
 
 export class Metrics implements AttentionObserver {
   readonly registry = new Registry();
   private readonly operations = new Counter({
     name: 'lookout_graphql_operations_total',
-    help: 'GraphQL operations, by operation name, type and outcome (ok, error, or invalid: refused before running); subscriptions count once, when they start.',
+    help: "GraphQL operations, by operation name (Lookout's own clients' names; other, anonymous, or invalid: refused before running), type and outcome (ok, error, invalid); subscriptions count once, when they start.",
     labelNames: ['operation', 'type', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -43,6 +63,10 @@ export class Metrics implements AttentionObserver {
   });
   private readonly replays = new Counter({ name: 'lookout_replays_total', help: 'Feed streams that resumed from a seq by replaying the log.', registers: [this.registry] });
   private readonly resyncs = new Counter({ name: 'lookout_resyncs_total', help: 'Feed streams told to refetch (fell too far behind, or asked from before what is kept).', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Reads the rest when scraped; `latestSeq` is the shared log's newest seq. */
   start(attention: AttentionService, feedAnswers: FeedAnswers, latestSeq: () => Promise<number>): void {
@@ -105,13 +129,13 @@ export class Metrics implements AttentionObserver {
     onValidate: ({ params }) => {
       return ({ valid }) => {
         if (valid) return;
-        const definition = getOperationAST(params.documentAST, undefined);
-        this.operations.inc({ operation: definition?.name?.value ?? 'anonymous', type: definition?.operation ?? 'query', outcome: 'invalid' });
+        const type = getOperationAST(params.documentAST, undefined)?.operation ?? 'query';
+        this.operations.inc({ operation: INVALID, type, outcome: 'invalid' });
       };
     },
     onExecute: ({ args }) => {
       const definition = getOperationAST(args.document, args.operationName);
-      const operation = definition?.name?.value ?? 'anonymous';
+      const operation = operationLabel(definition?.name?.value);
       const type = definition?.operation ?? 'query';
       return {
         onExecuteDone: ({ result }) => {
@@ -121,7 +145,7 @@ export class Metrics implements AttentionObserver {
       };
     },
     onSubscribe: ({ args }) => {
-      const operation = getOperationAST(args.document, args.operationName)?.name?.value ?? 'anonymous';
+      const operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
       this.operations.inc({ operation, type: 'subscription', outcome: 'ok' });
     },
   };
