@@ -1,8 +1,7 @@
-// The git state of a session's folder, measured with a timeout, by the CLI hook on the agent's
-// machine and by the server for a same-host http hook. Anything unclear is "unknown", never
-// "clean": a folder that is not a repository, or a git that fails or hangs. git never runs a
-// repository's fsmonitor command here, and it refuses a repository another user owns
-// (safe.directory), so a folder named in a hook cannot make Lookout run its code.
+// The git state of a session's folder, measured with a timeout by the CLI hook on the agent's
+// machine, as the agent's user, in the folder the agent works in (the server never runs git).
+// Anything unclear is "unknown", never "clean": a folder that is not a repository, or a git that
+// fails or hangs. git never runs a repository's fsmonitor command here (it only slows the hook).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 

@@ -116,12 +116,12 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     {
       matches: (_req, path) => path === CLAUDE_CODE_HOOK_PATH,
       access: REPORTS,
-      handle: metrics.timeHook('claude-code', (req, res, principal?: Principal) => answerAgentHook(req, res, attention, sameHost, CLAUDE_CODE, principal!)),
+      handle: metrics.timeHook('claude-code', (req, res, principal?: Principal) => answerAgentHook(req, res, attention, CLAUDE_CODE, principal!)),
     },
     {
       matches: (_req, path) => path === CODEX_HOOK_PATH,
       access: REPORTS,
-      handle: metrics.timeHook('codex', (req, res, principal?: Principal) => answerAgentHook(req, res, attention, sameHost, CODEX, principal!)),
+      handle: metrics.timeHook('codex', (req, res, principal?: Principal) => answerAgentHook(req, res, attention, CODEX, principal!)),
     },
     { matches: (_req, path) => path === CLAUDE_CODE_DECISION_PATH, access: REPORTS, handle: (req, res, principal) => answerDecisionWait(req, res, attention, principal!) },
     // GraphiQL's page holds no data and lets the user enter the token; every operation needs it.
@@ -232,7 +232,6 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       stopWebhooks();
       stopPush();
       sameHost.stop();
-      await sameHost.measured();
       await attention.stop();
       await Promise.all([webhooks.stop(), push.stop(), tokens.stop()]);
       server.closeAllConnections();

@@ -1,17 +1,18 @@
 // What the server sees of an agent on its own machine: real agent processes that run the hook the
-// way Claude Code does (through a shell), that exit; real transcripts that end in an interruption;
-// real repositories measured for the http hook.
+// way Claude Code does (through a shell), that exit; real transcripts that end in an interruption,
+// and files that are no transcript, never read; a hostile repository the server never runs git in.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { appendFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, appendFile, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { transcriptEnd } from '../api/hooks/same-host.ts';
-import { CLI, makeDirty, makeRepo } from './cli-helpers.ts';
+import { isTranscriptPath, transcriptEnd } from '../api/hooks/same-host.ts';
+import { CLI, git, makeDirty, makeRepo } from './cli-helpers.ts';
 import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer;
+const SESSION_GIT = `query($id: ID!) { session(id: $id) { project branch uncommittedFiles closedAt } }`;
 const agents: ChildProcess[] = [];
 afterEach(async () => {
   for (const agent of agents.splice(0)) agent.kill('SIGKILL');
@@ -109,7 +110,8 @@ describe('a transcript on this machine', () => {
     ['a prompt answered "no, do this instead" ends the wait; the agent works on', null, [{ type: 'tool_result', tool_use_id: 't1', is_error: true, content: "The user doesn't want to proceed with this tool use. The tool use was rejected. The user said: use staging" }], null],
   ])('%s, within a second or two, with no hook', async (_name, before, last, reason) => {
     server = await startServer();
-    const dir = await mkdtemp(path.join(tmpdir(), 'lookout-transcript-'));
+    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'lookout-home-')), '.claude', 'projects', '-work-app');
+    await mkdir(dir, { recursive: true });
     const transcript = path.join(dir, 'session.jsonl');
     await writeFile(transcript, entry('user', 'Deploy it', new Date(Date.now() - 5_000)));
     const post = (hook: Record<string, unknown>) =>
@@ -136,6 +138,50 @@ describe('a transcript on this machine', () => {
     expect((await server.gql(SESSION, { id: 't' })).data.session.state).toBe(typeof last === 'string' ? 'IDLE' : 'WORKING');
   });
 
+  it('reads no file but a transcript where Claude Code keeps them, however it is named or linked', async () => {
+    server = await startServer();
+    const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
+    const projects = path.join(home, '.claude', 'projects', '-work-app');
+    await mkdir(projects, { recursive: true });
+    // Files the server can read that end as a transcript would: named by a hook, or linked from where a transcript goes.
+    const elsewhere = path.join(home, 'notes.jsonl');
+    await writeFile(elsewhere, entry('user', '[Request interrupted by user]'));
+    await symlink(elsewhere, path.join(projects, 'linked.jsonl'));
+    const real = path.join(projects, 'real.jsonl');
+    await writeFile(real, entry('user', 'Deploy it', new Date(Date.now() - 5_000)));
+    const post = (sessionId: string, transcript: string, hook: Record<string, unknown>) =>
+      fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ session_id: sessionId, transcript_path: transcript, cwd: home, ...hook }),
+      });
+    const prompt = { hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command: './deploy.sh prod' } };
+    await post('named', elsewhere, prompt);
+    await post('linked', path.join(projects, 'linked.jsonl'), prompt);
+    await post('real', real, prompt);
+    const feed = collect(server.wsClient(), FEED_EVENT, { after: server.attention.latestSeq });
+    await subscribersListening(server, 1);
+    await appendFile(real, entry('user', '[Request interrupted by user]'));
+    const [change] = await feed.next(1);
+    expect(change.attentionChanged.session.id).toBe('real');
+    await server.sameHost.passed();
+    expect(feed.received).toHaveLength(1);
+    expect(await attentionOf('named')).toMatchObject({ reason: 'WAITING' });
+    expect(await attentionOf('linked')).toMatchObject({ reason: 'WAITING' });
+  });
+
+  it.each([
+    ['/home/dev/.claude/projects/-work-app/4f1c.jsonl', undefined, true],
+    ['/srv/claude/projects/-work-app/4f1c.jsonl', '/srv/claude/', true],
+    ['/srv/claude/projects/-work-app/4f1c.jsonl', undefined, false],
+    ['/home/dev/.claude/projects/4f1c.jsonl', undefined, false],
+    ['/home/dev/.claude/projects/-work-app/4f1c.json', undefined, false],
+    ['/home/dev/.claude/settings.json', undefined, false],
+    ['/etc/shadow', undefined, false],
+  ])('%s is a transcript path (config dir %s): %s', (real, configDir, expected) => {
+    expect(isTranscriptPath(real, configDir)).toBe(expected);
+  });
+
   it('reads only the end that matters: an old interruption, or one before the wait, says nothing', () => {
     const old = new Date('2026-11-27T09:00:00Z');
     expect(transcriptEnd(entry('user', '[Request interrupted by user]', old))).toEqual({ kind: 'interrupted', at: old });
@@ -143,5 +189,41 @@ describe('a transcript on this machine', () => {
     expect(transcriptEnd(entry('user', '[Request interrupted by user]', old) + entry('assistant', 'Sure.', old))).toBeNull();
     // A line cut where the tail began, and entries that are not the conversation, are skipped.
     expect(transcriptEnd(`ial":1}\n${entry('user', '[Request interrupted by user]', old)}${JSON.stringify({ type: 'summary', summary: 'x' })}\n`)).toEqual({ kind: 'interrupted', at: old });
+  });
+});
+
+describe('a repository named by a hook', () => {
+  it('never makes the server run its code: no filter, fsmonitor or hook of it runs, whatever hooks report from this machine', async () => {
+    server = await startServer();
+    const repo = await makeRepo('hostile');
+    const marker = path.join(path.dirname(repo), 'ran');
+    const run = `sh -c 'echo "$0" >> ${marker}'`;
+    await writeFile(path.join(repo, '.gitattributes'), '* filter=pwn diff=pwn\n');
+    await git(repo, 'config', 'filter.pwn.clean', `${run} clean; cat`);
+    await git(repo, 'config', 'filter.pwn.process', `${run} process`);
+    await git(repo, 'config', 'diff.pwn.textconv', `${run} textconv; cat`);
+    await git(repo, 'config', 'core.fsmonitor', `${run} fsmonitor`);
+    await git(repo, 'config', 'core.hooksPath', repo);
+    await writeFile(path.join(repo, 'post-index-change'), `#!/bin/sh\n${run} hook\n`, { mode: 0o755 });
+    // A tracked file changed in place (same size): git must read it through the filter to know.
+    await writeFile(path.join(repo, 'README.md'), '# TEST\n');
+    const post = (hook: Record<string, unknown>) =>
+      fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ session_id: 'h', cwd: repo, transcript_path: path.join(repo, 'x.jsonl'), ...hook }),
+      });
+    for (const hook of [
+      { hook_event_name: 'SessionStart', source: 'startup' },
+      { hook_event_name: 'UserPromptSubmit', prompt: 'Go' },
+      { hook_event_name: 'Stop', last_assistant_message: 'Done.' },
+      { hook_event_name: 'SessionEnd', reason: 'other' },
+    ]) expect((await post(hook)).status).toBe(204);
+    await server.sameHost.passed();
+    expect((await server.gql(SESSION_GIT, { id: 'h' })).data.session).toEqual({ project: 'hostile', branch: null, uncommittedFiles: null, closedAt: expect.any(String) });
+    await expect(access(marker)).rejects.toThrow(/ENOENT/);
+    // The repository is as hostile as it looks: git run in it by anyone runs its programs.
+    await promisify(execFile)('git', ['status', '--porcelain'], { cwd: repo }).catch(() => {});
+    await access(marker);
   });
 });

@@ -218,7 +218,7 @@ function details(hook: ClaudeCodeHook, origin: HookOrigin, agent: string): Sessi
   };
 }
 
-/** The git state, when the CLI measured it (the server measures it for a same-host http hook). */
+/** The git state, when the CLI measured it (the server never runs git). */
 function worktree(hook: ClaudeCodeHook): ReportStep[] {
   const cli = hook.lookout;
   if (!cli || cli.uncommittedFiles === undefined) return [];

@@ -10,7 +10,6 @@ import { illFormedTextAt, illFormedTextMessage } from '../well-formed-text.ts';
 import { z } from 'zod';
 import { type ClaudeCodeHook, claudeCodeHookSchema, type HookAgent, type HookOrigin, mapClaudeCodeHook, permissionDecisionOutput } from './claude-code.ts';
 import { ENTRYPOINT_HEADER } from './claude-code-events.ts';
-import type { SameHostChecks } from './same-host.ts';
 
 
 function reply(res: ServerResponse, status: number, body: unknown) {
@@ -43,7 +42,6 @@ export async function answerAgentHook(
   req: IncomingMessage,
   res: ServerResponse,
   attention: AttentionService,
-  sameHost: SameHostChecks,
   agent: HookAgent,
   principal: Principal,
 ) {
@@ -63,7 +61,6 @@ export async function answerAgentHook(
     return reply(res, 400, { error: `Not a ${agent.name} hook payload.`, issues });
   }
   const from = origin(req);
-  const arrivedAt = new Date();
   const actor = { person: principal.person, admin: principal.scope === 'admin' };
   try {
     for (const hook of parsed.data) await recordHook(attention, hook, from, agent, actor);
@@ -74,8 +71,6 @@ export async function answerAgentHook(
   // Claude Code reads a JSON body answering an http hook as the hook's decision: an empty 2xx is
   // "recorded, carry on", and nothing more.
   res.writeHead(204).end();
-  // The agent never waits for git: the work tree is measured after the answer.
-  if (from.sameHost) for (const hook of parsed.data) sameHost.measureWorktree(hook, hook.lookout?.at ?? arrivedAt);
 }
 
 const decisionRequest = z.object({ requestId: z.string().min(3).max(500) });

@@ -1,15 +1,12 @@
-// What the server can see of an agent that runs on its own machine (the default: loopback). For an
-// http hook, which cannot measure git, it measures the work tree itself after answering. While a
+// What the server can see of an agent that runs on its own machine (the default: loopback). While a
 // same-host session works or waits, it checks the agent's process and watches its transcript: a
 // prompt answered "no" or interrupted with Esc fires no hook, but Claude Code writes it there.
+// The server never runs git (a repository's configuration can name programs git runs): the git
+// state comes from the command hook, which runs as the agent's user.
 import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { open, realpath, stat } from 'node:fs/promises';
 import type { Session } from '../generated/prisma/client.ts';
-import type { AttentionService, ReportStep } from '../attention/service.ts';
-import { gitState } from '../git.ts';
-import type { ClaudeCodeHook } from './claude-code.ts';
-import { NEEDS_REPOSITORY, NEEDS_STATUS } from './claude-code-events.ts';
+import type { AttentionService } from '../attention/service.ts';
 
 const CHECK_EVERY_MS = 1_000;
 /** Enough of a transcript's end to hold its last entries. */
@@ -55,6 +52,17 @@ export function transcriptEnd(tail: string): TranscriptEnd | null {
   return null;
 }
 
+/**
+ * Whether a path is where Claude Code keeps transcripts (`<config dir>/projects/<project>/<session>.jsonl`,
+ * the config dir `~/.claude` or CLAUDE_CONFIG_DIR), once its links are resolved: a hook naming any
+ * other file gets nothing read.
+ */
+export function isTranscriptPath(real: string, configDir = process.env.CLAUDE_CONFIG_DIR): boolean {
+  if (!/\/projects\/[^/]+\/[^/]+\.jsonl$/.test(real)) return false;
+  const projects = real.slice(0, real.lastIndexOf('/projects/'));
+  return projects.endsWith('/.claude') || (!!configDir && projects === configDir.replace(/\/+$/, ''));
+}
+
 /** The end of a regular file; anything else (a FIFO or device swapped in since the stat) reads as nothing. */
 async function readTail(file: string, size: number): Promise<string> {
   // Non-blocking: opening a FIFO to read would otherwise wait for a writer, for ever.
@@ -83,7 +91,8 @@ function processExists(pid: number): boolean {
 export class SameHostChecks {
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
-  private measuring: Promise<void> = Promise.resolve();
+  /** Who waits for the next pass that starts after they asked. */
+  private waitingForPass: (() => void)[] = [];
   /** Per session: the transcript size last read, so an unchanged file is not read again. */
   private readonly transcriptSizes = new Map<string, number>();
 
@@ -101,36 +110,15 @@ export class SameHostChecks {
     clearInterval(this.timer);
   }
 
-  /**
-   * After a same-host http hook was answered: the git state the CLI hook would have measured.
-   * Measurements of one session run in order, so the newest hook's is reported last.
-   */
-  measureWorktree(hook: ClaudeCodeHook, at: Date): void {
-    const event = hook.hook_event_name;
-    if (hook.agent_id || hook.lookout?.uncommittedFiles !== undefined || !NEEDS_REPOSITORY.has(event)) return;
-    if (!hook.cwd || !path.isAbsolute(hook.cwd)) return;
-    const cwd = hook.cwd;
-    const measured = this.measuring
-      .then(() => this.reportWorktree(hook.session_id, cwd, NEEDS_STATUS.has(event), at))
-      .catch((error: Error) => console.error(`Measuring the work tree of session ${hook.session_id} failed:`, error.message));
-    this.measuring = measured;
-  }
-
-  /** Settles once every measurement asked for so far is reported. */
-  measured(): Promise<void> {
-    return this.measuring;
-  }
-
-  private async reportWorktree(sessionId: string, cwd: string, withStatus: boolean, at: Date): Promise<void> {
-    const git = await gitState(cwd, withStatus);
-    const steps: ReportStep[] = [{ kind: 'register', details: { project: git.project, branch: git.branch } }];
-    if (withStatus) steps.push({ kind: 'worktree', worktree: { uncommittedFiles: git.uncommittedFiles, branch: git.branch } });
-    await this.attention.report({ sessionId, at }, steps);
+  /** Settles once a whole pass over the sessions, begun after this call, is done. */
+  passed(): Promise<void> {
+    return new Promise((resolve) => this.waitingForPass.push(resolve));
   }
 
   private async checkAll(): Promise<void> {
     if (this.checking) return;
     this.checking = true;
+    const waiting = this.waitingForPass.splice(0);
     try {
       const checked = new Set<string>();
       for (const session of this.attention.trackedSessions()) {
@@ -141,6 +129,7 @@ export class SameHostChecks {
       for (const id of this.transcriptSizes.keys()) if (!checked.has(id)) this.transcriptSizes.delete(id);
     } finally {
       this.checking = false;
+      for (const resolve of waiting) resolve();
     }
   }
 
@@ -152,11 +141,13 @@ export class SameHostChecks {
     }
     const busy = session.state === 'WORKING' || session.state === 'WAITING' || session.agentWaits !== null;
     if (!busy || !session.transcriptPath) return;
-    // Only a regular file: a FIFO or a device named as a transcript would block or never end.
-    const size = await stat(session.transcriptPath).then((s) => (s.isFile() ? s.size : null), () => null);
+    // Only a transcript, and only a regular file: a FIFO or a device named as one would block or never end.
+    const real = await realpath(session.transcriptPath).catch(() => null);
+    if (real === null || !isTranscriptPath(real)) return;
+    const size = await stat(real).then((s) => (s.isFile() ? s.size : null), () => null);
     if (size === null || size === this.transcriptSizes.get(session.id)) return;
     this.transcriptSizes.set(session.id, size);
-    const end = transcriptEnd(await readTail(session.transcriptPath, size));
+    const end = transcriptEnd(await readTail(real, size));
     if (!end) return;
     // An interruption ends the turn; "no, do this instead" ends the wait and the agent works on.
     // Older than the session's newest activity, it changes nothing; the event id makes it count once.
