@@ -33,6 +33,12 @@ const hostEntry = z
   .transform((entry) => entry.toLowerCase())
   .refine((entry) => parseHost(entry) !== null, 'must be a host name or address, with an optional :port');
 
+/** A push service's host: `name`, `name:port`, or `*.domain` for any name below it. */
+const pushHostEntry = z
+  .string()
+  .transform((entry) => entry.toLowerCase())
+  .refine((entry) => /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/.test(entry), 'must be a host name, name:port or *.domain');
+
 /** An origin exactly as a browser sends it: scheme, host and port, nothing else. */
 const originEntry = z.string().refine((entry) => {
   try {
@@ -68,6 +74,8 @@ const envSchema = z.object({
     .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
     .pipe(z.array(webhookEntry))
     .default([]),
+  // Push services of your own, besides the browsers': devices may be at these hosts, wherever they resolve.
+  LOOKOUT_PUSH_HOSTS: commaList(pushHostEntry),
   // Who runs this Lookout, for push services (VAPID's subject): a mailto: or https: URL.
   LOOKOUT_PUSH_CONTACT: z
     .string()
@@ -105,6 +113,8 @@ export interface LookoutConfig {
   webhooks: { url: string; format: WebhookFormat }[];
   /** VAPID's subject: how a push service reaches whoever runs this Lookout. */
   vapidSubject: string;
+  /** Push services besides the browsers' own (LOOKOUT_PUSH_HOSTS): `name`, `name:port` or `*.domain`. */
+  pushHosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -146,5 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     escalateAfterMs: e.LOOKOUT_ESCALATE_MINUTES * minute,
     webhooks: e.LOOKOUT_WEBHOOKS,
     vapidSubject: e.LOOKOUT_PUSH_CONTACT,
+    pushHosts: e.LOOKOUT_PUSH_HOSTS,
   };
 }

@@ -7,6 +7,7 @@ import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AttentionObserver, AttentionService } from './attention/service.ts';
 import type { FeedAnswers } from './feed-answers.ts';
+import type { Deliveries } from './notify/deliveries.ts';
 
 /**
  * The operations Lookout's own clients send (the page, the CLI, the MCP server): the only names a
@@ -69,7 +70,33 @@ export class Metrics implements AttentionObserver {
   }
 
   /** Reads the rest when scraped; `latestSeq` is the shared log's newest seq. */
-  start(attention: AttentionService, feedAnswers: FeedAnswers, latestSeq: () => Promise<number>): void {
+  start(attention: AttentionService, feedAnswers: FeedAnswers, deliveries: Deliveries, latestSeq: () => Promise<number>): void {
+    const ended = new Counter({
+      name: 'lookout_deliveries_total',
+      help: 'Webhook and push deliveries this process ended, by outcome (delivered, refused, gave up), or dropped unsent because the queue was full.',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        ended.reset();
+        for (const [outcome, count] of Object.entries(deliveries.counts)) ended.inc({ outcome }, count);
+      },
+    });
+    new Gauge({
+      name: 'lookout_deliveries_waiting',
+      help: 'Webhook and push deliveries queued or waiting to retry.',
+      registers: [this.registry],
+      collect() {
+        this.set(deliveries.waitingCount);
+      },
+    });
+    new Gauge({
+      name: 'lookout_deliveries_in_flight',
+      help: 'Webhook and push requests in flight.',
+      registers: [this.registry],
+      collect() {
+        this.set(deliveries.inFlight);
+      },
+    });
     new Gauge({
       name: 'lookout_subscribers',
       help: 'Feed streams listening live in this process.',

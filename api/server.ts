@@ -18,6 +18,8 @@ import { SameHostChecks } from './hooks/same-host.ts';
 import { Policies } from './notify/policies.ts';
 import { Push } from './notify/push.ts';
 import { Metrics } from './metrics.ts';
+import { Deliveries, type DeliveryOptions } from './notify/deliveries.ts';
+import { pushHosts } from './notify/push-endpoints.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { Webhooks } from './notify/webhooks.ts';
 import type { Principal } from './tokens/scopes.ts';
@@ -34,6 +36,8 @@ export interface LookoutServerOptions {
   keepAliveMs?: number;
   /** Live events a subscriber may fall behind before it is told to resync. */
   subscriberBuffer?: number;
+  /** How webhooks and pushes are sent. */
+  deliveries?: DeliveryOptions;
 }
 
 export interface RunningLookout {
@@ -91,13 +95,14 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const sameHost = new SameHostChecks(attention);
   sameHost.start();
   // "Needs you", sent to chat tools and URLs too, never in the way of a write.
-  const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks);
+  const deliveries = new Deliveries(options.deliveries);
+  const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks, deliveries);
   const stopWebhooks = attention.onChange(webhooks.hear);
   // ...and to every browser and phone that asked for it.
-  const push = await Push.open(db, announcements, policies, config.vapidSubject);
+  const push = await Push.open(db, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));
   const stopPush = attention.onChange(push.hear);
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-  metrics.start(attention, feedAnswers, () => store.latestSeq());
+  metrics.start(attention, feedAnswers, deliveries, () => store.latestSeq());
   const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
   const server = createServer();
   let port = 0;
@@ -212,6 +217,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     stopPush();
     sameHost.stop();
     await attention.stop();
+    await deliveries.stop();
     await Promise.all([webhooks.stop(), push.stop(), tokens.stop()]);
     await closeDatabase();
     throw error;
@@ -233,6 +239,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       stopPush();
       sameHost.stop();
       await attention.stop();
+      await deliveries.stop();
       await Promise.all([webhooks.stop(), push.stop(), tokens.stop()]);
       server.closeAllConnections();
       await closed;

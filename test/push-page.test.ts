@@ -106,8 +106,8 @@ const clickNotification = (sessionTag: string, action: string) =>
 
 describe('push on the page', () => {
   it('"Notify me on this device" subscribes it; while the page is in front of its user nothing is pushed to it; the worker shows the push, and Allow answers the prompt', async () => {
-    server = await startServer({ LOOKOUT_TOKEN: TOKEN });
     service = await startPushService();
+    server = await startServer({ ...service.lookout.env, LOOKOUT_TOKEN: TOKEN }, { deliveries: service.lookout.deliveries });
     context = await launchProfile();
     await context.grantPermissions(['notifications'], { origin: origin() });
     const keys = browserSubscription();
@@ -220,8 +220,8 @@ const told = (page: Page, looking: boolean) =>
 
 describe('notification settings on the page', () => {
   it('the policy set on one device is what every device shows and the server follows; devices and (for an admin) webhooks are listed with their last delivery', async () => {
-    server = await startServer({ LOOKOUT_TOKEN: TOKEN });
     service = await startPushService();
+    server = await startServer({ ...service.lookout.env, LOOKOUT_TOKEN: TOKEN }, { deliveries: service.lookout.deliveries });
     context = await launchProfile();
     await context.grantPermissions(['notifications'], { origin: origin() });
     await askPermission(server, 's1', 'ls');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ece from 'http_ece';
-import { Agent, setGlobalDispatcher } from 'undici';
+import type { DeliveryOptions } from '../api/notify/deliveries.ts';
 
 export interface PushRequest {
   path: string;
@@ -20,50 +20,69 @@ export interface PushRequest {
 
 export interface PushService {
   origin: string;
+  /** What a Lookout needs to push here: the host named as a push service of its own, the certificate trusted. */
+  lookout: { env: Record<string, string>; deliveries: DeliveryOptions };
   received: PushRequest[];
   /** Waits until `count` requests have arrived. */
   next(count: number): Promise<PushRequest[]>;
   /** What the service answers from now on (201 Created, as real push services do). */
   answer(status: number): void;
+  /** Answers nothing until released (a slow push service); the most requests it held at once. */
+  hold(): { release(): void; most(): number };
   close(): void;
 }
 
-/** A self-signed certificate for 127.0.0.1, made with openssl. */
+/** A self-signed certificate for localhost, made with openssl. */
 async function certificate(): Promise<{ key: Buffer; cert: Buffer }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lookout-push-'));
   const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
   await promisify(execFile)('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1', '-keyout', key, '-out', cert,
   ]);
   return { key: await readFile(key), cert: await readFile(cert) };
 }
 
 export async function startPushService(): Promise<PushService> {
   const tls = await certificate();
-  // This process (Lookout runs in it) trusts the service's certificate, as a machine trusts a real one's.
-  setGlobalDispatcher(new Agent({ connect: { ca: tls.cert } }));
   const received: PushRequest[] = [];
   const waiters: (() => void)[] = [];
   let status = 201;
+  let held: { answers: (() => void)[]; most: number } | null = null;
   const server: Server = createServer(tls, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) });
       waiters.splice(0).forEach((w) => w());
-      res.writeHead(status).end();
+      const answer = () => void res.writeHead(status).end();
+      if (!held) return answer();
+      held.answers.push(answer);
+      held.most = Math.max(held.most, held.answers.length);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // Both loopback addresses, whichever localhost resolves to first.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
   return {
-    origin: `https://127.0.0.1:${(server.address() as { port: number }).port}`,
+    origin: `https://localhost:${(server.address() as { port: number }).port}`,
+    lookout: { env: { LOOKOUT_PUSH_HOSTS: 'localhost' }, deliveries: { ca: tls.cert } },
     received,
     async next(count) {
       while (received.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
       return received.slice(0, count);
     },
     answer: (next) => void (status = next),
+    hold() {
+      const holding: { answers: (() => void)[]; most: number } = { answers: [], most: 0 };
+      held = holding;
+      return {
+        release: () => {
+          held = null;
+          holding.answers.splice(0).forEach((answer) => answer());
+        },
+        most: () => holding.most,
+      };
+    },
     close: () => {
       server.closeAllConnections();
       server.close();

@@ -1,6 +1,12 @@
-// Sending news out of Lookout (webhooks, Web Push) without ever being in a write's way: each
-// target has its own bounded queue (oldest dropped first), sent one at a time with a timeout,
-// retried with backoff, given up after a while; every attempt's outcome is noted for the user.
+// Sending news out of Lookout (webhooks, Web Push) without ever being in a write's way, and at a
+// cost no member can raise: one bounded queue for every delivery of the process (the oldest
+// dropped first, and a target's own oldest once it holds its share), sent by a fixed number of
+// concurrent requests, each with a timeout, one at a time per target (so each target hears things
+// in order), retried with backoff without holding a slot meanwhile, and given up after a while.
+// Each delivery's outcome is told once, when it is final.
+import { rootCertificates } from 'node:tls';
+import { Agent, fetch } from 'undici';
+import { publicOnlyLookup } from './push-endpoints.ts';
 
 export interface DeliveryOptions {
   /** Attempts per delivery, the first included. */
@@ -8,8 +14,14 @@ export interface DeliveryOptions {
   /** The first retry's wait; each next one doubles it. */
   backoffMs?: number;
   timeoutMs?: number;
-  /** Deliveries waiting per target at most; beyond it the oldest is dropped. */
+  /** Requests in flight at once, for every target together. */
+  concurrency?: number;
+  /** Deliveries waiting, for every target together; beyond it the oldest is dropped. */
   queueLimit?: number;
+  /** Deliveries waiting for one target; beyond it its oldest is dropped. */
+  targetQueueLimit?: number;
+  /** A certificate authority trusted besides the system's (a push service of your own). */
+  ca?: string | Buffer;
 }
 
 /** A request to send: built once per delivery, sent on each attempt. */
@@ -17,103 +29,149 @@ export interface OutgoingRequest {
   url: string;
   headers: Record<string, string>;
   body: string | Buffer;
+  /** Connect only to public addresses, checked after DNS (a member chose the URL). */
+  publicOnly?: boolean;
 }
 
-export interface Attempt {
-  /** "200", "500", "timeout", "unreachable: ...". */
+/** A delivery's end: delivered, refused by the target (no retry helps), or given up. */
+export interface Outcome {
+  kind: 'delivered' | 'refused' | 'gave up';
+  /** The last attempt's HTTP status, "timeout" or "unreachable: …". */
   status: string;
-  ok: boolean;
+  attempts: number;
 }
-
-/** What a target's owner hears of each attempt. */
-export type NoteAttempt = (targetId: string, attempt: Attempt) => void;
 
 /** Statuses worth no retry: the target says it is gone or the request is wrong. */
 const NOT_RETRIED = new Set(['400', '401', '403', '404', '410', '413']);
 
-export class Deliveries {
-  private readonly queues = new Map<string, OutgoingRequest[]>();
-  private readonly sending = new Set<string>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly options: Required<DeliveryOptions>;
-  private stopped = false;
+interface Delivery {
+  target: string;
+  request: OutgoingRequest;
+  told: (outcome: Outcome) => void;
+  attempts: number;
+}
 
-  constructor(
-    private readonly note: NoteAttempt,
-    options: DeliveryOptions = {},
-  ) {
-    this.options = { attempts: 5, backoffMs: 1_000, timeoutMs: 5_000, queueLimit: 100, ...options };
+export class Deliveries {
+  private readonly options: Required<Omit<DeliveryOptions, 'ca'>>;
+  private readonly waiting: Delivery[] = [];
+  /** Deliveries whose wait before a retry is over: sent before any new one. */
+  private readonly due: Delivery[] = [];
+  /** Targets with a delivery in flight or waiting to retry: their next waits. */
+  private readonly busy = new Set<string>();
+  private readonly perTarget = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly agent: Agent;
+  private readonly publicAgent: Agent;
+  private sending = 0;
+  private stopped = false;
+  /** Deliveries ended, by outcome, and dropped unsent (the queue was full). */
+  readonly counts: Record<Outcome['kind'] | 'dropped', number> = { delivered: 0, refused: 0, 'gave up': 0, dropped: 0 };
+
+  constructor(options: DeliveryOptions = {}) {
+    const { ca, ...rest } = options;
+    this.options = { attempts: 5, backoffMs: 1_000, timeoutMs: 5_000, concurrency: 8, queueLimit: 1_000, targetQueueLimit: 50, ...rest };
+    const trust = ca ? { ca: [...rootCertificates, ca.toString()] } : {};
+    this.agent = new Agent({ connect: trust });
+    this.publicAgent = new Agent({ connect: { ...trust, lookup: publicOnlyLookup() } });
   }
 
-  /** Queues a request for a target and returns at once. */
-  send(targetId: string, request: OutgoingRequest): void {
+  /** Queues a request for a target and returns at once; `told` hears its outcome, unless it is dropped. */
+  send(target: string, request: OutgoingRequest, told: (outcome: Outcome) => void): void {
     if (this.stopped) return;
-    const queue = this.queues.get(targetId) ?? [];
-    queue.push(request);
-    if (queue.length > this.options.queueLimit) queue.shift();
-    this.queues.set(targetId, queue);
-    this.drain(targetId).catch((error: Error) => console.error(`Delivery to ${targetId} failed:`, error.message));
+    if ((this.perTarget.get(target) ?? 0) >= this.options.targetQueueLimit) this.drop(this.waiting.findIndex((d) => d.target === target), true);
+    if (this.waiting.length >= this.options.queueLimit) this.drop(0, true);
+    this.waiting.push({ target, request, told, attempts: 0 });
+    this.perTarget.set(target, (this.perTarget.get(target) ?? 0) + 1);
+    this.pump();
   }
 
   /** Drops what waits for a target that is gone. */
-  forget(targetId: string): void {
-    this.queues.delete(targetId);
+  forget(target: string): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.target === target) this.drop(i);
   }
 
-  stop(): void {
+  /** Deliveries not yet ended and not in flight: queued, or waiting to retry. */
+  get waitingCount(): number {
+    return this.waiting.length + this.due.length + this.timers.size;
+  }
+
+  /** Requests in flight. */
+  get inFlight(): number {
+    return this.sending;
+  }
+
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
+    this.waiting.length = 0;
+    this.due.length = 0;
+    await Promise.all([this.agent.close(), this.publicAgent.close()]).catch(() => {});
   }
 
-  /** Sends one target's queue, in order, one request at a time. */
-  private async drain(targetId: string): Promise<void> {
-    if (this.sending.has(targetId)) return;
-    this.sending.add(targetId);
-    try {
-      for (;;) {
-        const request = this.queues.get(targetId)?.shift();
-        if (!request || this.stopped) return;
-        await this.deliver(targetId, request);
+  private drop(index: number, unsent = false): void {
+    if (index < 0) return;
+    const [dropped] = this.waiting.splice(index, 1);
+    if (unsent) this.counts.dropped++;
+    const left = (this.perTarget.get(dropped!.target) ?? 1) - 1;
+    if (left > 0) this.perTarget.set(dropped!.target, left);
+    else this.perTarget.delete(dropped!.target);
+  }
+
+  /** Starts the retries that are due, then the oldest deliveries whose targets are free, while slots are. */
+  private pump(): void {
+    while (this.due.length && this.sending < this.options.concurrency && !this.stopped) void this.attempt(this.due.shift()!);
+    for (let i = 0; i < this.waiting.length && this.sending < this.options.concurrency && !this.stopped; ) {
+      const delivery = this.waiting[i]!;
+      if (this.busy.has(delivery.target)) {
+        i++;
+        continue;
       }
-    } finally {
-      this.sending.delete(targetId);
+      this.drop(i);
+      this.busy.add(delivery.target);
+      void this.attempt(delivery);
     }
   }
 
-  private async deliver(targetId: string, request: OutgoingRequest): Promise<void> {
-    const { attempts, backoffMs, timeoutMs } = this.options;
-    for (let attempt = 1; attempt <= attempts && !this.stopped; attempt++) {
-      const status = await fetch(request.url, {
-        method: 'POST',
-        headers: request.headers,
-        body: typeof request.body === 'string' ? request.body : new Uint8Array(request.body),
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'error',
-      }).then(
-        async (res) => {
-          await res.arrayBuffer().catch(() => {});
-          return String(res.status);
-        },
-        (error: Error) => (error.name === 'TimeoutError' ? 'timeout' : `unreachable: ${error.message}`),
-      );
-      const ok = /^2\d\d$/.test(status);
-      const refused = NOT_RETRIED.has(status);
-      const gaveUp = !ok && !refused && attempt === attempts;
-      if (this.stopped) return;
-      this.note(targetId, { status: gaveUp ? `gave up after ${attempt} attempts: ${status}` : status, ok });
-      if (ok || refused || gaveUp) return;
-      await this.wait(backoffMs * 2 ** (attempt - 1));
-    }
-  }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
+  private async attempt(delivery: Delivery): Promise<void> {
+    this.sending++;
+    const { request } = delivery;
+    delivery.attempts++;
+    const status = await fetch(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: typeof request.body === 'string' ? request.body : new Uint8Array(request.body),
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+      redirect: 'error',
+      dispatcher: request.publicOnly ? this.publicAgent : this.agent,
+    }).then(
+      async (res) => {
+        await res.body?.cancel().catch(() => {}); // what a target answers is never read
+        return String(res.status);
+      },
+      (error: Error) => (error.name === 'TimeoutError' ? 'timeout' : `unreachable: ${(error.cause as Error | undefined)?.message ?? error.message}`),
+    );
+    this.sending--;
+    if (this.stopped) return;
+    const ok = /^2\d\d$/.test(status);
+    const final: Outcome['kind'] | null = ok ? 'delivered' : NOT_RETRIED.has(status) ? 'refused' : delivery.attempts >= this.options.attempts ? 'gave up' : null;
+    if (final) {
+      this.busy.delete(delivery.target);
+      this.counts[final]++;
+      try {
+        delivery.told({ kind: final, status, attempts: delivery.attempts });
+      } catch (error) {
+        console.error(`Noting a delivery to ${delivery.target} failed:`, (error as Error).message);
+      }
+    } else {
+      // The target keeps its place (what it hears stays in order); the slot goes to others meanwhile.
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        resolve();
-      }, ms);
+        this.due.push(delivery);
+        this.pump();
+      }, this.options.backoffMs * 2 ** (delivery.attempts - 1));
       timer.unref();
       this.timers.add(timer);
-    });
+    }
+    this.pump();
   }
 }

@@ -10,8 +10,9 @@ import type { AttentionChange } from '../attention/service.ts';
 import { pendingPermission } from '../attention/permissions.ts';
 import { titleOf } from '../attention/rules.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { type Attempt, Deliveries, type DeliveryOptions } from './deliveries.ts';
+import type { Deliveries, Outcome } from './deliveries.ts';
 import type { Policies } from './policies.ts';
+import type { PushHosts } from './push-endpoints.ts';
 import { isLooking, type News } from './policy.ts';
 
 export interface PushDevice {
@@ -40,6 +41,33 @@ export interface PushMessage {
   escalated: boolean;
   /** Present when the prompt can be answered from here, and the notification shows it whole. */
   answer: { requestId: string; kind: 'PERMISSION' | 'PLAN' } | null;
+}
+
+/** A person's devices at most: enough for every browser and phone they use. */
+export const MAX_DEVICES_PER_PERSON = 20;
+
+/** What a device's last push came to, in words; never what an arbitrary host answered. */
+const LAST_STATUS: Record<Outcome['kind'], (outcome: Outcome) => string> = {
+  delivered: () => 'delivered',
+  refused: () => 'refused by the push service',
+  'gave up': ({ attempts }) => `gave up after ${attempts} attempts`,
+};
+
+export class TooManyPushDevicesError extends Error {
+  override name = 'TooManyPushDevicesError';
+  constructor(readonly limit: number) {
+    super(`You have ${limit} devices, the most a person may have: remove one you no longer use first.`);
+  }
+}
+
+export class PushEndpointError extends Error {
+  override name = 'PushEndpointError';
+  constructor(
+    readonly endpoint: string,
+    reason: string,
+  ) {
+    super(`The push endpoint ${reason}.`);
+  }
 }
 
 /** How long a page's "I am looking" holds unless renewed; the page renews it well before. */
@@ -78,7 +106,6 @@ const topicOf = (sessionId: string) => createHash('sha256').update(sessionId).di
 
 export class Push {
   private devices = new Map<string, PushDevice>();
-  private readonly deliveries: Deliveries;
   private keys = { publicKey: '', privateKey: '' };
   private readonly reload = reloader(() => this.load());
   private readonly notes = new BackgroundWrites('Noting a push delivery');
@@ -88,14 +115,13 @@ export class Push {
     private readonly announcements: Announcements,
     private readonly policies: Policies,
     private readonly subject: string,
-    options: DeliveryOptions,
-  ) {
-    this.deliveries = new Deliveries((endpoint, attempt) => this.note(endpoint, attempt), options);
-  }
+    private readonly deliveries: Deliveries,
+    private readonly hosts: PushHosts,
+  ) {}
 
   /** The devices and key pair kept in a migrated database (the pair made now if it has none), read again whenever another process changes them. */
-  static async open(db: PrismaClient, announcements: Announcements, policies: Policies, subject: string, options: DeliveryOptions = {}): Promise<Push> {
-    const push = new Push(db, announcements, policies, subject, options);
+  static async open(db: PrismaClient, announcements: Announcements, policies: Policies, subject: string, deliveries: Deliveries, hosts: PushHosts): Promise<Push> {
+    const push = new Push(db, announcements, policies, subject, deliveries, hosts);
     if ((await db.vapidKeys.count()) === 0) {
       await db.vapidKeys.create({ data: webpush.generateVAPIDKeys() });
       await announcements.announce('VapidKeys');
@@ -117,15 +143,32 @@ export class Push {
     return this.keys.publicKey;
   }
 
-  /** A person's devices. */
+  /** A person's devices, as this process knows them. */
   of(person: string): PushDevice[] {
     return [...this.devices.values()].filter((d) => d.person === person);
   }
 
-  /** Adds this browser's subscription for the person (a browser that subscribes again replaces its old one). */
+  /** A person's devices as stored, with their last delivery (noted by whichever process sent it). */
+  listed(person: string): Promise<PushDevice[]> {
+    return this.db.pushDevice.findMany({ where: { person }, orderBy: { createdAt: 'asc' } });
+  }
+
+  /**
+   * Adds this browser's subscription for the person (a browser that subscribes again replaces its
+   * old one). Refused: an endpoint that is not at a push service, another person's endpoint, and a
+   * device beyond the person's limit.
+   */
   async add(person: string, subscription: { endpoint: string; p256dh: string; auth: string; label: string }): Promise<PushDevice> {
+    const refusal = this.hosts.refusal(subscription.endpoint);
+    if (refusal) throw new PushEndpointError(subscription.endpoint, refusal);
     const fields = { ...subscription, person, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null, lookingUntil: null };
-    const device = await this.db.pushDevice.upsert({ where: { endpoint: subscription.endpoint }, create: fields, update: fields });
+    const device = await this.db.$transaction(async (tx) => {
+      const existing = await tx.pushDevice.findUnique({ where: { endpoint: subscription.endpoint } });
+      if (existing && existing.person !== person) throw new PushEndpointError(subscription.endpoint, 'is already a device of another person');
+      if (existing) return tx.pushDevice.update({ where: { endpoint: subscription.endpoint }, data: fields });
+      if ((await tx.pushDevice.count({ where: { person } })) >= MAX_DEVICES_PER_PERSON) throw new TooManyPushDevicesError(MAX_DEVICES_PER_PERSON);
+      return tx.pushDevice.create({ data: fields });
+    });
     await this.changed();
     return device;
   }
@@ -163,19 +206,22 @@ export class Push {
         urgency: 'high',
         topic: topicOf(change.session.id),
       });
-      this.deliveries.send(device.endpoint, { url: request.endpoint, headers: request.headers as Record<string, string>, body: request.body as Buffer });
+      this.deliveries.send(
+        `push ${device.endpoint}`,
+        { url: request.endpoint, headers: request.headers as Record<string, string>, body: request.body as Buffer, publicOnly: this.hosts.guarded(device.endpoint) },
+        (outcome) => this.note(device.endpoint, outcome),
+      );
     }
   };
 
-  /** Sends nothing more, and finishes noting what was sent. */
+  /** Finishes noting what was sent (the deliveries are stopped by their owner). */
   async stop(): Promise<void> {
-    this.deliveries.stop();
     await this.notes.settled();
   }
 
   private async forget(endpoint: string): Promise<void> {
     await this.db.pushDevice.deleteMany({ where: { endpoint } });
-    this.deliveries.forget(endpoint);
+    this.deliveries.forget(`push ${endpoint}`);
     await this.changed();
   }
 
@@ -185,16 +231,15 @@ export class Push {
     await this.announcements.announce('PushDevice');
   }
 
-  private note(endpoint: string, { status, ok }: Attempt): void {
+  /** A delivery's end: that device's row alone is written, and this process's copy updated in place. */
+  private note(endpoint: string, outcome: Outcome): void {
     const device = this.devices.get(endpoint);
     if (!device) return;
     // The push service says the subscription is gone (unsubscribed, expired): so is the device.
-    this.notes.add(
-      status === '404' || status === '410'
-        ? this.forget(endpoint)
-        : this.db.pushDevice
-            .updateMany({ where: { endpoint }, data: { lastAttemptAt: new Date(), lastStatus: status, ...(ok ? { lastSuccessAt: new Date() } : {}) } })
-            .then(() => this.changed()),
-    );
+    if (outcome.status === '404' || outcome.status === '410') return this.notes.add(this.forget(endpoint));
+    const now = new Date();
+    const noted = { lastAttemptAt: now, lastStatus: LAST_STATUS[outcome.kind](outcome), ...(outcome.kind === 'delivered' ? { lastSuccessAt: now } : {}) };
+    Object.assign(device, noted);
+    this.notes.add(this.db.pushDevice.updateMany({ where: { endpoint }, data: noted }));
   }
 }

@@ -6,7 +6,7 @@ import { BackgroundWrites } from '../background-writes.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { titleOf } from '../attention/rules.ts';
 import type { AttentionChange } from '../attention/service.ts';
-import { type Attempt, Deliveries, type DeliveryOptions } from './deliveries.ts';
+import type { Deliveries, Outcome } from './deliveries.ts';
 import type { Policies } from './policies.ts';
 import type { News } from './policy.ts';
 
@@ -67,7 +67,6 @@ export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>,
 export class Webhooks {
   private targets = new Map<string, WebhookTarget>();
   private readonly fromEnvironment: WebhookTarget[];
-  private readonly deliveries: Deliveries;
   private readonly reload = reloader(() => this.load());
   private readonly notes = new BackgroundWrites('Noting a webhook delivery');
 
@@ -76,9 +75,8 @@ export class Webhooks {
     private readonly announcements: Announcements,
     private readonly policies: Policies,
     fromEnvironment: { url: string; format: WebhookFormat }[],
-    options: DeliveryOptions,
+    private readonly deliveries: Deliveries,
   ) {
-    this.deliveries = new Deliveries((id, attempt) => this.note(id, attempt), options);
     this.fromEnvironment = fromEnvironment.map(({ url, format }, i) => ({
       id: `env-${i + 1}`,
       url,
@@ -99,10 +97,10 @@ export class Webhooks {
     db: PrismaClient,
     announcements: Announcements,
     policies: Policies,
-    fromEnvironment: { url: string; format: WebhookFormat }[] = [],
-    options: DeliveryOptions = {},
+    fromEnvironment: { url: string; format: WebhookFormat }[],
+    deliveries: Deliveries,
   ): Promise<Webhooks> {
-    const webhooks = new Webhooks(db, announcements, policies, fromEnvironment, options);
+    const webhooks = new Webhooks(db, announcements, policies, fromEnvironment, deliveries);
     await webhooks.reload();
     announcements.listen('WebhookTarget', () => webhooks.reload());
     return webhooks;
@@ -141,7 +139,7 @@ export class Webhooks {
     const target = this.targets.get(id);
     if (!target || target.fromEnvironment) return null;
     await this.db.webhookTarget.deleteMany({ where: { id } });
-    this.deliveries.forget(id);
+    this.deliveries.forget(`webhook ${id}`);
     await this.changed();
     return target;
   }
@@ -159,23 +157,23 @@ export class Webhooks {
     for (const target of this.targets.values()) {
       if (target.person && target.person !== change.session.owner) continue;
       if (target.onlyEscalations && event !== 'escalated') continue;
-      this.deliveries.send(target.id, { url: target.url, ...webhookRequest(target, event, change) });
+      this.deliveries.send(`webhook ${target.id}`, { url: target.url, ...webhookRequest(target, event, change) }, (outcome) => this.note(target.id, outcome));
     }
   };
 
-  /** Sends nothing more, and finishes noting what was sent. */
+  /** Finishes noting what was sent (the deliveries are stopped by their owner). */
   async stop(): Promise<void> {
-    this.deliveries.stop();
     await this.notes.settled();
   }
 
-  private note(id: string, { status, ok }: Attempt): void {
+  /** A delivery's end, as the admin who set the target sees it: that target's row alone is written, and this process's copy updated in place. */
+  private note(id: string, { kind, status, attempts }: Outcome): void {
     const target = this.targets.get(id);
     if (!target) return;
     const now = new Date();
-    const outcome = { lastAttemptAt: now, lastStatus: status, ...(ok ? { lastSuccessAt: now } : {}) };
-    // LOOKOUT_WEBHOOKS' targets live in memory only; the others are stored, then read back.
-    if (target.fromEnvironment) Object.assign(target, outcome);
-    else this.notes.add(this.db.webhookTarget.updateMany({ where: { id }, data: outcome }).then(() => this.changed()));
+    const outcome = { lastAttemptAt: now, lastStatus: kind === 'gave up' ? `gave up after ${attempts} attempts: ${status}` : status, ...(kind === 'delivered' ? { lastSuccessAt: now } : {}) };
+    Object.assign(target, outcome);
+    // LOOKOUT_WEBHOOKS' targets live in memory only.
+    if (!target.fromEnvironment) this.notes.add(this.db.webhookTarget.updateMany({ where: { id }, data: outcome }));
   }
 }

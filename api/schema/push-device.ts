@@ -2,7 +2,7 @@
 // with its last delivery. Each person adds, lists and removes their own.
 import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
-import type { PushDevice } from '../notify/push.ts';
+import { MAX_DEVICES_PER_PERSON, type PushDevice, PushEndpointError, TooManyPushDevicesError } from '../notify/push.ts';
 import { builder } from './builder.ts';
 import { ErrorInterface } from './errors.ts';
 import { actorOf, needs } from './scopes.ts';
@@ -13,7 +13,7 @@ const PushDeviceRef = builder.objectRef<PushDevice>('PushDevice').implement({
     label: t.exposeString('label'),
     createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
     lastAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.lastAttemptAt }),
-    lastStatus: t.exposeString('lastStatus', { nullable: true, description: 'The push service\'s answer to the last push: 201, timeout, "gave up after 5 attempts: 500".' }),
+    lastStatus: t.exposeString('lastStatus', { nullable: true, description: 'What the last push came to: "delivered", "refused by the push service" or "gave up after 5 attempts".' }),
     lastSuccessAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.lastSuccessAt }),
   }),
 });
@@ -26,12 +26,24 @@ export class PushDeviceNotFoundError extends Error {
 }
 
 builder.objectType(PushDeviceNotFoundError, { name: 'PushDeviceNotFoundError', interfaces: [ErrorInterface], fields: (t) => ({ endpoint: t.exposeString('endpoint') }) });
+builder.objectType(PushEndpointError, {
+  name: 'PushEndpointError',
+  description: "The endpoint is not one Lookout pushes to: not https at a browser's push service (or a host in LOOKOUT_PUSH_HOSTS), or another person's device.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ endpoint: t.exposeString('endpoint') }),
+});
+builder.objectType(TooManyPushDevicesError, {
+  name: 'TooManyPushDevicesError',
+  description: `A person has at most ${MAX_DEVICES_PER_PERSON} devices: remove one first.`,
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ limit: t.exposeInt('limit') }),
+});
 
 /** A key of `bytes` bytes in base64url, as a browser's PushSubscription gives it. */
 const base64urlKey = (bytes: number, what: string) =>
   z.string().refine((value) => /^[A-Za-z0-9_-]+$/.test(value) && Buffer.from(value, 'base64url').length === bytes, `must be the subscription's ${what} (${bytes} bytes, base64url)`);
 
-/** Push services are reached over https only. */
+/** Which push services Lookout sends to is the server's own rule (PushEndpointError); here only the shape. */
 const endpoint = z.string().max(2048).refine((value) => URL.canParse(value) && new URL(value).protocol === 'https:', "must be the subscription's https endpoint");
 
 const PushSubscriptionInput = builder.inputType('PushSubscriptionInput', {
@@ -52,21 +64,21 @@ builder.queryFields((t) => ({
   pushDevices: t.field({
     type: [PushDeviceRef],
     ...needs('read', 'Your devices that get push notifications, with their last delivery.'),
-    resolve: (_root, _args, ctx) => ctx.push.of(actorOf(ctx).person),
+    resolve: (_root, _args, ctx) => ctx.push.listed(actorOf(ctx).person),
   }),
 }));
 
 builder.mutationFields((t) => ({
   addPushDevice: t.field({
     type: PushDeviceRef,
-    ...needs('read', 'Notifies this browser or phone of your sessions, as your notification policy says.'),
-    errors: { types: [InputValidationError] },
+    ...needs('act', `Notifies this browser or phone of your sessions, as your notification policy says. At most ${MAX_DEVICES_PER_PERSON} devices a person, each at a push service.`),
+    errors: { types: [InputValidationError, PushEndpointError, TooManyPushDevicesError] },
     args: { input: t.arg({ type: PushSubscriptionInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.push.add(actorOf(ctx).person, { ...input, label: input.label.trim() }),
   }),
   removePushDevice: t.field({
     type: PushDeviceRef,
-    ...needs('read', 'Stops notifying a device of yours.'),
+    ...needs('act', 'Stops notifying a device of yours.'),
     errors: { types: [PushDeviceNotFoundError] },
     args: { endpoint: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
@@ -77,7 +89,7 @@ builder.mutationFields((t) => ({
   }),
   setDeviceLooking: t.field({
     type: PushDeviceRef,
-    ...needs('read', 'The page on this device is (or stops being) visible and focused: no push to it meanwhile. Holds 90 seconds unless said again.'),
+    ...needs('act', 'The page on this device is (or stops being) visible and focused: no push to it meanwhile. Holds 90 seconds unless said again.'),
     errors: { types: [PushDeviceNotFoundError] },
     args: { endpoint: t.arg.string({ required: true }), looking: t.arg.boolean({ required: true }) },
     resolve: async (_root, args, ctx) => {
