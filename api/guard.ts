@@ -65,6 +65,26 @@ const refuse = (status: number, code: string, message: string, headers: Record<s
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+// Each part is matched one way only (no backtracking that grows with the header).
+const MEDIA_TYPE = new RegExp(`^(${TOKEN})/(${TOKEN})[ \\t]*((?:;[ \\t]*(?:${TOKEN}=(?:${TOKEN}|"(?:[^"\\\\]|\\\\.)*")[ \\t]*)?)*)$`);
+const PARAMETER = new RegExp(`(${TOKEN})=(${TOKEN}|"((?:[^"\\\\]|\\\\.)*)")`, 'g');
+
+/**
+ * A Content-Type as RFC 9110 (8.3.1) has it: type and subtype, case-insensitive, then parameters,
+ * with optional whitespace around each ";" and quoted values; the charset, lower case. Null when the
+ * header is not one.
+ */
+export function mediaType(header: string | undefined): { type: string; charset?: string } | null {
+  const match = MEDIA_TYPE.exec(header ?? '');
+  if (!match) return null;
+  let charset: string | undefined;
+  for (const [, name, raw, quoted] of match[3]!.matchAll(PARAMETER)) {
+    if (name!.toLowerCase() === 'charset') charset = (quoted === undefined ? raw! : quoted.replace(/\\(.)/g, '$1')).toLowerCase();
+  }
+  return { type: `${match[1]}/${match[2]}`.toLowerCase(), ...(charset === undefined ? {} : { charset }) };
+}
+
 export class Guard {
   private readonly servedNames: Set<string>;
   private readonly allowedOrigins: Set<string>;
@@ -112,10 +132,12 @@ export class Guard {
     if (length > this.policy.maxBodyBytes) return refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${this.policy.maxBodyBytes / 1024 / 1024} MB.`, headers);
     if (chunked && req.headers['content-length'] === undefined) return refuse(411, 'LENGTH_REQUIRED', 'Send a Content-Length.', headers);
     if (req.method === 'POST' || length > 0 || chunked) {
-      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== 'application/json') {
-        return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json (got ${type || 'no Content-Type'}).`, headers);
+      const media = mediaType(req.headers['content-type']);
+      if (media?.type !== 'application/json' || (media.charset !== undefined && media.charset !== 'utf-8')) {
+        return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json in UTF-8 (got ${req.headers['content-type'] || 'no Content-Type'}).`, headers);
       }
+      // What follows (GraphQL's own parser among it) sees the one spelling it knows.
+      req.headers['content-type'] = 'application/json';
     }
     if (!access.needs) return origin;
     const principal = this.principal(req.headers.authorization);

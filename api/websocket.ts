@@ -9,7 +9,7 @@ import { WebSocketServer } from 'ws';
 import type { Guard } from './guard.ts';
 import type { Principal } from './tokens/scopes.ts';
 import type { Tokens } from './tokens/tokens.ts';
-import { illFormedTextAt, illFormedTextMessage } from './well-formed-text.ts';
+import { inputProblem, inputProblemMessage } from './well-formed-text.ts';
 import type { LookoutYoga } from './yoga.ts';
 
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
@@ -62,8 +62,8 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} operations at once on one connection.`)];
         }
-        const illFormed = illFormedTextAt({ query: payload.query, operationName: payload.operationName, variables: payload.variables, extensions: payload.extensions });
-        if (illFormed) return [new GraphQLError(illFormedTextMessage(illFormed), { extensions: { code: 'BAD_USER_INPUT' } })];
+        const problem = inputProblem({ query: payload.query, operationName: payload.operationName, variables: payload.variables, extensions: payload.extensions });
+        if (problem) return [new GraphQLError(inputProblemMessage(problem), { extensions: { code: 'BAD_USER_INPUT' } })];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,

@@ -10,7 +10,7 @@ import type { Principal } from './tokens/scopes.ts';
 import { useScopes } from './scopes-plugin.ts';
 import { schema } from './schema/index.ts';
 import { useSharedSubscriptions } from './shared-subscriptions.ts';
-import { illFormedTextAt, illFormedTextMessage } from './well-formed-text.ts';
+import { inputProblem, inputProblemMessage } from './well-formed-text.ts';
 
 /**
  * Armor throws its rejections, which yoga would answer with 200. They are the client's fault: mark
@@ -31,11 +31,11 @@ const armorLimit = { onReject: [rejectAsBadRequest], propagateOnRejection: true 
  */
 export const MAX_QUERY_COST = 100_000;
 
-/** GraphQL's own input boundary, for the HTTP transports: variables and extensions must be well-formed text. */
+/** GraphQL's own input boundary, for the HTTP transports: variables and extensions nested within bounds, of well-formed text. */
 const useWellFormedText = (): Plugin => ({
   onParams({ params }) {
-    const path = illFormedTextAt({ query: params.query, operationName: params.operationName, variables: params.variables, extensions: params.extensions });
-    if (path) throw createGraphQLError(illFormedTextMessage(path), { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    const problem = inputProblem({ query: params.query, operationName: params.operationName, variables: params.variables, extensions: params.extensions });
+    if (problem) throw createGraphQLError(inputProblemMessage(problem), { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
   },
 });
 

@@ -176,6 +176,8 @@ describe('bodies are JSON only (no "simple" cross-site writes)', () => {
     ['a text/plain hook', '/hooks/claude-code', 'text/plain', HOOK],
     ['a hook with no content type', '/hooks/claude-code', '', HOOK],
     ['application/graphql', '/graphql', 'application/graphql', 'mutation { hideSession(sessionId: "s") { __typename } }'],
+    ['JSON in another charset', '/graphql', 'application/json; charset=latin1', forge('forged')],
+    ['a content type that is not one', '/graphql', 'application/json garbage', forge('forged')],
   ];
 
   it.each(cases)('%s is refused with 415 and changes nothing', async (_name, path, type, body) => {
@@ -190,13 +192,43 @@ describe('bodies are JSON only (no "simple" cross-site writes)', () => {
     expect(data.session.hidden).toBe(false);
   });
 
-  it('takes application/json with a charset, and GET never runs a mutation', async () => {
+  it('takes application/json as RFC 9110 writes it (any case, spaces, a quoted UTF-8 charset), and GET never runs a mutation', async () => {
     server = await startServer();
-    expect((await send('POST', '/graphql', { 'content-type': 'application/json; charset=utf-8' }, forge('ok'))).status).toBe(200);
+    for (const type of ['application/json; charset=utf-8', 'application/json ; charset=utf-8', 'Application/JSON', 'application/json;charset="UTF-8"']) {
+      expect((await send('POST', '/graphql', { 'content-type': type }, forge('ok'))).status, type).toBe(200);
+      expect((await send('POST', '/hooks/claude-code', { 'content-type': type }, HOOK)).status, type).toBe(204);
+    }
     const before = await countRows(server.database);
     const mutation = `/graphql?query=${encodeURIComponent('mutation { hideSession(sessionId: "ok") { __typename } }')}`;
     expect((await send('GET', mutation)).status).toBe(405);
     expect(await countRows(server.database)).toEqual(before);
+  });
+});
+
+describe('input nested without end', () => {
+  it('is refused with 400 and a clear message on every transport, and the server goes on', async () => {
+    server = await startServer();
+    const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    for (const [path, body] of [
+      ['/graphql', `{"query":"query($x: String) { __typename }","variables":{"x":${deep}}}`],
+      ['/graphql', `{"query":"{ __typename }","extensions":${deep}}`],
+      ['/hooks/claude-code', `{"session_id":"x","hook_event_name":"PreToolUse","tool_input":${deep}}`],
+    ] as const) {
+      const answer = await send('POST', path, { 'content-type': 'application/json' }, body);
+      expect(answer.status, path).toBe(400);
+      expect(answer.body, path).toMatch(/nests deeper than 64 levels/);
+    }
+    // The same over graphql-ws, written by hand (a client's own JSON.stringify gives up at that depth).
+    const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const messages: any[] = [];
+    const answered = new Promise<void>((resolve) => socket.on('message', (data) => (messages.push(JSON.parse(String(data))), messages.length === 2 && resolve())));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    socket.send(`{"id":"1","type":"subscribe","payload":{"query":"query($x: String) { __typename }","variables":{"x":${deep}}}}`);
+    await answered;
+    expect(messages[1]).toMatchObject({ id: '1', type: 'error', payload: [{ message: expect.stringMatching(/nests deeper than 64 levels/) }] });
+    socket.close();
+    expect((await server.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
   });
 });
 

@@ -6,7 +6,7 @@ import { NotYoursError } from '../attention/errors.ts';
 import type { Actor, AttentionService } from '../attention/service.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import { readBody } from '../read-body.ts';
-import { illFormedTextAt, illFormedTextMessage } from '../well-formed-text.ts';
+import { inputProblem, inputProblemMessage } from '../well-formed-text.ts';
 import { z } from 'zod';
 import { type ClaudeCodeHook, claudeCodeHookSchema, type HookAgent, type HookOrigin, mapClaudeCodeHook, permissionDecisionOutput } from './claude-code.ts';
 import { ENTRYPOINT_HEADER } from './claude-code-events.ts';
@@ -52,8 +52,8 @@ export async function answerAgentHook(
   } catch {
     return reply(res, 400, { error: 'The body is not JSON.' });
   }
-  const illFormed = illFormedTextAt(body);
-  if (illFormed) return reply(res, 400, { error: illFormedTextMessage(illFormed) });
+  const problem = inputProblem(body);
+  if (problem) return reply(res, 400, { error: inputProblemMessage(problem) });
   // Everything is checked before anything is recorded: a rejected batch changes nothing.
   const parsed = claudeCodeHookSchema.array().max(1000).safeParse(Array.isArray(body) ? body : [body]);
   if (!parsed.success) {
