@@ -169,6 +169,31 @@ describe('what the hooks record', () => {
     expect((await server.gql(`{ session(id: "x") { lastSpeaker state } }`)).data.session).toEqual({ lastSpeaker: 'ASSISTANT', state: 'IDLE' });
   });
 
+  it("takes a batch whole or not at all: one event on another person's session, and none is stored", async () => {
+    server = await start({ LOOKOUT_TOKEN: 'admin-token' });
+    const token = async (person: string) =>
+      (await server.gql(`mutation { createToken(name: "${person}", scope: REPORT, person: "${person}") { ... on MutationCreateTokenSuccess { data { token } } } }`)).data.createToken.data.token;
+    const post = (body: unknown, token: string) =>
+      fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    expect((await post({ session_id: 'taken', hook_event_name: 'SessionStart', cwd: '/tmp/t' }, await token('bo'))).status).toBe(204);
+    const ana = await token('ana');
+    const refused = await post([{ session_id: 'mine', hook_event_name: 'UserPromptSubmit', prompt: 'Go', cwd: '/tmp/m' }, { session_id: 'taken', hook_event_name: 'Stop', cwd: '/tmp/t' }], ana);
+    expect(refused.status).toBe(403);
+    expect((await server.gql('{ sessions(scope: TEAM) { edges { node { id } } } }')).data.sessions.edges).toEqual([{ node: { id: 'taken' } }]);
+    expect((await post([{ session_id: 'mine', hook_event_name: 'UserPromptSubmit', prompt: 'Go', cwd: '/tmp/m' }], ana)).status).toBe(204);
+  });
+
+  it('refuses an event id that could make two sessions share a request id', async () => {
+    server = await start();
+    const post = (body: unknown) => fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const prompt = { hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command: 'ls' }, cwd: '/tmp/x' };
+    const res = await post({ session_id: 'a', ...prompt, lookout: { eventId: 'b:c' } });
+    expect(res.status).toBe(400);
+    expect((await res.json()).issues).toEqual([{ path: ['0', 'lookout', 'eventId'], message: expect.stringMatching(/letters, digits/) }]);
+    expect((await post({ session_id: 'a:b', ...prompt, lookout: { eventId: 'c' } })).status).toBe(204);
+    expect((await server.gql('{ sessions { edges { node { id } } } }')).data.sessions.edges).toEqual([{ node: { id: 'a:b' } }]);
+  });
+
   it('the http hook refuses a time GraphQL\'s DateTime would refuse, and changes nothing', async () => {
     server = await start();
     const post = (at: unknown) =>

@@ -88,6 +88,31 @@ describe('lookout hook, when the server is not there', () => {
     expect(new Date(data.session.events.edges[0].node.at).getTime()).toBe(firedAt);
   });
 
+  it("drops, with a line in hook.log, an event the server refuses for good (another person's session), and delivers the rest", async () => {
+    const dir = await home();
+    const repo = await makeRepo('refused');
+    const port = await freePort();
+    const running = await startServer({ PORT: String(port), LOOKOUT_TOKEN: 'admin-token' });
+    server = running;
+    const token = async (person: string) =>
+      (await running.gql(`mutation { createToken(name: "${person}", scope: REPORT, person: "${person}") { ... on MutationCreateTokenSuccess { data { token } } } }`)).data.createToken.data.token;
+    const [ana, bo] = [await token('ana'), await token('bo')];
+    // Bo registered "taken" first; Ana's machine spooled an event for it while Lookout was unreachable.
+    await runCli(['hook', 'claude-code'], { LOOKOUT_URL: origin(running), LOOKOUT_HOME: await home(), LOOKOUT_TOKEN: bo }, hook('taken', repo, { hook_event_name: 'SessionStart' }));
+    const spooled = { ...JSON.parse(hook('taken', repo, { hook_event_name: 'Stop' })), lookout: { at: new Date().toISOString(), eventId: 'e-taken' } };
+    const mine = { ...JSON.parse(hook('a1', repo, { hook_event_name: 'UserPromptSubmit', prompt: 'Spooled too' })), lookout: { at: new Date().toISOString(), eventId: 'e-a1' } };
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'spool.jsonl'), `${JSON.stringify(spooled)}\n${JSON.stringify(mine)}\n`);
+    const env = { LOOKOUT_URL: origin(running), LOOKOUT_HOME: dir, LOOKOUT_TOKEN: ana };
+    await runCli(['hook', 'claude-code'], env, hook('a2', repo, { hook_event_name: 'Stop' }));
+    await expect(readFile(path.join(dir, 'spool.jsonl'), 'utf8')).rejects.toThrow();
+    expect(await readFile(path.join(dir, 'hook.log'), 'utf8')).toMatch(/server answered 403, dropped the event/);
+    const sessions = (await running.gql('{ sessions(scope: TEAM) { edges { node { id owner } } } }')).data.sessions.edges.map((e: any) => [e.node.id, e.node.owner]);
+    expect(sessions.sort()).toEqual([['a1', 'ana'], ['a2', 'ana'], ['taken', 'bo']]);
+    // Bo's session heard nothing of Ana's.
+    expect((await running.gql('{ session(id: "taken") { lastSpeaker } }')).data.session.lastSpeaker).toBeNull();
+  });
+
   it('lookout flush delivers by hand', async () => {
     const dir = await home();
     const repo = await makeRepo('flush');

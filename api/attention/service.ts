@@ -147,6 +147,8 @@ interface PendingChange {
   reportedAt: Date | null | undefined;
   steps: Step[];
   actor: Actor | undefined;
+  /** Changes reported together: one refused, none is stored. */
+  unit?: object;
   resolve: (session: Session) => void;
   reject: (error: unknown) => void;
 }
@@ -318,6 +320,12 @@ export class AttentionService {
   /** Several reports about one session, as one write: a hook's steps share one transaction. */
   report(event: { sessionId: string; at?: Date | null }, steps: ReportStep[], actor?: Actor): Promise<Session> {
     return this.change(event.sessionId, event.at, steps.map((step) => this.toStep(event.sessionId, step)), actor);
+  }
+
+  /** Several reports, all stored or none: one refused (another person's session), every one is refused with its error. */
+  reportTogether(reports: { event: { sessionId: string; at?: Date | null }; steps: ReportStep[] }[], actor?: Actor): Promise<Session[]> {
+    const unit = {};
+    return Promise.all(reports.map(({ event, steps }) => this.change(event.sessionId, event.at, steps.map((step) => this.toStep(event.sessionId, step)), actor, unit)));
   }
 
   /** Registers the session, or updates its details; writes nothing when they are already so. */
@@ -567,9 +575,9 @@ export class AttentionService {
    * Accepts a change; it is written, with the others that arrive in the same turn of the event
    * loop, in one transaction, and the promise settles once it is durable.
    */
-  private change(sessionId: string, reportedAt: Date | null | undefined, steps: Step[], actor?: Actor): Promise<Session> {
+  private change(sessionId: string, reportedAt: Date | null | undefined, steps: Step[], actor?: Actor, unit?: object): Promise<Session> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ sessionId, reportedAt, steps, actor, resolve, reject });
+      this.pending.push({ sessionId, reportedAt, steps, actor, unit, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => void this.enqueue(() => this.writePending()));
     });
   }
@@ -579,7 +587,7 @@ export class AttentionService {
    * another process wrote first, this one reads what it wrote and plans the batch again.
    */
   private async writePending(): Promise<void> {
-    const batch = this.pending;
+    let batch = this.pending;
     this.pending = [];
     if (!batch.length) return;
     for (;;) {
@@ -607,6 +615,14 @@ export class AttentionService {
         } catch (error) {
           refused.push({ change, error });
         }
+      }
+      // A change refused takes the rest of its unit with it: those are refused too, and the batch planned again without them.
+      const failedUnits = new Map(refused.flatMap(({ change, error }) => (change.unit ? [[change.unit, error] as const] : [])));
+      if (failedUnits.size && batch.some((change) => change.unit && failedUnits.has(change.unit) && !refused.some((r) => r.change === change))) {
+        for (const change of batch) if (change.unit && failedUnits.has(change.unit)) change.reject(failedUnits.get(change.unit));
+        batch = batch.filter((change) => !change.unit || !failedUnits.has(change.unit));
+        if (!batch.length) return;
+        continue;
       }
       let seqs: number[] | null;
       try {

@@ -91,24 +91,53 @@ function post(url: URL, token: string | undefined, body: string, timeoutMs: numb
   });
 }
 
-/** Posts hook events to the server: true when it took them, false when they should be kept for later. */
+/** What the server made of a post: took it; refused it for good (it would refuse it again); or it should be kept and sent later. */
+type Answer = 'taken' | 'refused' | 'kept';
+
+/** Unreachable, a server error, a bad token (fixed, the events go), a timeout, too many requests: worth sending again later. */
+const SENT_AGAIN = new Set([401, 408, 429]);
+
+/** What a batch of hook events came to: how many from the front are done with, and which of those the server refused (dropped). */
+export interface Sent {
+  done: number;
+  refused: Set<number>;
+}
+
+/**
+ * Posts hook events to the server, oldest first. The server takes a batch whole or not at all; a
+ * batch it refuses is sent again one event at a time, so that one event it will never take (another
+ * person's session, say) is dropped, with a line in hook.log, and never holds back the others.
+ */
 export async function sendEvents(
   server: Server,
   events: unknown[],
   log: (line: string) => Promise<void>,
   timeoutMs = SEND_TIMEOUT_MS,
   path = CLAUDE_CODE_HOOK_PATH,
-): Promise<boolean> {
-  try {
-    const res = await post(new URL(path, server.url), server.token, JSON.stringify(events), timeoutMs);
-    if (res.status >= 200 && res.status < 300) return true;
-    await log(`server answered ${res.status}: ${res.text.slice(0, 500)}`);
-    // A payload the server rejects would be rejected forever: drop it rather than block the spool.
-    return res.status === 400;
-  } catch (error) {
-    await log(`could not reach ${server.url}: ${(error as Error).message}`);
-    return false;
+): Promise<Sent> {
+  const send = async (batch: unknown[]): Promise<Answer> => {
+    try {
+      const res = await post(new URL(path, server.url), server.token, JSON.stringify(batch), timeoutMs);
+      if (res.status >= 200 && res.status < 300) return 'taken';
+      const refused = res.status >= 400 && res.status < 500 && !SENT_AGAIN.has(res.status);
+      await log(`server answered ${res.status}${refused && batch.length === 1 ? ', dropped the event' : ''}: ${res.text.slice(0, 500)}`);
+      return refused ? 'refused' : 'kept';
+    } catch (error) {
+      await log(`could not reach ${server.url}: ${(error as Error).message}`);
+      return 'kept';
+    }
+  };
+  const whole = await send(events);
+  if (whole === 'taken') return { done: events.length, refused: new Set() };
+  if (whole === 'kept') return { done: 0, refused: new Set() };
+  if (events.length === 1) return { done: 1, refused: new Set([0]) };
+  const refused = new Set<number>();
+  for (const [index, event] of events.entries()) {
+    const answer = await send([event]);
+    if (answer === 'kept') return { done: index, refused };
+    if (answer === 'refused') refused.add(index);
   }
+  return { done: events.length, refused };
 }
 
 /** One hook call: `read` gives the payload (stdin for hooks; Codex's notify passes it as an argument). */
@@ -148,10 +177,11 @@ export async function runHook(server: Server, spool: Spool, options: HookOptions
   };
   const spooled = await spool.claim();
   const older = spooled.events.slice(0, HOOK_BATCH);
-  const delivered = await sendEvents(server, [...older, event], log, SEND_TIMEOUT_MS, HOOK_PATHS[options.agent]);
-  await spooled.settle(delivered ? older.length : 0);
+  const sent = await sendEvents(server, [...older, event], log, SEND_TIMEOUT_MS, HOOK_PATHS[options.agent]);
+  await spooled.settle(Math.min(sent.done, older.length));
   // Kept for later: by then nobody waits for an answer to its prompt, so it must not offer one.
-  if (!delivered) return spool.add([{ ...event, lookout: { ...event.lookout, waitsForAnswer: false } }]);
+  if (sent.done <= older.length) return spool.add([{ ...event, lookout: { ...event.lookout, waitsForAnswer: false } }]);
+  if (sent.refused.has(older.length)) return;
   // A permission prompt (not a question: that is answered in the terminal) waits for an answer
   // from Lookout while the terminal shows its own dialog: whichever answers first wins.
   if (options.waitsForAnswer && hook.hook_event_name === 'PermissionRequest' && hook.tool_name !== 'AskUserQuestion') {

@@ -507,21 +507,25 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'flush': {
       let delivered = 0;
+      let dropped = 0;
       let left = 0;
       for (const agent of AGENTS) {
         const spool = spools[agent];
         const spooled = await spool.claim();
-        let sent = 0;
-        while (sent < spooled.events.length) {
-          const batch = spooled.events.slice(sent, sent + FLUSH_BATCH);
-          if (!(await sendEvents(server, batch, (line) => spool.log(line), FLUSH_TIMEOUT_MS, HOOK_PATHS[agent]))) break;
-          sent += batch.length;
+        let done = 0;
+        while (done < spooled.events.length) {
+          const batch = spooled.events.slice(done, done + FLUSH_BATCH);
+          const sent = await sendEvents(server, batch, (line) => spool.log(line), FLUSH_TIMEOUT_MS, HOOK_PATHS[agent]);
+          done += sent.done;
+          delivered += sent.done - sent.refused.size;
+          dropped += sent.refused.size;
+          if (sent.done < batch.length) break;
         }
-        await spooled.settle(sent);
-        delivered += sent;
-        left += spooled.events.length - sent;
+        await spooled.settle(done);
+        left += spooled.events.length - done;
       }
-      console.log(left ? `Could not reach ${server.url}; ${left} event(s) stay spooled.` : `Delivered ${delivered} spooled event(s).`);
+      const refusedWords = dropped ? ` ${dropped} event(s) the server refused were dropped (see hook.log).` : '';
+      console.log(left ? `Could not reach ${server.url}; ${left} event(s) stay spooled.${refusedWords}` : `Delivered ${delivered} spooled event(s).${refusedWords}`);
       return left ? 1 : 0;
     }
     case 'install':

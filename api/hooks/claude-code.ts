@@ -24,7 +24,8 @@ const optional = <T extends z.ZodType>(type: T) => type.nullish().transform((val
 
 const cliContext = z.object({
   at: dateTime.optional(),
-  eventId: z.string().min(1).max(200).optional(),
+  // No ":" (a request id is `${sessionId}:${eventId}`, read from its last ":"): two sessions' requests can never share an id.
+  eventId: z.string().regex(/^[\w.-]{1,200}$/, 'must be 1 to 200 letters, digits, "_", "." or "-" (the CLI sends a UUID)').optional(),
   host: z.string().min(1).max(255).optional(),
   project: z.string().min(1).max(200).optional(),
   branch: z.string().min(1).max(255).optional(),

@@ -3,7 +3,7 @@
 // spooled ones at once, oldest first).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotYoursError } from '../attention/errors.ts';
-import type { Actor, AttentionService } from '../attention/service.ts';
+import type { AttentionService } from '../attention/service.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import { readBody } from '../read-body.ts';
 import { inputProblem, inputProblemMessage } from '../well-formed-text.ts';
@@ -27,14 +27,14 @@ function origin(req: IncomingMessage): HookOrigin {
   };
 }
 
-/** Records one hook event's steps in one write; each step's event id derives from the hook's own. */
-async function recordHook(attention: AttentionService, hook: ClaudeCodeHook, from: HookOrigin, agent: HookAgent, actor: Actor): Promise<void> {
+/** One hook event's steps, as one report; each step's event id derives from the hook's own. */
+function reportOf(hook: ClaudeCodeHook, from: HookOrigin, agent: HookAgent) {
   const { session_id: sessionId, lookout } = hook;
   const steps = mapClaudeCodeHook(hook, from, agent).map((step, index) => ({
     ...step,
     eventId: lookout?.eventId ? `${lookout.eventId}:${index}` : undefined,
   }));
-  if (steps.length) await attention.report({ sessionId, at: lookout?.at }, steps, actor);
+  return { event: { sessionId, at: lookout?.at }, steps };
 }
 
 /** Answers a hook request the guard let through (its token and JSON body checked), for Claude Code or Codex. */
@@ -63,7 +63,8 @@ export async function answerAgentHook(
   const from = origin(req);
   const actor = { person: principal.person, admin: principal.scope === 'admin' };
   try {
-    for (const hook of parsed.data) await recordHook(attention, hook, from, agent, actor);
+    // All or nothing: one event refused (another person's session), none of the batch is stored.
+    await attention.reportTogether(parsed.data.map((hook) => reportOf(hook, from, agent)).filter((report) => report.steps.length), actor);
   } catch (error) {
     if (error instanceof NotYoursError) return reply(res, 403, { error: error.message });
     throw error;
