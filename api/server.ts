@@ -175,8 +175,9 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     if (!accepts(req, /text\/event-stream/)) {
       activeRequests++;
       res.once('close', () => activeRequests--);
-    } else if (verdict.principal?.tokenId) {
-      // A stream lives as long as its token: revoking it cuts the stream.
+    }
+    // A request lives no longer than its token: revoking it cuts what it holds open (a stream, a hook's wait for a decision).
+    if (verdict.principal?.tokenId) {
       const tokenId = verdict.principal.tokenId;
       const cut = tokens.onRevoked((revoked) => revoked === tokenId && res.destroy());
       res.once('close', cut);

@@ -201,4 +201,23 @@ describe('tokens', () => {
     const reader = await createToken('read', 'alice');
     expect((await runCli(['token', 'create', '--name', 'x', '--scope', 'admin'], { LOOKOUT_URL: origin(), LOOKOUT_TOKEN: reader })).stderr).toMatch(/needs the admin scope/);
   });
+
+  it("revoked, ends what it holds open: a hook's wait for a decision gets no answer, and an answer after it is refused", async () => {
+    server = await startServer({ LOOKOUT_TOKEN: ADMIN });
+    const reporter = await createToken('report', 'alice');
+    const prompt = { session_id: 'r', hook_event_name: 'PermissionRequest', cwd: '/tmp/r', tool_name: 'Bash', tool_input: { command: 'make deploy' }, lookout: { eventId: 'ask-r' } };
+    expect((await hookAs(reporter, prompt)).status).toBe(204);
+    const waiting = hookAs(reporter, { requestId: 'r:ask-r' }, '/hooks/claude-code/decision').then(
+      (res) => res.text().then((text) => `${res.status} ${text}`, () => 'cut'),
+      () => 'cut',
+    );
+    await expect.poll(() => server.attention.decisionWaitCount).toBe(1);
+    const { body } = await gqlAs(ADMIN, '{ tokens { id person scope } }');
+    const id = body.data.tokens.find((t: any) => t.person === 'alice' && t.scope === 'REPORT').id;
+    expect((await gqlAs(ADMIN, `mutation { revokeToken(id: "${id}") { __typename } }`)).body.data.revokeToken.__typename).toBe('MutationRevokeTokenSuccess');
+    expect(await waiting).toBe('cut');
+    await expect.poll(() => server.attention.decisionWaitCount).toBe(0);
+    const answered = await gqlAs(ADMIN, 'mutation { answerPermission(input: { requestId: "r:ask-r", decision: ALLOW_ONCE, via: FEED }) { __typename } }');
+    expect(answered.body.data.answerPermission.__typename).toBe('PermissionExpiredError');
+  });
 });

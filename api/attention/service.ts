@@ -486,6 +486,11 @@ export class AttentionService {
     return lag > 0 && now - this.caughtUpAt > LAG_TOLERATED_MS ? lag : 0;
   }
 
+  /** Hooks waiting in this process for an answer to their prompt. */
+  get decisionWaitCount(): number {
+    return this.decisionWaiters.size;
+  }
+
   /** Whether this process applies time-driven changes and prunes now. */
   get leads(): boolean {
     return this.leading;
