@@ -80,14 +80,30 @@ const TTL_SECONDS = 12 * 60 * 60;
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
+/**
+ * A prompt's input as a notification can show it whole, on one line: runs of spaces as one, each
+ * run of whitespace holding a line break as " ↵ " (so nothing hides after blank lines). Null when it
+ * cannot be shown whole: too long, or holding characters a notification does not show as they are
+ * (controls, zero-width and direction marks).
+ */
+export function shownWhole(input: string): string | null {
+  if (/[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u.test(input.replace(/[\t\n\r]/g, ' '))) return null;
+  const shown = input
+    .replace(/\s*[\n\r\u2028\u2029]\s*/g, ' ↵ ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return shown.length <= ANSWERABLE_INPUT_CHARS ? shown : null;
+}
+
 /** The message a change sends, as the service worker shows it. */
 export function pushMessage(news: News, change: AttentionChange, now: Date): PushMessage {
   const { session, attention } = change;
   const label = `${news === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}`;
   const request = pendingPermission(session, now);
-  const answerable = request && request.kind !== 'QUESTION' && request.input.length <= ANSWERABLE_INPUT_CHARS ? request : null;
+  const shown = request && request.kind !== 'QUESTION' ? shownWhole(request.input) : null;
+  const answerable = shown === null ? null : request;
   // An answerable prompt shows its whole input: nobody allows what they cannot read.
-  const detail = answerable ? `${answerable.tool}: ${answerable.input}` : attention!.detail;
+  const detail = answerable ? `${answerable.tool}: ${shown}` : attention!.detail;
   // Where it runs, unless the title already says so (a session with no prompt yet is titled by it).
   const where = session.title ? [session.project, session.branch].filter(Boolean).join(' · ') : '';
   return {
