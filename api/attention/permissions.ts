@@ -64,12 +64,6 @@ export function endPermission<S extends WithRequest>(session: S, agentId: string
   return withRequest(session, { ...request, status });
 }
 
-/** The "always allow" rule Claude Code offered: the first that adds allow rules, else the first. */
-export function alwaysAllowRule(request: PermissionAsk): unknown {
-  const adds = request.suggestions.find((s) => (s as { type?: string; behavior?: string })?.type === 'addRules' && (s as { behavior?: string }).behavior === 'allow');
-  return adds ?? request.suggestions[0];
-}
-
 const DESTINATIONS: Record<string, string> = {
   session: 'for this session only',
   localSettings: 'kept in .claude/settings.local.json',
@@ -78,17 +72,55 @@ const DESTINATIONS: Record<string, string> = {
   cliArg: 'for this run only',
 };
 
+/** An "always allow" rule Lookout can say in words, with exactly the fields it says. */
+export type AlwaysAllowRule = { destination: string } & (
+  | { type: 'addRules'; rules: { toolName: string; ruleContent?: string }[]; behavior: 'allow' }
+  | { type: 'setMode'; mode: string }
+  | { type: 'addDirectories'; directories: string[] }
+);
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 1_000;
+
+/** A suggestion as a rule, copied field by field; null for any shape Lookout cannot show as it would be applied. */
+function asRule(suggestion: unknown): AlwaysAllowRule | null {
+  if (!suggestion || typeof suggestion !== 'object' || Array.isArray(suggestion)) return null;
+  const s = suggestion as Record<string, unknown>;
+  if (!isText(s.destination) || !(s.destination in DESTINATIONS)) return null;
+  const destination = s.destination;
+  if (s.type === 'addRules' && s.behavior === 'allow' && Array.isArray(s.rules) && s.rules.length > 0 && s.rules.length <= 20) {
+    const rules = s.rules.map((r: unknown) => {
+      const rule = (r ?? {}) as Record<string, unknown>;
+      if (!isText(rule.toolName) || (rule.ruleContent !== undefined && !isText(rule.ruleContent))) return null;
+      return rule.ruleContent === undefined ? { toolName: rule.toolName } : { toolName: rule.toolName, ruleContent: rule.ruleContent as string };
+    });
+    return rules.every((r) => r !== null) ? { type: 'addRules', rules: rules as { toolName: string; ruleContent?: string }[], behavior: 'allow', destination } : null;
+  }
+  if (s.type === 'setMode' && isText(s.mode)) return { type: 'setMode', mode: s.mode, destination };
+  if (s.type === 'addDirectories' && Array.isArray(s.directories) && s.directories.length > 0 && s.directories.length <= 20 && s.directories.every(isText)) {
+    return { type: 'addDirectories', directories: [...(s.directories as string[])], destination };
+  }
+  return null;
+}
+
+/**
+ * The "always allow" rule Claude Code offered, as Lookout shows it and applies it: the first that
+ * adds allow rules, else the first other it can say in words; none when it offered nothing such.
+ */
+export function alwaysAllowRule(request: PermissionAsk): AlwaysAllowRule | undefined {
+  const rules = request.suggestions.map(asRule).filter((rule) => rule !== null);
+  return rules.find((rule) => rule.type === 'addRules') ?? rules[0];
+}
+
 /** The rule in words: "Bash(npm publish:*), kept in .claude/settings.local.json". */
-export function describeRule(rule: unknown): string | null {
-  if (!rule || typeof rule !== 'object') return null;
-  const r = rule as { type?: string; rules?: { toolName?: string; ruleContent?: string }[]; mode?: string; directories?: string[]; destination?: string };
-  const where = (r.destination && DESTINATIONS[r.destination]) ?? (r.destination ? `kept in ${r.destination}` : null);
-  let what: string;
-  if (r.type === 'addRules' && r.rules?.length) what = r.rules.map((x) => (x.ruleContent ? `${x.toolName}(${x.ruleContent})` : `${x.toolName ?? '?'}`)).join(', ');
-  else if (r.type === 'setMode' && r.mode) what = `switch to ${r.mode} mode`;
-  else if (r.type === 'addDirectories' && r.directories?.length) what = `allow access to ${r.directories.join(', ')}`;
-  else what = JSON.stringify(rule);
-  return where ? `${what}, ${where}` : what;
+export function describeRule(rule: AlwaysAllowRule | undefined): string | null {
+  if (!rule) return null;
+  const what =
+    rule.type === 'addRules'
+      ? rule.rules.map((r) => (r.ruleContent ? `${r.toolName}(${r.ruleContent})` : r.toolName)).join(', ')
+      : rule.type === 'setMode'
+        ? `switch to ${rule.mode} mode`
+        : `allow access to ${rule.directories.join(', ')}`;
+  return `${what}, ${DESTINATIONS[rule.destination]}`;
 }
 
 /** An answer from Lookout: the first answer wins; a prompt no hook waits on any more cannot be answered. */
