@@ -137,7 +137,19 @@ describe('people', () => {
     expect((await gqlAs(alice, '{ session(id: "b1") { id } }')).body.data).toEqual({ session: null });
 
     // Bob cannot touch Alice's session; his own snooze leaves her feed as it was.
-    expect((await gqlAs(bob, 'mutation { markSeen(sessionId: "a1") { __typename } }')).body.data.markSeen.__typename).toBe('NotYoursError');
+    // To Bob, acting on it, Alice's session is as absent as one that does not exist: no action tells which ids exist.
+    const seen = async (id: string) => (await gqlAs(bob, `mutation { markSeen(sessionId: "${id}") { __typename ... on Error { message } } }`)).body.data.markSeen;
+    expect(await seen('a1')).toEqual({ __typename: 'SessionNotFoundError', message: expect.stringContaining('"a1"') });
+    expect((await seen('a1')).message.replace('a1', 'x')).toBe((await seen('x')).message);
+    const answered = await gqlAs(bob, 'mutation { answerPermission(input: { requestId: "a1:e", decision: DENY, via: FEED }) { __typename } }');
+    expect(answered.body.data.answerPermission.__typename).toBe('SessionNotFoundError');
+    // A report token gets a session's id back from its reports, nothing of its data.
+    const report = (selection: string) => gqlAs(bobHooks, `mutation { recordSpeaker(input: { sessionId: "b1", speaker: USER }) { __typename ... on MutationRecordSpeakerSuccess { data { ${selection} } } } }`);
+    expect((await report('id')).body.data.recordSpeaker).toEqual({ __typename: 'MutationRecordSpeakerSuccess', data: { id: 'b1' } });
+    for (const selection of ['id title', 'pendingPermission { input }', 'events { edges { node { input } } }', '... on Session { state }']) {
+      const refused = await report(selection);
+      expect([refused.status, refused.body.data, refused.body.errors?.[0]?.extensions?.code], selection).toEqual([403, undefined, 'FORBIDDEN']);
+    }
     const until = new Date(Date.now() + 3_600_000).toISOString();
     expect((await gqlAs(bob, `mutation { snoozeSession(sessionId: "b1", until: "${until}") { __typename } }`)).body.data.snoozeSession.__typename).toBe('MutationSnoozeSessionSuccess');
     expect((await feedOf(alice)).attentionSessions.edges.map((e: any) => e.node.id)).toEqual(['a1']);

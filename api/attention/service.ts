@@ -121,6 +121,9 @@ export type ReportStep = { eventId?: string | null } & (
   | { kind: 'close'; closedBy: ClosedBy; detail?: string | null }
 );
 
+/** The kinds of log entry an agent's report makes; the rest are a person's own actions. */
+const REPORTED_KINDS: ReadonlySet<SessionEventKind> = new Set(['REGISTER', 'SPEAKER', 'ACTIVITY', 'WORKTREE', 'CLOSE']);
+
 /** One change to a session and its log entry; `apply` returns null when there is nothing to record. */
 interface Step {
   kind: SessionEventKind;
@@ -672,9 +675,13 @@ export class AttentionService {
     const at = eventTime(change.reportedAt, now);
     const known = latest.get(sessionId) ?? this.tracked.get(sessionId);
     const stored = known?.session ?? reads.sessions.get(sessionId) ?? null;
-    // A session is its owner's: nobody else reports on it or acts on it, but an admin.
+    // A session is its owner's: nobody else reports on it or acts on it, but an admin. To anyone
+    // else acting on it, it is not there (no action tells which ids exist); a report on an id that
+    // is taken must be refused, and says so.
     const { actor } = change;
-    if (stored && actor && !actor.admin && stored.owner !== actor.person) throw new NotYoursError(sessionId);
+    if (stored && actor && !actor.admin && stored.owner !== actor.person) {
+      throw steps.every((step) => REPORTED_KINDS.has(step.kind)) ? new NotYoursError(sessionId) : new SessionNotFoundError(sessionId);
+    }
     let current: SessionFields | null = stored;
     let previous = known?.attention ?? null;
     const entries: PlannedWrite['entries'] = [];
