@@ -6,7 +6,8 @@ import { BENCH_ENV } from './seed.ts';
 
 // A SQLite file's path, or a database URL (file: or postgresql://).
 const [database] = process.argv.slice(2) as [string];
-const lookout = await startLookout(loadConfig({ ...BENCH_ENV, PORT: '0', DATABASE_URL: /^(file:|postgres)/.test(database) ? database : `file:${database}` }));
+const pushHosts = process.env.LOOKOUT_PUSH_HOSTS ? { LOOKOUT_PUSH_HOSTS: process.env.LOOKOUT_PUSH_HOSTS } : {};
+const lookout = await startLookout(loadConfig({ ...BENCH_ENV, ...pushHosts, PORT: '0', DATABASE_URL: /^(file:|postgres)/.test(database) ? database : `file:${database}` }));
 
 // Exit normally on SIGTERM, so that a CPU profile (npm run bench -- --profile) gets written.
 process.once('SIGTERM', () => process.exit(0));

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup,pages,page,hooks,postgresql,mixed,replicas]`: measures Lookout
+// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup,pages,page,push,hooks,postgresql,mixed,replicas]`: measures Lookout
 // against baselines run side by side in the same run, prints one table and writes
 // bench/results/latest.json (quick runs write quick.json). See BENCHMARKS.md. The PostgreSQL steps
 // use LOOKOUT_BENCH_POSTGRESQL (this machine's server by default), in databases made and dropped by the run.
@@ -13,6 +13,7 @@ import { measureGrowth, queryPlans } from './measurements/growth.ts';
 import { measureHookCost } from './measurements/hook-cost.ts';
 import { measurePage } from './measurements/page.ts';
 import { measurePages } from './measurements/pages.ts';
+import { measurePushLoad } from './measurements/push-load.ts';
 import { measureStartup } from './measurements/startup.ts';
 import { measureWrites } from './measurements/writes.ts';
 import { machine, met, printTable, type Row, type Settings, writeResults } from './report.ts';
@@ -57,6 +58,7 @@ try {
     ...(await measurePage(await copyOf(files.get(1_000)!, 'page-200.db'), settings, 200)),
     ...(quick ? [] : await measurePage(await copyOf(files.get(1_000)!, 'page-500.db'), settings, 500)),
   ]);
+  await step('push', async () => measurePushLoad(await copyOf(files.get(1_000)!, 'push-devices.db'), await copyOf(files.get(1_000)!, 'push-none.db'), settings));
   await step('hooks', async () => measureHookCost(await copyOf(files.get(1_000)!, 'hooks.db'), await mkdtemp(path.join(dir, 'home-')), settings));
   if (onPostgresql) {
     const started = Date.now();

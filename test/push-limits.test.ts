@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPublicAddress, publicOnlyLookup, pushHosts } from '../api/notify/push-endpoints.ts';
 import { MAX_DEVICES_PER_PERSON } from '../api/notify/push.ts';
-import { RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
+import { startServer, type TestServer } from './helpers.ts';
 import { browserSubscription, type PushService, startPushService } from './push-service.ts';
 
 let server: TestServer;
@@ -30,8 +30,10 @@ async function tokenFor(person: string, scope: string): Promise<Record<string, s
 
 /** A session of the token's person, waiting for permission: news for every one of their devices. */
 async function waiting(sessionId: string, reporter: Record<string, string>): Promise<void> {
-  await server.gql(RECORD_SPEAKER, { input: { sessionId, speaker: 'USER', title: sessionId, project: 'shop' } }, reporter);
-  const recorded = await server.gql(RECORD_ACTIVITY, { input: { sessionId, state: 'WAITING', waitReason: 'PERMISSION', waitDetail: `Bash: deploy ${sessionId}` } }, reporter);
+  const speak = 'mutation($input: RecordSpeakerInput!) { recordSpeaker(input: $input) { __typename } }';
+  const act = 'mutation($input: RecordActivityInput!) { recordActivity(input: $input) { __typename } }';
+  await server.gql(speak, { input: { sessionId, speaker: 'USER', title: sessionId, project: 'shop' } }, reporter);
+  const recorded = await server.gql(act, { input: { sessionId, state: 'WAITING', waitReason: 'PERMISSION', waitDetail: `Bash: deploy ${sessionId}` } }, reporter);
   expect(recorded.data.recordActivity.__typename).toBe('MutationRecordActivitySuccess');
 }
 

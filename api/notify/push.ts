@@ -75,6 +75,10 @@ export const LOOKING_FOR_MS = 90_000;
 /** A prompt is answerable from a notification only when all of it fits in the notification. */
 const ANSWERABLE_INPUT_CHARS = 300;
 const BODY_CHARS = 1_000;
+/** How often noted delivery outcomes are written. */
+const NOTES_EVERY_MS = 250;
+/** How long a VAPID header is valid (push services take at most 24 hours). */
+const VAPID_VALID_SECONDS = 12 * 60 * 60;
 /** How long a push service keeps a message for a device that is offline. */
 const TTL_SECONDS = 12 * 60 * 60;
 
@@ -123,8 +127,13 @@ const topicOf = (sessionId: string) => createHash('sha256').update(sessionId).di
 export class Push {
   private devices = new Map<string, PushDevice>();
   private keys = { publicKey: '', privateKey: '' };
+  /** Per push service origin, its signed VAPID header. */
+  private readonly signed = new Map<string, { header: string; renewAt: number }>();
   private readonly reload = reloader(() => this.load());
   private readonly notes = new BackgroundWrites('Noting a push delivery');
+  /** Outcomes noted and not yet written, by device. */
+  private readonly unwritten = new Map<string, Partial<PushDevice>>();
+  private writeNotes: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly db: PrismaClient,
@@ -151,6 +160,7 @@ export class Push {
   private async load(): Promise<void> {
     // Processes that started together on a new database may each have made a pair: all use the same one.
     this.keys = await this.db.vapidKeys.findFirstOrThrow({ orderBy: { publicKey: 'asc' } });
+    this.signed.clear();
     this.devices = new Map((await this.db.pushDevice.findMany()).map((device) => [device.endpoint, device]));
   }
 
@@ -216,22 +226,38 @@ export class Push {
     if (devices.length === 0) return;
     const payload = JSON.stringify(pushMessage(news, change, now));
     for (const device of devices) {
+      // Encrypted to the device here; signed with the push service's kept VAPID header.
       const request = webpush.generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, payload, {
-        vapidDetails: { subject: this.subject, ...this.keys },
         TTL: TTL_SECONDS,
         urgency: 'high',
         topic: topicOf(change.session.id),
       });
+      const headers = { ...(request.headers as Record<string, string>), Authorization: this.vapidHeader(device.endpoint, now.getTime()) };
       this.deliveries.send(
         `push ${device.endpoint}`,
-        { url: request.endpoint, headers: request.headers as Record<string, string>, body: request.body as Buffer, publicOnly: this.hosts.guarded(device.endpoint) },
+        { url: request.endpoint, headers, body: request.body as Buffer, publicOnly: this.hosts.guarded(device.endpoint) },
         (outcome) => this.note(device.endpoint, outcome),
       );
     }
   };
 
+  /**
+   * The VAPID header for a push service (RFC 8292): a JWT for its origin, signed once and kept until
+   * an hour before it expires (12 hours), not signed again for every push.
+   */
+  private vapidHeader(endpoint: string, now: number): string {
+    const audience = new URL(endpoint).origin;
+    const kept = this.signed.get(audience);
+    if (kept && kept.renewAt > now) return kept.header;
+    const expires = Math.floor(now / 1000) + VAPID_VALID_SECONDS;
+    const { Authorization } = webpush.getVapidHeaders(audience, this.subject, this.keys.publicKey, this.keys.privateKey, 'aes128gcm', expires) as { Authorization: string };
+    this.signed.set(audience, { header: Authorization, renewAt: (expires - 3600) * 1000 });
+    return Authorization;
+  }
+
   /** Finishes noting what was sent (the deliveries are stopped by their owner). */
   async stop(): Promise<void> {
+    this.writeNoted();
     await this.notes.settled();
   }
 
@@ -256,6 +282,15 @@ export class Push {
     const now = new Date();
     const noted = { lastAttemptAt: now, lastStatus: LAST_STATUS[outcome.kind](outcome), ...(outcome.kind === 'delivered' ? { lastSuccessAt: now } : {}) };
     Object.assign(device, noted);
-    this.notes.add(this.db.pushDevice.updateMany({ where: { endpoint }, data: noted }));
+    // Only a device's latest outcome is kept: a burst of pushes writes each device's row once.
+    this.unwritten.set(endpoint, { ...this.unwritten.get(endpoint), ...noted });
+    this.writeNotes ??= setTimeout(() => this.writeNoted(), NOTES_EVERY_MS);
+  }
+
+  private writeNoted(): void {
+    clearTimeout(this.writeNotes);
+    this.writeNotes = undefined;
+    for (const [endpoint, data] of this.unwritten) this.notes.add(this.db.pushDevice.updateMany({ where: { endpoint }, data }));
+    this.unwritten.clear();
   }
 }
