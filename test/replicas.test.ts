@@ -7,6 +7,8 @@ import { once } from 'node:events';
 import { createClient, type Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { AttentionService } from '../api/attention/service.ts';
+import { openDatabase } from '../api/db/database.ts';
 import { collect, FEED_EVENT, freshDatabase, ON_POSTGRESQL, RECORD_SPEAKER, sql } from './helpers.ts';
 
 const SERVER_BUILD = new URL('../dist/server.mjs', import.meta.url).pathname;
@@ -244,6 +246,37 @@ describe.runIf(ON_POSTGRESQL)('replicas on one PostgreSQL database', () => {
     expect(await a.metric('lookout_leader')).toBe(0);
   });
 
+  it('PostgreSQL ending every connection of a replica during writes: it keeps running, every write is answered, every acknowledged one is kept', async () => {
+    const database = await freshDatabase();
+    const replica = await startReplica(database);
+    await metricReads(replica, 'lookout_leader', 1);
+    const name = new URL(database).pathname.slice(1);
+    const terminate = () => sql(database, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+    const answers: Promise<string>[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 60; i++) {
+        const id = `w${round}-${i}`;
+        answers.push(
+          speak(replica, id, 'ASSISTANT', `e-${id}`).then(
+            (answer) => (answer.data?.recordSpeaker.__typename === 'MutationRecordSpeakerSuccess' ? `ok ${id}` : `refused ${JSON.stringify(answer).slice(0, 200)}`),
+            (error: Error) => `failed ${error.message}`,
+          ),
+        );
+      }
+      await terminate();
+    }
+    const settled = await Promise.all(answers);
+    expect(replica.process.exitCode).toBeNull();
+    expect(replica.process.signalCode).toBeNull();
+    // No request failed at the HTTP level: a write that could not be made was answered with a typed error.
+    expect(settled.filter((a) => a.startsWith('failed'))).toEqual([]);
+    const acknowledged = settled.filter((a) => a.startsWith('ok ')).map((a) => a.slice(3));
+    const stored = new Set((await sql<{ id: string }>(database, 'SELECT "id" FROM "Session"')).map((r) => r.id));
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    // And it goes on: the next write is stored and told.
+    expect((await speak(replica, 'after', 'ASSISTANT')).data?.recordSpeaker.__typename).toBe('MutationRecordSpeakerSuccess');
+  }, 60_000);
+
   it('a token made through one replica works through the other, and revoking it through one cuts what it holds open on both', async () => {
     const database = await freshDatabase();
     const a = await startReplica(database);
@@ -275,4 +308,31 @@ describe.runIf(ON_POSTGRESQL)('replicas on one PostgreSQL database', () => {
     const refused = await fetch(`${b.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ __typename }"}' });
     expect(refused.status).toBe(401);
   });
+});
+
+describe.runIf(ON_POSTGRESQL)('one write of any size on PostgreSQL', () => {
+  it('stores 50,000 changes reported at once (beyond what one statement may carry), and reads them back', async () => {
+    const database = await freshDatabase();
+    const opened = await openDatabase(database);
+    const service = new AttentionService(opened.store, { staleAfterMs: 1e12, doneForMs: 1e12, retentionMs: 1e12 });
+    try {
+      await service.start();
+      const count = 50_000;
+      const details = { agent: 'claude-code', project: 'big', cwd: '/work/big' };
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          service.report({ sessionId: `big-${i}` }, [
+            { kind: 'register', details },
+            { kind: 'activity', activity: { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: `Bash: step ${i}` } },
+          ]),
+        ),
+      );
+      const [counts] = await sql<{ sessions: string; events: string }>(database, 'SELECT (SELECT COUNT(*) FROM "Session") AS sessions, (SELECT COUNT(*) FROM "SessionEvent") AS events');
+      expect([Number(counts!.sessions), Number(counts!.events)]).toEqual([count, 2 * count]);
+      expect(service.feed()).toHaveLength(count);
+    } finally {
+      await service.stop();
+      await opened.close();
+    }
+  }, 120_000);
 });

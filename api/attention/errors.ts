@@ -41,3 +41,17 @@ export class NotYoursError extends Error {
     super(`Session "${sessionId}" belongs to someone else: only its owner (or an admin) reports on it or acts on it.`);
   }
 }
+
+export class WriteBusyError extends Error {
+  override name = 'WriteBusyError';
+  constructor() {
+    super('Other Lookout processes kept writing first: nothing was stored. Send it again.');
+  }
+}
+
+export class WriteUnknownError extends Error {
+  override name = 'WriteUnknownError';
+  constructor(cause: unknown) {
+    super('The database stopped answering while this was being stored: it may or may not be stored. Sending it again with the same event id is safe.', { cause });
+  }
+}

@@ -271,3 +271,34 @@ describe('reports that arrive together', () => {
     expect((await database.store.read(['full'], [])).sessions.get('full')).toEqual(written);
   });
 });
+
+describe('a database that fails under a write', () => {
+  it('answers every write: one that could not be made is refused; one whose answer was lost but that was stored is answered as stored', async () => {
+    await startService();
+    const store = database.store;
+    // Another process "wrote first", and the log then cannot be read: the write is refused, not left unanswered.
+    const write = vi.spyOn(store, 'write').mockResolvedValueOnce(null);
+    const read = vi.spyOn(store, 'changesAfter').mockRejectedValueOnce(new Error('connection terminated'));
+    await expect(service.recordSpeaker({ sessionId: 'refused', speaker: 'USER' })).rejects.toThrow(/connection terminated/);
+    read.mockRestore();
+    // The commit happens, then its answer is lost: answered as stored, once.
+    write.mockRestore();
+    const real = store.write.bind(store);
+    const lost = vi.spyOn(store, 'write').mockImplementationOnce(async (after, writes) => {
+      await real(after, writes);
+      throw new Error('connection terminated during COMMIT');
+    });
+    const stored = await service.recordSpeaker({ sessionId: 'stored', speaker: 'ASSISTANT' });
+    expect(stored.id).toBe('stored');
+    expect(service.feed().map((item) => item.session.id)).toEqual(['stored']);
+    // Not stored, and the database cannot say: the write says its outcome is unknown.
+    lost.mockRejectedValueOnce(new Error('connection terminated'));
+    const logged = vi.spyOn(store, 'logged').mockRejectedValueOnce(new Error('still down'));
+    await expect(service.recordSpeaker({ sessionId: 'unknown', speaker: 'ASSISTANT' })).rejects.toThrow(/may or may not be stored/);
+    logged.mockRestore();
+    lost.mockRestore();
+    // And it goes on.
+    await service.recordSpeaker({ sessionId: 'after', speaker: 'ASSISTANT' });
+    expect(service.feed().map((item) => item.session.id).sort()).toEqual(['after', 'stored']);
+  });
+});

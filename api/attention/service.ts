@@ -16,7 +16,7 @@ import {
   type SessionFields,
   type WorktreeChange,
 } from './changes.ts';
-import { NotInFeedError, NotYoursError, SessionNotFoundError } from './errors.ts';
+import { NotInFeedError, NotYoursError, SessionNotFoundError, WriteBusyError, WriteUnknownError } from './errors.ts';
 import {
   type AnswerSource,
   answerPermission,
@@ -120,6 +120,9 @@ export type ReportStep = { eventId?: string | null } & (
   | { kind: 'worktree'; worktree: WorktreeChange }
   | { kind: 'close'; closedBy: ClosedBy; detail?: string | null }
 );
+
+/** How long a write is planned again after other processes wrote first, before it is refused. */
+const WRITE_RETRIES_FOR_MS = 15_000;
 
 /** The kinds of log entry an agent's report makes; the rest are a person's own actions. */
 const REPORTED_KINDS: ReadonlySet<SessionEventKind> = new Set(['REGISTER', 'SPEAKER', 'ACTIVITY', 'WORKTREE', 'CLOSE']);
@@ -598,6 +601,7 @@ export class AttentionService {
     let batch = this.pending;
     this.pending = [];
     if (!batch.length) return;
+    const deadline = Date.now() + WRITE_RETRIES_FOR_MS;
     for (;;) {
       const now = new Date();
       let reads: WriteReads;
@@ -633,20 +637,30 @@ export class AttentionService {
         continue;
       }
       let seqs: number[] | null;
+      const events = writes.flatMap(({ entries }) => entries.map((entry) => entry.event));
       try {
-        seqs = writes.length
-          ? await this.store.write(this.logEnd, {
-              sessions: writes.map(({ session }) => session),
-              tracked: [],
-              events: writes.flatMap(({ entries }) => entries.map((entry) => entry.event)),
-            })
-          : [];
+        seqs = writes.length ? await this.store.write(this.logEnd, { sessions: writes.map(({ session }) => session), tracked: [], events }) : [];
       } catch (error) {
-        for (const change of batch) change.reject(error);
-        return;
+        // The answer was lost, not necessarily the write: stored, it is answered as stored; not known, it says so.
+        const stored = events.length ? await this.store.logged(this.logEnd, events[0]!).catch(() => null) : false;
+        if (stored !== true) {
+          const told = stored === null ? new WriteUnknownError(error) : error;
+          console.error('A write failed:', told);
+          for (const change of batch) change.reject(told);
+          return;
+        }
+        seqs = events.map((_, i) => this.logEnd + i + 1);
       }
       if (seqs === null) {
-        await this.catchUp();
+        // Another process wrote first: read what it wrote, and plan again, for a bounded time.
+        try {
+          if (Date.now() > deadline) throw new WriteBusyError();
+          await this.catchUp();
+        } catch (error) {
+          console.error('A write could not be made (the log could not be read, or others kept writing first):', error);
+          for (const change of batch) change.reject(error);
+          return;
+        }
         continue;
       }
       if (seqs.length) this.options.observer?.wrote(seqs.length);
@@ -798,8 +812,14 @@ export class AttentionService {
       return;
     }
     if (seqs === null) {
-      // Another process wrote first: read what it wrote, then look again.
-      await this.catchUp();
+      // Another process wrote first: read what it wrote, then look again (or shortly, when the log cannot be read).
+      try {
+        await this.catchUp();
+      } catch (error) {
+        console.error('Reading the log before applying time-driven changes failed; retrying shortly:', error);
+        this.setTimer(Date.now() + RETRY_TIMER_MS);
+        return;
+      }
       return this.applyTimeDrivenChanges();
     }
     for (const session of settled) this.tracked.delete(session.id);

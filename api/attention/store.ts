@@ -60,6 +60,11 @@ export interface AttentionStore {
    * catches up and plans again. Appends are serialised, so a reader never sees a lower seq commit later.
    */
   write(after: number, writes: Writes): Promise<number[] | null>;
+  /**
+   * Whether the log's entry right after `after` is `event`: a write whose answer was lost (the
+   * connection broke during its commit) may have been stored all the same.
+   */
+  logged(after: number, event: NewEvent): Promise<boolean>;
   /** Log entries after `seq`, oldest first, each with what it did to attention; `all`: also those that changed none. */
   changesAfter(seq: number, limit: number, all?: boolean): Promise<LoggedChange[]>;
   /** Drops entries recorded before `cutoff`, except each session's newest; returns the highest seq dropped. */

@@ -21,6 +21,15 @@ const EVENT_COLUMNS = ['seq', 'sessionId', 'kind', 'eventId', 'at', 'recordedAt'
 // Each session's newest log entry is never pruned: it holds the attention subscribers last saw.
 const NEWEST_EVENT_PER_SESSION = 'SELECT MAX("seq") FROM "SessionEvent" GROUP BY "sessionId"';
 
+/** PostgreSQL takes at most 65,535 parameters a statement: rows go in statements of at most this many parameters. */
+const MAX_PARAMETERS = 30_000;
+
+/** `rows` in consecutive chunks that each fit in one statement of `width` parameters a row. */
+function chunks<T>(rows: T[], width: number): T[][] {
+  const size = Math.max(1, Math.floor(MAX_PARAMETERS / width));
+  return Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+}
+
 /** `($1, $2, …), ($n+1, …)` for `rows` rows of `width` parameters. */
 function placeholders(rows: number, width: number): string {
   return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
@@ -28,6 +37,30 @@ function placeholders(rows: number, width: number): string {
 
 // Times go over the wire as UTC ISO strings into `timestamp` columns (which keep UTC, as Prisma does).
 const wire = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+
+/**
+ * Runs `task` on a connection of the pool. A connection that breaks meanwhile (PostgreSQL restarted,
+ * the backend terminated) fails the statement in flight with its error and is thrown away, never
+ * the process: pg-pool stops listening for a connection's errors while it is lent out.
+ */
+export async function withConnection<T>(pool: pg.Pool, task: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
+  try {
+    return await task(client);
+  } catch (error) {
+    broken ??= error as Error;
+    throw error;
+  } finally {
+    client.off('error', onError);
+    // A connection whose transaction failed may be in any state: it is not lent again.
+    client.release(broken);
+  }
+}
 
 /** How this process hears the others and learns whether it leads (api/db/postgresql.ts). */
 export interface Coordination {
@@ -76,32 +109,45 @@ export class PostgresqlAttentionStore implements AttentionStore {
   }
 
   async write(after: number, writes: Writes): Promise<number[] | null> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // Held until COMMIT: no other process appends meanwhile, so these seqs commit in order.
-      await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
-      if ((await newestSeq(client)) !== after) {
-        await client.query('ROLLBACK');
-        return null;
+    return withConnection(this.pool, async (client) => {
+      try {
+        await client.query('BEGIN');
+        // Held until COMMIT: no other process appends meanwhile, so these seqs commit in order.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+        if ((await newestSeq(client)) !== after) {
+          await client.query('ROLLBACK');
+          return null;
+        }
+        await saveSessions(client, writes.sessions);
+        if (writes.tracked.length) {
+          await client.query(
+            `UPDATE "Session" s SET "tracked" = u."tracked", "updatedAt" = u."at"
+               FROM unnest($1::text[], $2::boolean[], $3::timestamp[]) AS u("id", "tracked", "at") WHERE s."id" = u."id"`,
+            [writes.tracked.map((t) => t.sessionId), writes.tracked.map((t) => t.tracked), writes.tracked.map((t) => t.at.toISOString())],
+          );
+        }
+        const seqs = writes.events.map((_, i) => after + i + 1);
+        if (writes.events.length) {
+          await appendEvents(client, writes.events, after);
+          await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, String(seqs.at(-1))]);
+        }
+        await client.query('COMMIT');
+        return seqs;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
       }
-      await saveSessions(client, writes.sessions);
-      for (const { sessionId, tracked, at } of writes.tracked) {
-        await client.query('UPDATE "Session" SET "tracked" = $1, "updatedAt" = $2 WHERE "id" = $3', [tracked, at.toISOString(), sessionId]);
-      }
-      const seqs = writes.events.map((_, i) => after + i + 1);
-      if (writes.events.length) {
-        await appendEvents(client, writes.events, after);
-        await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, String(seqs.at(-1))]);
-      }
-      await client.query('COMMIT');
-      return seqs;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
+  }
+
+  async logged(after: number, event: NewEvent): Promise<boolean> {
+    const { rows } = await this.pool.query('SELECT 1 FROM "SessionEvent" WHERE "seq" = $1 AND "sessionId" = $2 AND "kind" = $3 AND "recordedAt" = $4', [
+      after + 1,
+      event.sessionId,
+      event.kind,
+      event.recordedAt.toISOString(),
+    ]);
+    return rows.length > 0;
   }
 
   async changesAfter(seq: number, limit: number, all = false): Promise<LoggedChange[]> {
@@ -118,24 +164,23 @@ export class PostgresqlAttentionStore implements AttentionStore {
     const last = rows[0]!.seq;
     if (last === null) return prunedThroughSeq;
     const prunedThrough = Math.max(prunedThroughSeq, last);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`DELETE FROM "SessionEvent" WHERE "seq" <= $1 AND "recordedAt" < $2 AND "seq" NOT IN (${NEWEST_EVENT_PER_SESSION})`, [
-        prunedThrough,
-        cutoff.toISOString(),
-      ]);
-      await client.query('INSERT INTO "StoreMeta" ("key", "value") VALUES ($1, $2) ON CONFLICT ("key") DO UPDATE SET "value" = EXCLUDED."value"', [
-        PRUNED_THROUGH_KEY,
-        String(prunedThrough),
-      ]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    await withConnection(this.pool, async (client) => {
+      try {
+        await client.query('BEGIN');
+        await client.query(`DELETE FROM "SessionEvent" WHERE "seq" <= $1 AND "recordedAt" < $2 AND "seq" NOT IN (${NEWEST_EVENT_PER_SESSION})`, [
+          prunedThrough,
+          cutoff.toISOString(),
+        ]);
+        await client.query('INSERT INTO "StoreMeta" ("key", "value") VALUES ($1, $2) ON CONFLICT ("key") DO UPDATE SET "value" = EXCLUDED."value"', [
+          PRUNED_THROUGH_KEY,
+          String(prunedThrough),
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
     return prunedThrough;
   }
 
@@ -157,28 +202,32 @@ async function newestSeq(client: pg.Pool | pg.ClientBase): Promise<number> {
 async function saveSessions(client: pg.ClientBase, sessions: Session[]): Promise<void> {
   // One row per session (a batch may change one twice: its last state is the one to keep).
   const latest = [...new Map(sessions.map((session) => [session.id, session])).values()];
-  if (!latest.length) return;
   const updates = SESSION_COLUMNS.filter((c) => c !== 'id' && c !== 'createdAt').map((c) => `${q(c)} = EXCLUDED.${q(c)}`);
-  await client.query(
-    `INSERT INTO "Session" (${SESSION_COLUMNS.map(q).join(', ')}) VALUES ${placeholders(latest.length, SESSION_COLUMNS.length)}
-     ON CONFLICT ("id") DO UPDATE SET ${updates.join(', ')}`,
-    latest.flatMap((session) => SESSION_COLUMNS.map((column) => wire(session[column]))),
-  );
+  for (const chunk of chunks(latest, SESSION_COLUMNS.length)) {
+    await client.query(
+      `INSERT INTO "Session" (${SESSION_COLUMNS.map(q).join(', ')}) VALUES ${placeholders(chunk.length, SESSION_COLUMNS.length)}
+       ON CONFLICT ("id") DO UPDATE SET ${updates.join(', ')}`,
+      chunk.flatMap((session) => SESSION_COLUMNS.map((column) => wire(session[column]))),
+    );
+  }
 }
 
 async function appendEvents(client: pg.ClientBase, events: NewEvent[], after: number): Promise<void> {
-  const values = events.flatMap((event, i) => [
-    after + i + 1,
-    event.sessionId,
-    event.kind,
-    event.eventId,
-    event.at.toISOString(),
-    event.recordedAt.toISOString(),
-    JSON.stringify(event.input),
-    attentionToJson(event.attention),
-    attentionToJson(event.previousAttention),
-    event.project,
-    event.previousProject,
-  ]);
-  await client.query(`INSERT INTO "SessionEvent" (${EVENT_COLUMNS.map(q).join(', ')}) VALUES ${placeholders(events.length, EVENT_COLUMNS.length)}`, values);
+  const numbered = events.map((event, i) => ({ event, seq: after + i + 1 }));
+  for (const chunk of chunks(numbered, EVENT_COLUMNS.length)) {
+    const values = chunk.flatMap(({ event, seq }) => [
+      seq,
+      event.sessionId,
+      event.kind,
+      event.eventId,
+      event.at.toISOString(),
+      event.recordedAt.toISOString(),
+      JSON.stringify(event.input),
+      attentionToJson(event.attention),
+      attentionToJson(event.previousAttention),
+      event.project,
+      event.previousProject,
+    ]);
+    await client.query(`INSERT INTO "SessionEvent" (${EVENT_COLUMNS.map(q).join(', ')}) VALUES ${placeholders(chunk.length, EVENT_COLUMNS.length)}`, values);
+  }
 }

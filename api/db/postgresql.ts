@@ -9,7 +9,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { PrismaClient as PostgresqlPrismaClient } from '../generated/prisma-postgresql/client.ts';
 import type { OpenedDatabase } from './opened-database.ts';
 import { applyMigrations, checkedInMigrations, unappliedMigrations } from './postgresql-migrations.ts';
-import { type Coordination, LOG_CHANNEL, PostgresqlAttentionStore } from './postgresql-store.ts';
+import { type Coordination, LOG_CHANNEL, PostgresqlAttentionStore, withConnection } from './postgresql-store.ts';
 
 /** The advisory lock the leading process holds for as long as its coordinating connection lives. */
 const LEADER_LOCK = 7_412_003;
@@ -180,13 +180,8 @@ export async function openPostgresql(url: string): Promise<OpenedDatabase> {
     announcements: coordinator,
     async problems() {
       try {
-        const client = await pool.connect();
-        try {
-          const pending = await unappliedMigrations(client, migrations);
-          return pending.length ? [`${pending.length} migration(s) not applied: ${pending.join(', ')}`] : [];
-        } finally {
-          client.release();
-        }
+        const pending = await withConnection(pool, (client) => unappliedMigrations(client, migrations));
+        return pending.length ? [`${pending.length} migration(s) not applied: ${pending.join(', ')}`] : [];
       } catch (error) {
         // Said to anyone who asks (the probe needs no token): the reason goes to the log only.
         console.error('Readiness: the database cannot be reached:', (error as Error).message);

@@ -44,6 +44,7 @@ export const STORE_SQL = {
   trackedSessions: 'SELECT * FROM Session WHERE tracked = 1',
   lastLoggedAttention: 'SELECT attention FROM SessionEvent WHERE sessionId = ? ORDER BY seq DESC LIMIT 1',
   latestSeq: 'SELECT MAX(seq) AS seq FROM SessionEvent',
+  entry: 'SELECT sessionId, kind, recordedAt FROM SessionEvent WHERE seq = ?',
   isRepeat: 'SELECT 1 FROM SessionEvent WHERE sessionId = ? AND eventId = ?',
   saveSession: `INSERT INTO Session (${SESSION_COLUMNS.join(', ')}) VALUES (${SESSION_COLUMNS.map((c) => `@${c}`).join(', ')})
     ON CONFLICT (id) DO UPDATE SET ${SESSION_COLUMNS.filter((c) => c !== 'id' && c !== 'createdAt').map((c) => `${c} = excluded.${c}`).join(', ')}`,
@@ -137,6 +138,11 @@ export class SqliteAttentionStore implements AttentionStore {
   coordinate(listeners: { appended(): void; leading(leads: boolean): void }): () => void {
     listeners.leading(true);
     return () => {};
+  }
+
+  async logged(after: number, event: NewEvent): Promise<boolean> {
+    const row = this.sql.entry.get(after + 1) as { sessionId: string; kind: string; recordedAt: string } | undefined;
+    return !!row && row.sessionId === event.sessionId && row.kind === event.kind && row.recordedAt === toStored(event.recordedAt);
   }
 
   private newestSeq(): number {

@@ -7,6 +7,8 @@ import {
   PermissionAlreadyAnsweredError,
   PermissionExpiredError,
   SessionNotFoundError,
+  WriteBusyError,
+  WriteUnknownError,
 } from '../attention/errors.ts';
 import { builder } from './builder.ts';
 
@@ -64,4 +66,18 @@ builder.objectType(NotYoursError, {
   description: "The session is someone else's: only its owner (or an admin) reports on it or acts on it.",
   interfaces: [ErrorInterface],
   fields: (t) => ({ sessionId: t.exposeString('sessionId') }),
+});
+
+builder.objectType(WriteBusyError, {
+  name: 'WriteBusyError',
+  description: 'Other Lookout processes kept writing first: nothing was stored; send it again.',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
+
+builder.objectType(WriteUnknownError, {
+  name: 'WriteUnknownError',
+  description: 'The database stopped answering during the write: it may be stored. Sending it again with the same eventId is safe.',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
 });

@@ -2,7 +2,7 @@
 // happens and the human acts on the feed.
 import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
-import { NotInFeedError, NotYoursError, SessionNotFoundError } from '../attention/errors.ts';
+import { NotInFeedError, NotYoursError, SessionNotFoundError, WriteBusyError, WriteUnknownError } from '../attention/errors.ts';
 import { titleOf } from '../attention/rules.ts';
 import { AgentState, ClosedBy, Speaker, WaitReason } from '../generated/prisma/client.ts';
 import { isOpenableLink, LINK_SCHEMES } from '../links.ts';
@@ -195,13 +195,13 @@ const CloseSessionInput = builder.inputType('CloseSessionInput', {
   }),
 });
 
-const reportErrors = { types: [InputValidationError, SessionNotFoundError, NotYoursError] };
+const reportErrors = { types: [InputValidationError, SessionNotFoundError, NotYoursError, WriteBusyError, WriteUnknownError] };
 
 builder.mutationFields((t) => ({
   recordSpeaker: t.field({
     type: Session,
     ...needs('report'),
-    errors: { types: [InputValidationError, NotYoursError] },
+    errors: { types: [InputValidationError, NotYoursError, WriteBusyError, WriteUnknownError] },
     args: { input: t.arg({ type: RecordSpeakerInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.attention.recordSpeaker(input, actorOf(ctx)),
   }),
