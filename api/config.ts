@@ -87,6 +87,8 @@ const envSchema = z.object({
   LOOKOUT_ESCALATE_MINUTES: positiveNumber(10),
   // Below the installed hook's own timeout (600 s), so the server, not Claude Code, ends the wait.
   LOOKOUT_DECISION_TIMEOUT_SECONDS: positiveNumber(300),
+  // On SIGTERM, how long /readyz says "not ready" (still serving) before the listener closes.
+  LOOKOUT_DRAIN_SECONDS: z.coerce.number().min(0).max(300).default(5),
 });
 
 export interface LookoutConfig {
@@ -113,6 +115,8 @@ export interface LookoutConfig {
   webhooks: { url: string; format: WebhookFormat }[];
   /** VAPID's subject: how a push service reaches whoever runs this Lookout. */
   vapidSubject: string;
+  /** On SIGTERM: how long to say "not ready" while still serving, before closing. */
+  drainMs: number;
   /** Push services besides the browsers' own (LOOKOUT_PUSH_HOSTS): `name`, `name:port` or `*.domain`. */
   pushHosts: string[];
 }
@@ -157,5 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     webhooks: e.LOOKOUT_WEBHOOKS,
     vapidSubject: e.LOOKOUT_PUSH_CONTACT,
     pushHosts: e.LOOKOUT_PUSH_HOSTS,
+    drainMs: e.LOOKOUT_DRAIN_SECONDS * 1000,
   };
 }

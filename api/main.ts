@@ -17,8 +17,13 @@ try {
   const lookout = await startLookout(config);
   console.log(`Lookout is running at ${lookout.url.replace(/\/graphql$/, '')} (GraphiQL: ${lookout.url}); database ${shown(config.database)}`);
   const shutdown = (signal: string) => {
-    console.log(`${signal}: finishing in-flight work and shutting down…`);
-    lookout.stop().then(
+    // Asked to end by a process manager (SIGTERM), it first says "not ready" for the drain time, still serving.
+    const drainMs = signal === 'SIGTERM' ? config.drainMs : 0;
+    console.log(`${signal}: ${drainMs ? `not ready for ${drainMs / 1000} s, then ` : ''}finishing in-flight work and shutting down…`);
+    lookout
+      .drain(drainMs)
+      .then(() => lookout.stop())
+      .then(
       () => process.exit(0),
       (error: unknown) => {
         console.error('Shutdown failed:', error);

@@ -69,8 +69,8 @@ export class Metrics implements AttentionObserver {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Reads the rest when scraped; `latestSeq` is the shared log's newest seq. */
-  start(attention: AttentionService, feedAnswers: FeedAnswers, deliveries: Deliveries, latestSeq: () => Promise<number>): void {
+  /** Reads the rest when scraped; `latestSeq` is the shared log's newest seq as last read (scrapes never wait for the database). */
+  start(attention: AttentionService, feedAnswers: FeedAnswers, deliveries: Deliveries, latestSeq: () => number): void {
     const ended = new Counter({
       name: 'lookout_deliveries_total',
       help: 'Webhook and push deliveries this process ended, by outcome (delivered, refused, gave up), or dropped unsent because the queue was full.',
@@ -120,8 +120,8 @@ export class Metrics implements AttentionObserver {
       name: 'lookout_replica_lag_entries',
       help: "How many log entries this process has yet to read (written by other processes).",
       registers: [this.registry],
-      async collect() {
-        this.set(Math.max(0, (await latestSeq()) - attention.latestSeq));
+      collect() {
+        this.set(Math.max(0, latestSeq() - attention.latestSeq));
       },
     });
     new Gauge({

@@ -21,6 +21,7 @@ import { Metrics } from './metrics.ts';
 import { Deliveries, type DeliveryOptions } from './notify/deliveries.ts';
 import { pushHosts } from './notify/push-endpoints.ts';
 import { PROJECT_ROOT } from './paths.ts';
+import { Readiness } from './readiness.ts';
 import { Webhooks } from './notify/webhooks.ts';
 import type { Principal } from './tokens/scopes.ts';
 import { Tokens } from './tokens/tokens.ts';
@@ -45,6 +46,8 @@ export interface RunningLookout {
   port: number;
   attention: AttentionService;
   sameHost: SameHostChecks;
+  /** Not ready for `ms`, still serving: before `stop` when a process manager asks it to end. */
+  drain(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -102,7 +105,9 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const push = await Push.open(db, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));
   const stopPush = attention.onChange(push.hear);
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-  metrics.start(attention, feedAnswers, deliveries, () => store.latestSeq());
+  const readiness = new Readiness({ problems, latestSeq: () => store.latestSeq(), lagging: (seq) => attention.lagging(seq) });
+  await readiness.start();
+  metrics.start(attention, feedAnswers, deliveries, () => readiness.latestSeq);
   const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
   const server = createServer();
   let port = 0;
@@ -143,12 +148,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     {
       matches: (req, path) => path === '/readyz' && isRead(req),
       access: HOLDS_NO_DATA,
-      handle: async (_req, res) => {
-        const found = await problems();
-        if (!found.length) {
-          const lag = attention.lagging(await store.latestSeq());
-          if (lag) found.push(`${lag} log entries not read yet: this process is not keeping up with the others`);
-        }
+      handle: (_req, res) => {
+        const found = readiness.problems();
         answerJson(res, found.length ? 503 : 200, found.length ? { status: 'not ready', problems: found } : { status: 'ready' });
       },
     },
@@ -217,6 +218,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     stopWebhooks();
     stopPush();
     sameHost.stop();
+    readiness.stop();
     await attention.stop();
     await deliveries.stop();
     await Promise.all([webhooks.stop(), push.stop(), tokens.stop()]);
@@ -239,6 +241,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       stopWebhooks();
       stopPush();
       sameHost.stop();
+      readiness.stop();
       await attention.stop();
       await deliveries.stop();
       await Promise.all([webhooks.stop(), push.stop(), tokens.stop()]);
@@ -247,7 +250,13 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
       await closeDatabase();
     })());
 
-  return { url: `http://${host}:${port}${GRAPHQL_PATH}`, port, attention, sameHost, stop };
+  /** Says "not ready" on /readyz for `ms` while serving as ever, so that a load balancer stops sending first. */
+  const drain = async (ms: number) => {
+    readiness.drain();
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+  };
+
+  return { url: `http://${host}:${port}${GRAPHQL_PATH}`, port, attention, sameHost, drain, stop };
 }
 
 function answerJson(res: ServerResponse, status: number, body: object) {

@@ -13,7 +13,7 @@ import { migratePostgresql } from '../api/db/postgresql.ts';
 
 export const FEED_SIZE = 50;
 /** Settings of every Lookout the suite starts: nothing goes stale or expires during a run. */
-export const BENCH_ENV = { LOOKOUT_STALE_MINUTES: '100000', LOOKOUT_DONE_MINUTES: '100000', LOOKOUT_ESCALATE_MINUTES: '100000', LOOKOUT_RETENTION_DAYS: '365' };
+export const BENCH_ENV = { LOOKOUT_DRAIN_SECONDS: '0', LOOKOUT_STALE_MINUTES: '100000', LOOKOUT_DONE_MINUTES: '100000', LOOKOUT_ESCALATE_MINUTES: '100000', LOOKOUT_RETENTION_DAYS: '365' };
 const DAY = 24 * 60 * 60_000;
 const EVENTS_PER_OLD_SESSION = 3;
 const HISTORY_SPAN = 199 * DAY;

@@ -103,7 +103,7 @@ describe.runIf(ON_POSTGRESQL)('the compose topology, run natively', () => {
 
     const urls = await Promise.all(
       ['a', 'b'].map(async () => {
-        const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.mjs')], { env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.mjs')], { env: { ...env, PORT: '0', LOOKOUT_DRAIN_SECONDS: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
         children.push(child);
         let output = '';
         for await (const chunk of child.stdout!) {

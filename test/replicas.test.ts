@@ -38,7 +38,7 @@ afterEach(async () => {
 
 async function startReplica(database: string, env: Record<string, string> = {}): Promise<Replica> {
   const child = spawn(process.execPath, [SERVER_BUILD], {
-    env: { ...process.env, PORT: '0', DATABASE_URL: database, LOOKOUT_TOKEN: TOKEN, ...env },
+    env: { ...process.env, PORT: '0', DATABASE_URL: database, LOOKOUT_TOKEN: TOKEN, LOOKOUT_DRAIN_SECONDS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -36,11 +36,11 @@ describe('graceful shutdown', () => {
 });
 
 describe('npm start', () => {
-  it('runs the build, creates and migrates a new database file, serves, and shuts down when npm gets SIGTERM (as from a process manager)', async () => {
+  it('runs the build, creates and migrates a new database file, serves, and on SIGTERM (as from a process manager) says "not ready" while still serving, then shuts down', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'lookout-start-'));
     // npm itself, as a process manager starts it (its prestart build is what `npm test` has just done).
     const child = spawn('npm', ['start', '--ignore-scripts'], {
-      env: { ...process.env, PORT: '0', DATABASE_URL: `file:${path.join(dir, 'nested', 'lookout.db')}` },
+      env: { ...process.env, PORT: '0', DATABASE_URL: `file:${path.join(dir, 'nested', 'lookout.db')}`, LOOKOUT_DRAIN_SECONDS: '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -58,8 +58,14 @@ describe('npm start', () => {
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // The signal goes to npm, not to node: the server must hear it, shut down, and leave the port.
     child.kill('SIGTERM');
+    const readyz = url.replace(/\/graphql$/, '/readyz');
+    while ((await fetch(readyz)).status === 200);
+    // Draining: not ready, and still answering what comes meanwhile.
+    expect(await (await fetch(readyz)).json()).toEqual({ status: 'not ready', problems: [expect.stringMatching(/^Shutting down/)] });
+    const meanwhile = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ attentionSummary { total } }' }) });
+    expect(meanwhile.status).toBe(200);
     expect(await exit).toBe(0);
-    expect(output).toContain('SIGTERM: finishing in-flight work and shutting down');
+    expect(output).toContain('SIGTERM: not ready for 2 s, then finishing in-flight work and shutting down');
     await expect(fetch(url, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   }, 30_000);
 
