@@ -81,30 +81,9 @@ export class Metrics implements AttentionObserver {
         for (const [outcome, count] of Object.entries(deliveries.counts)) ended.inc({ outcome }, count);
       },
     });
-    new Gauge({
-      name: 'lookout_deliveries_waiting',
-      help: 'Webhook and push deliveries queued or waiting to retry.',
-      registers: [this.registry],
-      collect() {
-        this.set(deliveries.waitingCount);
-      },
-    });
-    new Gauge({
-      name: 'lookout_deliveries_in_flight',
-      help: 'Webhook and push requests in flight.',
-      registers: [this.registry],
-      collect() {
-        this.set(deliveries.inFlight);
-      },
-    });
-    new Gauge({
-      name: 'lookout_subscribers',
-      help: 'Feed streams listening live in this process.',
-      registers: [this.registry],
-      collect() {
-        this.set(attention.subscriberCount);
-      },
-    });
+    this.gauge('lookout_deliveries_waiting', 'Webhook and push deliveries queued or waiting to retry.', () => deliveries.waitingCount);
+    this.gauge('lookout_deliveries_in_flight', 'Webhook and push requests in flight.', () => deliveries.inFlight);
+    this.gauge('lookout_subscribers', 'Feed streams listening live in this process.', () => attention.subscriberCount);
     const answers = new Counter({
       name: 'lookout_feed_answers_total',
       help: 'Feed queries answered from a kept answer (memory) or executed.',
@@ -116,20 +95,18 @@ export class Metrics implements AttentionObserver {
         answers.inc({ source: 'executed' }, feedAnswers.counts.executed);
       },
     });
+    this.gauge('lookout_replica_lag_entries', "How many log entries this process has yet to read (written by other processes).", () => Math.max(0, latestSeq() - attention.latestSeq));
+    this.gauge('lookout_leader', '1 when this process applies time-driven changes and prunes the log.', () => (attention.leads ? 1 : 0));
+  }
+
+  /** A gauge read when scraped. */
+  private gauge(name: string, help: string, read: () => number): void {
     new Gauge({
-      name: 'lookout_replica_lag_entries',
-      help: "How many log entries this process has yet to read (written by other processes).",
+      name,
+      help,
       registers: [this.registry],
       collect() {
-        this.set(Math.max(0, latestSeq() - attention.latestSeq));
-      },
-    });
-    new Gauge({
-      name: 'lookout_leader',
-      help: '1 when this process applies time-driven changes and prunes the log.',
-      registers: [this.registry],
-      collect() {
-        this.set(attention.leads ? 1 : 0);
+        this.set(read());
       },
     });
   }
