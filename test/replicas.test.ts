@@ -224,6 +224,36 @@ describe.runIf(ON_POSTGRESQL)('replicas on one PostgreSQL database', () => {
     expect(seqsOf(onB.received)).toEqual(await loggedChanges(database));
   });
 
+  it('a frozen leader (SIGSTOP) loses the lead within its 3 s lease; another leads and fires its timers, once; woken, it follows', async () => {
+    const database = await freshDatabase();
+    const env = { LOOKOUT_DONE_MINUTES: '0.025' };
+    const a = await startReplica(database, env);
+    await metricReads(a, 'lookout_leader', 1);
+    const b = await startReplica(database, env);
+    const onB = collect(b.ws(), FEED_EVENT, {});
+    await metricReads(b, 'lookout_subscribers', 1);
+    a.process.kill('SIGSTOP');
+    try {
+      const frozenAt = Date.now();
+      await metricReads(b, 'lookout_leader', 1, 15_000);
+      const tookOver = Date.now() - frozenAt;
+      expect(tookOver).toBeLessThan(10_000);
+      // B's timers: a session done now leaves the feed when its done time is up.
+      await speak(b, 'done-while-frozen', 'USER');
+      await b.gql('mutation { closeSession(input: {sessionId: "done-while-frozen", closedBy: AUTO}) { __typename } }');
+      await receivedOne(onB, left('done-while-frozen'));
+    } finally {
+      a.process.kill('SIGCONT');
+    }
+    // Woken, A finds it no longer leads, and serves as a follower; nothing happened twice.
+    await metricReads(a, 'lookout_leader', 0, 15_000);
+    await speak(a, 'after-waking', 'ASSISTANT');
+    await receivedOne(onB, (event) => event.attentionChanged.session?.id === 'after-waking');
+    const timers = await sql<{ n: string }>(database, `SELECT COUNT(*) AS n FROM "SessionEvent" WHERE "kind" = 'TIMER' AND "sessionId" = 'done-while-frozen'`);
+    expect(Number(timers[0]!.n)).toBe(1);
+    expect(seqsOf(onB.received)).toEqual(await loggedChanges(database));
+  }, 60_000);
+
   it("a leader whose connection to the database breaks stops leading at once; the other takes over, and it goes on as a follower", async () => {
     const database = await freshDatabase();
     const a = await startReplica(database);

@@ -18,6 +18,12 @@ const SETTINGS_CHANNEL = 'lookout_settings';
 const POLL_MS = 1_000;
 /** A process whose connection broke tries to lead again only after this: another, healthy one goes first. */
 const LEAD_AGAIN_AFTER_MS = 3 * POLL_MS;
+/**
+ * The coordinating connection's lease: PostgreSQL ends it when it has been idle this long
+ * (idle_session_timeout), and with it the leader's lock. Each process speaks on it every POLL_MS, so
+ * only a process that stopped (frozen, cut off from the database) loses it, and another leads.
+ */
+const LEASE_MS = 3 * POLL_MS;
 
 // `timestamp` columns hold UTC (as Prisma writes them): read them as UTC, whatever the process's zone.
 const TIMESTAMP_OID = 1114;
@@ -54,6 +60,7 @@ export class Coordinator implements Announcements, Coordination {
   /** After losing its connection, this process lets the others take the lead first (until then). */
   private notLeadingBefore = 0;
   private closed = false;
+  private warnedNoLease = false;
   private readonly followers = new Set<Listeners>();
   private readonly tables = new Map<SharedTable, Set<() => Promise<unknown>>>();
 
@@ -107,6 +114,10 @@ export class Coordinator implements Announcements, Coordination {
     try {
       await client.connect();
       await client.query(`LISTEN ${LOG_CHANNEL}; LISTEN ${SETTINGS_CHANNEL}`);
+      await client.query(`SET idle_session_timeout = ${LEASE_MS}`).catch((error: Error) => {
+        if (!this.warnedNoLease) console.error(`No leadership lease (PostgreSQL 14 or later has one): a frozen leader leads until its connection ends. ${error.message}`);
+        this.warnedNoLease = true;
+      });
       if (this.closed) throw new Error('Closed meanwhile.');
     } catch (error) {
       await client.end().catch(() => {});
@@ -134,7 +145,9 @@ export class Coordinator implements Announcements, Coordination {
         await this.connect();
         // What was missed while disconnected: the log, and every small table.
         for (const table of this.tables.keys()) this.reload(table);
-      } else if (!this.leads) await this.tryToLead();
+      } else if (!this.leads && Date.now() >= this.notLeadingBefore) await this.tryToLead();
+      // Renews the lease: a connection that says nothing for LEASE_MS is ended by PostgreSQL.
+      else await this.client.query('SELECT 1');
     } catch {
       // Not reachable now: tried again on the next tick. /readyz says so meanwhile.
     } finally {
