@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../api/config.ts';
 import { CLI } from './cli-helpers.ts';
 import { adminQuery, ON_POSTGRESQL, RECORD_SPEAKER } from './helpers.ts';
 
@@ -42,7 +43,8 @@ afterEach(async () => {
 
 describe.skipIf(ON_POSTGRESQL)('docker-compose.yml', () => {
   it('is valid: PostgreSQL with a healthcheck and a volume, a one-shot migration, two replicas behind a proxy', async () => {
-    const { config, error } = await composeConfig({ LOOKOUT_TOKEN: 'team-secret', POSTGRES_PASSWORD: 'pw', LOOKOUT_ALLOWED_HOSTS: 'lookout.example.com' });
+    // A password with the characters a URL would misread: it goes as PGPASSWORD, untouched.
+    const { config, error } = await composeConfig({ LOOKOUT_TOKEN: 'team-secret', POSTGRES_PASSWORD: 'p@ss/w#rd', LOOKOUT_ALLOWED_HOSTS: 'lookout.example.com' });
     expect(error).toBeUndefined();
     const { postgres, migrate, proxy, single } = config.services;
     expect(postgres.healthcheck.test).toEqual(['CMD-SHELL', 'pg_isready -U lookout -d lookout']);
@@ -56,12 +58,22 @@ describe.skipIf(ON_POSTGRESQL)('docker-compose.yml', () => {
       expect(replica.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
       expect(replica.environment).toMatchObject({
         LOOKOUT_TOKEN: 'team-secret',
-        LOOKOUT_ALLOWED_HOSTS: 'lookout.example.com',
-        DATABASE_URL: 'postgresql://lookout:pw@postgres:5432/lookout',
+        LOOKOUT_ALLOWED_HOSTS: 'localhost,lookout-a,lookout-b,single,lookout.example.com',
+        DATABASE_URL: 'postgresql://lookout@postgres:5432/lookout',
+        PGPASSWORD: 'p@ss/w#rd',
       });
+      expect(postgres.environment.POSTGRES_PASSWORD).toBe('p@ss/w#rd');
+      // What Lookout makes of that environment: every name allowed, the password untouched.
+      const lookoutConfig = loadConfig(replica.environment);
+      expect(lookoutConfig.allowedHosts).toEqual(['localhost', 'lookout-a', 'lookout-b', 'single', 'lookout.example.com']);
+      expect(new URL(lookoutConfig.database).hostname).toBe('postgres');
       expect(replica.build.context).toBe(ROOT.replace(/\/$/, ''));
     }
-    expect(proxy.command).toEqual(['caddy', 'reverse-proxy', '--from', ':8080', '--to', 'lookout-a:4000', '--to', 'lookout-b:4000']);
+    // The proxy sends only to replicas whose /readyz says ready.
+    expect(proxy.volumes).toEqual([expect.stringMatching(/\/deploy\/Caddyfile:\/etc\/caddy\/Caddyfile:ro$/)]);
+    const caddyfile = await readFile(path.join(ROOT, 'deploy', 'Caddyfile'), 'utf8');
+    expect(caddyfile).toMatch(/reverse_proxy lookout-a:4000 lookout-b:4000 \{[^}]*health_uri \/readyz/);
+    expect(await readFile(path.join(ROOT, '.dockerignore'), 'utf8')).toMatch(/^\.git$/m);
     expect(single.environment.DATABASE_URL).toBe('file:/app/data/lookout.db');
     expect(single.volumes).toEqual([expect.stringMatching(/^lookout-data:\/app\/data(:rw)?$/)]);
   });
@@ -95,7 +107,8 @@ describe.runIf(ON_POSTGRESQL)('the compose topology, run natively', () => {
     url.pathname = `${url.pathname.replace(/_template$/, '')}_compose_${process.pid}`;
     const database = url.toString();
     await adminQuery(database, `CREATE DATABASE "${url.pathname.slice(1)}"`);
-    const env = { ...process.env, DATABASE_URL: database, LOOKOUT_TOKEN: 'team-secret', HOST: '127.0.0.1' };
+    // As compose gives it: the password apart, as PGPASSWORD (this server trusts loopback, so any password passes).
+    const env = { ...process.env, DATABASE_URL: database, PGPASSWORD: 'p@ss/w#rd', LOOKOUT_TOKEN: 'team-secret', HOST: '127.0.0.1' };
     const first = await run(process.execPath, [CLI, 'migrate'], { env });
     expect(first.stdout).toMatch(/^Applied 1 migration\(s\) to postgresql:\/\/…@127\.0\.0\.1:5432\/\S+: 20261128100000_init$/m);
     expect(first.stdout).not.toContain('postgres@');
