@@ -63,6 +63,11 @@ export class Metrics implements AttentionObserver {
     registers: [this.registry],
   });
   private readonly replays = new Counter({ name: 'lookout_replays_total', help: 'Feed streams that resumed from a seq by replaying the log.', registers: [this.registry] });
+  private readonly conflicts = new Counter({
+    name: 'lookout_write_conflicts_total',
+    help: 'Writes that found another process had written first, and were planned again after reading it (several replicas writing at once).',
+    registers: [this.registry],
+  });
   private readonly resyncs = new Counter({ name: 'lookout_resyncs_total', help: 'Feed streams told to refetch (fell too far behind, or asked from before what is kept).', registers: [this.registry] });
 
   constructor() {
@@ -126,6 +131,10 @@ export class Metrics implements AttentionObserver {
 
   resynced(): void {
     this.resyncs.inc();
+  }
+
+  conflicted(): void {
+    this.conflicts.inc();
   }
 
   /** Counts every GraphQL operation by name and outcome. */

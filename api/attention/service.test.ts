@@ -274,12 +274,14 @@ describe('reports that arrive together', () => {
 
 describe('a database that fails under a write', () => {
   it('answers every write: one that could not be made is refused; one whose answer was lost but that was stored is answered as stored', async () => {
-    await startService();
+    let conflicts = 0;
+    await startService({ observer: { wrote() {}, delivered() {}, replayed() {}, resynced() {}, conflicted: () => conflicts++ } });
     const store = database.store;
     // Another process "wrote first", and the log then cannot be read: the write is refused, not left unanswered.
     const write = vi.spyOn(store, 'write').mockResolvedValueOnce(null);
     const read = vi.spyOn(store, 'changesAfter').mockRejectedValueOnce(new Error('connection terminated'));
     await expect(service.recordSpeaker({ sessionId: 'refused', speaker: 'USER' })).rejects.toThrow(/connection terminated/);
+    expect(conflicts).toBe(1);
     read.mockRestore();
     // The commit happens, then its answer is lost: answered as stored, once.
     write.mockRestore();

@@ -99,6 +99,8 @@ export interface AttentionObserver {
   replayed(): void;
   /** A stream was told to refetch. */
   resynced(): void;
+  /** A write found that another process had written first: it reads that, and plans again. */
+  conflicted(): void;
 }
 
 export interface AttentionServiceOptions extends AttentionTimings {
@@ -652,6 +654,7 @@ export class AttentionService {
         seqs = events.map((_, i) => this.logEnd + i + 1);
       }
       if (seqs === null) {
+        this.options.observer?.conflicted();
         // Another process wrote first: read what it wrote, and plan again, for a bounded time.
         try {
           if (Date.now() > deadline) throw new WriteBusyError();
@@ -812,6 +815,7 @@ export class AttentionService {
       return;
     }
     if (seqs === null) {
+      this.options.observer?.conflicted();
       // Another process wrote first: read what it wrote, then look again (or shortly, when the log cannot be read).
       try {
         await this.catchUp();
