@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureDelivery } from './measurements/delivery.ts';
-import { measureEngines, measureMixed, measureReplicas } from './measurements/engines.ts';
+import { measureEngines, measureMixed, measureReplicas, measureReplicaWrites } from './measurements/engines.ts';
 import { measureFeed } from './measurements/feed.ts';
 import { measureGrowth, queryPlans } from './measurements/growth.ts';
 import { measureHookCost } from './measurements/hook-cost.ts';
@@ -73,7 +73,10 @@ try {
       measureEngines(await copies('engines'), { sqlite: `file:${await copyOf(files.get(largest)!, 'engines-startup.db')}`, postgresql: seeded[largest]! }, largest, settings),
     );
     await step('mixed', async () => measureMixed(await copies('mixed'), settings));
-    await step('replicas', async () => measureReplicas(await copyOfPostgresql(postgresqlServer, seeded[10_000]!, 'replicas'), settings));
+    await step('replicas', async () => [
+      ...(await measureReplicas(await copyOfPostgresql(postgresqlServer, seeded[10_000]!, 'replicas'), settings)),
+      ...(await measureReplicaWrites(await copyOfPostgresql(postgresqlServer, seeded[10_000]!, 'replica-writes'), settings)),
+    ]);
   }
   if (wanted('growth')) {
     for (const { name, plan, fullScan } of queryPlans(files.get(largest)!)) {

@@ -194,3 +194,42 @@ export async function measureReplicas(database: string, settings: Settings): Pro
     await Promise.all([a.stop(), b.stop()]);
   }
 }
+
+/**
+ * The same 16 writers (`recordSpeaker`) against 1, 2 and 3 replicas of one PostgreSQL database, their
+ * connections split among the replicas, alternating within each round; the writes/s of 2 and 3
+ * replicas against 1, and how many writes found another replica had written first (conflicts).
+ */
+export async function measureReplicaWrites(database: string, settings: Settings): Promise<Row[]> {
+  const replicas = [await startChild('lookout-child.ts', [database]), await startChild('lookout-child.ts', [database]), await startChild('lookout-child.ts', [database])];
+  const urls = replicas.map((replica) => replica.ready.url as string);
+  const conflicts = async () => (await Promise.all(urls.map((url) => metric(url, 'lookout_write_conflicts_total')))).reduce((a, b) => a + b, 0);
+  try {
+    const seconds = settings.quick ? 1 : 4;
+    const counts = [1, 2, 3] as const;
+    const figures = { 1: [] as number[], 2: [] as number[], 3: [] as number[] };
+    const conflictsPerWrite: number[] = [];
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const count of round % 2 ? [...counts].reverse() : counts) {
+        const before = await conflicts();
+        const parts = Array.from({ length: count }, (_, r) => Math.floor(CONNECTIONS / count) + (r < CONNECTIONS % count ? 1 : 0));
+        const results = await Promise.all(parts.map((connections, r) => load(urls[r]!, { connections, seconds, nextBody: writes(`r${round}-${count}-${r}`) })));
+        const total = results.reduce((sum, result) => sum + result.requestsPerSecond, 0);
+        figures[count].push(total);
+        if (count === 3) conflictsPerWrite.push(((await conflicts()) - before) / (total * seconds));
+      }
+    }
+    return [
+      ...([2, 3] as const).map((count) =>
+        row(`replicas-writes-${count}`, `${count} replicas: recordSpeaker, ${CONNECTIONS} connections split among them`, 'writes/s', figures[count], {
+          baseline: ['1 replica', figures[1]],
+          ratio: [`${count} ÷ 1 replica`, ratio(figures[count], figures[1])],
+          target: count === 3 ? { op: '>=', value: 0.8 } : undefined,
+        }),
+      ),
+      row('replicas-conflicts', '3 replicas: writes that found another had written first, per write', 'per write', conflictsPerWrite),
+    ];
+  } finally {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+  }
+}
