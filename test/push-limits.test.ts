@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPublicAddress, publicOnlyLookup, pushHosts } from '../api/notify/push-endpoints.ts';
 import { MAX_DEVICES_PER_PERSON } from '../api/notify/push.ts';
-import { startServer, type TestServer } from './helpers.ts';
+import { sql, startServer, type TestServer } from './helpers.ts';
 import { browserSubscription, type PushService, startPushService } from './push-service.ts';
 
 let server: TestServer;
@@ -37,6 +37,12 @@ async function waiting(sessionId: string, reporter: Record<string, string>): Pro
   expect(recorded.data.recordActivity.__typename).toBe('MutationRecordActivitySuccess');
 }
 
+async function metric(series: string): Promise<number> {
+  const text = await (await fetch(server.url.replace(/\/graphql$/, '/metrics'), { headers: { authorization: 'Bearer admin-token' } })).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 function add(endpoint: string, headers?: Record<string, string>) {
   const { p256dh, auth } = browserSubscription();
   return server.gql(ADD, { input: { endpoint, p256dh, auth, label: 'device' } }, headers).then((r) => r.data?.addPushDevice ?? r.errors);
@@ -51,7 +57,8 @@ describe('push devices', () => {
     });
     await new Promise<void>((resolve) => listener!.listen(0, '127.0.0.1', resolve));
     const port = (listener.address() as { port: number }).port;
-    server = await startServer({ LOOKOUT_TOKEN: 'admin-token' });
+    // One attempt a push: what cannot be reached here (the browsers' services) ends at once.
+    server = await startServer({ LOOKOUT_TOKEN: 'admin-token' }, { deliveries: { attempts: 1 } });
     const member = await tokenFor('mallory', 'ACT');
     for (const endpoint of [
       `https://127.0.0.1:${port}/push/x`,
@@ -70,11 +77,19 @@ describe('push devices', () => {
       expect(await add(endpoint, member), endpoint).toMatchObject({ __typename: 'PushEndpointError', message: expect.stringMatching(/^The push endpoint /) });
     }
     expect((await server.gql(DEVICES, undefined, member)).data.pushDevices).toEqual([]);
+    // A device stored before these rules (as an older Lookout took it) is kept but never pushed to.
+    const { p256dh, auth } = browserSubscription();
+    await sql(server.database, `INSERT INTO "PushDevice" ("endpoint", "person", "p256dh", "auth", "label", "createdAt")
+      VALUES ('https://127.0.0.1:${port}/push/old', 'mallory', '${p256dh}', '${auth}', 'old', '2026-01-01T00:00:00.000+00:00')`);
     // A change that would push to every device of the member's reaches no address at all.
     await waiting('s', await tokenFor('mallory', 'REPORT'));
-    // The browsers' own services are taken as they are.
+    // The browsers' own services are taken as they are (and adding one reads every device again).
     expect(await add('https://fcm.googleapis.com/fcm/send/abc:def', member)).toMatchObject({ __typename: 'MutationAddPushDeviceSuccess' });
     expect(await add('https://web.push.apple.com/QGx', member)).toMatchObject({ __typename: 'MutationAddPushDeviceSuccess' });
+    await waiting('s2', await tokenFor('mallory', 'REPORT'));
+    // Both browser services' pushes end (this machine reaches no outside address); the old device got none.
+    await expect.poll(async () => (await metric('lookout_deliveries_waiting')) + (await metric('lookout_deliveries_in_flight'))).toBe(0);
+    expect(await metric('lookout_deliveries_total{outcome="gave up"}')).toBe(2);
     expect(contacted).toBe(0);
   });
 
@@ -110,10 +125,6 @@ describe('push devices', () => {
     expect(held.most()).toBe(4);
     held.release();
     // What waits is sent, at most 4 at a time, and what did not fit in the queue was dropped, not kept.
-    const metric = async (series: string) => {
-      const text = await (await fetch(server.url.replace(/\/graphql$/, '/metrics'), { headers: { authorization: 'Bearer admin-token' } })).text();
-      return Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${series} `)) ?? '')?.[2]);
-    };
     await expect.poll(async () => (await metric('lookout_deliveries_waiting')) + (await metric('lookout_deliveries_in_flight')), { timeout: 15_000 }).toBe(0);
     const delivered = await metric('lookout_deliveries_total{outcome="delivered"}');
     const dropped = await metric('lookout_deliveries_total{outcome="dropped"}');

@@ -105,7 +105,8 @@ export class Deliveries {
     for (const timer of this.timers) clearTimeout(timer);
     this.waiting.length = 0;
     this.due.length = 0;
-    await Promise.all([this.agent.close(), this.publicAgent.close()]).catch(() => {});
+    // What is in flight is cut: a slow target never holds up the shutdown.
+    await Promise.all([this.agent.destroy(), this.publicAgent.destroy()]).catch(() => {});
   }
 
   private drop(index: number, unsent = false): void {

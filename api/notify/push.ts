@@ -222,7 +222,12 @@ export class Push {
     const news = this.policies.newsFor(change, now);
     if (!news) return;
     const owner = change.session.owner;
-    const devices = this.of(owner).filter((device) => !isLooking(device, now));
+    // A device stored before today's rules (another host, more than a person may have) hears nothing: the newest that pass do.
+    const devices = this.of(owner)
+      .filter((device) => this.hosts.refusal(device.endpoint) === null)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .slice(0, MAX_DEVICES_PER_PERSON)
+      .filter((device) => !isLooking(device, now));
     if (devices.length === 0) return;
     const payload = JSON.stringify(pushMessage(news, change, now));
     for (const device of devices) {
