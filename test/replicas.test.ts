@@ -86,6 +86,22 @@ async function metricReads(replica: Replica, name: string, value: number, timeou
   }
 }
 
+/**
+ * A new database with two replicas: A leads, B follows with a subscriber listening. Done lasts
+ * 1.5 s, so a closed session leaves the feed by the leader's timer within a test.
+ */
+async function leaderAndFollower() {
+  const database = await freshDatabase();
+  const env = { LOOKOUT_DONE_MINUTES: '0.025' };
+  const a = await startReplica(database, env);
+  await metricReads(a, 'lookout_leader', 1);
+  const b = await startReplica(database, env);
+  expect(await b.metric('lookout_leader')).toBe(0);
+  const onB = collect(b.ws(), FEED_EVENT, {});
+  await metricReads(b, 'lookout_subscribers', 1);
+  return { database, a, b, onB };
+}
+
 /** The seqs of the log entries that changed someone's attention: what every subscriber must get. */
 async function loggedChanges(database: string, after = 0): Promise<number[]> {
   const rows = await sql<{ seq: number }>(
@@ -171,15 +187,7 @@ describe.runIf(ON_POSTGRESQL)('replicas on one PostgreSQL database', () => {
   });
 
   it('kill -9 of the leader during writes: every acknowledged write is kept, the other replica goes on and leads, and timers fire once', async () => {
-    const database = await freshDatabase();
-    // Done lasts 1.5 s, so a closed session leaves the feed by the leader's timer within the test.
-    const env = { LOOKOUT_DONE_MINUTES: '0.025' };
-    const a = await startReplica(database, env);
-    await metricReads(a, 'lookout_leader', 1);
-    const b = await startReplica(database, env);
-    expect(await b.metric('lookout_leader')).toBe(0);
-    const onB = collect(b.ws(), FEED_EVENT, {});
-    await metricReads(b, 'lookout_subscribers', 1);
+    const { database, a, b, onB } = await leaderAndFollower();
 
     // While both run, A's timer (A leads) ends a done session that B wrote, once.
     await speak(b, 'done-before', 'USER');
@@ -225,13 +233,7 @@ describe.runIf(ON_POSTGRESQL)('replicas on one PostgreSQL database', () => {
   });
 
   it('a frozen leader (SIGSTOP) loses the lead within its 3 s lease; another leads and fires its timers, once; woken, it follows', async () => {
-    const database = await freshDatabase();
-    const env = { LOOKOUT_DONE_MINUTES: '0.025' };
-    const a = await startReplica(database, env);
-    await metricReads(a, 'lookout_leader', 1);
-    const b = await startReplica(database, env);
-    const onB = collect(b.ws(), FEED_EVENT, {});
-    await metricReads(b, 'lookout_subscribers', 1);
+    const { database, a, b, onB } = await leaderAndFollower();
     a.process.kill('SIGSTOP');
     try {
       const frozenAt = Date.now();
