@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freshDatabase, ON_POSTGRESQL } from '../../test/helpers.ts';
 import { openDatabase } from '../db/database.ts';
@@ -278,7 +279,7 @@ describe('a database that fails under a write', () => {
     await startService({ observer: { wrote() {}, delivered() {}, replayed() {}, resynced() {}, conflicted: () => conflicts++ } });
     const store = database.store;
     // Another process "wrote first", and the log then cannot be read: the write is refused, not left unanswered.
-    const write = vi.spyOn(store, 'write').mockResolvedValueOnce(null);
+    const write = vi.spyOn(store, 'write').mockImplementationOnce(async (_append, replan) => (await replan(), []));
     const read = vi.spyOn(store, 'changesAfter').mockRejectedValueOnce(new Error('connection terminated'));
     await expect(service.recordSpeaker({ sessionId: 'refused', speaker: 'USER' })).rejects.toThrow(/connection terminated/);
     expect(conflicts).toBe(1);
@@ -286,8 +287,8 @@ describe('a database that fails under a write', () => {
     // The commit happens, then its answer is lost: answered as stored, once.
     write.mockRestore();
     const real = store.write.bind(store);
-    const lost = vi.spyOn(store, 'write').mockImplementationOnce(async (after, writes) => {
-      await real(after, writes);
+    const lost = vi.spyOn(store, 'write').mockImplementationOnce(async (append, replan) => {
+      await real(append, replan);
       throw new Error('connection terminated during COMMIT');
     });
     const stored = await service.recordSpeaker({ sessionId: 'stored', speaker: 'ASSISTANT' });
@@ -302,5 +303,57 @@ describe('a database that fails under a write', () => {
     // And it goes on.
     await service.recordSpeaker({ sessionId: 'after', speaker: 'ASSISTANT' });
     expect(service.feed().map((item) => item.session.id).sort()).toEqual(['after', 'stored']);
+  });
+});
+
+describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
+  it('a write that finds another process wrote first plans again while it holds the log, so it never loses twice', async () => {
+    let conflicts = 0;
+    const observer = { wrote() {}, delivered() {}, replayed() {}, resynced() {}, conflicted: () => conflicts++ };
+    await startService({ observer });
+    const others = await Promise.all([openDatabase(location), openDatabase(location)]);
+    const [b, c] = others.map((opened) => new AttentionService(opened.store, { ...timings, observer }));
+    try {
+      await Promise.all([b!.start(), c!.start()]);
+      // C holds the log's lock (it is told the log grew, and its plan waits) while A and B plan and queue for the lock.
+      let holding!: () => void;
+      let letGo!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      const go = new Promise<void>((resolve) => (letGo = resolve));
+      const real = others[1]!.store.write.bind(others[1]!.store);
+      vi.spyOn(others[1]!.store, 'write').mockImplementationOnce((append, replan) =>
+        real({ ...append, after: -1 }, async () => {
+          holding();
+          await go;
+          return append;
+        }),
+      );
+      const first = c!.recordSpeaker({ sessionId: 'c', speaker: 'ASSISTANT' });
+      await held;
+      const queued = [service.recordSpeaker({ sessionId: 'a', speaker: 'ASSISTANT' }), b!.recordSpeaker({ sessionId: 'b', speaker: 'ASSISTANT' })];
+      // Both wait for the lock (a transaction's advisory lock not yet granted, in this database).
+      const watcher = new pg.Client({ connectionString: location });
+      await watcher.connect();
+      const waiting = async () =>
+        (
+          await watcher.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          )
+        ).rows[0]!.n;
+      while ((await waiting()) < 2);
+      await watcher.end();
+      conflicts = 0;
+      letGo();
+      await Promise.all([first, ...queued]);
+      // A and B each found the log grown once, and each was stored at its second plan.
+      expect(conflicts).toBe(2);
+      const log = await database.store.changesAfter(0, 10, true);
+      expect(log.map((entry) => entry.seq)).toEqual([1, 2, 3]);
+      expect(log[0]!.sessionId).toBe('c');
+      expect(log.map((entry) => entry.sessionId).sort()).toEqual(['a', 'b', 'c']);
+    } finally {
+      await Promise.all([b!.stop(), c!.stop()]);
+      await Promise.all(others.map((opened) => opened.close()));
+    }
   });
 });

@@ -27,7 +27,7 @@ import {
   sessionOfRequest,
 } from './permissions.ts';
 import { type FeedSource, FeedStream } from './feed-stream.ts';
-import { type AttentionStore, eventKey, type NewEvent, type WriteReads } from './store.ts';
+import { type Append, type AttentionStore, eventKey, type NewEvent, type WriteReads, type Writes } from './store.ts';
 import {
   type Attention,
   type AttentionTier,
@@ -159,6 +159,14 @@ interface PendingChange {
   unit?: object;
   resolve: (session: Session) => void;
   reject: (error: unknown) => void;
+}
+
+/** A batch planned: what it appends, and what to answer each change once that is stored. */
+interface PlannedBatch extends Append {
+  events: NewEvent[];
+  planned: PlannedWrite[];
+  unchanged: { change: PendingChange; session: Session }[];
+  refused: Map<PendingChange, unknown>;
 }
 
 /** What one log entry tells subscribers. */
@@ -600,81 +608,84 @@ export class AttentionService {
    * another process wrote first, this one reads what it wrote and plans the batch again.
    */
   private async writePending(): Promise<void> {
-    let batch = this.pending;
+    const batch = this.pending;
     this.pending = [];
     if (!batch.length) return;
     const deadline = Date.now() + WRITE_RETRIES_FOR_MS;
-    for (;;) {
-      const now = new Date();
-      let reads: WriteReads;
-      try {
-        reads = await this.store.read(
-          [...new Set(batch.map((change) => change.sessionId))].filter((id) => !this.tracked.has(id)),
-          batch.flatMap((change) => change.steps.flatMap((step) => (step.eventId ? [{ sessionId: change.sessionId, eventId: step.eventId }] : []))),
-        );
-      } catch (error) {
-        for (const change of batch) change.reject(error);
+    let planned: PlannedBatch;
+    try {
+      planned = await this.planBatch(batch);
+    } catch (error) {
+      for (const change of batch) change.reject(error);
+      return;
+    }
+    let seqs: number[];
+    try {
+      seqs = planned.events.length ? await this.store.write(planned, async () => {
+        planned = await this.planAgain(deadline, () => this.planBatch(batch));
+        return planned;
+      }) : [];
+    } catch (error) {
+      // The answer was lost, not necessarily the write: stored, it is answered as stored; not known, it says so.
+      const stored = error instanceof WriteBusyError || !planned.events.length ? false : await this.store.logged(planned.after, planned.events[0]!).catch(() => null);
+      if (stored !== true) {
+        const told = stored === null ? new WriteUnknownError(error) : error;
+        console.error('A write failed:', told);
+        for (const change of batch) change.reject(told);
         return;
       }
+      seqs = planned.events.map((_, i) => planned.after + i + 1);
+    }
+    if (seqs.length) this.options.observer?.wrote(seqs.length);
+    for (const [change, error] of planned.refused) change.reject(error);
+    let next = 0;
+    for (const { change, session, tracked, entries } of planned.planned) {
+      for (const entry of entries) this.commit(session, seqs[next++]!, entry, tracked, true);
+      change.resolve(session);
+    }
+    for (const { change, session } of planned.unchanged) change.resolve(session);
+  }
+
+  /** Another process wrote first: read what it wrote and plan again, for a bounded time. */
+  private async planAgain<T>(deadline: number, plan: () => Promise<T>): Promise<T> {
+    this.options.observer?.conflicted();
+    if (Date.now() > deadline) throw new WriteBusyError();
+    await this.catchUp();
+    return plan();
+  }
+
+  /** Plans a batch against the log as this process has read it: what to write, what changes nothing, what is refused. */
+  private async planBatch(batch: PendingChange[]): Promise<PlannedBatch> {
+    const refused = new Map<PendingChange, unknown>();
+    for (;;) {
+      const live = batch.filter((change) => !refused.has(change));
+      const now = new Date();
+      const after = this.logEnd;
+      const reads = await this.store.read(
+        [...new Set(live.map((change) => change.sessionId))].filter((id) => !this.tracked.has(id)),
+        live.flatMap((change) => change.steps.flatMap((step) => (step.eventId ? [{ sessionId: change.sessionId, eventId: step.eventId }] : []))),
+      );
       // What the batch's earlier changes made of each session, for the later ones to build on.
       const latest = new Map<string, { session: Session; attention: Attention | null }>();
-      const writes: PlannedWrite[] = [];
+      const planned: PlannedWrite[] = [];
       const unchanged: { change: PendingChange; session: Session }[] = [];
-      const refused: { change: PendingChange; error: unknown }[] = [];
-      for (const change of batch) {
+      const failedUnits = new Map<object, unknown>();
+      for (const change of live) {
         try {
-          const planned = this.plan(change, now, latest, reads);
-          if ('entries' in planned) writes.push(planned);
-          else unchanged.push({ change, session: planned.session });
+          const plan = this.plan(change, now, latest, reads);
+          if ('entries' in plan) planned.push(plan);
+          else unchanged.push({ change, session: plan.session });
         } catch (error) {
-          refused.push({ change, error });
+          refused.set(change, error);
+          if (change.unit && !failedUnits.has(change.unit)) failedUnits.set(change.unit, error);
         }
       }
       // A change refused takes the rest of its unit with it: those are refused too, and the batch planned again without them.
-      const failedUnits = new Map(refused.flatMap(({ change, error }) => (change.unit ? [[change.unit, error] as const] : [])));
-      if (failedUnits.size && batch.some((change) => change.unit && failedUnits.has(change.unit) && !refused.some((r) => r.change === change))) {
-        for (const change of batch) if (change.unit && failedUnits.has(change.unit)) change.reject(failedUnits.get(change.unit));
-        batch = batch.filter((change) => !change.unit || !failedUnits.has(change.unit));
-        if (!batch.length) return;
-        continue;
-      }
-      let seqs: number[] | null;
-      const events = writes.flatMap(({ entries }) => entries.map((entry) => entry.event));
-      try {
-        seqs = writes.length ? await this.store.write(this.logEnd, { sessions: writes.map(({ session }) => session), tracked: [], events }) : [];
-      } catch (error) {
-        // The answer was lost, not necessarily the write: stored, it is answered as stored; not known, it says so.
-        const stored = events.length ? await this.store.logged(this.logEnd, events[0]!).catch(() => null) : false;
-        if (stored !== true) {
-          const told = stored === null ? new WriteUnknownError(error) : error;
-          console.error('A write failed:', told);
-          for (const change of batch) change.reject(told);
-          return;
-        }
-        seqs = events.map((_, i) => this.logEnd + i + 1);
-      }
-      if (seqs === null) {
-        this.options.observer?.conflicted();
-        // Another process wrote first: read what it wrote, and plan again, for a bounded time.
-        try {
-          if (Date.now() > deadline) throw new WriteBusyError();
-          await this.catchUp();
-        } catch (error) {
-          console.error('A write could not be made (the log could not be read, or others kept writing first):', error);
-          for (const change of batch) change.reject(error);
-          return;
-        }
-        continue;
-      }
-      if (seqs.length) this.options.observer?.wrote(seqs.length);
-      for (const { change, error } of refused) change.reject(error);
-      let next = 0;
-      for (const { change, session, tracked, entries } of writes) {
-        for (const entry of entries) this.commit(session, seqs[next++]!, entry, tracked, true);
-        change.resolve(session);
-      }
-      for (const { change, session } of unchanged) change.resolve(session);
-      return;
+      const rest = live.filter((change) => change.unit && failedUnits.has(change.unit) && !refused.has(change));
+      for (const change of rest) refused.set(change, failedUnits.get(change.unit!));
+      if (rest.length) continue;
+      const events = planned.flatMap(({ entries }) => entries.map((entry) => entry.event));
+      return { after, writes: { sessions: planned.map(({ session }) => session), tracked: [], events }, events, planned, unchanged, refused };
     }
   }
 
@@ -777,6 +788,28 @@ export class AttentionService {
   /** Logs and publishes every attention that time alone changed, then waits for the next one. */
   private async applyTimeDrivenChanges(): Promise<void> {
     if (this.stopped || !this.leading) return;
+    let pass = this.timeDrivenChanges();
+    let seqs: number[];
+    try {
+      seqs = await this.store.write(pass, async () => {
+        pass = await this.planAgain(Infinity, async () => this.timeDrivenChanges());
+        return pass;
+      });
+    } catch (error) {
+      console.error('Applying time-driven attention changes failed; retrying shortly:', error);
+      this.setTimer(Date.now() + RETRY_TIMER_MS);
+      return;
+    }
+    const { now, settled, changes } = pass;
+    for (const session of settled) this.tracked.delete(session.id);
+    changes.forEach(({ session, attention, previous }, i) =>
+      this.commit(session, seqs[i]!, { attention, previous, project: session.project, previousProject: session.project }, session.tracked, true),
+    );
+    this.scheduleNextChange(now);
+  }
+
+  /** What time alone has changed by now, against the log as this process has read it. */
+  private timeDrivenChanges() {
     const now = new Date();
     const changes: { session: Session; attention: Attention | null; previous: Attention | null }[] = [];
     const settled: Session[] = [];
@@ -791,46 +824,23 @@ export class AttentionService {
         changes.push({ session: { ...session, tracked, updatedAt: now }, attention, previous });
       }
     }
-    let seqs: number[] | null;
-    try {
-      seqs = await this.store.write(this.logEnd, {
-        sessions: [],
-        tracked: [...settled.map((session) => ({ sessionId: session.id, tracked: false, at: now })), ...changes.map(({ session }) => ({ sessionId: session.id, tracked: session.tracked, at: now }))],
-        events: changes.map(({ session, attention, previous }) => ({
-          sessionId: session.id,
-          kind: 'TIMER',
-          eventId: null,
-          at: now,
-          recordedAt: now,
-          input: {},
-          project: session.project,
-          previousProject: session.project,
-          attention,
-          previousAttention: previous,
-        })),
-      });
-    } catch (error) {
-      console.error('Applying time-driven attention changes failed; retrying shortly:', error);
-      this.setTimer(Date.now() + RETRY_TIMER_MS);
-      return;
-    }
-    if (seqs === null) {
-      this.options.observer?.conflicted();
-      // Another process wrote first: read what it wrote, then look again (or shortly, when the log cannot be read).
-      try {
-        await this.catchUp();
-      } catch (error) {
-        console.error('Reading the log before applying time-driven changes failed; retrying shortly:', error);
-        this.setTimer(Date.now() + RETRY_TIMER_MS);
-        return;
-      }
-      return this.applyTimeDrivenChanges();
-    }
-    for (const session of settled) this.tracked.delete(session.id);
-    changes.forEach(({ session, attention, previous }, i) =>
-      this.commit(session, seqs[i]!, { attention, previous, project: session.project, previousProject: session.project }, session.tracked, true),
-    );
-    this.scheduleNextChange(now);
+    const writes: Writes = {
+      sessions: [],
+      tracked: [...settled.map((session) => ({ sessionId: session.id, tracked: false, at: now })), ...changes.map(({ session }) => ({ sessionId: session.id, tracked: session.tracked, at: now }))],
+      events: changes.map(({ session, attention, previous }) => ({
+        sessionId: session.id,
+        kind: 'TIMER',
+        eventId: null,
+        at: now,
+        recordedAt: now,
+        input: {},
+        project: session.project,
+        previousProject: session.project,
+        attention,
+        previousAttention: previous,
+      })),
+    };
+    return { after: this.logEnd, writes, now, settled, changes };
   }
 
   private scheduleNextChange(now: Date): void {

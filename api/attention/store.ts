@@ -38,6 +38,12 @@ export interface Writes {
   events: NewEvent[];
 }
 
+/** A write planned against the log as it stood after entry `after`. */
+export interface Append {
+  after: number;
+  writes: Writes;
+}
+
 /** What planning a write reads first: the sessions named, and which of the reporters' event ids the log holds. */
 export interface WriteReads {
   sessions: Map<string, Session>;
@@ -55,11 +61,13 @@ export interface AttentionStore {
   /** The newest seq in the log (0 when it is empty). */
   latestSeq(): Promise<number>;
   /**
-   * Stores `writes` in one durable transaction and returns each event's seq, in order; or null,
-   * storing nothing, when the log has grown past `after` (another process wrote): the caller
-   * catches up and plans again. Appends are serialised, so a reader never sees a lower seq commit later.
+   * Stores `append.writes` in one durable transaction, right after log entry `append.after`, and
+   * returns each event's seq, in order. When the log has grown past `after` (another process
+   * wrote), it calls `replan` and stores what that plans instead (the caller reads what was written
+   * and plans again); where several processes append (PostgreSQL), while it holds the log's lock,
+   * so the second plan cannot lose. Appends are serialised: a reader never sees a lower seq commit later.
    */
-  write(after: number, writes: Writes): Promise<number[] | null>;
+  write(append: Append, replan: () => Promise<Append>): Promise<number[]>;
   /**
    * Whether the log's entry right after `after` is `event`: a write whose answer was lost (the
    * connection broke during its commit) may have been stored all the same.

@@ -5,7 +5,7 @@
 // process at a time leads (applies time-driven changes and prunes): whoever holds a session-level
 // advisory lock, which PostgreSQL lets go when that process's connection ends, however it ends.
 import type pg from 'pg';
-import { type AttentionStore, eventKey, type LoggedChange, type NewEvent, type WriteReads, type Writes } from '../attention/store.ts';
+import { type Append, type AttentionStore, eventKey, type LoggedChange, type NewEvent, type WriteReads } from '../attention/store.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { attentionFromJson, attentionToJson } from './attention-json.ts';
 import { SESSION_COLUMNS } from './session-columns.ts';
@@ -108,16 +108,15 @@ export class PostgresqlAttentionStore implements AttentionStore {
     return newestSeq(this.pool);
   }
 
-  async write(after: number, writes: Writes): Promise<number[] | null> {
+  async write(append: Append, replan: () => Promise<Append>): Promise<number[]> {
     return withConnection(this.pool, async (client) => {
       try {
         await client.query('BEGIN');
-        // Held until COMMIT: no other process appends meanwhile, so these seqs commit in order.
+        // Held until COMMIT: no other process appends meanwhile, so these seqs commit in order, and
+        // a write planned again while it is held cannot find the log grown once more.
         await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
-        if ((await newestSeq(client)) !== after) {
-          await client.query('ROLLBACK');
-          return null;
-        }
+        while ((await newestSeq(client)) !== append.after) append = await replan();
+        const { after, writes } = append;
         await saveSessions(client, writes.sessions);
         if (writes.tracked.length) {
           await client.query(

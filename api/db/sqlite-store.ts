@@ -6,7 +6,7 @@
 // together in one transaction, with one fsync. GraphQL's own read queries (sessions, event logs)
 // still go through Prisma, over a second connection.
 import Database from 'better-sqlite3';
-import { type AttentionStore, eventKey, type LoggedChange, type NewEvent, type WriteReads, type Writes } from '../attention/store.ts';
+import { type Append, type AttentionStore, eventKey, type LoggedChange, type NewEvent, type WriteReads } from '../attention/store.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { attentionFromJson, attentionToJson } from './attention-json.ts';
 import { toStored } from './dates.ts';
@@ -102,13 +102,19 @@ export class SqliteAttentionStore implements AttentionStore {
     return this.newestSeq();
   }
 
-  async write(after: number, writes: Writes): Promise<number[] | null> {
-    return this.db.transaction(() => {
-      if (this.newestSeq() !== after) return null;
-      for (const session of writes.sessions) this.sql.saveSession.run(toRow(session));
-      for (const { sessionId, tracked, at } of writes.tracked) this.sql.setTracked.run(tracked ? 1 : 0, toStored(at), sessionId);
-      return writes.events.map((event) => this.append(event));
-    }).immediate();
+  async write(append: Append, replan: () => Promise<Append>): Promise<number[]> {
+    for (;;) {
+      const { after, writes } = append;
+      const seqs = this.db.transaction(() => {
+        if (this.newestSeq() !== after) return null;
+        for (const session of writes.sessions) this.sql.saveSession.run(toRow(session));
+        for (const { sessionId, tracked, at } of writes.tracked) this.sql.setTracked.run(tracked ? 1 : 0, toStored(at), sessionId);
+        return writes.events.map((event) => this.append(event));
+      }).immediate();
+      if (seqs) return seqs;
+      // Another process wrote (a transaction cannot wait for the caller here): plan again, then try again.
+      append = await replan();
+    }
   }
 
   async changesAfter(seq: number, limit: number, all = false): Promise<LoggedChange[]> {
