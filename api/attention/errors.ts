@@ -35,6 +35,23 @@ export class CannotAlwaysAllowError extends Error {
   }
 }
 
+export class AnswerNotDeliveredError extends Error {
+  override name = 'AnswerNotDeliveredError';
+  constructor(readonly requestId: string) {
+    super(`No hook took the answer to request "${requestId}" (Lookout restarted, or the hook stopped waiting): the agent did not get it. Answer it in the terminal.`);
+  }
+}
+
+export class InvalidAnswerError extends Error {
+  override name = 'InvalidAnswerError';
+  constructor(
+    readonly requestId: string,
+    problem: string,
+  ) {
+    super(`That does not answer request "${requestId}": ${problem}`);
+  }
+}
+
 export class NotYoursError extends Error {
   override name = 'NotYoursError';
   constructor(readonly sessionId: string) {

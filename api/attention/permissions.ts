@@ -1,13 +1,30 @@
-// A permission prompt the agent's hook is waiting on, answerable from Lookout: pure functions of
-// (session, input, now). The first answer wins, whichever side it comes from: Lookout (the feed,
-// the CLI, the API) or the terminal, which fires no hook; the session's next event proves it.
+// A prompt the agent's hook is waiting on (permission, a plan, a question), answerable from
+// Lookout: pure functions of (session, input, now). The first answer wins, whichever side it comes
+// from: Lookout (the feed, the CLI, the API) or the terminal, which fires no hook; the session's
+// next event proves it. An answer counts as given once the waiting hook says it received it.
 import type { Session } from '../generated/prisma/client.ts';
-import { CannotAlwaysAllowError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from './errors.ts';
+import { CannotAlwaysAllowError, InvalidAnswerError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from './errors.ts';
 
 export type PermissionKind = 'PERMISSION' | 'PLAN' | 'QUESTION';
 export type PermissionDecision = 'ALLOW_ONCE' | 'ALLOW_ALWAYS' | 'DENY';
 export type AnswerSource = 'FEED' | 'CLI' | 'API';
-export type PermissionStatus = 'PENDING' | 'ANSWERED' | 'ANSWERED_IN_TERMINAL' | 'EXPIRED';
+/** ANSWERED: an answer given, not yet received by the hook; DELIVERED: the hook received it. */
+export type PermissionStatus = 'PENDING' | 'ANSWERED' | 'DELIVERED' | 'ANSWERED_IN_TERMINAL' | 'EXPIRED';
+
+/** One of the questions an AskUserQuestion asks. */
+export interface AskedQuestion {
+  question: string;
+  header: string | null;
+  multiSelect: boolean;
+  options: { label: string; description: string | null }[];
+}
+
+/** An answer to one question: options it offers, and/or words of one's own ("Other"). */
+export interface QuestionAnswer {
+  question: string;
+  choices: string[];
+  other?: string | null;
+}
 
 /** What the agent asks, as its hook reported it. */
 export interface PermissionAsk {
@@ -20,6 +37,10 @@ export interface PermissionAsk {
   input: string;
   /** The "always allow" rules the agent offers, exactly as it sent them. */
   suggestions: unknown[];
+  /** The tool's input as the agent sent it, for a plan or a question: the answer hands it back. */
+  toolInput?: Record<string, unknown>;
+  /** What a question asks. */
+  questions?: AskedQuestion[];
 }
 
 export interface PermissionRequest extends PermissionAsk {
@@ -33,6 +54,8 @@ export interface PermissionRequest extends PermissionAsk {
   answeredAt?: string;
   /** The suggestion an ALLOW_ALWAYS answer applies. */
   rule?: unknown;
+  /** A question's answers, as the agent takes them: question text → label(s) or words. */
+  answers?: Record<string, string>;
 }
 
 type WithRequest = Pick<Session, 'permissionRequest'>;
@@ -107,6 +130,9 @@ function asRule(suggestion: unknown): AlwaysAllowRule | null {
  * adds allow rules, else the first other it can say in words; none when it offered nothing such.
  */
 export function alwaysAllowRule(request: PermissionAsk): AlwaysAllowRule | undefined {
+  // A plan approved "always" goes on accepting edits, as the agent's own dialog offers.
+  if (request.kind === 'PLAN') return { type: 'setMode', mode: 'acceptEdits', destination: 'session' };
+  if (request.kind === 'QUESTION') return undefined;
   const rules = request.suggestions.map(asRule).filter((rule) => rule !== null);
   return rules.find((rule) => rule.type === 'addRules') ?? rules[0];
 }
@@ -123,20 +149,28 @@ export function describeRule(rule: AlwaysAllowRule | undefined): string | null {
   return `${what}, ${DESTINATIONS[rule.destination]}`;
 }
 
-/** An answer from Lookout: the first answer wins; a prompt no hook waits on any more cannot be answered. */
+/** The request `requestId` while it can be answered: the first answer wins; a prompt no hook waits on any more cannot be answered. */
+function answerable(session: WithRequest | null, requestId: string, now: Date): PermissionRequest {
+  if (!session) throw new SessionNotFoundError(sessionOfRequest(requestId));
+  const request = permissionRequestOf(session);
+  if (!request || request.id !== requestId) throw new PermissionExpiredError(requestId);
+  if (request.status === 'ANSWERED' || request.status === 'DELIVERED') {
+    throw new PermissionAlreadyAnsweredError(requestId, `${request.answers ? 'answered' : request.decision} from the ${request.answeredBy?.toLowerCase()}`);
+  }
+  if (request.status === 'ANSWERED_IN_TERMINAL') throw new PermissionAlreadyAnsweredError(requestId, 'in the terminal');
+  if (request.status === 'EXPIRED' || new Date(request.expiresAt) <= now) throw new PermissionExpiredError(requestId);
+  return request;
+}
+
+/** An answer from Lookout: allow (once, or always with the rule the agent offered) or deny. A question is answered with its answers instead. */
 export function answerPermission<S extends WithRequest>(
   session: S | null,
   requestId: string,
   answer: { decision: PermissionDecision; message?: string | null; by: AnswerSource },
   now: Date,
 ): { session: S; request: PermissionRequest } {
-  const sessionId = sessionOfRequest(requestId);
-  if (!session) throw new SessionNotFoundError(sessionId);
-  const request = permissionRequestOf(session);
-  if (!request || request.id !== requestId) throw new PermissionExpiredError(requestId);
-  if (request.status === 'ANSWERED') throw new PermissionAlreadyAnsweredError(requestId, `${request.decision} from the ${request.answeredBy?.toLowerCase()}`);
-  if (request.status === 'ANSWERED_IN_TERMINAL') throw new PermissionAlreadyAnsweredError(requestId, 'in the terminal');
-  if (request.status === 'EXPIRED' || new Date(request.expiresAt) <= now) throw new PermissionExpiredError(requestId);
+  const request = answerable(session, requestId, now);
+  if (request.kind === 'QUESTION' && answer.decision !== 'DENY') throw new InvalidAnswerError(requestId, 'a question is answered with its answers (answerQuestion), or denied.');
   const rule = answer.decision === 'ALLOW_ALWAYS' ? alwaysAllowRule(request) : undefined;
   if (answer.decision === 'ALLOW_ALWAYS' && !rule) throw new CannotAlwaysAllowError(requestId);
   const answered: PermissionRequest = {
@@ -148,13 +182,55 @@ export function answerPermission<S extends WithRequest>(
     answeredAt: now.toISOString(),
     ...(rule ? { rule } : {}),
   };
-  return { session: withRequest(session, answered), request: answered };
+  return { session: withRequest(session!, answered), request: answered };
 }
 
-/** The hook stopped waiting (its time ran out, or it went away): the prompt is the terminal's alone. */
+/**
+ * Answers to a question, checked against what it asks: every question once; a single choice takes
+ * one option or words of one's own, a multiple choice any number of both (joined with ", ", as the
+ * agent's own dialog does).
+ */
+export function answerQuestion<S extends WithRequest>(
+  session: S | null,
+  requestId: string,
+  answer: { answers: QuestionAnswer[]; by: AnswerSource },
+  now: Date,
+): { session: S; request: PermissionRequest } {
+  const request = answerable(session, requestId, now);
+  if (request.kind !== 'QUESTION' || !request.questions) throw new InvalidAnswerError(requestId, 'it is not a question: allow or deny it (answerPermission).');
+  const answers: Record<string, string> = {};
+  for (const asked of request.questions) {
+    const given = answer.answers.filter((a) => a.question === asked.question);
+    if (given.length !== 1) throw new InvalidAnswerError(requestId, `answer "${asked.question}" once.`);
+    const { choices, other } = given[0]!;
+    const unknown = choices.find((choice) => !asked.options.some((option) => option.label === choice));
+    if (unknown !== undefined) throw new InvalidAnswerError(requestId, `"${unknown}" is not one of the options of "${asked.question}".`);
+    const picked = [...new Set(choices)];
+    const words = other?.trim() ? [other.trim()] : [];
+    if (!asked.multiSelect && picked.length + words.length !== 1) throw new InvalidAnswerError(requestId, `"${asked.question}" takes one option, or words of your own.`);
+    if (picked.length + words.length === 0) throw new InvalidAnswerError(requestId, `choose at least one option of "${asked.question}", or say something.`);
+    answers[asked.question] = [...asked.options.map((o) => o.label).filter((label) => picked.includes(label)), ...words].join(', ');
+  }
+  const extra = answer.answers.find((a) => !request.questions!.some((q) => q.question === a.question));
+  if (extra) throw new InvalidAnswerError(requestId, `it does not ask "${extra.question}".`);
+  const answered: PermissionRequest = { ...request, status: 'ANSWERED', decision: 'ALLOW_ONCE', answers, answeredBy: answer.by, answeredAt: now.toISOString() };
+  return { session: withRequest(session!, answered), request: answered };
+}
+
+/** The hook said it received the answer: from now on the answer is given. */
+export function deliverAnswer<S extends WithRequest>(session: S, requestId: string): S | null {
+  const request = permissionRequestOf(session);
+  if (request?.status !== 'ANSWERED' || request.id !== requestId) return null;
+  return withRequest(session, { ...request, status: 'DELIVERED' });
+}
+
+/**
+ * The hook stopped waiting (its time ran out, it went away, Lookout stopped), or never received the
+ * answer given: the prompt is the terminal's alone.
+ */
 export function expirePermission<S extends WithRequest>(session: S, requestId: string): S | null {
   const request = permissionRequestOf(session);
-  if (request?.status !== 'PENDING' || request.id !== requestId) return null;
+  if ((request?.status !== 'PENDING' && request?.status !== 'ANSWERED') || request.id !== requestId) return null;
   return withRequest(session, { ...request, status: 'EXPIRED' });
 }
 

@@ -16,14 +16,17 @@ import {
   type SessionFields,
   type WorktreeChange,
 } from './changes.ts';
-import { NotInFeedError, NotYoursError, SessionNotFoundError, WriteBusyError, WriteUnknownError } from './errors.ts';
+import { AnswerNotDeliveredError, NotInFeedError, NotYoursError, SessionNotFoundError, WriteBusyError, WriteUnknownError } from './errors.ts';
 import {
   type AnswerSource,
   answerPermission,
+  answerQuestion,
+  deliverAnswer,
   expirePermission,
   type PermissionDecision,
   type PermissionRequest,
   permissionRequestOf,
+  type QuestionAnswer,
   sessionOfRequest,
 } from './permissions.ts';
 import { type FeedSource, FeedStream } from './feed-stream.ts';
@@ -110,6 +113,8 @@ export interface AttentionServiceOptions extends AttentionTimings {
   retentionMs: number;
   /** How long a permission prompt's hook waits for an answer from Lookout. */
   decisionWaitMs?: number;
+  /** How long an answer waits for its hook to say it received it (default 5 s). */
+  deliveryWaitMs?: number;
   /** Live events a subscriber may fall behind before it is told to resync. */
   subscriberBuffer?: number;
 }
@@ -122,6 +127,9 @@ export type ReportStep = { eventId?: string | null } & (
   | { kind: 'worktree'; worktree: WorktreeChange }
   | { kind: 'close'; closedBy: ClosedBy; detail?: string | null }
 );
+
+/** How long an answer waits for its hook to say it received it before it is withdrawn. */
+const DELIVERY_WAIT_MS = 5_000;
 
 /** How long a write is planned again after other processes wrote first, before it is refused. */
 const WRITE_RETRIES_FOR_MS = 15_000;
@@ -193,6 +201,8 @@ export class AttentionService {
   private readonly tracked = new Map<string, TrackedSession>();
   private readonly subscribers = new Set<(event: AttentionChange) => void>();
   private readonly decisionWaiters = new Set<DecisionWaiter>();
+  /** Answers given here, each waiting for its hook to say it received it. */
+  private readonly deliveryListeners = new Set<(session: Session) => void>();
   /** The server's own listeners (webhooks): not feed streams, so not counted as subscribers. */
   private readonly changeListeners = new Set<(change: AttentionChange) => void>();
   /** Changes accepted since the last write, written together at the end of this turn of the event loop. */
@@ -316,9 +326,17 @@ export class AttentionService {
     this.caughtUpAt = Date.now();
   }
 
-  /** Lets every hook that waits for an answer go, with none: its terminal dialog carries on. */
+  /**
+   * Lets every hook that waits for an answer go, with none: its terminal dialog carries on. Each
+   * prompt is logged as no longer answerable from Lookout (the buttons go, on every client); stop()
+   * writes that before it returns.
+   */
   releaseDecisionWaiters(): void {
-    for (const waiter of [...this.decisionWaiters]) waiter.settle(null);
+    for (const waiter of [...this.decisionWaiters]) {
+      const { sessionId, requestId } = waiter;
+      waiter.settle(null);
+      this.change(sessionId, null, [{ kind: 'EXPIRE', input: { requestId }, apply: (current) => current && expirePermission(current, requestId) }]).catch(() => {});
+    }
   }
 
   /** Stops the timers and writes the changes already accepted. */
@@ -427,15 +445,69 @@ export class AttentionService {
 
   // ---- Permission prompts answered from Lookout ----------------------------------------------
 
-  /** The first answer wins; the waiting hook gets it at once, and the answer is logged and pushed. */
-  answerPermission(requestId: string, answer: { decision: PermissionDecision; message?: string | null; by: AnswerSource }, actor?: Actor): Promise<Session> {
-    const sessionId = sessionOfRequest(requestId);
+  /**
+   * The first answer wins; the waiting hook gets it at once, and the answer is logged and pushed. It
+   * settles once the hook says it received the answer; when none does in time, the answer is
+   * withdrawn and refused (AnswerNotDeliveredError): nothing is reported as sent that no agent got.
+   */
+  async answerPermission(requestId: string, answer: { decision: PermissionDecision; message?: string | null; by: AnswerSource }, actor?: Actor): Promise<Session> {
     const apply = (current: SessionFields | null, now: Date) => {
       const { session, request } = answerPermission(current, requestId, answer, now);
       // The agent goes on: the tool runs, or the agent hears the denial.
       return applyActivity(session, { state: 'WORKING', agentId: request.agentId }, now);
     };
-    return this.change(sessionId, null, [{ kind: 'ANSWER', input: { requestId, ...answer }, apply }], actor);
+    return this.answer(requestId, { requestId, ...answer }, apply, actor);
+  }
+
+  /** Answers a question the agent asks (AskUserQuestion), as answerPermission does a prompt. */
+  async answerQuestion(requestId: string, answer: { answers: QuestionAnswer[]; by: AnswerSource }, actor?: Actor): Promise<Session> {
+    const apply = (current: SessionFields | null, now: Date) => {
+      const { session, request } = answerQuestion(current, requestId, answer, now);
+      return applyActivity(session, { state: 'WORKING', agentId: request.agentId }, now);
+    };
+    return this.answer(requestId, { requestId, ...answer }, apply, actor);
+  }
+
+  private async answer(requestId: string, input: Record<string, unknown>, apply: Step['apply'], actor?: Actor): Promise<Session> {
+    const sessionId = sessionOfRequest(requestId);
+    const delivered = this.awaitDelivery(requestId);
+    try {
+      await this.change(sessionId, null, [{ kind: 'ANSWER', input, apply }], actor);
+    } catch (error) {
+      delivered.cancel();
+      throw error;
+    }
+    const session = await delivered.promise;
+    if (session) return session;
+    // Withdrawn, unless the hook's word came meanwhile.
+    const withdrawn = await this.change(sessionId, null, [{ kind: 'EXPIRE', input: { requestId, undelivered: true }, apply: (current) => current && expirePermission(current, requestId) }]);
+    if (permissionRequestOf(withdrawn)?.status === 'DELIVERED' && permissionRequestOf(withdrawn)?.id === requestId) return withdrawn;
+    throw new AnswerNotDeliveredError(requestId);
+  }
+
+  /** The session once the hook has received the answer to `requestId`; null when it did not in time. */
+  private awaitDelivery(requestId: string): { promise: Promise<Session | null>; cancel(): void } {
+    let settle!: (session: Session | null) => void;
+    const promise = new Promise<Session | null>((resolve) => (settle = resolve));
+    const hear = (session: Session) => {
+      const request = permissionRequestOf(session);
+      if (request?.id !== requestId || request.status === 'ANSWERED' || request.status === 'PENDING') return;
+      done(request.status === 'DELIVERED' ? session : null);
+    };
+    const timer = setTimeout(() => done(null), this.options.deliveryWaitMs ?? DELIVERY_WAIT_MS);
+    const done = (session: Session | null) => {
+      clearTimeout(timer);
+      this.deliveryListeners.delete(hear);
+      settle(session);
+    };
+    this.deliveryListeners.add(hear);
+    return { promise, cancel: () => done(null) };
+  }
+
+  /** The hook received the answer it waited for: from now on it is given. */
+  acknowledgeAnswer(requestId: string, actor?: Actor): Promise<Session> {
+    const sessionId = sessionOfRequest(requestId);
+    return this.change(sessionId, null, [{ kind: 'DELIVER', input: { requestId }, apply: (current) => current && deliverAnswer(current, requestId) }], actor);
   }
 
   /**
@@ -771,6 +843,7 @@ export class AttentionService {
       if (ours) for (const hear of this.changeListeners) hear(change);
     }
     this.settleDecisions(session);
+    for (const hear of [...this.deliveryListeners]) hear(session);
   }
 
   /** The timings a session's attention follows: its owner's escalation time, when they set one. */

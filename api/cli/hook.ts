@@ -182,14 +182,17 @@ export async function runHook(server: Server, spool: Spool, options: HookOptions
   // Kept for later: by then nobody waits for an answer to its prompt, so it must not offer one.
   if (sent.done <= older.length) return spool.add([{ ...event, lookout: { ...event.lookout, waitsForAnswer: false } }]);
   if (sent.refused.has(older.length)) return;
-  // A permission prompt (not a question: that is answered in the terminal) waits for an answer
-  // from Lookout while the terminal shows its own dialog: whichever answers first wins.
-  if (options.waitsForAnswer && hook.hook_event_name === 'PermissionRequest' && hook.tool_name !== 'AskUserQuestion') {
+  // A prompt (permission, a plan, a question) waits for an answer from Lookout while the terminal
+  // shows its own dialog: whichever answers first wins.
+  if (options.waitsForAnswer && hook.hook_event_name === 'PermissionRequest') {
     await printDecision(server, `${sessionId}:${event.lookout.eventId}`, log);
   }
 }
 
-/** Prints Claude Code's decision JSON, exactly, when Lookout answers; nothing otherwise. */
+/**
+ * Prints Claude Code's decision JSON, exactly, when Lookout answers, then tells Lookout it was
+ * received (only then is the answer reported as given); prints nothing otherwise.
+ */
 async function printDecision(server: Server, requestId: string, log: (line: string) => Promise<void>): Promise<void> {
   const url = new URL(CLAUDE_CODE_DECISION_PATH, server.url);
   const res = await post(url, server.token, JSON.stringify({ requestId }), DECISION_TIMEOUT_MS).catch((error: Error) => {
@@ -204,4 +207,8 @@ async function printDecision(server: Server, requestId: string, log: (line: stri
     return log(`ignored an answer that is not a decision: ${(error as Error).message}`);
   }
   await new Promise<void>((resolve) => process.stdout.write(res.text, () => resolve()));
+  const received = await post(url, server.token, JSON.stringify({ requestId, received: true }), SEND_TIMEOUT_MS).catch((error: Error) => error);
+  if (received instanceof Error || received.status !== 204) {
+    await log(`could not tell Lookout the answer arrived: ${received instanceof Error ? received.message : `HTTP ${received.status}`}`);
+  }
 }

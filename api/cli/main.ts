@@ -18,6 +18,7 @@ import {
   wireCodexNotify,
 } from './install.ts';
 import { Spool } from './spool.ts';
+import { sessionOfRequest } from '../attention/permissions.ts';
 
 const USAGE = `Usage: lookout <command> [options]
 
@@ -34,6 +35,8 @@ const USAGE = `Usage: lookout <command> [options]
   ls [--json] [--project P]      print the feed, with the ids of prompts you can answer from here
   ls --hidden                    the sessions you hid; unhide ID brings one back
   allow ID [--always]            allow a prompt once (or always, with the rule the agent offered)
+  answer ID [OPTION...] [--other TEXT]
+                                 answer a question with the options' labels, or words of your own
   deny ID [--message TEXT]       deny a prompt (or send a plan back), saying why or what instead
   watch [--project P]            print the feed, then its changes as they happen
   mcp                            a read-only MCP server on stdio: agents can read the feed, never change it
@@ -74,7 +77,7 @@ const SPEAKERS = ['user', 'assistant'];
 const STATES = ['working', 'waiting', 'idle'];
 const REASONS = ['permission', 'question', 'review', 'blocked', 'error'];
 const CLOSERS = ['user', 'auto', 'abandoned'];
-const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'mcp', 'token', 'unhide', 'migrate'];
+const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'answer', 'mcp', 'token', 'unhide', 'migrate'];
 const TOKEN_SCOPES = ['report', 'read', 'act', 'admin'];
 
 async function graphql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<T> {
@@ -133,7 +136,8 @@ async function list(server: Server, project: string | undefined, json: boolean):
         // The whole input, every line: what you allow is what you read.
         for (const line of pending.input.split('\n')) console.log(`${pad}${line}`);
         const always = pending.alwaysAllowRule ? ` (--always: ${pending.alwaysAllowRule})` : '';
-        console.log(`${pad}answer: lookout allow ${pending.id}${always} | lookout deny ${pending.id} --message "..."`);
+        if (pending.kind === 'QUESTION') console.log(`${pad}answer: lookout answer ${pending.id} OPTION... | --other "..."`);
+        else console.log(`${pad}answer: lookout allow ${pending.id}${always} | lookout deny ${pending.id} --message "..."`);
       } else if (n.attention.detail) console.log(`${pad}${n.attention.detail}`);
     }
   }
@@ -270,6 +274,49 @@ async function answerPrompt(server: Server, verb: 'allow' | 'deny', requestId: s
   console.log(`${said}.`);
 }
 
+const QUESTIONS = `query($id: ID!) { session(id: $id) { pendingPermission { id kind questions { question options { label } } } } }`;
+const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
+  answerQuestion(input: $input) {
+    __typename
+    ... on Error { message }
+    ... on InputValidationError { issues { path message } }
+    ... on MutationAnswerQuestionSuccess { data { id } }
+  }
+}`;
+
+/** `answer ID [OPTION...] [--other TEXT]`: each label answers the question that offers it; --other, a single question. */
+async function answerQuestion(server: Server, requestId: string | undefined, labels: string[], other: string | undefined) {
+  if (!requestId) throw new UsageError("answer needs the question's id: lookout ls shows it.");
+  const { session } = await graphql<{ session: { pendingPermission: { id: string; kind: string; questions: { question: string; options: { label: string }[] }[] } | null } | null }>(
+    server,
+    QUESTIONS,
+    { id: sessionOfRequest(requestId) },
+  );
+  const pending = session?.pendingPermission;
+  if (!pending || pending.id !== requestId) throw new CliError(`No question ${requestId} waits for an answer here (answered, or its hook stopped waiting): lookout ls shows what does.`);
+  if (pending.kind !== 'QUESTION') throw new UsageError(`${requestId} is not a question: lookout allow or lookout deny it.`);
+  const { questions } = pending;
+  if (other !== undefined && questions.length > 1) throw new UsageError('--other answers a single question: answer this one from the page.');
+  const answers = questions.map((q) => ({ question: q.question, choices: [] as string[], ...(other !== undefined ? { other } : {}) }));
+  for (const label of labels) {
+    const offering = questions.flatMap((q, i) => (q.options.some((o) => o.label === label) ? [i] : []));
+    // A label no question offers goes to the only question, whose refusal names the options.
+    const at = offering.length === 1 ? offering[0]! : questions.length === 1 && !offering.length ? 0 : -1;
+    if (at < 0) throw new UsageError(offering.length ? `"${label}" is an option of several questions: answer from the page.` : `"${label}" is not one of the options.`);
+    answers[at]!.choices.push(label);
+  }
+  const { answerQuestion: result } = await graphql<{ answerQuestion: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(
+    server,
+    ANSWER_QUESTION,
+    { input: { requestId, answers, via: 'CLI' } },
+  );
+  if (result.message) {
+    const issues = result.issues?.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ');
+    throw new CliError(issues || result.message);
+  }
+  console.log(`Answered ${requestId}.`);
+}
+
 /**
  * Codex's `notify` payload (agent-turn-complete: `thread-id`, `cwd`, `last-assistant-message`), as
  * the Stop hook it stands for on a Codex without hooks. Anything else is not a turn ending.
@@ -388,6 +435,7 @@ const OPTIONS = {
   person: { type: 'string' },
   notify: { type: 'boolean' },
   message: { type: 'string' },
+  other: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -572,6 +620,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'allow':
     case 'deny':
       await answerPrompt(server, command, target, values);
+      return 0;
+    case 'answer':
+      await answerQuestion(server, target, positionals.slice(2), values.other);
       return 0;
     default:
       await report(server, values);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DateTimeResolver } from 'graphql-scalars';
 import { z } from 'zod';
 import type { ActivityChange, SessionDetails } from '../attention/changes.ts';
-import { type PermissionAsk, type PermissionRequest, requestIdOf } from '../attention/permissions.ts';
+import { type AskedQuestion, type PermissionAsk, type PermissionKind, type PermissionRequest, requestIdOf } from '../attention/permissions.ts';
 import type { ReportStep } from '../attention/service.ts';
 
 /** What the Lookout CLI adds to a hook payload: the hook's own time and id, and the machine's view. */
@@ -141,34 +141,83 @@ function permissionInput(hook: ClaudeCodeHook): string {
   return upTo(JSON.stringify(input, null, 2), MAX_INPUT);
 }
 
+const MAX_QUESTIONS = 10;
+const MAX_OPTIONS = 20;
+const MAX_QUESTION_TEXT = 2_000;
+const shortText = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() && value.length <= MAX_QUESTION_TEXT ? value : undefined);
+
 /**
- * A prompt whose hook waits for an answer from Lookout: permission, or a plan to approve. A question
- * is answered in the terminal; a hook that does not wait (Codex's, unless opted in) asks nothing here.
+ * What an AskUserQuestion asks, each question with its options; undefined for any shape Lookout
+ * cannot answer exactly as the agent's own dialog would (then it is answered in the terminal).
+ */
+function askedQuestions(input: Record<string, unknown>): AskedQuestion[] | undefined {
+  const questions = input.questions;
+  if (!Array.isArray(questions) || !questions.length || questions.length > MAX_QUESTIONS) return undefined;
+  const asked: AskedQuestion[] = [];
+  for (const q of questions as Record<string, unknown>[]) {
+    const question = shortText(q?.question);
+    const options = Array.isArray(q?.options) ? (q.options as Record<string, unknown>[]) : [];
+    if (!question || options.length > MAX_OPTIONS || asked.some((a) => a.question === question)) return undefined;
+    const labelled = options.map((o) => ({ label: shortText(o?.label), description: shortText(o?.description) ?? null }));
+    if (labelled.some((o) => !o.label) || new Set(labelled.map((o) => o.label)).size !== labelled.length) return undefined;
+    asked.push({ question, header: shortText(q.header) ?? null, multiSelect: q.multiSelect === true, options: labelled as AskedQuestion['options'] });
+  }
+  return asked;
+}
+
+/** A question as a person reads it before answering: each question, then its options. */
+function questionsText(questions: AskedQuestion[]): string {
+  return questions
+    .map((q) => [q.question, ...q.options.map((o) => `- ${o.label}${o.description ? `: ${o.description}` : ''}`)].join('\n'))
+    .join('\n\n');
+}
+
+const KINDS: Record<string, PermissionKind> = { ExitPlanMode: 'PLAN', AskUserQuestion: 'QUESTION' };
+
+/**
+ * A prompt whose hook waits for an answer from Lookout: permission, a plan to approve, or a
+ * question. A hook that does not wait (Codex's, unless opted in) asks nothing here.
  */
 function permissionAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk | undefined {
   const eventId = hook.lookout?.eventId;
-  if (!waits || !eventId || hook.tool_name === 'AskUserQuestion') return undefined;
+  if (!waits || !eventId) return undefined;
+  const kind = KINDS[hook.tool_name ?? ''] ?? 'PERMISSION';
+  const toolInput = hook.tool_input ?? {};
+  const questions = kind === 'QUESTION' ? askedQuestions(toolInput) : undefined;
+  if (kind === 'QUESTION' && !questions) return undefined;
   return {
     id: requestIdOf(hook.session_id, eventId),
     agentId: hook.agent_id ?? null,
     tool: hook.tool_name ?? 'unknown',
-    kind: hook.tool_name === 'ExitPlanMode' ? 'PLAN' : 'PERMISSION',
-    input: upTo(permissionInput(hook), MAX_INPUT),
+    kind,
+    input: upTo(questions ? questionsText(questions) : permissionInput(hook), MAX_INPUT),
     suggestions: hook.permission_suggestions ?? [],
+    // A plan or a question is answered by handing its input back (with the answers).
+    ...(kind === 'PERMISSION' ? {} : { toolInput }),
+    ...(questions ? { questions } : {}),
   };
 }
 
 /**
  * What the PermissionRequest hook prints for an answer from Lookout: Claude Code's decision JSON.
- * "Always allow" applies the rule Claude Code itself offered.
+ * "Always allow" applies the rule Claude Code itself offered. Claude Code ignores an allow of a
+ * plan or a question that does not carry `updatedInput` (since 2.1.199): a plan's is its input as
+ * sent, a question's adds `answers` (question text → chosen label, or labels joined with ", ").
  */
 export function permissionDecisionOutput(request: PermissionRequest): object {
+  const updatedInput = request.toolInput && (request.answers ? { ...request.toolInput, answers: request.answers } : request.toolInput);
   const decision =
     request.decision === 'DENY'
-      ? { behavior: 'deny', message: request.message || (request.kind === 'PLAN' ? 'Keep planning: the plan was not approved.' : 'Denied from Lookout.') }
-      : { behavior: 'allow', ...(request.rule ? { updatedPermissions: [request.rule] } : {}) };
+      ? { behavior: 'deny', message: request.message || DENIED[request.kind] }
+      : { behavior: 'allow', ...(updatedInput ? { updatedInput } : {}), ...(request.rule ? { updatedPermissions: [request.rule] } : {}) };
   return { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } };
 }
+
+const DENIED: Record<PermissionKind, string> = {
+  PERMISSION: 'Denied from Lookout.',
+  PLAN: 'Keep planning: the plan was not approved.',
+  QUESTION: 'The user chose not to answer these questions from Lookout.',
+};
 
 /** What a tool call that waits for the user waits for: a question, a plan to review, or permission. */
 function toolWait(hook: ClaudeCodeHook): ActivityChange {

@@ -2,7 +2,7 @@
 // hook for either agent (which sends the same payload with a `lookout` context, possibly several
 // spooled ones at once, oldest first).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NotYoursError } from '../attention/errors.ts';
+import { NotYoursError, SessionNotFoundError } from '../attention/errors.ts';
 import type { AttentionService } from '../attention/service.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import { readBody } from '../read-body.ts';
@@ -74,13 +74,15 @@ export async function answerAgentHook(
   res.writeHead(204).end();
 }
 
-const decisionRequest = z.object({ requestId: z.string().min(3).max(500) });
+const decisionRequest = z.object({ requestId: z.string().min(3).max(500), received: z.literal(true).optional() });
 
 /**
  * POST /hooks/claude-code/decision: the PermissionRequest hook, once its event is recorded, waits
  * here for an answer from Lookout. 200 with Claude Code's decision JSON, or 204 when there is none
  * (answered in the terminal, the wait timed out, Lookout stopping). The hook going away gives up
- * the wait: an answer after that is refused, never lost silently.
+ * the wait: an answer after that is refused, never lost silently. The hook then posts
+ * `{ requestId, received: true }` once it has handed the decision to the agent (204): only then is
+ * the answer reported as given.
  */
 export async function answerDecisionWait(req: IncomingMessage, res: ServerResponse, attention: AttentionService, principal: Principal) {
   if (req.method !== 'POST') return reply(res, 405, { error: 'POST { requestId } here.' });
@@ -91,9 +93,19 @@ export async function answerDecisionWait(req: IncomingMessage, res: ServerRespon
     return reply(res, 400, { error: 'The body is not JSON.' });
   }
   if (!parsed.success) return reply(res, 400, { error: 'Send { requestId }: the id of a permission request.' });
+  const actor = { person: principal.person, admin: principal.scope === 'admin' };
+  if (parsed.data.received) {
+    try {
+      await attention.acknowledgeAnswer(parsed.data.requestId, actor);
+    } catch (error) {
+      if (error instanceof SessionNotFoundError) return reply(res, 404, { error: error.message });
+      throw error;
+    }
+    return res.writeHead(204).end();
+  }
   const gone = new AbortController();
   res.once('close', () => gone.abort());
-  const answered = await attention.awaitDecision(parsed.data.requestId, gone.signal, { person: principal.person, admin: principal.scope === 'admin' });
+  const answered = await attention.awaitDecision(parsed.data.requestId, gone.signal, actor);
   if (res.destroyed) return;
   if (!answered) return res.writeHead(204).end();
   reply(res, 200, permissionDecisionOutput(answered));

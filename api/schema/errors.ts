@@ -1,7 +1,9 @@
 // Expected failures, returned as typed results: each implements the Error interface.
 import { InputValidationError, type StandardSchemaV1 } from '@pothos/plugin-validation';
 import {
+  AnswerNotDeliveredError,
   CannotAlwaysAllowError,
+  InvalidAnswerError,
   NotInFeedError,
   NotYoursError,
   PermissionAlreadyAnsweredError,
@@ -52,6 +54,8 @@ for (const [type, name, description] of [
   [PermissionAlreadyAnsweredError, 'PermissionAlreadyAnsweredError', 'Someone answered first (from Lookout, or in the terminal): the first answer stands.'],
   [PermissionExpiredError, 'PermissionExpiredError', 'No hook waits for this answer any more: answer in the terminal.'],
   [CannotAlwaysAllowError, 'CannotAlwaysAllowError', 'The agent offered no rule to always allow this request.'],
+  [AnswerNotDeliveredError, 'AnswerNotDeliveredError', 'No hook took the answer within 5 s (Lookout restarted, or the hook went away): the agent did not get it.'],
+  [InvalidAnswerError, 'InvalidAnswerError', 'The answer does not fit the question: an option it does not offer, several for a single choice, or a question left out.'],
 ] as const) {
   builder.objectType(type, {
     name,

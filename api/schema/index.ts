@@ -6,6 +6,7 @@ import './session-event.ts';
 import './attention.ts';
 import './attention-change.ts';
 import './pending-permission.ts';
+import './asked-question.ts';
 import './api-token.ts';
 import './webhook-target.ts';
 import './notification-policy.ts';

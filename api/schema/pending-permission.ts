@@ -3,15 +3,24 @@
 // and the token, when set, is required.
 import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
-import { CannotAlwaysAllowError, NotYoursError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from '../attention/errors.ts';
+import {
+  AnswerNotDeliveredError,
+  CannotAlwaysAllowError,
+  InvalidAnswerError,
+  NotYoursError,
+  PermissionAlreadyAnsweredError,
+  PermissionExpiredError,
+  SessionNotFoundError,
+} from '../attention/errors.ts';
 import { alwaysAllowRule, describeRule, type PermissionRequest, pendingPermission } from '../attention/permissions.ts';
 import { builder } from './builder.ts';
 import { actorOf, needs } from './scopes.ts';
 import { Session } from './session.ts';
 
 const PermissionKind = builder.enumType('PermissionKind', {
-  description: 'PERMISSION: to run a tool. PLAN: to approve a plan (allow) or keep planning (deny with feedback).',
-  values: ['PERMISSION', 'PLAN'] as const,
+  description:
+    'PERMISSION: to run a tool. PLAN: to approve a plan (ALLOW_ONCE: then review each edit; ALLOW_ALWAYS: then accept edits) or keep planning (DENY with what to change). QUESTION: answered with answerQuestion (or DENY).',
+  values: ['PERMISSION', 'PLAN', 'QUESTION'] as const,
 });
 
 const PermissionDecision = builder.enumType('PermissionDecision', {
@@ -22,16 +31,16 @@ const PermissionDecision = builder.enumType('PermissionDecision', {
   },
 });
 
-const AnswerSource = builder.enumType('AnswerSource', {
+export const AnswerSource = builder.enumType('AnswerSource', {
   description: 'Where an answer was given, for the session log.',
   values: ['FEED', 'CLI', 'API'] as const,
 });
 
-const PendingPermission = builder.objectRef<PermissionRequest>('PendingPermission').implement({
+export const PendingPermission = builder.objectRef<PermissionRequest>('PendingPermission').implement({
   description: "A prompt the agent's hook is waiting on. The terminal shows it too: the first answer wins.",
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The request id answerPermission takes.' }),
-    kind: t.field({ type: PermissionKind, resolve: (r) => (r.kind === 'PLAN' ? 'PLAN' : 'PERMISSION') }),
+    kind: t.field({ type: PermissionKind, resolve: (r) => r.kind }),
     tool: t.exposeString('tool'),
     input: t.exposeString('input', { description: 'The whole input (the command, the file and its change, the URL, the plan): never cut short.' }),
     fromSubagent: t.boolean({ resolve: (r) => r.agentId !== null }),
@@ -67,11 +76,23 @@ const AnswerPermissionInput = builder.inputType('AnswerPermissionInput', {
     .refine((i) => i.decision === 'DENY' || !i.message, { message: 'goes only with DENY', path: ['message'] }),
 });
 
+/** The ways answering a prompt or a question can fail, each typed. */
+export const ANSWER_ERRORS = [
+  InputValidationError,
+  SessionNotFoundError,
+  NotYoursError,
+  PermissionAlreadyAnsweredError,
+  PermissionExpiredError,
+  CannotAlwaysAllowError,
+  InvalidAnswerError,
+  AnswerNotDeliveredError,
+];
+
 builder.mutationFields((t) => ({
   answerPermission: t.field({
     type: Session,
-    ...needs('act', "Answers a pending prompt: the agent's waiting hook gets the decision at once."),
-    errors: { types: [InputValidationError, SessionNotFoundError, NotYoursError, PermissionAlreadyAnsweredError, PermissionExpiredError, CannotAlwaysAllowError] },
+    ...needs('act', "Answers a pending prompt: the agent's waiting hook gets the decision at once; it succeeds once the hook has received it."),
+    errors: { types: ANSWER_ERRORS },
     args: { input: t.arg({ type: AnswerPermissionInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       ctx.attention.answerPermission(input.requestId, { decision: input.decision, message: input.message, by: input.via ?? 'API' }, actorOf(ctx)),
