@@ -372,4 +372,43 @@ describe('the feed page', () => {
     expect((await denied.done).stdout).toBe(decision({ behavior: 'deny', message: 'Use npm ci instead' }));
     await page.close();
   });
+
+  it('a question: one option picked, several ticked with words of your own, sent once every question has an answer', async () => {
+    server = await startServer();
+    const hook = await askPermission('page-q', QUESTION);
+    const page = await browser().newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${origin()}/`);
+    const form = page.getByRole('form', { name: 'Answer the question' });
+    await form.waitFor();
+    expect(await form.innerText()).toContain('Permissive, with a patent grant');
+    const send = form.getByRole('button', { name: 'Send answer' });
+    expect(await send.isDisabled()).toBe(true);
+    await form.getByRole('radio', { name: /Apache-2.0/ }).check();
+    expect(await send.isDisabled()).toBe(true);
+    await form.getByRole('checkbox', { name: /Browser tests/ }).check();
+    await form.getByRole('checkbox', { name: /Lint/ }).check();
+    await form.getByRole('textbox', { name: 'Other answer to: Which checks should CI run?' }).fill('a spelling check');
+    await send.click();
+    expect(JSON.parse((await hook.done).stdout).hookSpecificOutput.decision).toEqual({
+      behavior: 'allow',
+      updatedInput: {
+        ...QUESTION.tool_input,
+        answers: { 'Which license should the package use?': 'Apache-2.0', 'Which checks should CI run?': 'Lint, Browser tests, a spelling check' },
+      },
+    });
+    await form.waitFor({ state: 'detached' });
+
+    // A plan: approve and accept edits.
+    const plan = { tool_name: 'ExitPlanMode', tool_input: { plan: '# Ship it\n1. Tag the release' } };
+    const planned = await askPermission('page-plan', plan);
+    const review = page.getByRole('form', { name: 'Review the plan' });
+    await review.getByText('Tag the release').waitFor();
+    await review.getByRole('button', { name: 'Approve, accept edits' }).click();
+    expect(JSON.parse((await planned.done).stdout).hookSpecificOutput.decision).toEqual({
+      behavior: 'allow',
+      updatedInput: plan.tool_input,
+      updatedPermissions: [{ type: 'setMode', mode: 'acceptEdits', destination: 'session' }],
+    });
+    await page.close();
+  });
 });

@@ -25,7 +25,7 @@ export const FeedQuery = graphql(`
           host
           link
           attention { tier }
-          pendingPermission { id alwaysAllowRule }
+          pendingPermission { id kind alwaysAllowRule }
           ...FeedItem_session
         }
       }
@@ -302,7 +302,7 @@ interface KeyboardOptions {
   select(id: string): void;
   open(id: string): void;
   act(id: string, action: FeedAction): void;
-  pending(id: string): { id: string; alwaysAllowRule?: string | null } | null;
+  pending(id: string): { id: string; kind: string; alwaysAllowRule?: string | null } | null;
 }
 
 /**
@@ -326,10 +326,10 @@ function useFeedKeyboard(options: KeyboardOptions) {
         const next = ids[Math.min(Math.max(index + by, 0), ids.length - 1)];
         if (next) select(next);
       };
-      // a: allow once, A: always allow, d: write why and deny (the item's own field), on a prompt.
+      // a: allow once, A: always allow, d: write why and deny (the item's own field), on a prompt (a question is answered by its options).
       const answerByKey = (key: string, id: string): boolean => {
         const request = pending(id);
-        if (!request) return false;
+        if (!request || request.kind === 'QUESTION') return false;
         if (key === 'a') act(id, { kind: 'answer', requestId: request.id, decision: 'ALLOW_ONCE' });
         else if (key === 'A' && request.alwaysAllowRule) act(id, { kind: 'answer', requestId: request.id, decision: 'ALLOW_ALWAYS' });
         else if (key === 'd') document.querySelector<HTMLInputElement>(`[data-request-id="${CSS.escape(request.id)}"] input[name="message"]`)?.focus();

@@ -30,6 +30,15 @@ export const FeedItemFragment = graphql(`
       input
       alwaysAllowRule
       fromSubagent
+      questions {
+        question
+        header
+        multiSelect
+        options {
+          label
+          description
+        }
+      }
     }
   }
 `);
@@ -43,7 +52,8 @@ export type FeedAction =
   | { kind: 'seen' }
   | { kind: 'hide' }
   | { kind: 'snooze'; until: Date }
-  | { kind: 'answer'; requestId: string; decision: PermissionDecision; message?: string };
+  | { kind: 'answer'; requestId: string; decision: PermissionDecision; message?: string }
+  | { kind: 'answerQuestion'; requestId: string; answers: { question: string; choices: string[]; other?: string }[] };
 
 export const SNOOZE_CHOICES: { label: string; until: (now: Date) => Date }[] = [
   { label: '15 min', until: (now) => new Date(now.getTime() + 15 * 60_000) },
@@ -125,7 +135,11 @@ export function FeedItem({ session: sessionRef, selected, tabbable, showHost, of
             ) : null}
           </>
         ) : null}
-        {session.pendingPermission ? <Answer request={session.pendingPermission} onAnswer={onAction} offline={off} busy={busy} /> : null}
+        {session.pendingPermission?.kind === 'QUESTION' ? (
+          <AnswerQuestion request={session.pendingPermission} onAnswer={onAction} offline={off} busy={busy} />
+        ) : session.pendingPermission ? (
+          <Answer request={session.pendingPermission} onAnswer={onAction} offline={off} busy={busy} />
+        ) : null}
         {error ? (
           <p className="item-error" role="alert">
             {error}
@@ -216,7 +230,11 @@ function SnoozeMenu({ open, onOpen, disabled, onSnooze }: { open: boolean; onOpe
 
 type Pending = NonNullable<FeedItem_SessionFragment['pendingPermission']>;
 
-/** Allow once, always allow (saying which rule, and where it is kept), or deny with a message; for a plan: approve, or keep planning. */
+/**
+ * Allow once, always allow (saying which rule, and where it is kept), or deny with a message; for a
+ * plan, what the agent's own dialog offers: approve and review each edit, approve and accept edits,
+ * or keep planning with what to change.
+ */
 function Answer({ request, onAnswer, offline, busy }: { request: Pending; onAnswer(action: FeedAction): void; offline: boolean; busy: boolean }) {
   const [message, setMessage] = useState('');
   const plan = request.kind === 'PLAN';
@@ -235,13 +253,13 @@ function Answer({ request, onAnswer, offline, busy }: { request: Pending; onAnsw
       <pre className="input">{request.input}</pre>
       {request.alwaysAllowRule && !plan ? <p className="rule">Always allow keeps: {request.alwaysAllowRule}</p> : null}
       <div className="answer-buttons">
-        <button type="button" className="allow" disabled={offline} onClick={() => answer('ALLOW_ONCE')}>
+        <button type="button" className="allow" disabled={offline} onClick={() => answer('ALLOW_ONCE')} title={plan ? 'Then review each edit' : undefined}>
           {plan ? 'Approve plan' : 'Allow once'}
         </button>
         {busy ? <span className="sending">Sending your answer…</span> : null}
-        {request.alwaysAllowRule && !plan ? (
+        {request.alwaysAllowRule ? (
           <button type="button" className="allow" disabled={offline} onClick={() => answer('ALLOW_ALWAYS')} title={request.alwaysAllowRule}>
-            Always allow
+            {plan ? 'Approve, accept edits' : 'Always allow'}
           </button>
         ) : null}
         <input
@@ -256,6 +274,81 @@ function Answer({ request, onAnswer, offline, busy }: { request: Pending; onAnsw
         <button type="submit" className="deny" disabled={offline}>
           {plan ? 'Keep planning' : 'Deny'}
         </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * A question, as the agent's own dialog asks it: each question's options (one to pick, or several
+ * to tick) with their descriptions, and words of your own ("Other"). Sent once every question has
+ * an answer.
+ */
+function AnswerQuestion({ request, onAnswer, offline, busy }: { request: Pending; onAnswer(action: FeedAction): void; offline: boolean; busy: boolean }) {
+  const [chosen, setChosen] = useState<Record<string, string[]>>({});
+  const [other, setOther] = useState<Record<string, string>>({});
+  const answers = request.questions.map((q) => ({
+    question: q.question,
+    choices: chosen[q.question] ?? [],
+    ...(other[q.question]?.trim() ? { other: other[q.question]!.trim() } : {}),
+  }));
+  const complete = answers.every((a) => a.choices.length + (a.other ? 1 : 0) > 0);
+  const pick = (question: string, label: string, several: boolean) =>
+    setChosen((now) => {
+      const had = now[question] ?? [];
+      const next = several ? (had.includes(label) ? had.filter((l) => l !== label) : [...had, label]) : [label];
+      return { ...now, [question]: next };
+    });
+  return (
+    <form
+      className="answer question"
+      aria-label="Answer the question"
+      data-request-id={request.id}
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (complete) onAnswer({ kind: 'answerQuestion', requestId: request.id, answers });
+      }}
+    >
+      {request.questions.map((q) => (
+        <fieldset key={q.question}>
+          <legend>{q.question}</legend>
+          {q.options.map((o) => (
+            <label key={o.label} className="option">
+              <input
+                type={q.multiSelect ? 'checkbox' : 'radio'}
+                name={q.question}
+                checked={(chosen[q.question] ?? []).includes(o.label)}
+                disabled={offline}
+                onChange={() => {
+                  pick(q.question, o.label, q.multiSelect);
+                  if (!q.multiSelect) setOther((now) => ({ ...now, [q.question]: '' }));
+                }}
+              />
+              <span className="label">{o.label}</span>
+              {o.description ? <span className="description">{o.description}</span> : null}
+            </label>
+          ))}
+          <input
+            type="text"
+            className="other"
+            aria-label={`Other answer to: ${q.question}`}
+            placeholder="Other…"
+            value={other[q.question] ?? ''}
+            maxLength={2000}
+            disabled={offline}
+            onChange={(event) => {
+              const text = event.target.value;
+              setOther((now) => ({ ...now, [q.question]: text }));
+              if (!q.multiSelect && text.trim()) setChosen((now) => ({ ...now, [q.question]: [] }));
+            }}
+          />
+        </fieldset>
+      ))}
+      <div className="answer-buttons">
+        <button type="submit" className="allow" disabled={offline || !complete}>
+          Send answer
+        </button>
+        {busy ? <span className="sending">Sending your answer…</span> : null}
       </div>
     </form>
   );

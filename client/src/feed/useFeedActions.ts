@@ -1,6 +1,7 @@
 // Seen, snooze and hide: optimistic in the cache (the item leaves at once), reconciled with the
 // server's answer; a refusal or a network failure is shown and the item comes back. An answer to a
-// permission prompt waits for the server: it runs code, so nothing is shown as done before it is.
+// prompt or a question waits for the server (which waits for the agent's hook to receive it): it
+// runs code, so nothing is shown as done before it is.
 import { useCallback, useState } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../gql';
@@ -54,7 +55,17 @@ const Answer = graphql(`
   }
 `);
 
-const VERBS = { seen: 'mark as seen', snooze: 'snooze', hide: 'hide', answer: 'answer' } as const;
+const AnswerQuestion = graphql(`
+  mutation AnswerQuestion($input: AnswerQuestionInput!) {
+    answerQuestion(input: $input) {
+      __typename
+      ... on MutationAnswerQuestionSuccess { data { pendingPermission { id } ...FeedAction_session } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const VERBS = { seen: 'mark as seen', snooze: 'snooze', hide: 'hide', answer: 'answer', answerQuestion: 'answer' } as const;
 
 /** What went wrong with the last action on a session, said on the item (or above the feed if it has left). */
 export interface ActionError {
@@ -67,6 +78,7 @@ export function useFeedActions() {
   const [, snooze] = useMutation(Snooze);
   const [, hide] = useMutation(Hide);
   const [, answerPermission] = useMutation(Answer);
+  const [, answerQuestion] = useMutation(AnswerQuestion);
   const [error, setError] = useState<ActionError | null>(null);
   // Sessions with an action waiting for the server's answer: no second action on them meanwhile.
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
@@ -83,7 +95,9 @@ export function useFeedActions() {
               ? await snooze({ sessionId, until: action.until.toISOString() })
               : action.kind === 'answer'
                 ? await answerPermission({ input: { requestId: action.requestId, decision: action.decision, message: action.message, via: 'FEED' } })
-                : await hide({ sessionId });
+                : action.kind === 'answerQuestion'
+                  ? await answerQuestion({ input: { requestId: action.requestId, answers: action.answers, via: 'FEED' } })
+                  : await hide({ sessionId });
         const answer = result.data && Object.values(result.data)[0];
         const refusal = answer && 'message' in answer ? answer.message : null;
         const problem = result.error ? result.error.message : refusal;
@@ -96,7 +110,7 @@ export function useFeedActions() {
         });
       }
     },
-    [markSeen, snooze, hide, answerPermission],
+    [markSeen, snooze, hide, answerPermission, answerQuestion],
   );
 
   return { perform, busy, error, dismissError: () => setError(null) };
