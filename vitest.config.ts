@@ -16,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'api',
           include: ['api/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['test/agents/**'],
           globalSetup: ['test/global-setup.ts'],
           // Real servers, browsers and child processes on a shared 2-core machine.
           testTimeout: 20_000,
@@ -28,10 +29,24 @@ export default defineConfig({
         test: {
           name: 'api-postgresql',
           include: ['api/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['test/agents/**'],
           globalSetup: ['test/global-setup-postgresql.ts'],
           env: { LOOKOUT_TEST_DATABASE: 'postgresql' },
           testTimeout: 20_000,
           hookTimeout: 30_000,
+        },
+      },
+      // The real agents' CLIs, run by `npm run test:agents` inside a network namespace.
+      {
+        resolve: oneGraphql,
+        test: {
+          name: 'agents',
+          include: ['test/agents/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 30_000,
+          // Each scenario runs a whole Claude Code: one at a time on two cores.
+          fileParallelism: false,
         },
       },
       {

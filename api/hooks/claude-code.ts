@@ -123,6 +123,8 @@ function toolDetail(hook: ClaudeCodeHook): string | undefined {
 }
 
 const MAX_INPUT = 100_000;
+/** A plan to approve that came without its text (Claude Code keeps it in a plan file it did not send). */
+export const NO_PLAN = 'Claude Code did not send the plan with this prompt: read it in the terminal before approving.';
 const upTo = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n(… ${text.length - max} more characters)` : text);
 
 /** The whole input of a prompt, as a person checks it before allowing it: the command is never cut. */
@@ -131,7 +133,7 @@ function permissionInput(hook: ClaudeCodeHook): string {
   const str = (key: string) => (typeof input[key] === 'string' ? (input[key] as string) : undefined);
   const lines = (text: string, mark: string) => text.split('\n').map((line) => `${mark} ${line}`).join('\n');
   if (str('command') !== undefined) return str('command')!;
-  if (hook.tool_name === 'ExitPlanMode' && str('plan')) return str('plan')!;
+  if (hook.tool_name === 'ExitPlanMode') return str('plan') ?? NO_PLAN;
   if (str('file_path') && str('old_string') !== undefined) {
     return `${str('file_path')}\n${upTo(lines(str('old_string')!, '-'), 20_000)}\n${upTo(lines(str('new_string') ?? '', '+'), 20_000)}`;
   }

@@ -1,0 +1,127 @@
+// The real Claude Code CLI (the pinned version, test/agents/versions.ts) against a scripted model and
+// Lookout with its hooks installed, all inside a network namespace (npm run test:agents): what
+// Claude Code does with Lookout's answers is what these assert, so a change in its hooks fails here.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NO_PLAN } from '../../api/hooks/claude-code.ts';
+import { startServer, type TestServer } from '../helpers.ts';
+import { assertNoNetwork, claudeCodeProject, runHeadless, startInteractive } from './claude-code-helpers.ts';
+import { type ScriptedModel, startScriptedModel } from './scripted-model.ts';
+
+let server: TestServer;
+let model: ScriptedModel;
+const cleanups: (() => Promise<unknown>)[] = [];
+beforeAll(() => assertNoNetwork());
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await model?.close();
+  await server?.stop();
+});
+
+const origin = () => server.url.replace(/\/graphql$/, '');
+const WAITING = `{ attentionSessions { edges { node { id state attention { reason detail } pendingPermission { id kind tool input questions { question options { label } } } } } } }`;
+const ANSWER = `mutation($input: AnswerPermissionInput!) { answerPermission(input: $input) { __typename ... on Error { message } } }`;
+const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) { answerQuestion(input: $input) { __typename ... on Error { message } } }`;
+
+/** Once a hook waits here for an answer: the session and its prompt, as the feed shows them. */
+async function waitingPrompt(screen?: () => Promise<string>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (server.attention.decisionWaitCount < 1) {
+    if (Date.now() > deadline) throw new Error(`No hook came to wait for an answer.${screen ? ` The screen:\n${await screen()}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const { data } = await server.gql(WAITING);
+  return data.attentionSessions.edges.map((e: any) => e.node).find((n: any) => n.pendingPermission);
+}
+
+describe('headless (claude -p)', () => {
+  it('a Bash permission prompt waits in Lookout; allowed from Lookout, Claude Code runs the tool', async () => {
+    server = await startServer();
+    model = await startScriptedModel({ name: 'Bash', input: { command: 'echo hi > out.txt', description: 'Write hi to out.txt' } });
+    const project = await claudeCodeProject('headless-allow', origin(), model.url);
+    const run = runHeadless(project, 'Write hi to out.txt');
+    cleanups.push(async () => run.child.kill('SIGKILL'));
+    const session = await waitingPrompt();
+    expect(session).toMatchObject({ state: 'WAITING', pendingPermission: { kind: 'PERMISSION', tool: 'Bash', input: 'echo hi > out.txt' } });
+    expect((await server.gql(ANSWER, { input: { requestId: session.pendingPermission.id, decision: 'ALLOW_ONCE' } })).data.answerPermission.__typename).toBe(
+      'MutationAnswerPermissionSuccess',
+    );
+    expect(await model.toolResult()).toMatchObject({ isError: false });
+    expect((await run.done).code).toBe(0);
+    expect(await readFile(path.join(project.repo, 'out.txt'), 'utf8')).toBe('hi\n');
+  });
+
+  it('denied from Lookout with a message: the tool does not run and Claude Code hears why', async () => {
+    server = await startServer();
+    model = await startScriptedModel({ name: 'Bash', input: { command: 'rm -rf build && echo gone > out.txt', description: 'Clean the build' } });
+    const project = await claudeCodeProject('headless-deny', origin(), model.url);
+    const run = runHeadless(project, 'Clean the build');
+    cleanups.push(async () => run.child.kill('SIGKILL'));
+    const session = await waitingPrompt();
+    await server.gql(ANSWER, { input: { requestId: session.pendingPermission.id, decision: 'DENY', message: 'Use make clean instead' } });
+    const result = await model.toolResult();
+    expect(result).toMatchObject({ isError: true });
+    expect(result.content).toContain('Use make clean instead');
+    await run.done;
+    expect(existsSync(path.join(project.repo, 'out.txt'))).toBe(false);
+  });
+});
+
+describe('interactive, under tmux', () => {
+  it('a question in the default (auto) mode: answered from Lookout, Claude Code takes the answer and its dialog closes', async () => {
+    server = await startServer();
+    const question = {
+      questions: [
+        {
+          question: 'Which license should the package use?',
+          header: 'License',
+          multiSelect: false,
+          options: [
+            { label: 'MIT', description: 'Short and permissive' },
+            { label: 'Apache-2.0', description: 'With a patent grant' },
+          ],
+        },
+      ],
+    };
+    model = await startScriptedModel({ name: 'AskUserQuestion', input: question });
+    const project = await claudeCodeProject('interactive-question', origin(), model.url);
+    const cli = await startInteractive(project, 'question');
+    cleanups.push(cli.stop);
+    await cli.keys('Add a license', 'Enter');
+    const session = await waitingPrompt(cli.screen, 20_000);
+    expect(session).toMatchObject({
+      attention: { reason: 'WAITING', detail: 'Which license should the package use? (MIT / Apache-2.0)' },
+      pendingPermission: { kind: 'QUESTION', questions: [{ question: 'Which license should the package use?' }] },
+    });
+    const answered = await server.gql(ANSWER_QUESTION, {
+      input: { requestId: session.pendingPermission.id, answers: [{ question: 'Which license should the package use?', choices: ['Apache-2.0'] }] },
+    });
+    expect(answered.data.answerQuestion.__typename).toBe('MutationAnswerQuestionSuccess');
+    const result = await model.toolResult();
+    expect(result.isError).toBe(false);
+    expect(result.content).toContain('Apache-2.0');
+    await cli.shows(/Which license should the package use\? → Apache-2.0/);
+  });
+
+  it('a plan (plan mode): approved from Lookout, Claude Code leaves plan mode and goes on', async () => {
+    server = await startServer();
+    // Claude Code 2.1.332 sends ExitPlanMode's input empty here (its plan lives in a plan file this script does not write).
+    model = await startScriptedModel({ name: 'ExitPlanMode', input: {}, force: true });
+    const project = await claudeCodeProject('interactive-plan', origin(), model.url);
+    const cli = await startInteractive(project, 'plan', ['--permission-mode', 'plan']);
+    cleanups.push(cli.stop);
+    await cli.keys('Plan adding a license', 'Enter');
+    const session = await waitingPrompt(cli.screen, 20_000);
+    expect(session).toMatchObject({ attention: { reason: 'WAITING', detail: 'A plan to approve' }, pendingPermission: { kind: 'PLAN', input: NO_PLAN } });
+    await cli.shows(/Exit plan mode\?/);
+    expect((await server.gql(ANSWER, { input: { requestId: session.pendingPermission.id, decision: 'ALLOW_ONCE' } })).data.answerPermission.__typename).toBe(
+      'MutationAnswerPermissionSuccess',
+    );
+    // A bare allow leaves this dialog open (Claude Code 2.1.199 and later); the allow with updatedInput closes it.
+    const result = await model.toolResult();
+    expect(result.isError).toBe(false);
+    await cli.shows(/Allowed by PermissionRequest hook/);
+  });
+});
