@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBrowser } from './browser.ts';
 import { CLI, makeRepo, runCli } from './cli-helpers.ts';
+import { CHECKS_QUESTION, LICENSE_QUESTION } from './fixtures/questions.ts';
 import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 const browser = useBrowser(['--host-resolver-rules=MAP evil.example 127.0.0.1, MAP rebound.example 127.0.0.1']);
@@ -205,32 +206,7 @@ describe('a permission prompt answered from the API and the CLI', () => {
   });
 });
 
-const QUESTION = {
-  tool_name: 'AskUserQuestion',
-  tool_input: {
-    questions: [
-      {
-        question: 'Which license should the package use?',
-        header: 'License',
-        multiSelect: false,
-        options: [
-          { label: 'MIT', description: 'Short and permissive' },
-          { label: 'Apache-2.0', description: 'Permissive, with a patent grant' },
-        ],
-      },
-      {
-        question: 'Which checks should CI run?',
-        header: 'CI',
-        multiSelect: true,
-        options: [
-          { label: 'Lint', description: 'eslint' },
-          { label: 'Unit tests', description: 'vitest' },
-          { label: 'Browser tests', description: 'playwright' },
-        ],
-      },
-    ],
-  },
-};
+const QUESTION = { tool_name: 'AskUserQuestion', tool_input: { questions: [LICENSE_QUESTION, CHECKS_QUESTION] } };
 const QUESTIONS = `query($id: ID!) { session(id: $id) { pendingPermission { id kind input questions { question header multiSelect options { label description } } } } }`;
 const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
   answerQuestion(input: $input) { __typename ... on Error { message } ... on MutationAnswerQuestionSuccess { data { id state pendingPermission { id } } } }

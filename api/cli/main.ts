@@ -258,6 +258,13 @@ const ANSWER = `mutation($input: AnswerPermissionInput!) {
   }
 }`;
 
+/** An answer refused (a typed error, or input issues), as the CLI's error. */
+function refused(result: { message?: string; issues?: { path: string[]; message: string }[] }): void {
+  if (!result.message) return;
+  const issues = result.issues?.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ');
+  throw new CliError(issues || result.message);
+}
+
 /** `allow ID [--always]` and `deny ID [--message TEXT]`: the first answer wins, wherever it is given. */
 async function answerPrompt(server: Server, verb: 'allow' | 'deny', requestId: string | undefined, values: { always?: boolean; message?: string }) {
   if (!requestId) throw new UsageError(`${verb} needs the prompt's id: lookout ls shows it.`);
@@ -266,10 +273,7 @@ async function answerPrompt(server: Server, verb: 'allow' | 'deny', requestId: s
   const decision = verb === 'deny' ? 'DENY' : values.always ? 'ALLOW_ALWAYS' : 'ALLOW_ONCE';
   const input = { requestId, decision, via: 'CLI', ...(values.message ? { message: values.message } : {}) };
   const { answerPermission: result } = await graphql<{ answerPermission: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(server, ANSWER, { input });
-  if (result.message) {
-    const issues = result.issues?.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ');
-    throw new CliError(issues || result.message);
-  }
+  refused(result);
   const said = verb === 'deny' ? `Denied ${requestId}${values.message ? `: ${values.message}` : ''}` : `${values.always ? 'Always allowed' : 'Allowed'} ${requestId}`;
   console.log(`${said}.`);
 }
@@ -310,10 +314,7 @@ async function answerQuestion(server: Server, requestId: string | undefined, lab
     ANSWER_QUESTION,
     { input: { requestId, answers, via: 'CLI' } },
   );
-  if (result.message) {
-    const issues = result.issues?.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ');
-    throw new CliError(issues || result.message);
-  }
+  refused(result);
   console.log(`Answered ${requestId}.`);
 }
 

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PLAN } from '../../api/hooks/claude-code.ts';
+import { LICENSE_QUESTION } from '../fixtures/questions.ts';
 import { startServer, type TestServer } from '../helpers.ts';
 import { assertNoNetwork, claudeCodeProject, runHeadless, startInteractive } from './claude-code-helpers.ts';
 import { type ScriptedModel, startScriptedModel } from './scripted-model.ts';
@@ -72,19 +73,7 @@ describe('headless (claude -p)', () => {
 describe('interactive, under tmux', () => {
   it('a question in the default (auto) mode: answered from Lookout, Claude Code takes the answer and its dialog closes', async () => {
     server = await startServer();
-    const question = {
-      questions: [
-        {
-          question: 'Which license should the package use?',
-          header: 'License',
-          multiSelect: false,
-          options: [
-            { label: 'MIT', description: 'Short and permissive' },
-            { label: 'Apache-2.0', description: 'With a patent grant' },
-          ],
-        },
-      ],
-    };
+    const question = { questions: [LICENSE_QUESTION] };
     model = await startScriptedModel({ name: 'AskUserQuestion', input: question });
     const project = await claudeCodeProject('interactive-question', origin(), model.url);
     const cli = await startInteractive(project, 'question');
