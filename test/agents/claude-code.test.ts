@@ -94,6 +94,31 @@ describe('interactive, under tmux', () => {
     await cli.shows(/Which license should the package use\? → Apache-2.0/);
   });
 
+  it('a question answered in the terminal first: Claude Code takes that answer, and Lookout stops offering one and refuses a late one', async () => {
+    server = await startServer();
+    model = await startScriptedModel({ name: 'AskUserQuestion', input: { questions: [LICENSE_QUESTION] } });
+    const project = await claudeCodeProject('terminal-first', origin(), model.url);
+    const cli = await startInteractive(project, 'terminal-first');
+    cleanups.push(cli.stop);
+    await cli.keys('Add a license', 'Enter');
+    const session = await waitingPrompt(cli.screen, 20_000);
+    await cli.shows(/Enter to select/);
+    // The dialog may be drawn a moment before it takes keys: Enter again until it has taken one.
+    for (let tries = 0; ; tries++) {
+      await cli.keys('Enter');
+      const taken = await cli.shows(/Answered Claude's questions/, 2_000).catch((error: Error) => (tries < 5 ? null : Promise.reject(error)));
+      if (taken) break;
+    }
+    const result = await model.toolResult();
+    expect(result.content).toContain('MIT');
+    // The hook that waited is let go when the tool's next event arrives.
+    while (server.attention.decisionWaitCount > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = await server.gql(ANSWER_QUESTION, {
+      input: { requestId: session.pendingPermission.id, answers: [{ question: LICENSE_QUESTION.question, choices: ['Apache-2.0'] }] },
+    });
+    expect(late.data.answerQuestion.__typename).toBe('PermissionAlreadyAnsweredError');
+  });
+
   it('a plan (plan mode): approved from Lookout, Claude Code leaves plan mode and goes on', async () => {
     server = await startServer();
     // Claude Code 2.1.332 sends ExitPlanMode's input empty here (its plan lives in a plan file this script does not write).
