@@ -51,6 +51,7 @@ const SAMPLES: Record<string, string> = {
   hideSession: 'mutation { hideSession(sessionId: "scoped") { __typename } }',
   unhideSession: 'mutation { unhideSession(sessionId: "scoped") { __typename } }',
   answerPermission: 'mutation { answerPermission(input: { requestId: "scoped:1", decision: ALLOW_ONCE }) { __typename } }',
+  answerQuestion: 'mutation { answerQuestion(input: { requestId: "scoped:1", answers: [{ question: "Which?", choices: ["A"] }] }) { __typename } }',
   createToken: 'mutation { createToken(name: "n", scope: READ) { __typename } }',
   revokeToken: 'mutation { revokeToken(id: "nope") { __typename } }',
   webhooks: '{ webhooks { id } }',
