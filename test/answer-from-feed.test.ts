@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 const origin = () => server.url.replace(/\/graphql$/, '');
-const PENDING = `query($id: ID!) { session(id: $id) { state pendingPermission { id kind tool input alwaysAllowRule fromSubagent } attention { reason detail } } }`;
+const PENDING = `query($id: ID!) { session(id: $id) { state pendingPermission { id kind tool input alwaysAllowRule fromSubagent } pendingPermissions { id } attention { reason detail } } }`;
 const ANSWER = `mutation($input: AnswerPermissionInput!) {
   answerPermission(input: $input) { __typename ... on Error { message } ... on MutationAnswerPermissionSuccess { data { id } } }
 }`;
@@ -51,7 +51,7 @@ async function askPermission(sessionId: string, hook: Record<string, unknown>, e
   await feed.next(1, 10_000);
   feed.unsubscribe();
   const { data } = await server.gql(PENDING, { id: sessionId });
-  return { done, requestId: data.session.pendingPermission.id };
+  return { done, requestId: data.session.pendingPermissions.at(-1).id };
 }
 
 const bash = (command: string) => ({ tool_name: 'Bash', tool_input: { command, description: 'Publish' }, permission_suggestions: [SUGGESTION] });
@@ -119,6 +119,24 @@ describe('a permission prompt answered from the API and the CLI', () => {
     const sentBack = await askPermission('plan2', plan);
     await answer({ requestId: sentBack.requestId, decision: 'DENY', message: 'Keep SQLite for tests' });
     expect((await sentBack.done).stdout).toBe(decision({ behavior: 'deny', message: 'Keep SQLite for tests' }));
+  });
+
+  it('two prompts open at once (parallel tool calls): each is answered on its own, in either order, and the session waits until both are', async () => {
+    server = await startServer();
+    const publish = await askPermission('two', bash('npm publish'));
+    const tag = await askPermission('two', bash('git tag v1.0.0'));
+    expect((await server.gql(PENDING, { id: 'two' })).data.session.pendingPermissions).toEqual([{ id: publish.requestId }, { id: tag.requestId }]);
+    // The second first: the first still waits, and the session with it.
+    await answer({ requestId: tag.requestId, decision: 'DENY', message: 'Tag after the release notes' });
+    expect((await tag.done).stdout).toBe(decision({ behavior: 'deny', message: 'Tag after the release notes' }));
+    expect((await server.gql(PENDING, { id: 'two' })).data.session).toMatchObject({
+      state: 'WAITING',
+      pendingPermissions: [{ id: publish.requestId }],
+      attention: { reason: 'WAITING', detail: 'Bash: npm publish' },
+    });
+    await answer({ requestId: publish.requestId, decision: 'ALLOW_ONCE' });
+    expect((await publish.done).stdout).toBe(decision({ behavior: 'allow' }));
+    expect((await server.gql(PENDING, { id: 'two' })).data.session).toMatchObject({ state: 'WORKING', pendingPermissions: [] });
   });
 
   it('the first answer wins: two answers at once, one gets PermissionAlreadyAnsweredError; always-allow with no rule offered is refused', async () => {

@@ -2,7 +2,7 @@
 // Events may arrive late, twice or out of order, so each kind of fact keeps the time of the newest
 // report it applied, and an older report never moves it backwards.
 import type { AgentState, ClosedBy, Session, Speaker, WaitReason } from '../generated/prisma/client.ts';
-import { endPermission, openPermission, type PermissionAsk, permissionRequestOf } from './permissions.ts';
+import { endAllPermissions, endPermission, openPermission, openRequests, type PermissionAsk, type ToolCall } from './permissions.ts';
 import { OWNER } from '../tokens/scopes.ts';
 import { type AgentWait, agentWaitsOf } from './rules.ts';
 
@@ -40,6 +40,8 @@ export interface ActivityChange {
   backgroundTasks?: number;
   /** A wait whose hook waits for an answer: it can be answered from Lookout until `waitMs` passes. */
   permission?: PermissionAsk;
+  /** The tool call this event is about (a tool starting, finishing, denied): it ends that call's prompt only. */
+  toolCall?: ToolCall | null;
 }
 
 export interface WorktreeChange {
@@ -173,9 +175,7 @@ export function applyActivity(current: SessionFields, change: ActivityChange, at
   if (change.hint) {
     // The input prompt sitting idle means no dialog is open, a subagent's included.
     if (change.state === 'IDLE' && session.waitReason !== 'ERROR' && session.agentWaits) {
-      session = withAgentWaits(session, {});
-      const subagentAsked = permissionRequestOf(session)?.agentId;
-      if (subagentAsked) session = endPermission(session, subagentAsked);
+      session = endAllPermissions(withAgentWaits(session, {}), 'ANSWERED_IN_TERMINAL', true);
     }
     if (!hintApplies(session, change)) return session;
   }
@@ -184,7 +184,15 @@ export function applyActivity(current: SessionFields, change: ActivityChange, at
   const stateChanged = session.state !== change.state || session.waitReason !== waitReason;
   // A new prompt's hook waits for an answer; any other move out of waiting means the last one was answered.
   if (change.permission && change.state === 'WAITING') session = openPermission(session, change.permission, at, waitMs);
-  else if (change.state !== 'WAITING') session = endPermission(session, null);
+  else if (change.state !== 'WAITING') {
+    session = endPermission(session, null, 'ANSWERED_IN_TERMINAL', change.toolCall);
+    // One tool call moving on while another's prompt is still open (parallel calls): the session still waits on that one.
+    const open = change.toolCall ? openRequests(session, null).at(-1) : undefined;
+    if (open?.wait) {
+      const stateAt = session.state === 'WAITING' ? session.stateAt : at;
+      return { ...session, state: 'WAITING', waitReason: open.wait.reason, waitDetail: open.wait.detail, activityAt: at, stateAt };
+    }
+  }
   return {
     ...session,
     state: change.state,
@@ -216,9 +224,8 @@ export function applyClose(current: SessionFields, closedBy: ClosedBy, at: Date,
   const session = seenEvent(current, at);
   // Already closed (the first close stands), or activity newer than this close: nothing to do.
   if (session.closedAt || session.activityAt > at) return session;
-  const asked = permissionRequestOf(session);
   return {
-    ...(asked ? endPermission(session, asked.agentId, 'EXPIRED') : session),
+    ...endAllPermissions(session, 'EXPIRED'),
     state: 'ENDED',
     stateAt: at,
     activityAt: at,

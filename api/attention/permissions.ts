@@ -2,14 +2,32 @@
 // Lookout: pure functions of (session, input, now). The first answer wins, whichever side it comes
 // from: Lookout (the feed, the CLI, the API) or the terminal, which fires no hook; the session's
 // next event proves it. An answer counts as given once the waiting hook says it received it.
-import type { Session } from '../generated/prisma/client.ts';
+import type { Session, WaitReason } from '../generated/prisma/client.ts';
 import { CannotAlwaysAllowError, InvalidAnswerError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from './errors.ts';
 
 export type PermissionKind = 'PERMISSION' | 'PLAN' | 'QUESTION';
 export type PermissionDecision = 'ALLOW_ONCE' | 'ALLOW_ALWAYS' | 'DENY';
 export type AnswerSource = 'FEED' | 'CLI' | 'API';
-/** ANSWERED: an answer given, not yet received by the hook; DELIVERED: the hook received it. */
+/**
+ * PENDING: its hook waits for an answer from Lookout. EXPIRED: no hook waits here (it gave up, went
+ * away, or never waited), while the terminal's dialog may still be open. ANSWERED: an answer given,
+ * not yet received by the hook; DELIVERED: the hook received it. ANSWERED_IN_TERMINAL: a later event
+ * showed the dialog was answered (or the session ended).
+ */
 export type PermissionStatus = 'PENDING' | 'ANSWERED' | 'DELIVERED' | 'ANSWERED_IN_TERMINAL' | 'EXPIRED';
+
+/**
+ * A tool call as hooks report it: its tool, and a digest of each field of its input. A later event
+ * is about the same call when it names the same tool and every field both have is unchanged (an
+ * answer may add fields, a question's `answers`; a hook may leave one out).
+ */
+export interface ToolCall {
+  tool: string;
+  input: Record<string, string>;
+}
+
+export const sameToolCall = (asked: ToolCall, event: ToolCall): boolean =>
+  asked.tool === event.tool && Object.entries(asked.input).every(([field, digest]) => !(field in event.input) || event.input[field] === digest);
 
 /** One of the questions an AskUserQuestion asks. */
 export interface AskedQuestion {
@@ -37,6 +55,12 @@ export interface PermissionAsk {
   input: string;
   /** The "always allow" rules the agent offers, exactly as it sent them. */
   suggestions: unknown[];
+  /** Whether its hook waits for an answer from Lookout (else the prompt is only shown: answered in the terminal). */
+  answerable?: boolean;
+  /** The tool call asked about, to tell which of several open prompts a later event is about. */
+  toolCall?: ToolCall | null;
+  /** What the session waits for while this prompt is open (the main thread's, when it is the last one open). */
+  wait?: { reason: WaitReason; detail: string | null };
   /** The tool's input as the agent sent it, for a plan or a question: the answer hands it back. */
   toolInput?: Record<string, unknown>;
   /** What a question asks. */
@@ -60,31 +84,80 @@ export interface PermissionRequest extends PermissionAsk {
 
 type WithRequest = Pick<Session, 'permissionRequest'>;
 
-export function permissionRequestOf(s: WithRequest): PermissionRequest | null {
-  return s.permissionRequest ? (JSON.parse(s.permissionRequest) as PermissionRequest) : null;
+/** A session's prompts, oldest first: those open, and those ended since the last one opened. */
+export function requestsOf(s: WithRequest): PermissionRequest[] {
+  if (!s.permissionRequest) return [];
+  const stored = JSON.parse(s.permissionRequest) as PermissionRequest | PermissionRequest[];
+  // One object: stored before a session could have several prompts open.
+  return Array.isArray(stored) ? stored : [stored];
 }
 
-/** The request while it can still be answered from Lookout. */
+export function requestOf(s: WithRequest, requestId: string): PermissionRequest | null {
+  return requestsOf(s).find((request) => request.id === requestId) ?? null;
+}
+
+/** The prompts that can be answered from Lookout now, oldest first. */
+export function pendingPermissions(s: WithRequest, now: Date): PermissionRequest[] {
+  return requestsOf(s).filter((request) => request.status === 'PENDING' && new Date(request.expiresAt) > now);
+}
+
+/** The oldest prompt that can be answered from Lookout now. */
 export function pendingPermission(s: WithRequest, now: Date): PermissionRequest | null {
-  const request = permissionRequestOf(s);
-  return request?.status === 'PENDING' && new Date(request.expiresAt) > now ? request : null;
+  return pendingPermissions(s, now)[0] ?? null;
 }
 
-const withRequest = <S extends WithRequest>(session: S, request: PermissionRequest): S => ({ ...session, permissionRequest: JSON.stringify(request) });
+/** Whether a prompt's dialog may still be open: nothing has answered it yet, here or (as far as any event showed) in the terminal. */
+const isOpen = (request: PermissionRequest) => request.status === 'PENDING' || request.status === 'EXPIRED';
 
-/** The prompt opens: it replaces any earlier one (the agent shows one dialog at a time). */
+/** The prompts of `agentId` (null: the main thread) whose dialogs may still be open, oldest first. */
+export function openRequests(s: WithRequest, agentId: string | null): PermissionRequest[] {
+  return requestsOf(s).filter((request) => isOpen(request) && request.agentId === agentId);
+}
+
+/** At most this many prompts are kept per session (open ones first). */
+const MAX_REQUESTS = 20;
+
+const withRequests = <S extends WithRequest>(session: S, requests: PermissionRequest[]): S => ({
+  ...session,
+  permissionRequest: requests.length ? JSON.stringify(requests) : null,
+});
+const withRequest = <S extends WithRequest>(session: S, request: PermissionRequest): S =>
+  withRequests(session, requestsOf(session).map((r) => (r.id === request.id ? request : r)));
+
+/**
+ * A prompt opens, beside any still open (parallel tool calls, a subagent's); those ended before are
+ * let go. One whose hook does not wait for an answer here is only shown (EXPIRED from the start).
+ */
 export function openPermission<S extends WithRequest>(session: S, ask: PermissionAsk, at: Date, waitMs: number): S {
-  return withRequest(session, { ...ask, askedAt: at.toISOString(), expiresAt: new Date(at.getTime() + waitMs).toISOString(), status: 'PENDING' });
+  const kept = requestsOf(session).filter((r) => r.id !== ask.id && (isOpen(r) || r.status === 'ANSWERED'));
+  const status = ask.answerable === false ? 'EXPIRED' : 'PENDING';
+  const opened: PermissionRequest = { ...ask, askedAt: at.toISOString(), expiresAt: new Date(at.getTime() + waitMs).toISOString(), status };
+  return withRequests(session, [...kept, opened].slice(-MAX_REQUESTS));
 }
 
 /**
- * The wait of `agentId` (null: the main thread) ended with an event, not an answer from Lookout: the
- * prompt was answered in the terminal (or the session ended).
+ * The waits of `agentId` (null: the main thread) ended with an event, not an answer from Lookout:
+ * answered in the terminal (or the session ended). An event about one tool call (`toolCall`) ends
+ * only that call's prompt; one about none (a new prompt from the user, the turn ending) ends them all.
  */
-export function endPermission<S extends WithRequest>(session: S, agentId: string | null, status: 'ANSWERED_IN_TERMINAL' | 'EXPIRED' = 'ANSWERED_IN_TERMINAL'): S {
-  const request = permissionRequestOf(session);
-  if (request?.status !== 'PENDING' || request.agentId !== agentId) return session;
-  return withRequest(session, { ...request, status });
+export function endPermission<S extends WithRequest>(
+  session: S,
+  agentId: string | null,
+  status: 'ANSWERED_IN_TERMINAL' | 'EXPIRED' = 'ANSWERED_IN_TERMINAL',
+  toolCall?: ToolCall | null,
+): S {
+  const ends = (r: PermissionRequest) => isOpen(r) && r.agentId === agentId && (!toolCall || (r.toolCall != null && sameToolCall(r.toolCall, toolCall)));
+  const requests = requestsOf(session);
+  if (!requests.some(ends)) return session;
+  return withRequests(session, requests.map((r) => (ends(r) ? { ...r, status } : r)));
+}
+
+/** Every open prompt ends, the main thread's and every subagent's (the session closed, or no dialog is open). */
+export function endAllPermissions<S extends WithRequest>(session: S, status: 'ANSWERED_IN_TERMINAL' | 'EXPIRED', subagentsOnly = false): S {
+  const ends = (r: PermissionRequest) => isOpen(r) && (!subagentsOnly || r.agentId !== null);
+  const requests = requestsOf(session);
+  if (!requests.some(ends)) return session;
+  return withRequests(session, requests.map((r) => (ends(r) ? { ...r, status } : r)));
 }
 
 const DESTINATIONS: Record<string, string> = {
@@ -152,8 +225,8 @@ export function describeRule(rule: AlwaysAllowRule | undefined): string | null {
 /** The request `requestId` while it can be answered: the first answer wins; a prompt no hook waits on any more cannot be answered. */
 function answerable(session: WithRequest | null, requestId: string, now: Date): PermissionRequest {
   if (!session) throw new SessionNotFoundError(sessionOfRequest(requestId));
-  const request = permissionRequestOf(session);
-  if (!request || request.id !== requestId) throw new PermissionExpiredError(requestId);
+  const request = requestOf(session, requestId);
+  if (!request) throw new PermissionExpiredError(requestId);
   if (request.status === 'ANSWERED' || request.status === 'DELIVERED') {
     throw new PermissionAlreadyAnsweredError(requestId, `${request.answers ? 'answered' : request.decision} from the ${request.answeredBy?.toLowerCase()}`);
   }
@@ -219,8 +292,8 @@ export function answerQuestion<S extends WithRequest>(
 
 /** The hook said it received the answer: from now on the answer is given. */
 export function deliverAnswer<S extends WithRequest>(session: S, requestId: string): S | null {
-  const request = permissionRequestOf(session);
-  if (request?.status !== 'ANSWERED' || request.id !== requestId) return null;
+  const request = requestOf(session, requestId);
+  if (request?.status !== 'ANSWERED') return null;
   return withRequest(session, { ...request, status: 'DELIVERED' });
 }
 
@@ -229,8 +302,8 @@ export function deliverAnswer<S extends WithRequest>(session: S, requestId: stri
  * answer given: the prompt is the terminal's alone.
  */
 export function expirePermission<S extends WithRequest>(session: S, requestId: string): S | null {
-  const request = permissionRequestOf(session);
-  if ((request?.status !== 'PENDING' && request?.status !== 'ANSWERED') || request.id !== requestId) return null;
+  const request = requestOf(session, requestId);
+  if (request?.status !== 'PENDING' && request?.status !== 'ANSWERED') return null;
   return withRequest(session, { ...request, status: 'EXPIRED' });
 }
 

@@ -25,7 +25,7 @@ import {
   expirePermission,
   type PermissionDecision,
   type PermissionRequest,
-  permissionRequestOf,
+  requestOf,
   type QuestionAnswer,
   sessionOfRequest,
 } from './permissions.ts';
@@ -453,8 +453,8 @@ export class AttentionService {
   async answerPermission(requestId: string, answer: { decision: PermissionDecision; message?: string | null; by: AnswerSource }, actor?: Actor): Promise<Session> {
     const apply = (current: SessionFields | null, now: Date) => {
       const { session, request } = answerPermission(current, requestId, answer, now);
-      // The agent goes on: the tool runs, or the agent hears the denial.
-      return applyActivity(session, { state: 'WORKING', agentId: request.agentId }, now);
+      // The agent goes on: the tool runs, or the agent hears the denial (another prompt may still be open).
+      return applyActivity(session, { state: 'WORKING', agentId: request.agentId, toolCall: request.toolCall }, now);
     };
     return this.answer(requestId, { requestId, ...answer }, apply, actor);
   }
@@ -463,7 +463,7 @@ export class AttentionService {
   async answerQuestion(requestId: string, answer: { answers: QuestionAnswer[]; by: AnswerSource }, actor?: Actor): Promise<Session> {
     const apply = (current: SessionFields | null, now: Date) => {
       const { session, request } = answerQuestion(current, requestId, answer, now);
-      return applyActivity(session, { state: 'WORKING', agentId: request.agentId }, now);
+      return applyActivity(session, { state: 'WORKING', agentId: request.agentId, toolCall: request.toolCall }, now);
     };
     return this.answer(requestId, { requestId, ...answer }, apply, actor);
   }
@@ -481,7 +481,7 @@ export class AttentionService {
     if (session) return session;
     // Withdrawn, unless the hook's word came meanwhile.
     const withdrawn = await this.change(sessionId, null, [{ kind: 'EXPIRE', input: { requestId, undelivered: true }, apply: (current) => current && expirePermission(current, requestId) }]);
-    if (permissionRequestOf(withdrawn)?.status === 'DELIVERED' && permissionRequestOf(withdrawn)?.id === requestId) return withdrawn;
+    if (requestOf(withdrawn, requestId)?.status === 'DELIVERED') return withdrawn;
     throw new AnswerNotDeliveredError(requestId);
   }
 
@@ -490,8 +490,8 @@ export class AttentionService {
     let settle!: (session: Session | null) => void;
     const promise = new Promise<Session | null>((resolve) => (settle = resolve));
     const hear = (session: Session) => {
-      const request = permissionRequestOf(session);
-      if (request?.id !== requestId || request.status === 'ANSWERED' || request.status === 'PENDING') return;
+      const request = session.id === sessionOfRequest(requestId) ? requestOf(session, requestId) : null;
+      if (!request || request.status === 'ANSWERED' || request.status === 'PENDING') return;
       done(request.status === 'DELIVERED' ? session : null);
     };
     const timer = setTimeout(() => done(null), this.options.deliveryWaitMs ?? DELIVERY_WAIT_MS);
@@ -519,8 +519,8 @@ export class AttentionService {
     const session = this.tracked.get(sessionId)?.session ?? (await this.store.read([sessionId], [])).sessions.get(sessionId);
     // Only the session's owner's hook hears its answers.
     if (session && actor && !actor.admin && session.owner !== actor.person) return Promise.resolve(null);
-    const request = session && permissionRequestOf(session);
-    if (!request || request.id !== requestId || this.stopped) return Promise.resolve(null);
+    const request = session && requestOf(session, requestId);
+    if (!request || this.stopped) return Promise.resolve(null);
     if (request.status !== 'PENDING') return Promise.resolve(request.status === 'ANSWERED' ? request : null);
     return new Promise((resolve) => {
       const expire = () => {
@@ -544,11 +544,11 @@ export class AttentionService {
   /** After a session's change is stored: its waiting hooks get the answer, or learn there is none. */
   private settleDecisions(session: Session): void {
     if (!this.decisionWaiters.size) return;
-    const request = permissionRequestOf(session);
     for (const waiter of this.decisionWaiters) {
       if (waiter.sessionId !== session.id) continue;
-      if (request?.id === waiter.requestId && request.status === 'PENDING') continue;
-      waiter.settle(request?.id === waiter.requestId && request.status === 'ANSWERED' ? request : null);
+      const request = requestOf(session, waiter.requestId);
+      if (request?.status === 'PENDING') continue;
+      waiter.settle(request?.status === 'ANSWERED' ? request : null);
     }
   }
 

@@ -54,7 +54,7 @@ Options: --url URL (LOOKOUT_URL, default http://127.0.0.1:4000), --token TOKEN (
 const FEED = `query Feed($project: String) {
   attentionSessions(project: $project) {
     latestSeq
-    edges { node { id title project branch host agent attention { tier reason label detail since } pendingPermission { id kind input alwaysAllowRule } } }
+    edges { node { id title project branch host agent attention { tier reason label detail since } pendingPermissions { id kind input alwaysAllowRule } } }
   }
 }`;
 
@@ -111,7 +111,7 @@ interface FeedNode {
   host: string | null;
   agent: string;
   attention: { tier: string; reason: string; label: string; detail: string | null; since: string };
-  pendingPermission: { id: string; kind: string; input: string; alwaysAllowRule: string | null } | null;
+  pendingPermissions: { id: string; kind: string; input: string; alwaysAllowRule: string | null }[];
 }
 
 /** Prints the feed; returns the log position it reflects. */
@@ -131,14 +131,14 @@ async function list(server: Server, project: string | undefined, json: boolean):
       const where = [n.agent, n.project, n.branch].filter(Boolean).join(' · ') + (n.host ? ` on ${n.host}` : '');
       console.log(`  ${n.attention.label.padEnd(24)} ${formatElapsed(new Date(n.attention.since), now).padStart(4)}  ${n.title}  ${where}`);
       const pad = ''.padEnd(32);
-      const pending = n.pendingPermission;
-      if (pending) {
+      for (const pending of n.pendingPermissions) {
         // The whole input, every line: what you allow is what you read.
         for (const line of pending.input.split('\n')) console.log(`${pad}${line}`);
         const always = pending.alwaysAllowRule ? ` (--always: ${pending.alwaysAllowRule})` : '';
         if (pending.kind === 'QUESTION') console.log(`${pad}answer: lookout answer ${pending.id} OPTION... | --other "..."`);
         else console.log(`${pad}answer: lookout allow ${pending.id}${always} | lookout deny ${pending.id} --message "..."`);
-      } else if (n.attention.detail) console.log(`${pad}${n.attention.detail}`);
+      }
+      if (!n.pendingPermissions.length && n.attention.detail) console.log(`${pad}${n.attention.detail}`);
     }
   }
   if (!nodes.length) console.log('All clear.');
@@ -278,7 +278,7 @@ async function answerPrompt(server: Server, verb: 'allow' | 'deny', requestId: s
   console.log(`${said}.`);
 }
 
-const QUESTIONS = `query($id: ID!) { session(id: $id) { pendingPermission { id kind questions { question options { label } } } } }`;
+const QUESTIONS = `query($id: ID!) { session(id: $id) { pendingPermissions { id kind questions { question options { label } } } } }`;
 const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
   answerQuestion(input: $input) {
     __typename
@@ -291,13 +291,13 @@ const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
 /** `answer ID [OPTION...] [--other TEXT]`: each label answers the question that offers it; --other, a single question. */
 async function answerQuestion(server: Server, requestId: string | undefined, labels: string[], other: string | undefined) {
   if (!requestId) throw new UsageError("answer needs the question's id: lookout ls shows it.");
-  const { session } = await graphql<{ session: { pendingPermission: { id: string; kind: string; questions: { question: string; options: { label: string }[] }[] } | null } | null }>(
+  const { session } = await graphql<{ session: { pendingPermissions: { id: string; kind: string; questions: { question: string; options: { label: string }[] }[] }[] } | null }>(
     server,
     QUESTIONS,
     { id: sessionOfRequest(requestId) },
   );
-  const pending = session?.pendingPermission;
-  if (!pending || pending.id !== requestId) throw new CliError(`No question ${requestId} waits for an answer here (answered, or its hook stopped waiting): lookout ls shows what does.`);
+  const pending = session?.pendingPermissions.find((request) => request.id === requestId);
+  if (!pending) throw new CliError(`No question ${requestId} waits for an answer here (answered, or its hook stopped waiting): lookout ls shows what does.`);
   if (pending.kind !== 'QUESTION') throw new UsageError(`${requestId} is not a question: lookout allow or lookout deny it.`);
   const { questions } = pending;
   if (other !== undefined && questions.length > 1) throw new UsageError('--other answers a single question: answer this one from the page.');

@@ -12,7 +12,7 @@ const ATTENTION = `query Attention($project: String, $tier: AttentionTier) {
     edges { node {
       id agent title project branch host link
       attention { tier reason label detail since }
-      pendingPermission { id kind tool input }
+      pendingPermissions { id kind tool input }
     } }
   }
 }`;
@@ -26,8 +26,11 @@ interface FeedNode {
   host: string | null;
   link: string | null;
   attention: { tier: string; reason: string; label: string; detail: string | null; since: string };
-  pendingPermission: { id: string; kind: string; tool: string; input: string } | null;
+  pendingPermissions: { id: string; kind: string; tool: string; input: string }[];
 }
+
+/** The oldest open prompt: what it asks, not how to answer it. */
+const waitingOn = (request: FeedNode['pendingPermissions'][number] | undefined) => (request ? { kind: request.kind, tool: request.tool, input: request.input } : null);
 
 async function attention(read: ReadFeed, filter: { project?: string; tier?: 'NEEDS_YOU' | 'IN_FOCUS' }) {
   const data = (await read(ATTENTION, filter)) as { attentionSessions: { edges: { node: FeedNode }[] } };
@@ -45,7 +48,7 @@ async function attention(read: ReadFeed, filter: { project?: string; tier?: 'NEE
     since: node.attention.since,
     link: node.link,
     // What the agent asks, so another agent can tell the user exactly; answering stays the user's.
-    waitingOn: node.pendingPermission && { kind: node.pendingPermission.kind, tool: node.pendingPermission.tool, input: node.pendingPermission.input },
+    waitingOn: waitingOn(node.pendingPermissions[0]),
   }));
 }
 

@@ -1,11 +1,12 @@
 // Claude Code's hook events, mapped to what Lookout records. One mapping for both entry points:
 // `lookout hook claude-code` (a command hook, which adds the time, host and git state it saw) and
 // Claude Code's own `http` hook posting to /hooks/claude-code.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DateTimeResolver } from 'graphql-scalars';
 import { z } from 'zod';
 import type { ActivityChange, SessionDetails } from '../attention/changes.ts';
-import { type AskedQuestion, type PermissionAsk, type PermissionKind, type PermissionRequest, requestIdOf } from '../attention/permissions.ts';
+import { type AskedQuestion, type PermissionAsk, type PermissionKind, type PermissionRequest, requestIdOf, type ToolCall } from '../attention/permissions.ts';
 import type { ReportStep } from '../attention/service.ts';
 
 /** What the Lookout CLI adds to a hook payload: the hook's own time and id, and the machine's view. */
@@ -176,24 +177,36 @@ function questionsText(questions: AskedQuestion[]): string {
 
 const KINDS: Record<string, PermissionKind> = { ExitPlanMode: 'PLAN', AskUserQuestion: 'QUESTION' };
 
+/** The tool call a hook event is about, to match its prompt (PermissionRequest carries no tool_use_id). */
+function toolCallOf(hook: ClaudeCodeHook): ToolCall | null {
+  if (!hook.tool_name) return null;
+  const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value ?? null)).digest('base64url').slice(0, 22);
+  return { tool: hook.tool_name, input: Object.fromEntries(Object.entries(hook.tool_input ?? {}).map(([field, value]) => [field, digest(value)])) };
+}
+
 /**
- * A prompt whose hook waits for an answer from Lookout: permission, a plan to approve, or a
- * question. A hook that does not wait (Codex's, unless opted in) asks nothing here.
+ * A prompt (permission, a plan to approve, a question), tracked so that each tool call's prompt ends
+ * with that call; answerable from Lookout when its hook waits for an answer (the command hook, not
+ * Codex's unless opted in) and Lookout can give the answer exactly as the agent takes it.
  */
-function permissionAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk | undefined {
+function permissionAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk {
   const eventId = hook.lookout?.eventId;
-  if (!waits || !eventId) return undefined;
   const kind = KINDS[hook.tool_name ?? ''] ?? 'PERMISSION';
   const toolInput = hook.tool_input ?? {};
   const questions = kind === 'QUESTION' ? askedQuestions(toolInput) : undefined;
-  if (kind === 'QUESTION' && !questions) return undefined;
+  const toolCall = toolCallOf(hook);
+  const wait = toolWait(hook);
   return {
-    id: requestIdOf(hook.session_id, eventId),
+    // The http hook's event has no id of its own: its tool call names it.
+    id: requestIdOf(hook.session_id, eventId ?? `call-${createHash('sha256').update(JSON.stringify(toolCall)).digest('base64url').slice(0, 22)}`),
+    answerable: waits && !!eventId && (kind !== 'QUESTION' || !!questions),
     agentId: hook.agent_id ?? null,
     tool: hook.tool_name ?? 'unknown',
     kind,
     input: upTo(questions ? questionsText(questions) : permissionInput(hook), MAX_INPUT),
     suggestions: hook.permission_suggestions ?? [],
+    toolCall,
+    wait: { reason: wait.waitReason!, detail: wait.waitDetail ?? null },
     // A plan or a question is answered by handing its input back (with the answers).
     ...(kind === 'PERMISSION' ? {} : { toolInput }),
     ...(questions ? { questions } : {}),
@@ -318,12 +331,12 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
     }
     case 'PreToolUse':
       // A question asks the user whatever the permission mode; it may come with no PermissionRequest.
-      return [register, activity(hook.tool_name === 'AskUserQuestion' ? toolWait(hook) : { state: 'WORKING' })];
+      return [register, activity(hook.tool_name === 'AskUserQuestion' ? toolWait(hook) : { state: 'WORKING', toolCall: toolCallOf(hook) })];
     case 'PostToolUse':
     case 'PostToolUseFailure':
     case 'PermissionDenied':
-      // Each proves an open prompt was answered (or refused) and the agent carries on.
-      return [register, activity({ state: 'WORKING' })];
+      // Each proves its tool call's prompt was answered (or refused) and the agent carries on; another call's prompt may still be open.
+      return [register, activity({ state: 'WORKING', toolCall: toolCallOf(hook) })];
     case 'PermissionRequest':
       return [register, activity({ ...toolWait(hook), permission: permissionAsk(hook, waits) })];
     case 'Elicitation':

@@ -12,7 +12,7 @@ import {
   PermissionExpiredError,
   SessionNotFoundError,
 } from '../attention/errors.ts';
-import { alwaysAllowRule, describeRule, type PermissionRequest, pendingPermission } from '../attention/permissions.ts';
+import { alwaysAllowRule, describeRule, type PermissionRequest, pendingPermission, pendingPermissions } from '../attention/permissions.ts';
 import { builder } from './builder.ts';
 import { actorOf, needs } from './scopes.ts';
 import { Session } from './session.ts';
@@ -54,14 +54,20 @@ export const PendingPermission = builder.objectRef<PermissionRequest>('PendingPe
   }),
 });
 
-builder.objectField(Session, 'pendingPermission', (t) =>
-  t.field({
+builder.objectFields(Session, (t) => ({
+  pendingPermissions: t.field({
+    type: [PendingPermission],
+    description: "The prompts that can be answered from Lookout right now, oldest first: several at once when tool calls run in parallel, or a subagent asks beside the main thread.",
+    resolve: (session) => pendingPermissions(session, new Date()),
+  }),
+  pendingPermission: t.field({
     type: PendingPermission,
     nullable: true,
-    description: 'The prompt that can be answered from Lookout right now; null when none.',
+    deprecationReason: 'A session may have several prompts open: use pendingPermissions (this is its first).',
+    description: 'The oldest prompt that can be answered from Lookout right now; null when none.',
     resolve: (session) => pendingPermission(session, new Date()),
   }),
-);
+}));
 
 const AnswerPermissionInput = builder.inputType('AnswerPermissionInput', {
   fields: (t) => ({

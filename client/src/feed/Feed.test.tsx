@@ -22,6 +22,7 @@ function session(id: string, tier: 'NEEDS_YOU' | 'IN_FOCUS', reason: string, lab
     host: 'laptop',
     link: null,
     agent: 'claude-code',
+    pendingPermissions: [],
     ...extra,
     attention: { __typename: 'Attention', tier, reason, label, detail: extra.detail ?? null, escalated: extra.escalated ?? false, since: new Date(Date.now() - 12 * 60_000).toISOString() },
   } as unknown as Node;

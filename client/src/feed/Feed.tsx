@@ -25,7 +25,7 @@ export const FeedQuery = graphql(`
           host
           link
           attention { tier }
-          pendingPermission { id kind alwaysAllowRule }
+          pendingPermissions { id kind alwaysAllowRule }
           ...FeedItem_session
         }
       }
@@ -119,7 +119,8 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
       if (link && isOpenableLink(link)) window.open(link, '_blank', 'noreferrer');
     },
     act,
-    pending: (id) => items.find((n) => n.id === id)?.pendingPermission ?? null,
+    // The keys answer the oldest open prompt.
+    pending: (id) => items.find((n) => n.id === id)?.pendingPermissions[0] ?? null,
   });
 
   return (

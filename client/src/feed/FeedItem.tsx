@@ -23,7 +23,7 @@ export const FeedItemFragment = graphql(`
       since
       escalated
     }
-    pendingPermission {
+    pendingPermissions {
       id
       kind
       tool
@@ -123,7 +123,7 @@ export function FeedItem({ session: sessionRef, selected, tabbable, showHost, of
           {where}
           {showHost && session.host ? <span className="host"> on {session.host}</span> : null}
         </p>
-        {attention.detail && !session.pendingPermission ? (
+        {attention.detail && !session.pendingPermissions.length ? (
           <>
             <p className={`detail${long && !wholeDetail ? ' clamped' : ''}`} id={`detail-${session.id}`}>
               {attention.detail}
@@ -135,11 +135,13 @@ export function FeedItem({ session: sessionRef, selected, tabbable, showHost, of
             ) : null}
           </>
         ) : null}
-        {session.pendingPermission?.kind === 'QUESTION' ? (
-          <AnswerQuestion request={session.pendingPermission} onAnswer={onAction} offline={off} busy={busy} />
-        ) : session.pendingPermission ? (
-          <Answer request={session.pendingPermission} onAnswer={onAction} offline={off} busy={busy} />
-        ) : null}
+        {session.pendingPermissions.map((request) =>
+          request.kind === 'QUESTION' ? (
+            <AnswerQuestion key={request.id} request={request} onAnswer={onAction} offline={off} busy={busy} />
+          ) : (
+            <Answer key={request.id} request={request} onAnswer={onAction} offline={off} busy={busy} />
+          ),
+        )}
         {error ? (
           <p className="item-error" role="alert">
             {error}
@@ -228,7 +230,7 @@ function SnoozeMenu({ open, onOpen, disabled, onSnooze }: { open: boolean; onOpe
   );
 }
 
-type Pending = NonNullable<FeedItem_SessionFragment['pendingPermission']>;
+type Pending = FeedItem_SessionFragment['pendingPermissions'][number];
 
 /**
  * Allow once, always allow (saying which rule, and where it is kept), or deny with a message; for a

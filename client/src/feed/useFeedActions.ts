@@ -49,7 +49,7 @@ const Answer = graphql(`
   mutation AnswerPermission($input: AnswerPermissionInput!) {
     answerPermission(input: $input) {
       __typename
-      ... on MutationAnswerPermissionSuccess { data { pendingPermission { id } ...FeedAction_session } }
+      ... on MutationAnswerPermissionSuccess { data { pendingPermissions { id } ...FeedAction_session } }
       ... on Error { message }
     }
   }
@@ -59,7 +59,7 @@ const AnswerQuestion = graphql(`
   mutation AnswerQuestion($input: AnswerQuestionInput!) {
     answerQuestion(input: $input) {
       __typename
-      ... on MutationAnswerQuestionSuccess { data { pendingPermission { id } ...FeedAction_session } }
+      ... on MutationAnswerQuestionSuccess { data { pendingPermissions { id } ...FeedAction_session } }
       ... on Error { message }
     }
   }
