@@ -63,6 +63,8 @@ export const claudeCodeHookSchema = z
     source: optional(z.string()),
     last_assistant_message: optional(z.string()),
     background_tasks: optional(z.array(z.unknown())),
+    /** Stop: wake-ups the session scheduled for itself (`/loop`, a cron). */
+    session_crons: optional(z.array(z.unknown())),
     /** PermissionRequest: the "always allow" rules Claude Code offers. */
     permission_suggestions: optional(z.array(z.unknown()).max(20)),
     error: optional(z.unknown()),
@@ -234,6 +236,9 @@ const DENIED: Record<PermissionKind, string> = {
   QUESTION: 'The user chose not to answer these questions from Lookout.',
 };
 
+/** An MCP server asking the user for input: a question, in its own words. */
+const elicitation = (hook: ClaudeCodeHook): ActivityChange => ({ state: 'WAITING', waitReason: 'QUESTION', waitDetail: toolDetail({ ...hook, tool_name: undefined }) });
+
 /** What a tool call that waits for the user waits for: a question, a plan to review, or permission. */
 function toolWait(hook: ClaudeCodeHook): ActivityChange {
   const input = hook.tool_input ?? {};
@@ -290,6 +295,17 @@ function worktree(hook: ClaudeCodeHook): ReportStep[] {
   return [{ kind: 'worktree', worktree: { uncommittedFiles: cli.uncommittedFiles, branch: cli.branch } }];
 }
 
+/**
+ * Background work that comes back to the turn by itself: a subagent, a workflow, a teammate, a
+ * remote session. A shell or a monitor (a dev server, `tail -f`) may run for ever beside a turn that
+ * is over; a task with a command and no type is one.
+ */
+function comesBack(task: unknown): boolean {
+  const fields = task && typeof task === 'object' ? (task as Record<string, unknown>) : {};
+  if (typeof fields.type === 'string') return !/shell|bash|monitor/i.test(fields.type);
+  return typeof fields.command !== 'string';
+}
+
 export interface HookAgent {
   /** The agent's name in the feed. */
   name: string;
@@ -312,8 +328,10 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
 
   // A subagent's events are its own: they never move the main thread, only its own prompt.
   if (hook.agent_id && hook.hook_event_name !== 'Notification') {
-    const asks = hook.hook_event_name === 'PermissionRequest' || (hook.hook_event_name === 'PreToolUse' && hook.tool_name === 'AskUserQuestion');
-    const wait = toolWait(hook);
+    const elicits = hook.hook_event_name === 'Elicitation';
+    const asks = elicits || hook.hook_event_name === 'PermissionRequest' || (hook.hook_event_name === 'PreToolUse' && hook.tool_name === 'AskUserQuestion');
+    // A subagent's MCP tool asking for input is a question, as the main thread's is.
+    const wait = elicits ? elicitation(hook) : toolWait(hook);
     const agentId = hook.agent_id;
     const permission = hook.hook_event_name === 'PermissionRequest' ? permissionAsk(hook, waits) : undefined;
     return [register, activity(asks ? { ...wait, agentId, waitDetail: agentDetail(hook, wait.waitDetail), permission } : { state: 'WORKING', agentId })];
@@ -340,13 +358,13 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
     case 'PermissionRequest':
       return [register, activity({ ...toolWait(hook), permission: permissionAsk(hook, waits) })];
     case 'Elicitation':
-      return [register, activity({ state: 'WAITING', waitReason: 'QUESTION', waitDetail: toolDetail({ ...hook, tool_name: undefined }) })];
+      return [register, activity(elicitation(hook))];
     case 'ElicitationResult':
       return [register, activity({ state: 'WORKING', hint: true })];
     case 'Notification':
       return notification(hook, register);
     case 'Stop': {
-      const backgroundTasks = hook.background_tasks?.length ?? 0;
+      const backgroundTasks = (hook.background_tasks ?? []).filter(comesBack).length + (hook.session_crons?.length ?? 0);
       const message = text(hook.last_assistant_message) && oneLine(hook.last_assistant_message!, MAX_GIST);
       return [
         register,
