@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLAUDE_CODE_EVENTS } from '../api/cli/install.ts';
-import { CLI, makeRepo, runCli } from './cli-helpers.ts';
+import { CLI, git, makeRepo, runCli } from './cli-helpers.ts';
 import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer | undefined;
@@ -154,6 +154,27 @@ async function runHttpHook(entry: { url: string; headers?: Record<string, string
 }
 
 describe('lookout install / uninstall claude-code', () => {
+  it("keeps the personal settings file out of git (the repository's own info/exclude, never a tracked file), once; a tracked one is left as it is", async () => {
+    const repo = await makeRepo('ignored-settings');
+    const installed = await runIn(repo, ['install', 'claude-code', '--url', 'http://127.0.0.1:4999']);
+    expect(installed).toMatchObject({ code: 0 });
+    expect(installed.stdout).toContain("Git ignores .claude/settings.local.json in this repository (.git/info/exclude): it holds the hooks' token.");
+    expect((await git(repo, 'status', '--porcelain')).stdout).toBe('');
+    expect(await git(repo, 'diff', 'HEAD', '--stat').then((r) => r.stdout)).toBe('');
+    const again = await runIn(repo, ['install', 'claude-code', '--url', 'http://127.0.0.1:4998']);
+    expect(again.stdout).not.toContain('Git ignores');
+    expect((await readFile(path.join(repo, '.git', 'info', 'exclude'), 'utf8')).match(/settings\.local\.json/g)).toHaveLength(1);
+
+    const tracking = await makeRepo('tracked-settings');
+    await mkdir(path.join(tracking, '.claude'));
+    await writeFile(path.join(tracking, '.claude', 'settings.local.json'), '{}\n');
+    await git(tracking, 'add', '.');
+    await git(tracking, 'commit', '-qm', 'Track the settings');
+    const before = await readFile(path.join(tracking, '.git', 'info', 'exclude'), 'utf8').catch(() => '');
+    expect((await runIn(tracking, ['install', 'claude-code', '--url', 'http://127.0.0.1:4999'])).stdout).not.toContain('Git ignores');
+    expect(await readFile(path.join(tracking, '.git', 'info', 'exclude'), 'utf8').catch(() => '')).toBe(before);
+  });
+
   it('adds its hooks beside existing ones in the formatting of the file, changes nothing the second time, and uninstall restores the original', async () => {
     const project = await mkdtemp(path.join(tmpdir(), 'lookout-project-'));
     const file = path.join(project, '.claude', 'settings.json');

@@ -6,8 +6,10 @@
 // Claude Code's own `http` hooks: one local request, no process to start. The events that matter
 // (a prompt opening, a turn ending, the session ending) run the `lookout` command, which adds the
 // git state and the agent's process and keeps what it cannot deliver until the server is back.
-import { access, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { access, appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { CLAUDE_CODE_HOOK_PATH, ENTRYPOINT_HEADER } from '../hooks/claude-code-events.ts';
 
 /** Fired on every tool call (or subagent step): posted straight to the server, never spooled. */
@@ -161,6 +163,27 @@ export async function installClaudeCode(file: string, options: InstallOptions): 
   const { changed, notes } = await install(file, 'Claude Code', lookoutHooks(options), options.url);
   if (!changed || !(options.shared && options.token)) return notes;
   return [...notes, 'The token is not written into this shared file: set LOOKOUT_TOKEN where Claude Code runs.'];
+}
+
+/**
+ * Keeps the personal settings file (it holds the hooks' token) out of git, as Claude Code does when
+ * it creates that file: a line in the repository's own `info/exclude`, never in a tracked file.
+ * Nothing when the folder is not in a repository, or git already ignores or tracks the file.
+ */
+export async function keepOutOfGit(file: string): Promise<string | null> {
+  const dir = path.dirname(file);
+  const git = (...args: string[]) => promisify(execFile)('git', ['-C', dir, ...args]).then((r) => r.stdout.trim());
+  const top = await git('rev-parse', '--show-toplevel').catch(() => null);
+  if (!top) return null;
+  const ignored = await git('check-ignore', '-q', file).then(() => true, () => false);
+  const tracked = await git('ls-files', '--error-unmatch', file).then(() => true, () => false);
+  if (ignored || tracked) return null;
+  const exclude = path.resolve(dir, await git('rev-parse', '--git-path', 'info/exclude'));
+  await mkdir(path.dirname(exclude), { recursive: true });
+  const existing = await readFile(exclude, 'utf8').catch(() => '');
+  const line = `/${path.relative(top, file).split(path.sep).join('/')}`;
+  await appendFile(exclude, `${existing && !existing.endsWith('\n') ? '\n' : ''}${line}\n`);
+  return `Git ignores ${line.slice(1)} in this repository (${path.relative(top, exclude) || exclude}): it holds the hooks' token.`;
 }
 
 // ---- Codex --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   codexHooksFile,
   installClaudeCode,
   installCodex,
+  keepOutOfGit,
   settingsFile,
   uninstall,
   unwireCodexNotify,
@@ -587,7 +588,9 @@ export async function main(argv: string[]): Promise<number> {
       const cli = [process.execPath, await realpath(process.argv[1]!)];
       const token = command === 'install' && !where.shared ? await hooksToken(server, 'claude-code', values.person) : undefined;
       const notes = command === 'install' ? await installClaudeCode(file, { cli, url: server.url, token: token ?? server.token, shared: where.shared }) : await uninstall(file);
-      for (const note of notes) console.log(note);
+      // The personal settings file of a project: git must not pick it up (nor every session count it as uncommitted work).
+      const ignoring = command === 'install' && !where.user && !where.shared ? await keepOutOfGit(file) : null;
+      for (const note of [...notes, ...(ignoring ? [ignoring] : [])]) console.log(note);
       return 0;
     }
     case 'ls':
