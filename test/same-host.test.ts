@@ -26,7 +26,7 @@ import { spawn } from 'node:child_process';
 const [cli, ...payloads] = JSON.parse(process.env.FAKE_AGENT_PLAN);
 for (const payload of payloads) {
   await new Promise((resolve) => {
-    const hook = spawn('/bin/sh', ['-c', \`"\${process.execPath}" "\${cli}" hook claude-code\`], { stdio: ['pipe', 'inherit', 'inherit'] });
+    const hook = spawn('/bin/sh', ['-c', \`\${process.env.FAKE_AGENT_WRAPPER ?? ''} "\${process.execPath}" "\${cli}" hook claude-code\`], { stdio: ['pipe', 'inherit', 'inherit'] });
     hook.on('exit', resolve);
     hook.stdin.end(JSON.stringify(payload));
   });
@@ -35,7 +35,8 @@ process.stdout.write('hooked\\n');
 setInterval(() => {}, 60_000);
 `;
 
-async function startAgent(args: string[], payloads: Record<string, unknown>[]): Promise<ChildProcess> {
+/** `wrapper`: what the hook's command runs it through (`timeout 30`, a package runner). */
+async function startAgent(args: string[], payloads: Record<string, unknown>[], wrapper = ''): Promise<ChildProcess> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lookout-agent-'));
   const script = path.join(dir, 'claude.mjs');
   await writeFile(script, AGENT);
@@ -46,6 +47,7 @@ async function startAgent(args: string[], payloads: Record<string, unknown>[]): 
       LOOKOUT_URL: server.url.replace(/\/graphql$/, ''),
       LOOKOUT_HOME: dir,
       CLAUDE_CODE_ENTRYPOINT: '',
+      FAKE_AGENT_WRAPPER: wrapper,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -85,6 +87,31 @@ describe('an agent process on this machine', () => {
     expect(await attentionOf('mid')).toEqual({ reason: 'DONE', label: 'Done', detail: 'Agent exited' });
     expect(await attentionOf('after')).toMatchObject({ reason: 'UNCOMMITTED_WORK', label: '2 uncommitted files' });
   }, 20_000);
+
+  it('a hook run through a wrapper (timeout, a package runner) still finds the agent: the wrapper exiting ends nothing; the agent exiting does', async () => {
+    server = await startServer();
+    const repo = await makeRepo('wrapped');
+    const wrapperDir = await mkdtemp(path.join(tmpdir(), 'lookout-wrapper-'));
+    // A package runner stand-in: a node process between the shell and the hook, gone when the hook is.
+    const runner = path.join(wrapperDir, 'npm-exec.mjs');
+    await writeFile(runner, `import { spawnSync } from 'node:child_process';\nprocess.exitCode = spawnSync(process.argv[2], process.argv.slice(3), { stdio: 'inherit' }).status;\n`);
+    const agent = await startAgent(
+      [],
+      [
+        { session_id: 'wrapped', cwd: repo, hook_event_name: 'UserPromptSubmit', prompt: 'Build it' },
+        { session_id: 'wrapped', cwd: repo, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'make' } },
+      ],
+      `timeout 30 "${process.execPath}" "${runner}"`,
+    );
+    // Every wrapper has exited by now; a whole pass of the checks later the session is still at work.
+    await server.sameHost.passed();
+    expect((await server.gql(SESSION, { id: 'wrapped' })).data.session).toMatchObject({ state: 'WORKING', closedBy: null });
+    const feed = collect(server.wsClient(), FEED_EVENT, { after: server.attention.latestSeq });
+    await subscribersListening(server, 1);
+    agent.kill('SIGKILL');
+    await feed.next(1);
+    expect(await attentionOf('wrapped')).toEqual({ reason: 'DONE', label: 'Done', detail: 'Agent exited' });
+  });
 
   it('started with -p is headless: its turn ending ends the session, whatever the environment says', async () => {
     server = await startServer();

@@ -1,12 +1,19 @@
-// The Claude Code process a hook runs under, as the hook sees it: its process id (so a server on
-// the same machine can tell when it is gone) and whether it runs with nobody at a terminal.
-// Claude Code runs a command hook through a shell, so the agent is the first ancestor that is not one.
+// The agent process a hook runs under, as the hook sees it: its process id (so a server on the same
+// machine can tell when it is gone) and whether it runs with nobody at a terminal. The agent runs a
+// command hook through a shell, and a person may wrap the hook (`npx lookout hook …`, `timeout 5 …`):
+// the agent is the nearest ancestor that is one, known by its program; none found, none is claimed.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'fish', 'ksh']);
 const PS_TIMEOUT_MS = 300;
+/** How far up the agent may be: its shell, a login shell, and a wrapper or two. */
+const MAX_HOPS = 8;
+
+/** Each agent's program, as its command line names it: the native binary, or the script node runs. */
+const PROGRAMS: Record<string, RegExp> = {
+  'claude-code': /(^|[/\\])claude(\.(exe|js|cjs|mjs))?$|[/\\]@anthropic-ai[/\\]claude-code[/\\]/,
+  codex: /(^|[/\\])codex([-.][^/\\]*)?$|[/\\]@openai[/\\]codex[/\\]/,
+};
 
 export interface AgentProcess {
   pid?: number;
@@ -37,7 +44,8 @@ async function processInfo(pid: number): Promise<ProcessInfo | null> {
   }
 }
 
-const isShell = (args: string[]) => SHELLS.has(path.basename(args[0] ?? '').replace(/^-/, ''));
+/** Whether a command line runs `agent`: its program, or the script its interpreter runs. */
+const runsAgent = (args: string[], agent: string) => args.slice(0, 2).some((arg) => PROGRAMS[agent]?.test(arg) ?? false);
 
 /**
  * Claude Code: `claude -p`/`--print` (and the SDK, which Claude Code marks in CLAUDE_CODE_ENTRYPOINT
@@ -52,12 +60,11 @@ function runsHeadless(args: string[], agent: string): boolean {
 
 export async function agentProcess(agent: string): Promise<AgentProcess> {
   let pid = process.ppid;
-  let info = await processInfo(pid);
-  // At most two shells deep: `sh -c "…"`, or a login shell around it.
-  for (let hops = 0; info && isShell(info.args) && hops < 2; hops++) {
+  for (let hops = 0; pid > 1 && hops < MAX_HOPS; hops++) {
+    const info = await processInfo(pid);
+    if (!info) break;
+    if (runsAgent(info.args, agent)) return { pid, headless: runsHeadless(info.args, agent) };
     pid = info.ppid;
-    info = await processInfo(pid);
   }
-  if (!info || pid <= 1) return { headless: runsHeadless([], agent) };
-  return { pid, headless: runsHeadless(info.args, agent) };
+  return { headless: runsHeadless([], agent) };
 }
