@@ -4,12 +4,17 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { git, makeDirty, makeRepo, runCli } from './cli-helpers.ts';
+import { git, makeDirty, makeRepo, runCli, type StandInAgent, standInAgent } from './cli-helpers.ts';
 import { type Scenario, scenarios, type Shown } from './fixtures/claude-code-sessions.ts';
 import { sleep, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
-afterEach(() => server?.stop());
+let agent: StandInAgent | undefined;
+afterEach(async () => {
+  agent?.stop();
+  agent = undefined;
+  await server?.stop();
+});
 
 const FEED = `{ attentionSessions { edges { node { id project branch host title attention { reason label detail } } } } }`;
 
@@ -42,9 +47,11 @@ type Deliver = (payload: Record<string, unknown>) => Promise<void>;
 // Claude Code tells its hooks how it was started; `sdk-cli` is `claude -p`.
 const entrypoint = (headless = false) => (headless ? 'sdk-cli' : 'cli');
 
+// The command hook runs as Claude Code runs it: through `sh -c`, under a long-lived agent process.
 const viaCli = (home: string, headless?: boolean): Deliver => async (payload) => {
   const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home, CLAUDE_CODE_ENTRYPOINT: entrypoint(headless) };
-  const run = await runCli(['hook', 'claude-code'], env, JSON.stringify(payload));
+  agent ??= await standInAgent();
+  const run = await agent.hook(['hook', 'claude-code'], env, JSON.stringify(payload));
   expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
 };
 

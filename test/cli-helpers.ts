@@ -48,3 +48,60 @@ export async function makeDirty(repo: string, files: number): Promise<void> {
 }
 
 export { git };
+
+// A stand-in for the agent: a long-lived process whose program is named as Claude Code's (so the
+// hook finds it as its agent), running each hook command through `sh -c`, as Claude Code does.
+const STAND_IN = `
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+for await (const line of readline.createInterface({ input: process.stdin })) {
+  const { command, env, stdin } = JSON.parse(line);
+  const hook = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  hook.stdout.on('data', (chunk) => (stdout += chunk));
+  hook.stderr.on('data', (chunk) => (stderr += chunk));
+  hook.stdin.end(stdin);
+  const code = await new Promise((resolve) => hook.on('close', resolve));
+  process.stdout.write(JSON.stringify({ code, stdout, stderr }) + '\\n');
+}
+`;
+
+export interface StandInAgent {
+  /** Runs `lookout ARGS` as the agent runs a hook, with `stdin` as its payload. */
+  hook(args: string[], env: Record<string, string>, stdin: string): Promise<CliRun>;
+  stop(): void;
+}
+
+export async function standInAgent(name = 'claude'): Promise<StandInAgent> {
+  const script = path.join(await mkdtemp(path.join(tmpdir(), 'lookout-agent-')), `${name}.mjs`);
+  await writeFile(script, STAND_IN);
+  const agent = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const answers: ((line: string) => void)[] = [];
+  let buffered = '';
+  agent.stdout!.on('data', (chunk) => {
+    buffered += chunk;
+    for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      answers.shift()?.(line);
+    }
+  });
+  let queue = Promise.resolve();
+  return {
+    hook: (args, env, stdin) => {
+      const run = queue.then(
+        () =>
+          new Promise<CliRun>((resolve) => {
+            const started = Date.now();
+            answers.push((line) => resolve({ ...(JSON.parse(line) as Omit<CliRun, 'ms'>), ms: Date.now() - started }));
+            const command = [process.execPath, CLI, ...args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+            agent.stdin!.write(`${JSON.stringify({ command, env, stdin })}\n`);
+          }),
+      );
+      queue = run.then(() => undefined);
+      return run;
+    },
+    stop: () => agent.kill('SIGKILL'),
+  };
+}
