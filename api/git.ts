@@ -3,6 +3,8 @@
 // Anything unclear is "unknown", never "clean": a folder that is not a repository, or a git that
 // fails or hangs. git never runs a repository's fsmonitor command here (it only slows the hook).
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const GIT_TIMEOUT_MS = 700;
@@ -21,19 +23,48 @@ export interface GitState {
   branch?: string;
   /** null: unknown. */
   uncommittedFiles: number | null;
+  /** A digest of the uncommitted changes: which files, with their status, size and time of change; null: unknown. */
+  worktreeState: string | null;
+}
+
+/** At most this many changed files are looked at for the digest (the count is exact regardless). */
+const MAX_FILES_DIGESTED = 1_000;
+
+/** `git status --porcelain -z`: each changed path with its status (a rename's source follows it, and is skipped). */
+function changedPaths(status: string): string[] {
+  const fields = status.split('\0');
+  const entries: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i]!;
+    if (entry.length < 4) continue;
+    entries.push(entry);
+    if (entry[0] === 'R' || entry[0] === 'C') i++;
+  }
+  return entries;
+}
+
+async function digest(topLevel: string, entries: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const entry of entries.slice(0, MAX_FILES_DIGESTED)) {
+    const file = await stat(path.join(topLevel, entry.slice(3))).catch(() => null);
+    hash.update(`${entry}\0${file ? `${file.size}:${file.mtimeMs}` : '-'}\0`);
+  }
+  return hash.update(String(entries.length)).digest('base64url').slice(0, 32);
 }
 
 export async function gitState(cwd: string, withStatus: boolean): Promise<GitState> {
   const [where, status] = await Promise.all([
     git(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--abbrev-ref', 'HEAD']),
-    withStatus ? git(cwd, ['status', '--porcelain', '--untracked-files=normal']) : Promise.resolve(null),
+    withStatus ? git(cwd, ['status', '--porcelain', '-z', '--untracked-files=normal']) : Promise.resolve(null),
   ]);
-  if (where === null) return { project: path.basename(cwd), uncommittedFiles: null };
+  if (where === null) return { project: path.basename(cwd), uncommittedFiles: null, worktreeState: null };
   const [topLevel, commonDir, branch] = where.trim().split('\n');
   const mainWorktree = commonDir && path.basename(commonDir) === '.git' ? path.dirname(commonDir) : topLevel;
+  const entries = status === null ? null : changedPaths(status);
   return {
     project: mainWorktree ? path.basename(mainWorktree) : undefined,
     branch: branch && branch !== 'HEAD' ? branch : undefined,
-    uncommittedFiles: status === null ? null : status.split('\n').filter((line) => line.trim()).length,
+    uncommittedFiles: entries === null ? null : entries.length,
+    worktreeState: entries === null || !topLevel ? null : await digest(topLevel, entries),
   };
 }

@@ -69,11 +69,12 @@ async function replay({ steps }: Scenario, deliver: Deliver, http: boolean) {
   const ids = [...new Set(steps.map((s) => s.session))];
   for (const id of ids) repos.set(id, await makeRepo(`repo-${id}`));
   for (const [index, step] of steps.entries()) {
-    if (step.dirty) await makeDirty(repos.get(step.session)!, step.dirty);
+    const repo = repos.get(step.repoOf ?? step.session)!;
+    if (step.dirty) await makeDirty(repo, step.dirty);
     await deliver({
       session_id: step.session,
       transcript_path: `/home/dev/.claude/projects/x/${step.session}.jsonl`,
-      cwd: repos.get(step.session),
+      cwd: repo,
       permission_mode: 'default',
       ...step.hook,
     });

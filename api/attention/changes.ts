@@ -47,6 +47,10 @@ export interface ActivityChange {
 export interface WorktreeChange {
   uncommittedFiles: number | null;
   branch?: string | null;
+  /** A digest of the uncommitted changes as they are now (which files, as they are): null or absent, unknown. */
+  state?: string | null;
+  /** Measured as the session started: what it found there is not its work. */
+  found?: boolean;
 }
 
 /** When a report happened: its own time, but never later than now, so no duration is ever negative. */
@@ -102,6 +106,8 @@ export function newSession(id: string, at: Date, owner = OWNER): SessionFields {
     agentPid: null,
     transcriptPath: null,
     permissionRequest: null,
+    worktreeState: null,
+    foundWorktree: null,
   };
 }
 
@@ -212,11 +218,15 @@ export function applyWorktree(current: SessionFields, change: WorktreeChange, at
   if (session.worktreeAt && session.worktreeAt > at) return session;
   const dirty = change.uncommittedFiles !== null && change.uncommittedFiles > 0;
   const wasDirty = session.uncommittedFiles !== null && session.uncommittedFiles > 0;
+  const state = change.state ?? null;
   return {
     ...withDetails(session, { branch: change.branch }),
     uncommittedFiles: change.uncommittedFiles,
     worktreeAt: at,
     dirtySince: dirty ? (wasDirty ? session.dirtySince : at) : null,
+    worktreeState: state,
+    // Only the first look, as the session began, says what it found.
+    foundWorktree: change.found && session.foundWorktree === null ? state : session.foundWorktree,
   };
 }
 

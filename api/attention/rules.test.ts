@@ -174,6 +174,9 @@ const table: Row[] = [
     since: 2,
   },
   { name: 'one uncommitted file', session: { uncommittedFiles: 1 }, reason: 'UNCOMMITTED_WORK', label: '1 uncommitted file' },
+  { name: 'uncommitted files exactly as the session found them are not its work', session: { uncommittedFiles: 2, worktreeState: 'w1', foundWorktree: 'w1' }, reason: null },
+  { name: 'uncommitted files changed since the session found them are', session: { uncommittedFiles: 2, worktreeState: 'w2', foundWorktree: 'w1' }, reason: 'UNCOMMITTED_WORK', label: '2 uncommitted files' },
+  { name: 'uncommitted files whose state is unknown may be its work', session: { uncommittedFiles: 2, worktreeState: null, foundWorktree: null }, reason: 'UNCOMMITTED_WORK' },
   {
     name: 'closed by the user with a dirty tree',
     session: { state: 'ENDED', closedBy: 'USER', closedAt: min(3), uncommittedFiles: 2, dirtySince: min(1) },

@@ -67,6 +67,8 @@ export type SessionFacts = Pick<
   | 'lastEventAt'
   | 'uncommittedFiles'
   | 'dirtySince'
+  | 'worktreeState'
+  | 'foundWorktree'
   | 'closedBy'
   | 'closedAt'
   | 'hidden'
@@ -148,7 +150,7 @@ function reasonOf(s: SessionFacts, now: Date, t: AttentionTimings): Attention | 
   if (!closed && !paused && s.lastSpeaker === 'ASSISTANT' && s.state !== 'WORKING') {
     return attention('AWAITING_REPLY', 'Awaiting your reply', s.lastSpeakerAt ?? s.stateAt, s.lastMessage);
   }
-  if (((s.state === 'IDLE' && !paused) || closed) && s.uncommittedFiles !== null && s.uncommittedFiles > 0) {
+  if (((s.state === 'IDLE' && !paused) || closed) && s.uncommittedFiles !== null && s.uncommittedFiles > 0 && !onlyWhatItFound(s)) {
     const files = s.uncommittedFiles === 1 ? '1 uncommitted file' : `${s.uncommittedFiles} uncommitted files`;
     return attention('UNCOMMITTED_WORK', files, latest(s.dirtySince, closed ? s.closedAt : s.stateAt));
   }
@@ -163,6 +165,12 @@ function reasonOf(s: SessionFacts, now: Date, t: AttentionTimings): Attention | 
 }
 
 /** The session's attention as the feed shows it, or null when it is not in the feed. */
+/**
+ * The work tree holds exactly the uncommitted changes the session found when it started (another
+ * session's, left before \`/clear\`): none of them are its work. Unknown either way: they may be.
+ */
+const onlyWhatItFound = (s: Pick<Session, 'worktreeState' | 'foundWorktree'>) => s.worktreeState !== null && s.worktreeState === s.foundWorktree;
+
 export function deriveAttention(s: SessionFacts, now: Date, t: AttentionTimings): Attention | null {
   if (s.hidden) return null;
   const raw = rawAttention(s, now, t);

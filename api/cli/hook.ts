@@ -169,7 +169,7 @@ export async function runHook(server: Server, spool: Spool, options: HookOptions
       host: hostname(),
       project: git?.project,
       branch: git?.branch,
-      ...(git && NEEDS_STATUS.has(hook.hook_event_name) ? { uncommittedFiles: git.uncommittedFiles } : {}),
+      ...(git && NEEDS_STATUS.has(hook.hook_event_name) ? { uncommittedFiles: git.uncommittedFiles, worktreeState: git.worktreeState } : {}),
       pid: agent.pid,
       headless: agent.headless,
       waitsForAnswer: options.waitsForAnswer,

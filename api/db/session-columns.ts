@@ -10,6 +10,7 @@ export const SESSION_COLUMNS = [
   'waitReason', 'waitDetail', 'lastSpeaker', 'lastSpeakerAt', 'lastEventAt', 'uncommittedFiles', 'worktreeAt',
   'dirtySince', 'closedBy', 'closedAt', 'hidden', 'seenAt', 'snoozedUntil', 'snoozedReason', 'tracked',
   'createdAt', 'updatedAt', 'agentWaits', 'backgroundTasks', 'lastMessage', 'closeDetail', 'agentPid', 'transcriptPath', 'permissionRequest', 'owner',
+  'worktreeState', 'foundWorktree',
 ] as const satisfies readonly (keyof Session)[];
 export const DATE_COLUMNS = [
   'stateAt', 'activityAt', 'lastSpeakerAt', 'lastEventAt', 'worktreeAt', 'dirtySince', 'closedAt', 'seenAt',

@@ -32,6 +32,7 @@ const cliContext = z.object({
   branch: z.string().min(1).max(255).optional(),
   /** null: not a repository, or git failed. */
   uncommittedFiles: z.number().int().min(0).nullable().optional(),
+  worktreeState: z.string().max(100).nullable().optional(),
   /** The agent's process id, and whether it runs with nobody at a terminal (`claude -p`, the SDK). */
   pid: z.number().int().min(1).max(2 ** 31 - 1).optional(),
   headless: z.boolean().optional(),
@@ -292,7 +293,9 @@ function details(hook: ClaudeCodeHook, origin: HookOrigin, agent: string): Sessi
 function worktree(hook: ClaudeCodeHook): ReportStep[] {
   const cli = hook.lookout;
   if (!cli || cli.uncommittedFiles === undefined) return [];
-  return [{ kind: 'worktree', worktree: { uncommittedFiles: cli.uncommittedFiles, branch: cli.branch } }];
+  // A new session (not one resumed) finds the tree as another left it: that is not its work.
+  const found = hook.hook_event_name === 'SessionStart' && hook.source !== 'resume';
+  return [{ kind: 'worktree', worktree: { uncommittedFiles: cli.uncommittedFiles, branch: cli.branch, state: cli.worktreeState ?? null, found } }];
 }
 
 /**
