@@ -34,6 +34,8 @@ export async function claudeCodeProject(name: string, lookoutOrigin: string, mod
       hasCompletedOnboarding: true,
       theme: 'dark',
       customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
+      // Its one-time warning before the first bypassPermissions session, accepted.
+      bypassPermissionsModeAccepted: true,
       projects: { [repo]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
     }),
   );
@@ -46,6 +48,8 @@ export async function claudeCodeProject(name: string, lookoutOrigin: string, mod
     DISABLE_TELEMETRY: '1',
     DISABLE_AUTOUPDATER: '1',
     DISABLE_ERROR_REPORTING: '1',
+    // The suite runs as root (CI): Claude Code refuses bypassPermissions to root outside a sandbox, which this namespace is.
+    IS_SANDBOX: '1',
   };
   const installed = await runCli(['install', 'claude-code', '--dir', repo, '--url', lookoutOrigin], env);
   if (installed.code !== 0) throw new Error(`lookout install failed: ${installed.stderr}`);
@@ -68,7 +72,9 @@ export function runHeadless(project: Project, prompt: string, args: string[] = [
   return { done, child };
 }
 
-const tmux = (...args: string[]) => promisify(execFile)('tmux', args).then((r) => r.stdout);
+// A tmux server of this run's own: its socket is a file, shared with every other run on the machine.
+const TMUX_SOCKET = `lookout-agents-${process.pid}`;
+const tmux = (...args: string[]) => promisify(execFile)('tmux', ['-L', TMUX_SOCKET, ...args]).then((r) => r.stdout);
 
 /** The interactive CLI in a tmux window of its own. */
 export async function startInteractive(project: Project, name: string, args: string[] = []) {

@@ -2,7 +2,7 @@
 // Lookout with its hooks installed, all inside a network namespace (npm run test:agents): what
 // Claude Code does with Lookout's answers is what these assert, so a change in its hooks fails here.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PLAN } from '../../api/hooks/claude-code.ts';
@@ -68,15 +68,40 @@ describe('headless (claude -p)', () => {
     await run.done;
     expect(existsSync(path.join(project.repo, 'out.txt'))).toBe(false);
   });
+  it('always allowed from Lookout: Claude Code runs the tool and keeps the rule it offered in the settings file', async () => {
+    server = await startServer();
+    model = await startScriptedModel({ name: 'Bash', input: { command: 'npm run build', description: 'Build the project' } });
+    const project = await claudeCodeProject('headless-always', origin(), model.url);
+    await writeFile(path.join(project.repo, 'package.json'), JSON.stringify({ name: 'app', private: true, scripts: { build: 'echo built > built.txt' } }));
+    const run = runHeadless(project, 'Build the project');
+    cleanups.push(async () => run.child.kill('SIGKILL'));
+    const session = await waitingPrompt();
+    const { data } = await server.gql(`query($id: ID!) { session(id: $id) { pendingPermission { alwaysAllowRule } } }`, { id: session.id });
+    expect(data.session.pendingPermission.alwaysAllowRule).toBe('Bash(npm run *), kept in .claude/settings.local.json');
+    expect((await server.gql(ANSWER, { input: { requestId: session.pendingPermission.id, decision: 'ALLOW_ALWAYS' } })).data.answerPermission.__typename).toBe(
+      'MutationAnswerPermissionSuccess',
+    );
+    expect(await model.toolResult()).toMatchObject({ isError: false });
+    await run.done;
+    const settings = JSON.parse(await readFile(path.join(project.repo, '.claude', 'settings.local.json'), 'utf8'));
+    expect(settings.permissions.allow).toEqual(['Bash(npm run *)']);
+    expect(await readFile(path.join(project.repo, 'built.txt'), 'utf8')).toBe('built\n');
+  });
 });
 
 describe('interactive, under tmux', () => {
-  it('a question in the default (auto) mode: answered from Lookout, Claude Code takes the answer and its dialog closes', async () => {
+  // Claude Code 2.1.332 sends a question to the PermissionRequest hook in every permission mode
+  // (measured here; older reports said only PreToolUse fired outside the default mode).
+  it.each([
+    ['auto (the default)', []],
+    ['acceptEdits', ['--permission-mode', 'acceptEdits']],
+    ['plan', ['--permission-mode', 'plan']],
+    ['bypassPermissions', ['--permission-mode', 'bypassPermissions']],
+  ])('a question in %s mode: answered from Lookout, Claude Code takes the answer and its dialog closes', async (mode, args) => {
     server = await startServer();
-    const question = { questions: [LICENSE_QUESTION] };
-    model = await startScriptedModel({ name: 'AskUserQuestion', input: question });
-    const project = await claudeCodeProject('interactive-question', origin(), model.url);
-    const cli = await startInteractive(project, 'question');
+    model = await startScriptedModel({ name: 'AskUserQuestion', input: { questions: [LICENSE_QUESTION] } });
+    const project = await claudeCodeProject(`question-${mode.split(' ')[0]}`, origin(), model.url);
+    const cli = await startInteractive(project, `question-${mode.split(' ')[0]}`, args);
     cleanups.push(cli.stop);
     await cli.keys('Add a license', 'Enter');
     const session = await waitingPrompt(cli.screen, 20_000);
