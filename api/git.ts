@@ -43,16 +43,22 @@ function changedPaths(status: string): string[] {
   return entries;
 }
 
-async function digest(topLevel: string, entries: string[]): Promise<string> {
+/**
+ * The digest of the changes; a file changed at or after \`since\` (the session began: a hook that runs
+ * in the background may look a moment later) counts as new, so such a digest matches no later one.
+ */
+async function digest(topLevel: string, entries: string[], since?: Date): Promise<string> {
   const hash = createHash('sha256');
   for (const entry of entries.slice(0, MAX_FILES_DIGESTED)) {
     const file = await stat(path.join(topLevel, entry.slice(3))).catch(() => null);
-    hash.update(`${entry}\0${file ? `${file.size}:${file.mtimeMs}` : '-'}\0`);
+    const changed = file && since && file.mtimeMs >= since.getTime() ? 'since' : file ? `${file.size}:${file.mtimeMs}` : '-';
+    hash.update(`${entry}\0${changed}\0`);
   }
   return hash.update(String(entries.length)).digest('base64url').slice(0, 32);
 }
 
-export async function gitState(cwd: string, withStatus: boolean): Promise<GitState> {
+/** \`since\`: when the session began, for the state it found (see digest). */
+export async function gitState(cwd: string, withStatus: boolean, since?: Date): Promise<GitState> {
   const [where, status] = await Promise.all([
     git(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--abbrev-ref', 'HEAD']),
     withStatus ? git(cwd, ['status', '--porcelain', '-z', '--untracked-files=normal']) : Promise.resolve(null),
@@ -65,6 +71,6 @@ export async function gitState(cwd: string, withStatus: boolean): Promise<GitSta
     project: mainWorktree ? path.basename(mainWorktree) : undefined,
     branch: branch && branch !== 'HEAD' ? branch : undefined,
     uncommittedFiles: entries === null ? null : entries.length,
-    worktreeState: entries === null || !topLevel ? null : await digest(topLevel, entries),
+    worktreeState: entries === null || !topLevel ? null : await digest(topLevel, entries, since),
   };
 }

@@ -70,7 +70,7 @@ async function replay({ steps }: Scenario, deliver: Deliver, http: boolean) {
   for (const id of ids) repos.set(id, await makeRepo(`repo-${id}`));
   for (const [index, step] of steps.entries()) {
     const repo = repos.get(step.repoOf ?? step.session)!;
-    if (step.dirty) await makeDirty(repo, step.dirty);
+    if (step.dirty) await makeDirty(repo, step.dirty, step.dirtyAgoMs);
     await deliver({
       session_id: step.session,
       transcript_path: `/home/dev/.claude/projects/x/${step.session}.jsonl`,

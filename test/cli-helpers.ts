@@ -1,6 +1,6 @@
 // Runs the built lookout CLI (dist/lookout.mjs, made by `npm run generate`) as the hooks do.
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,8 +43,13 @@ export async function makeRepo(name: string): Promise<string> {
   return dir;
 }
 
-export async function makeDirty(repo: string, files: number): Promise<void> {
-  for (let i = 0; i < files; i++) await writeFile(path.join(repo, `work-${i}.txt`), `change ${i}\n`);
+/** `files` changed files (work-0.txt …); `agoMs`: changed that long ago. */
+export async function makeDirty(repo: string, files: number, agoMs = 0): Promise<void> {
+  const when = new Date(Date.now() - agoMs);
+  for (let i = 0; i < files; i++) {
+    await writeFile(path.join(repo, `work-${i}.txt`), `change ${i}\n`);
+    if (agoMs) await utimes(path.join(repo, `work-${i}.txt`), when, when);
+  }
 }
 
 export { git };

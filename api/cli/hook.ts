@@ -13,6 +13,8 @@ import type { Spool } from './spool.ts';
 const STDIN_LIMIT = 1024 * 1024;
 const STDIN_TIMEOUT_MS = 2_000;
 const SEND_TIMEOUT_MS = 1_000;
+/** Files changed this long before a session's SessionStart hook ran count as the session's own. */
+const FOUND_MARGIN_MS = 1_000;
 /**
  * Spooled events sent along with one hook call, few enough for the server to take them within the
  * timeout; the rest go with the next calls, or `lookout flush`, which sends bigger batches and waits longer.
@@ -158,7 +160,11 @@ export async function runHook(server: Server, spool: Spool, options: HookOptions
   }
   const cwd = typeof hook.cwd === 'string' ? hook.cwd : undefined;
   const [git, agent] = await Promise.all([
-    cwd && NEEDS_REPOSITORY.has(hook.hook_event_name) ? gitState(cwd, NEEDS_STATUS.has(hook.hook_event_name)) : undefined,
+    // As a session starts, what it finds: what changed before it began. The hook runs in the
+    // background and may start after the agent's first tool: a second's margin keeps that its own.
+    cwd && NEEDS_REPOSITORY.has(hook.hook_event_name)
+      ? gitState(cwd, NEEDS_STATUS.has(hook.hook_event_name), hook.hook_event_name === 'SessionStart' ? new Date(at.getTime() - FOUND_MARGIN_MS) : undefined)
+      : undefined,
     agentProcess(options.agent),
   ]);
   const event = {

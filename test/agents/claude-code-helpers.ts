@@ -6,7 +6,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { makeRepo, runCli } from '../cli-helpers.ts';
-import { claudeCodeBinary } from './versions.ts';
+import { agentBinary } from './versions.ts';
 
 const API_KEY = 'sk-ant-lookout-suite-0000000000000000000000';
 
@@ -63,7 +63,7 @@ export interface Headless {
 
 /** `claude -p PROMPT` in the project, as a person runs it. */
 export function runHeadless(project: Project, prompt: string, args: string[] = []): Headless {
-  const child = spawn(claudeCodeBinary(), ['-p', prompt, ...args], { cwd: project.repo, env: { ...process.env, ...project.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(agentBinary('claude-code'), ['-p', prompt, ...args], { cwd: project.repo, env: { ...process.env, ...project.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -79,7 +79,7 @@ const tmux = (...args: string[]) => promisify(execFile)('tmux', ['-L', TMUX_SOCK
 /** The interactive CLI in a tmux window of its own. */
 export async function startInteractive(project: Project, name: string, args: string[] = []) {
   const envArgs = Object.entries(project.env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
-  await tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '50', '-c', project.repo, ...envArgs, claudeCodeBinary(), ...args);
+  await tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '50', '-c', project.repo, ...envArgs, agentBinary('claude-code'), ...args);
   const screen = () => tmux('capture-pane', '-p', '-t', name);
   /** Waits until the screen shows `what`: the signal that the CLI has drawn it. */
   const shows = async (what: RegExp, timeoutMs = 30_000) => {

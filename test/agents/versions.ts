@@ -1,10 +1,16 @@
-// The agent versions the suite runs, pinned: raise one with `npm run agents:drift`'s evidence.
-/** The version the suite pins; LOOKOUT_CLAUDE_CODE_VERSION runs it against another (npm run agents:drift). */
-export const PINNED_CLAUDE_CODE_VERSION = '2.1.332';
-export const CLAUDE_CODE_VERSION = process.env.LOOKOUT_CLAUDE_CODE_VERSION || PINNED_CLAUDE_CODE_VERSION;
+// The agent versions the suite runs, pinned: raise one with \`npm run agents:drift\`'s evidence.
+/** The versions the suite pins; LOOKOUT_CLAUDE_CODE_VERSION / LOOKOUT_CODEX_VERSION run it against others (npm run agents:drift). */
+export const PINNED = { 'claude-code': '2.1.332', codex: '0.171.0' } as const;
+export type AgentName = keyof typeof PINNED;
 
-/** Where the suite keeps each agent's CLI (installed by `test/agents/install.ts`, not a dependency of Lookout). */
+const PACKAGES: Record<AgentName, string> = { 'claude-code': '@anthropic-ai/claude-code', codex: '@openai/codex' };
+const OVERRIDES: Record<AgentName, string | undefined> = { 'claude-code': process.env.LOOKOUT_CLAUDE_CODE_VERSION, codex: process.env.LOOKOUT_CODEX_VERSION };
+
+export const versionOf = (agent: AgentName) => OVERRIDES[agent] || PINNED[agent];
+export const packageOf = (agent: AgentName) => PACKAGES[agent];
+
+/** Where the suite keeps each agent's CLI (installed by \`test/agents/install.ts\`, not a dependency of Lookout). */
 export const AGENTS_DIR = new URL('../../node_modules/.cache/lookout-agents/', import.meta.url).pathname;
 
-export const claudeCodeDir = (version = CLAUDE_CODE_VERSION) => `${AGENTS_DIR}claude-code-${version}`;
-export const claudeCodeBinary = (version = CLAUDE_CODE_VERSION) => `${claudeCodeDir(version)}/node_modules/.bin/claude`;
+export const agentDir = (agent: AgentName, version = versionOf(agent)) => `${AGENTS_DIR}${agent}-${version}`;
+export const agentBinary = (agent: AgentName, version = versionOf(agent)) => `${agentDir(agent, version)}/node_modules/.bin/${agent === 'codex' ? 'codex' : 'claude'}`;
