@@ -2,7 +2,7 @@
 // Events may arrive late, twice or out of order, so each kind of fact keeps the time of the newest
 // report it applied, and an older report never moves it backwards.
 import type { AgentState, ClosedBy, Session, Speaker, WaitReason } from '../generated/prisma/client.ts';
-import { endAllPermissions, endPermission, openPermission, openRequests, type PermissionAsk, type ToolCall } from './permissions.ts';
+import { closePermissions, endPermission, endSubagentPermissions, openPermission, openRequests, type PermissionAsk, type ToolCall } from './permissions.ts';
 import { OWNER } from '../tokens/scopes.ts';
 import { type AgentWait, agentWaitsOf } from './rules.ts';
 
@@ -181,7 +181,7 @@ export function applyActivity(current: SessionFields, change: ActivityChange, at
   if (change.hint) {
     // The input prompt sitting idle means no dialog is open, a subagent's included.
     if (change.state === 'IDLE' && session.waitReason !== 'ERROR' && session.agentWaits) {
-      session = endAllPermissions(withAgentWaits(session, {}), 'ANSWERED_IN_TERMINAL', true);
+      session = endSubagentPermissions(withAgentWaits(session, {}));
     }
     if (!hintApplies(session, change)) return session;
   }
@@ -235,7 +235,7 @@ export function applyClose(current: SessionFields, closedBy: ClosedBy, at: Date,
   // Already closed (the first close stands), or activity newer than this close: nothing to do.
   if (session.closedAt || session.activityAt > at) return session;
   return {
-    ...endAllPermissions(session, 'EXPIRED'),
+    ...closePermissions(session),
     state: 'ENDED',
     stateAt: at,
     activityAt: at,

@@ -114,7 +114,7 @@ export function openRequests(s: WithRequest, agentId: string | null): Permission
   return requestsOf(s).filter((request) => isOpen(request) && request.agentId === agentId);
 }
 
-/** At most this many prompts are kept per session (open ones first). */
+/** At most this many prompts are kept per session, the newest. */
 const MAX_REQUESTS = 20;
 
 const withRequests = <S extends WithRequest>(session: S, requests: PermissionRequest[]): S => ({
@@ -152,12 +152,17 @@ export function endPermission<S extends WithRequest>(
   return withRequests(session, requests.map((r) => (ends(r) ? { ...r, status } : r)));
 }
 
-/** Every open prompt ends, the main thread's and every subagent's (the session closed, or no dialog is open). */
-export function endAllPermissions<S extends WithRequest>(session: S, status: 'ANSWERED_IN_TERMINAL' | 'EXPIRED', subagentsOnly = false): S {
-  const ends = (r: PermissionRequest) => isOpen(r) && (!subagentsOnly || r.agentId !== null);
+/** Every subagent's open prompt ends: no dialog is open (the input prompt sits idle). */
+export function endSubagentPermissions<S extends WithRequest>(session: S): S {
+  const ends = (r: PermissionRequest) => isOpen(r) && r.agentId !== null;
   const requests = requestsOf(session);
   if (!requests.some(ends)) return session;
-  return withRequests(session, requests.map((r) => (ends(r) ? { ...r, status } : r)));
+  return withRequests(session, requests.map((r) => (ends(r) ? { ...r, status: 'ANSWERED_IN_TERMINAL' as const } : r)));
+}
+
+/** The session ended: none of its prompts is open any more (a late answer finds none: PermissionExpiredError). */
+export function closePermissions<S extends WithRequest>(session: S): S {
+  return withRequests(session, []);
 }
 
 const DESTINATIONS: Record<string, string> = {

@@ -369,6 +369,36 @@ describe('hints and subagents', () => {
   });
 });
 
+describe('prompts open at once', () => {
+  const call = (command: string) => ({ tool: 'Bash', input: { command: `digest-${command}`, description: 'digest-d' } });
+  const ask = (command: string) => ({
+    id: `s1:${command}`,
+    agentId: null,
+    tool: 'Bash',
+    kind: 'PERMISSION' as const,
+    input: command,
+    suggestions: [],
+    toolCall: call(command),
+    wait: { reason: 'PERMISSION' as const, detail: `Bash: ${command}` },
+  });
+  const asked = (s: SessionFields, command: string, at: number) =>
+    applyActivity(s, { state: 'WAITING', waitReason: 'PERMISSION', waitDetail: `Bash: ${command}`, permission: ask(command) }, min(at), 60_000);
+  const moved = (s: SessionFields, command: string | null, at: number) => applyActivity(s, { state: 'WORKING', toolCall: command ? call(command) : null }, min(at));
+  const both = () => asked(asked(session({ state: 'WORKING' }), 'npm publish', 1), 'git tag v1', 2);
+  const shown = (s: SessionFields) => [s.state, s.waitDetail];
+
+  it.each([
+    ['the first call finishing leaves the second waiting', (s: SessionFields) => moved(s, 'npm publish', 3), ['WAITING', 'Bash: git tag v1']],
+    ['the second finishing leaves the first waiting', (s: SessionFields) => moved(s, 'git tag v1', 3), ['WAITING', 'Bash: npm publish']],
+    ['another call running meanwhile answers neither', (s: SessionFields) => moved(s, 'ls', 3), ['WAITING', 'Bash: git tag v1']],
+    ['both finishing: at work', (s: SessionFields) => moved(moved(s, 'git tag v1', 3), 'npm publish', 4), ['WORKING', null]],
+    ['an event about no call (the user typed) ends them all', (s: SessionFields) => moved(s, null, 3), ['WORKING', null]],
+    ['closed, then resumed: nothing of before is open', (s: SessionFields) => moved(applyClose(s, 'AUTO', min(3)), 'ls', 4), ['WORKING', null]],
+  ])('%s', (_name, then, expected) => {
+    expect(shown(then(both()))).toEqual(expected);
+  });
+});
+
 describe('late, repeated and out-of-order events', () => {
   const start = () => applySpeaker(null, 's1', 'USER', { agent: 'claude-code', title: 'Fix it' }, T0);
 
