@@ -2,7 +2,7 @@
 // Lookout with its hooks installed, all inside a network namespace (npm run test:agents): what
 // Claude Code does with Lookout's answers is what these assert, so a change in its hooks fails here.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PLAN } from '../../api/hooks/claude-code.ts';
@@ -25,6 +25,23 @@ const origin = () => server.url.replace(/\/graphql$/, '');
 const WAITING = `{ attentionSessions { edges { node { id state attention { reason detail } pendingPermission { id kind tool input questions { question options { label } } } } } } }`;
 const ANSWER = `mutation($input: AnswerPermissionInput!) { answerPermission(input: $input) { __typename ... on Error { message } } }`;
 const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) { answerQuestion(input: $input) { __typename ... on Error { message } } }`;
+
+const SESSIONS = `{ sessions(first: 10) { edges { node { id state uncommittedFiles attention { reason label } } } } }`;
+type Listed = { id: string; state: string; uncommittedFiles: number | null; attention: { reason: string; label: string } | null };
+
+/** The sessions, once they satisfy \`ready\` (each report moves the log on: the signal to look again). */
+async function sessionsOnce(ready: (all: Listed[]) => boolean, timeoutMs = 30_000): Promise<Listed[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (let seen = -1; ; ) {
+    if (server.attention.latestSeq !== seen) {
+      seen = server.attention.latestSeq;
+      const all = (await server.gql(SESSIONS)).data.sessions.edges.map((e: { node: Listed }) => e.node);
+      if (ready(all)) return all;
+    }
+    if (Date.now() > deadline) throw new Error('The sessions never came to the state waited for');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** Once a hook waits here for an answer: the session and its prompt, as the feed shows them. */
 async function waitingPrompt(screen?: () => Promise<string>, timeoutMs = 60_000) {
@@ -142,6 +159,25 @@ describe('interactive, under tmux', () => {
       input: { requestId: session.pendingPermission.id, answers: [{ question: LICENSE_QUESTION.question, choices: ['Apache-2.0'] }] },
     });
     expect(late.data.answerQuestion.__typename).toBe('PermissionAlreadyAnsweredError');
+  });
+
+  it('/clear in a work tree the session left changes in: the old session shows its uncommitted work, the new one does not claim it', async () => {
+    server = await startServer();
+    model = await startScriptedModel({ name: 'Bash', input: { command: 'true', description: 'Nothing' } });
+    const project = await claudeCodeProject('clear', origin(), model.url);
+    const cli = await startInteractive(project, 'clear');
+    cleanups.push(cli.stop);
+    const old = (await sessionsOnce((all) => all.length === 1))[0]!;
+    // The session changed two files a minute ago (after it started: its work), and the user types /clear.
+    const minuteAgo = new Date(Date.now() - 60_000);
+    for (const name of ['parser.ts', 'parser.test.ts']) {
+      await writeFile(path.join(project.repo, name), `// ${name}\n`);
+      await utimes(path.join(project.repo, name), minuteAgo, minuteAgo);
+    }
+    await cli.keys('/clear', 'Enter');
+    const after = await sessionsOnce((all) => all.length === 2 && all.some((s) => s.id === old.id && s.state === 'ENDED') && all.some((s) => s.id !== old.id && s.uncommittedFiles !== null));
+    expect(after.find((s) => s.id === old.id)).toMatchObject({ state: 'ENDED', attention: { reason: 'UNCOMMITTED_WORK', label: '2 uncommitted files' } });
+    expect(after.find((s) => s.id !== old.id)).toMatchObject({ state: 'IDLE', uncommittedFiles: 2, attention: null });
   });
 
   it('a plan (plan mode): approved from Lookout, Claude Code leaves plan mode and goes on', async () => {
