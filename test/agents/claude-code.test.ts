@@ -180,6 +180,24 @@ describe('interactive, under tmux', () => {
     expect(after.find((s) => s.id !== old.id)).toMatchObject({ state: 'IDLE', uncommittedFiles: 2, attention: null });
   });
 
+  it('a permission prompt dismissed with Esc in the terminal: Lookout stops offering it, refuses a late answer, and the session leaves waiting', async () => {
+    server = await startServer();
+    model = await startScriptedModel({ name: 'Bash', input: { command: 'rm -rf build', description: 'Clean the build' } });
+    const project = await claudeCodeProject('escape', origin(), model.url);
+    const cli = await startInteractive(project, 'escape', ['--permission-mode', 'default']);
+    cleanups.push(cli.stop);
+    await cli.keys('Clean the build', 'Enter');
+    const session = await waitingPrompt(cli.screen, 20_000);
+    await cli.shows(/Esc to cancel/);
+    await cli.keys('Escape');
+    while (server.attention.decisionWaitCount > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = await server.gql(ANSWER, { input: { requestId: session.pendingPermission.id, decision: 'ALLOW_ONCE' } });
+    expect(late.data.answerPermission.__typename).toBe('PermissionExpiredError');
+    // No hook says the dialog closed; the transcript does ("[Request interrupted by user for tool use]").
+    const [left] = await sessionsOnce((all) => all.length === 1 && all[0]!.attention?.reason !== 'WAITING');
+    expect(left).toMatchObject({ state: 'IDLE' });
+  });
+
   it('a plan (plan mode): approved from Lookout, Claude Code leaves plan mode and goes on', async () => {
     server = await startServer();
     // Claude Code 2.1.332 sends ExitPlanMode's input empty here (its plan lives in a plan file this script does not write).
