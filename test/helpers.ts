@@ -188,16 +188,33 @@ export async function subscribersListening(server: TestServer, count: number, ti
 }
 
 /**
- * Claude Code's PermissionRequest through the http hook, as the installed hook reports it: a prompt
- * whose hook waits for an answer, so it can be answered from Lookout. The session's project is `shop`.
+ * Claude Code's PermissionRequest, as the installed hook reports it, and the hook then waiting for an
+ * answer from Lookout, which it says it received: a prompt that can be answered from Lookout. The
+ * session's project is `shop`. Resolves once the hook waits.
  */
-export async function askPermission(server: TestServer, sessionId: string, command: string): Promise<void> {
-  const res = await fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
+export async function askPermission(server: TestServer, sessionId: string, command: string | { tool_name: string; tool_input: Record<string, unknown> }): Promise<void> {
+  const origin = server.url.replace(/\/graphql$/, '');
+  const headers = { 'content-type': 'application/json', ...(server.token ? { authorization: `Bearer ${server.token}` } : {}) };
+  const res = await fetch(`${origin}/hooks/claude-code`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(server.token ? { authorization: `Bearer ${server.token}` } : {}) },
-    body: JSON.stringify({ session_id: sessionId, hook_event_name: 'PermissionRequest', cwd: '/work/shop', tool_name: 'Bash', tool_input: { command }, lookout: { eventId: `ask-${sessionId}` } }),
+    headers,
+    body: JSON.stringify({
+      session_id: sessionId,
+      hook_event_name: 'PermissionRequest',
+      cwd: '/work/shop',
+      ...(typeof command === 'string' ? { tool_name: 'Bash', tool_input: { command } } : command),
+      lookout: { eventId: `ask-${sessionId}` },
+    }),
   });
   if (res.status !== 204) throw new Error(`The hook was answered ${res.status}`);
+  const requestId = `${sessionId}:ask-${sessionId}`;
+  const waiting = server.attention.decisionWaitCount;
+  void fetch(`${origin}/hooks/claude-code/decision`, { method: 'POST', headers, body: JSON.stringify({ requestId }) })
+    .then(async (answer) => {
+      if (answer.status === 200) await fetch(`${origin}/hooks/claude-code/decision`, { method: 'POST', headers, body: JSON.stringify({ requestId, received: true }) });
+    })
+    .catch(() => {});
+  while (server.attention.decisionWaitCount === waiting) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,6 +5,8 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchProfile } from './browser.ts';
+import { pushMessage } from '../api/notify/push.ts';
+import { LICENSE_QUESTION } from './fixtures/questions.ts';
 import { askPermission, collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 import { type BrowserSubscription, browserSubscription, decrypt, type PushService, startPushService } from './push-service.ts';
 
@@ -145,9 +147,13 @@ describe('push on the page', () => {
     // Allow, from the notification, with the page's token: the prompt is answered.
     await clickNotification('session-away', 'allow');
     await feed.next(2);
-    const answered = await server.gql(`query { session(id: "away") { permissionRequest: pendingPermission { id } events(last: 1) { edges { node { kind input } } } } }`);
+    const answered = await server.gql(`query { session(id: "away") { permissionRequest: pendingPermission { id } events(last: 2) { edges { node { kind input } } } } }`);
     expect(answered.data.session.permissionRequest).toBeNull();
-    expect(answered.data.session.events.edges[0].node).toMatchObject({ kind: 'ANSWER', input: expect.stringContaining('"decision":"ALLOW_ONCE"') });
+    // Answered, and the waiting hook said it received the answer.
+    expect(answered.data.session.events.edges.map((e: any) => e.node)).toEqual([
+      { kind: 'ANSWER', input: expect.stringContaining('"decision":"ALLOW_ONCE"') },
+      { kind: 'DELIVER', input: '{"requestId":"away:ask-away"}' },
+    ]);
 
     // The same Allow again (a stale notification): not answered, and the worker says why.
     await deliverPush(message);
@@ -178,8 +184,30 @@ describe('push on the page', () => {
     await expect.poll(() => shownNotifications(page).then((n) => n.length)).toBe(1);
     await clickNotification('session-first', 'deny');
     await expect
-      .poll(async () => (await server.gql(`query { session(id: "first") { events(last: 1) { edges { node { kind input } } } } }`)).data.session.events.edges[0].node.input)
+      .poll(async () => (await server.gql(`query { session(id: "first") { events(last: 2) { edges { node { kind input } } } } }`)).data.session.events.edges.map((e: any) => e.node.input).join())
       .toContain('"decision":"DENY"');
+  });
+
+  it('a question of one choice between two shows its options as buttons; one answers it', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: TOKEN });
+    context = await launchProfile();
+    await context.grantPermissions(['notifications'], { origin: origin() });
+    const page = await openFeed();
+    await signIn(page);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await askPermission(server, 'q', { tool_name: 'AskUserQuestion', tool_input: { questions: [LICENSE_QUESTION] } });
+    // The message the server pushes for it (the first test follows one through a push service).
+    const item = server.attention.feed().find((entry) => entry.session.id === 'q')!;
+    const message = pushMessage('needs_you', { kind: 'change', seq: server.attention.latestSeq, session: item.session, attention: item.attention, previous: null, project: 'shop', previousProject: null }, new Date());
+    expect(message.answer).toEqual({ requestId: 'q:ask-q', kind: 'QUESTION', question: LICENSE_QUESTION.question, options: ['MIT', 'Apache-2.0'] });
+    await deliverPush({ ...message });
+    await expect.poll(() => shownNotifications(page)).toEqual([{ title: expect.any(String), body: expect.stringContaining(LICENSE_QUESTION.question), tag: 'session-q', actions: ['MIT', 'Apache-2.0'] }]);
+    await clickNotification('session-q', 'option-1');
+    await expect
+      .poll(async () => (await server.gql(`query { session(id: "q") { events(last: 2) { edges { node { kind input } } } } }`)).data.session.events.edges.map((e: any) => e.node.kind))
+      .toEqual(['ANSWER', 'DELIVER']);
+    const answer = (await server.gql(`query { session(id: "q") { events(last: 2) { edges { node { input } } } } }`)).data.session.events.edges[0].node.input;
+    expect(JSON.parse(answer).answers).toEqual([{ question: LICENSE_QUESTION.question, choices: ['Apache-2.0'] }]);
   });
 
   it('meets the install criteria (manifest, icons, worker), and opens offline saying so, with its actions off', async () => {

@@ -2,7 +2,8 @@
 // request Lookout sends (VAPID-signed, aes128gcm-encrypted to the device's keys), and the test
 // decrypts it as the browser would. The person's policy and "I am looking" decide who gets one.
 import { afterEach, describe, expect, it } from 'vitest';
-import { shownWhole } from '../api/notify/push.ts';
+import { newSession } from '../api/attention/changes.ts';
+import { pushMessage, shownWhole } from '../api/notify/push.ts';
 import { askPermission, RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 import { type BrowserSubscription, browserSubscription, decrypt, type PushService, startPushService, vapidClaims } from './push-service.ts';
 
@@ -155,5 +156,38 @@ describe('a prompt shown in a notification', () => {
     ['printf "\u001b[2J"', null],
   ])('%j is shown as %j', (input, shown) => {
     expect(shownWhole(input)).toBe(shown);
+  });
+});
+
+describe('a question in a notification', () => {
+  const questionSession = (questions: unknown[]) => {
+    const request = {
+      id: 's:e',
+      agentId: null,
+      tool: 'AskUserQuestion',
+      kind: 'QUESTION',
+      input: 'Which?',
+      suggestions: [],
+      questions,
+      askedAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      status: 'PENDING',
+    };
+    return { ...newSession('s', new Date()), title: 'Set up', tracked: true, createdAt: new Date(), updatedAt: new Date(), permissionRequest: JSON.stringify([request]) };
+  };
+  const attention = { tier: 'NEEDS_YOU', reason: 'WAITING', label: 'Has a question', detail: 'Which?', since: new Date(), escalated: false, escalatedAt: null } as const;
+  const option = (label: string) => ({ label, description: null });
+  const asked = (questions: unknown[]) =>
+    pushMessage('needs_you', { kind: 'change', seq: 1, session: questionSession(questions), attention, previous: null, project: null, previousProject: null }, new Date()).answer;
+
+  it.each([
+    ['one choice between two: its options are the buttons', [{ question: 'Which?', header: null, multiSelect: false, options: [option('MIT'), option('Apache-2.0')] }], ['MIT', 'Apache-2.0']],
+    ['three options: more than a notification shows', [{ question: 'Which?', header: null, multiSelect: false, options: [option('A'), option('B'), option('C')] }], null],
+    ['several may be chosen', [{ question: 'Which?', header: null, multiSelect: true, options: [option('A'), option('B')] }], null],
+    ['two questions', [{ question: 'Which?', header: null, multiSelect: false, options: [option('A')] }, { question: 'And?', header: null, multiSelect: false, options: [option('B')] }], null],
+    ['a label that would not be shown as it is sent back', [{ question: 'Which?', header: null, multiSelect: false, options: [option('A  B'), option('C')] }], null],
+  ])('%s', (_name, questions, buttons) => {
+    const answer = asked(questions);
+    expect(answer && 'options' in answer ? answer.options : null).toEqual(buttons);
   });
 });

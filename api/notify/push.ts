@@ -7,7 +7,7 @@ import webpush from 'web-push';
 import { type Announcements, reloader } from '../announcements.ts';
 import { BackgroundWrites } from '../background-writes.ts';
 import type { AttentionChange } from '../attention/service.ts';
-import { pendingPermission } from '../attention/permissions.ts';
+import { type PermissionRequest, pendingPermission } from '../attention/permissions.ts';
 import { titleOf } from '../attention/rules.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Deliveries, Outcome } from './deliveries.ts';
@@ -39,9 +39,15 @@ export interface PushMessage {
   /** Where a click opens the feed, relative to the page. */
   url: string;
   escalated: boolean;
-  /** Present when the prompt can be answered from here, and the notification shows it whole. */
-  answer: { requestId: string; kind: 'PERMISSION' | 'PLAN' } | null;
+  /**
+   * Present when the prompt can be answered from here, and the notification shows it whole: allow or
+   * deny; for a question, its options (a single choice between at most two, each its own button).
+   */
+  answer: { requestId: string; kind: 'PERMISSION' | 'PLAN' } | { requestId: string; kind: 'QUESTION'; question: string; options: string[] } | null;
 }
+
+/** Buttons a notification shows at most (Chrome's and Android's limit): a question with more opens the feed. */
+const NOTIFICATION_ACTIONS = 2;
 
 /** A person's devices at most: enough for every browser and phone they use. */
 export const MAX_DEVICES_PER_PERSON = 20;
@@ -99,15 +105,26 @@ export function shownWhole(input: string): string | null {
   return shown.length <= ANSWERABLE_INPUT_CHARS ? shown : null;
 }
 
+/** A question a notification can ask whole, with one button per option: one question, one choice of at most two, all shown whole. */
+function buttonsFor(request: PermissionRequest): { question: string; options: string[] } | null {
+  const [only, ...more] = request.questions ?? [];
+  if (!only || more.length || only.multiSelect || only.options.length > NOTIFICATION_ACTIONS) return null;
+  const question = shownWhole(only.question);
+  const options = only.options.map((option) => option.label);
+  // A button sends its label back exactly: one shown otherwise (long, or changed to be shown) is not offered.
+  return question && options.every((label) => label.length <= 40 && shownWhole(label) === label) ? { question, options } : null;
+}
+
 /** The message a change sends, as the service worker shows it. */
 export function pushMessage(news: News, change: AttentionChange, now: Date): PushMessage {
   const { session, attention } = change;
   const label = `${news === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}`;
   const request = pendingPermission(session, now);
+  const asked = request?.kind === 'QUESTION' ? buttonsFor(request) : null;
   const shown = request && request.kind !== 'QUESTION' ? shownWhole(request.input) : null;
   const answerable = shown === null ? null : request;
   // An answerable prompt shows its whole input: nobody allows what they cannot read.
-  const detail = answerable ? `${answerable.tool}: ${shown}` : attention!.detail;
+  const detail = asked ? asked.question : answerable ? `${answerable.tool}: ${shown}` : attention!.detail;
   // Where it runs, unless the title already says so (a session with no prompt yet is titled by it).
   const where = session.title ? [session.project, session.branch].filter(Boolean).join(' · ') : '';
   return {
@@ -117,7 +134,11 @@ export function pushMessage(news: News, change: AttentionChange, now: Date): Pus
     tag: `session-${session.id}`,
     url: `/?session=${encodeURIComponent(session.id)}`,
     escalated: news === 'escalated',
-    answer: answerable ? { requestId: answerable.id, kind: answerable.kind as 'PERMISSION' | 'PLAN' } : null,
+    answer: asked
+      ? { requestId: request!.id, kind: 'QUESTION', question: asked.question, options: asked.options }
+      : answerable
+        ? { requestId: answerable.id, kind: answerable.kind as 'PERMISSION' | 'PLAN' }
+        : null,
   };
 }
 

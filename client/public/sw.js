@@ -1,5 +1,5 @@
 // Lookout's service worker. It shows the server's pushes (one notification per session, a newer
-// replacing an older), answers a permission prompt from its notification through the API with the
+// replacing an older), answers a prompt (or a question, by its options) from its notification through the API with the
 // page's own token, opens the feed at the item on a click, and keeps the page's shell (never its
 // data: /graphql is not touched) so that the page opens offline and says so.
 /// <reference lib="webworker" />
@@ -100,6 +100,7 @@ self.addEventListener('push', (event) => {
 
 function show(message) {
   const plan = message.answer?.kind === 'PLAN';
+  const options = message.answer?.kind === 'QUESTION' ? message.answer.options : null;
   return self.registration.showNotification(message.title, {
     body: message.body,
     tag: message.tag,
@@ -108,12 +109,14 @@ function show(message) {
     requireInteraction: !!message.answer,
     icon: '/icon-192.png',
     data: message,
-    actions: message.answer
-      ? [
-          { action: 'allow', title: plan ? 'Approve plan' : 'Allow once' },
-          { action: 'deny', title: plan ? 'Keep planning' : 'Deny' },
-        ]
-      : [],
+    actions: options
+      ? options.map((label, index) => ({ action: `option-${index}`, title: label }))
+      : message.answer
+        ? [
+            { action: 'allow', title: plan ? 'Approve plan' : 'Allow once' },
+            { action: 'deny', title: plan ? 'Keep planning' : 'Deny' },
+          ]
+        : [],
   });
 }
 
@@ -122,26 +125,33 @@ self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   if (!message?.sessionId) return;
   const decision = { allow: 'ALLOW_ONCE', deny: 'DENY' }[event.action];
-  extend(event, decision && message.answer ? answer(message, decision) : openFeed(message));
+  const option = /^option-(\d+)$/.exec(event.action)?.[1];
+  const label = option !== undefined && message.answer?.kind === 'QUESTION' ? message.answer.options[Number(option)] : undefined;
+  if (label !== undefined) extend(event, answer(message, ANSWER_QUESTION, { requestId: message.answer.requestId, answers: [{ question: message.answer.question, choices: [label] }], via: 'FEED' }));
+  else if (decision && message.answer && message.answer.kind !== 'QUESTION') extend(event, answer(message, ANSWER, { requestId: message.answer.requestId, decision, via: 'FEED' }));
+  else extend(event, openFeed(message));
 });
 
 const ANSWER = `mutation AnswerFromNotification($input: AnswerPermissionInput!) {
   answerPermission(input: $input) { __typename ... on Error { message } }
 }`;
+const ANSWER_QUESTION = `mutation AnswerQuestionFromNotification($input: AnswerQuestionInput!) {
+  answerQuestion(input: $input) { __typename ... on Error { message } }
+}`;
 
 /** The same request the page sends, with the page's token: the server's rules decide, as for the page. */
-async function answer(message, decision) {
+async function answer(message, query, input) {
   let problem;
   try {
     const token = await readToken();
     const response = await fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query: ANSWER, variables: { input: { requestId: message.answer.requestId, decision, via: 'FEED' } } }),
+      body: JSON.stringify({ query, variables: { input } }),
     });
     const result = await response.json().catch(() => null);
-    const outcome = result?.data?.answerPermission;
-    if (outcome?.__typename === 'MutationAnswerPermissionSuccess') return;
+    const outcome = result?.data && Object.values(result.data)[0];
+    if (outcome?.__typename?.endsWith('Success')) return;
     problem = outcome?.message ?? result?.errors?.[0]?.message ?? `Lookout answered ${response.status}.`;
   } catch {
     problem = 'Lookout cannot be reached.';
