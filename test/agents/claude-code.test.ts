@@ -106,6 +106,31 @@ describe('headless (claude -p)', () => {
   });
 });
 
+describe('a subagent', () => {
+  it("its tool call's prompt is the subagent's in Lookout: answered from there, the subagent runs the tool and the main thread goes on", async () => {
+    server = await startServer();
+    const prompt = 'SUBTASK: clean the build folder';
+    model = await startScriptedModel({ name: 'Agent', input: { description: 'Clean the build', prompt, subagent_type: 'general-purpose' } }, 'Done. Anything else?', {
+      prompt,
+      call: { name: 'Bash', input: { command: 'rm -rf build && echo cleaned > cleaned.txt', description: 'Clean the build folder' } },
+    });
+    const project = await claudeCodeProject('subagent', origin(), model.url);
+    const run = runHeadless(project, 'Clean the build, with a subagent');
+    cleanups.push(async () => run.child.kill('SIGKILL'));
+    const session = await waitingPrompt();
+    const { data } = await server.gql(`query($id: ID!) { session(id: $id) { pendingPermission { tool input fromSubagent } attention { detail } } }`, { id: session.id });
+    expect(data.session.pendingPermission).toEqual({ tool: 'Bash', input: 'rm -rf build && echo cleaned > cleaned.txt', fromSubagent: true });
+    expect(data.session.attention.detail).toMatch(/agent · Bash: rm -rf build/);
+    expect((await server.gql(ANSWER, { input: { requestId: session.pendingPermission.id, decision: 'ALLOW_ONCE' } })).data.answerPermission.__typename).toBe(
+      'MutationAnswerPermissionSuccess',
+    );
+    expect(await model.subagentToolResult()).toMatchObject({ isError: false });
+    expect(await model.toolResult()).toMatchObject({ isError: false });
+    expect((await run.done).code).toBe(0);
+    expect(await readFile(path.join(project.repo, 'cleaned.txt'), 'utf8')).toBe('cleaned\n');
+  });
+});
+
 describe('interactive, under tmux', () => {
   // Claude Code 2.1.332 sends a question to the PermissionRequest hook in every permission mode
   // (measured here; older reports said only PreToolUse fired outside the default mode).

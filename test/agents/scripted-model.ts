@@ -28,14 +28,25 @@ export interface ScriptedModel {
   toolResult(): Promise<{ content: string; isError: boolean }>;
   /** Resolves when the main conversation has asked for the tool call (and Claude Code is about to run it). */
   asked(): Promise<void>;
+  /** What Claude Code sent back as the result of the subagent's tool call, once it has. */
+  subagentToolResult(): Promise<{ content: string; isError: boolean }>;
   close(): Promise<void>;
 }
 
 const textOf = (content: unknown): string =>
   typeof content === 'string' ? content : Array.isArray(content) ? content.map((c: Block) => (typeof c.text === 'string' ? c.text : textOf(c.content))).join('\n') : '';
 
-export async function startScriptedModel(call: ToolCall, finalText = 'Done. Anything else?'): Promise<ScriptedModel> {
+/** A subagent the main conversation starts: its conversation is the one whose first message holds `prompt`; it makes `call`, then reports back. */
+export interface ScriptedSubagent {
+  prompt: string;
+  call: ToolCall;
+}
+
+export async function startScriptedModel(call: ToolCall, finalText = 'Done. Anything else?', subagent?: ScriptedSubagent): Promise<ScriptedModel> {
   let id = 0;
+  let resolveSubagentResult!: (result: { content: string; isError: boolean }) => void;
+  const subagentResult = new Promise<{ content: string; isError: boolean }>((resolve) => (resolveSubagentResult = resolve));
+  const subagentToolUseId = 'toolu_scripted_subagent_1';
   let resolveResult!: (result: { content: string; isError: boolean }) => void;
   const result = new Promise<{ content: string; isError: boolean }>((resolve) => (resolveResult = resolve));
   let resolveAsked!: () => void;
@@ -52,12 +63,18 @@ export async function startScriptedModel(call: ToolCall, finalText = 'Done. Anyt
       try {
         request = JSON.parse(body) as MessagesRequest;
       } catch {}
-      const main = call.force || (request.tools ?? []).some((tool) => tool.name === call.name);
-      const answered = (request.messages ?? [])
-        .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
-        .find((block) => block.type === 'tool_result' && block.tool_use_id === toolUseId);
+      const blocks = (request.messages ?? []).flatMap((m) => (Array.isArray(m.content) ? m.content : []));
+      const resultOf = (useId: string) => blocks.find((block) => block.type === 'tool_result' && block.tool_use_id === useId);
+      const firstMessage = textOf(request.messages?.find((m) => m.role === 'user')?.content);
+      const inSubagent = !!subagent && firstMessage.includes(subagent.prompt);
+      const main = !inSubagent && (call.force || (request.tools ?? []).some((tool) => tool.name === call.name));
+      const answered = resultOf(toolUseId);
       let content: Block[];
-      if (main && answered) {
+      if (inSubagent) {
+        const done = resultOf(subagentToolUseId);
+        if (done) resolveSubagentResult({ content: textOf(done.content), isError: done.is_error === true });
+        content = done ? [{ type: 'text', text: 'Subtask done.' }] : [{ type: 'tool_use', id: subagentToolUseId, name: subagent!.call.name, input: subagent!.call.input }];
+      } else if (main && answered) {
         resolveResult({ content: textOf(answered.content), isError: answered.is_error === true });
         content = [{ type: 'text', text: finalText }];
       } else if (main) {
@@ -73,6 +90,7 @@ export async function startScriptedModel(call: ToolCall, finalText = 'Done. Anyt
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     toolResult: () => result,
+    subagentToolResult: () => subagentResult,
     asked: () => asked,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
