@@ -147,13 +147,13 @@ describe('push on the page', () => {
     // Allow, from the notification, with the page's token: the prompt is answered.
     await clickNotification('session-away', 'allow');
     await feed.next(2);
-    const answered = await server.gql(`query { session(id: "away") { permissionRequest: pendingPermission { id } events(last: 2) { edges { node { kind input } } } } }`);
-    expect(answered.data.session.permissionRequest).toBeNull();
-    // Answered, and the waiting hook said it received the answer.
-    expect(answered.data.session.events.edges.map((e: any) => e.node)).toEqual([
+    // Answered, and then the waiting hook says it received the answer.
+    const lastTwo = async () => (await server.gql(`query { session(id: "away") { events(last: 2) { edges { node { kind input } } } } }`)).data.session.events.edges.map((e: any) => e.node);
+    await expect.poll(lastTwo).toEqual([
       { kind: 'ANSWER', input: expect.stringContaining('"decision":"ALLOW_ONCE"') },
       { kind: 'DELIVER', input: '{"requestId":"away:ask-away"}' },
     ]);
+    expect((await server.gql(`query { session(id: "away") { pendingPermission { id } } }`)).data.session.pendingPermission).toBeNull();
 
     // The same Allow again (a stale notification): not answered, and the worker says why.
     await deliverPush(message);
