@@ -49,11 +49,14 @@ function changedPaths(status: string): string[] {
  */
 async function digest(topLevel: string, entries: string[], since?: Date): Promise<string> {
   const hash = createHash('sha256');
-  for (const entry of entries.slice(0, MAX_FILES_DIGESTED)) {
-    const file = await stat(path.join(topLevel, entry.slice(3))).catch(() => null);
+  const digested = entries.slice(0, MAX_FILES_DIGESTED);
+  // Looked at all at once: the hook runs while the agent waits.
+  const files = await Promise.all(digested.map((entry) => stat(path.join(topLevel, entry.slice(3))).catch(() => null)));
+  digested.forEach((entry, i) => {
+    const file = files[i];
     const changed = file && since && file.mtimeMs >= since.getTime() ? 'since' : file ? `${file.size}:${file.mtimeMs}` : '-';
     hash.update(`${entry}\0${changed}\0`);
-  }
+  });
   return hash.update(String(entries.length)).digest('base64url').slice(0, 32);
 }
 

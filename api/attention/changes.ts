@@ -188,10 +188,11 @@ export function applyActivity(current: SessionFields, change: ActivityChange, at
   const waitReason = change.state === 'WORKING' ? null : (change.waitReason ?? null);
   const waitDetail = waitReason ? (change.waitDetail ?? null) : null;
   const stateChanged = session.state !== change.state || session.waitReason !== waitReason;
-  // A new prompt's hook waits for an answer; any other move out of waiting means the last one was answered.
+  // A new prompt opens beside any still open; a move out of waiting ends the prompts it is about
+  // (one tool call's, or all of the main thread's when it names none).
   if (change.permission && change.state === 'WAITING') session = openPermission(session, change.permission, at, waitMs);
   else if (change.state !== 'WAITING') {
-    session = endPermission(session, null, 'ANSWERED_IN_TERMINAL', change.toolCall);
+    session = endPermission(session, null, change.toolCall);
     // One tool call moving on while another's prompt is still open (parallel calls): the session still waits on that one.
     const open = change.toolCall ? openRequests(session, null).at(-1) : undefined;
     if (open?.wait) {

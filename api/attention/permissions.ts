@@ -26,7 +26,7 @@ export interface ToolCall {
   input: Record<string, string>;
 }
 
-export const sameToolCall = (asked: ToolCall, event: ToolCall): boolean =>
+const sameToolCall = (asked: ToolCall, event: ToolCall): boolean =>
   asked.tool === event.tool && Object.entries(asked.input).every(([field, digest]) => !(field in event.input) || event.input[field] === digest);
 
 /** One of the questions an AskUserQuestion asks. */
@@ -135,29 +135,25 @@ export function openPermission<S extends WithRequest>(session: S, ask: Permissio
   return withRequests(session, [...kept, opened].slice(-MAX_REQUESTS));
 }
 
-/**
- * The waits of `agentId` (null: the main thread) ended with an event, not an answer from Lookout:
- * answered in the terminal (or the session ended). An event about one tool call (`toolCall`) ends
- * only that call's prompt; one about none (a new prompt from the user, the turn ending) ends them all.
- */
-export function endPermission<S extends WithRequest>(
-  session: S,
-  agentId: string | null,
-  status: 'ANSWERED_IN_TERMINAL' | 'EXPIRED' = 'ANSWERED_IN_TERMINAL',
-  toolCall?: ToolCall | null,
-): S {
-  const ends = (r: PermissionRequest) => isOpen(r) && r.agentId === agentId && (!toolCall || (r.toolCall != null && sameToolCall(r.toolCall, toolCall)));
+/** Every open prompt `ends` picks was answered in the terminal: a later event showed its dialog closed. */
+function answeredInTerminal<S extends WithRequest>(session: S, ends: (request: PermissionRequest) => boolean): S {
   const requests = requestsOf(session);
-  if (!requests.some(ends)) return session;
-  return withRequests(session, requests.map((r) => (ends(r) ? { ...r, status } : r)));
+  if (!requests.some((r) => isOpen(r) && ends(r))) return session;
+  return withRequests(session, requests.map((r) => (isOpen(r) && ends(r) ? { ...r, status: 'ANSWERED_IN_TERMINAL' as const } : r)));
+}
+
+/**
+ * The waits of `agentId` (null: the main thread) ended with an event, not an answer from Lookout.
+ * An event about one tool call (`toolCall`) ends only that call's prompt; one about none (a new
+ * prompt from the user, the turn ending) ends them all.
+ */
+export function endPermission<S extends WithRequest>(session: S, agentId: string | null, toolCall?: ToolCall | null): S {
+  return answeredInTerminal(session, (r) => r.agentId === agentId && (!toolCall || (r.toolCall != null && sameToolCall(r.toolCall, toolCall))));
 }
 
 /** Every subagent's open prompt ends: no dialog is open (the input prompt sits idle). */
 export function endSubagentPermissions<S extends WithRequest>(session: S): S {
-  const ends = (r: PermissionRequest) => isOpen(r) && r.agentId !== null;
-  const requests = requestsOf(session);
-  if (!requests.some(ends)) return session;
-  return withRequests(session, requests.map((r) => (ends(r) ? { ...r, status: 'ANSWERED_IN_TERMINAL' as const } : r)));
+  return answeredInTerminal(session, (r) => r.agentId !== null);
 }
 
 /** The session ended: none of its prompts is open any more (a late answer finds none: PermissionExpiredError). */

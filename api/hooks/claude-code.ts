@@ -180,10 +180,12 @@ function questionsText(questions: AskedQuestion[]): string {
 
 const KINDS: Record<string, PermissionKind> = { ExitPlanMode: 'PLAN', AskUserQuestion: 'QUESTION' };
 
+/** A short digest of a JSON value. */
+const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value ?? null)).digest('base64url').slice(0, 22);
+
 /** The tool call a hook event is about, to match its prompt (PermissionRequest carries no tool_use_id). */
 function toolCallOf(hook: ClaudeCodeHook): ToolCall | null {
   if (!hook.tool_name) return null;
-  const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value ?? null)).digest('base64url').slice(0, 22);
   return { tool: hook.tool_name, input: Object.fromEntries(Object.entries(hook.tool_input ?? {}).map(([field, value]) => [field, digest(value)])) };
 }
 
@@ -201,7 +203,7 @@ function permissionAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk {
   const wait = toolWait(hook);
   return {
     // The http hook's event has no id of its own: its tool call names it.
-    id: requestIdOf(hook.session_id, eventId ?? `call-${createHash('sha256').update(JSON.stringify(toolCall)).digest('base64url').slice(0, 22)}`),
+    id: requestIdOf(hook.session_id, eventId ?? `call-${digest(toolCall)}`),
     answerable: waits && !!eventId && (kind !== 'QUESTION' || !!questions),
     agentId: hook.agent_id ?? null,
     tool: hook.tool_name ?? 'unknown',
