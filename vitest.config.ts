@@ -21,6 +21,8 @@ export default defineConfig({
           // Real servers, browsers and child processes on a shared 2-core machine.
           testTimeout: 20_000,
           hookTimeout: 30_000,
+          // A poll waits for a state, not a time: up to most of the test's own limit.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
       // The same tests again, on PostgreSQL.
@@ -34,6 +36,8 @@ export default defineConfig({
           env: { LOOKOUT_TEST_DATABASE: 'postgresql' },
           testTimeout: 20_000,
           hookTimeout: 30_000,
+          // A poll waits for a state, not a time: up to most of the test's own limit.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
       // The real agents' CLIs, run by `npm run test:agents` inside a network namespace.

@@ -333,8 +333,8 @@ describe('lookout ls, event and watch', () => {
     expect(lateOut).toMatch(/^Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  codex · parser/);
 
     await runCli(['event', '--session', 'codex-1', '--state', 'working'], env);
-    await expect.poll(() => watched, { timeout: 5_000 }).toMatch(/NEEDS_YOU +Waiting for permission +Port the parser \(parser\)\n.*left +\(was Waiting for permission\) +Port the parser/);
-    await expect.poll(() => lateOut, { timeout: 5_000 }).toMatch(/left +\(was Waiting for permission\) +Port the parser/);
+    await expect.poll(() => watched).toMatch(/NEEDS_YOU +Waiting for permission +Port the parser \(parser\)\n.*left +\(was Waiting for permission\) +Port the parser/);
+    await expect.poll(() => lateOut).toMatch(/left +\(was Waiting for permission\) +Port the parser/);
     expect(lateOut).not.toMatch(/NEEDS_YOU/); // what it printed first is not repeated as a change
     watcher.kill();
     late.kill();

@@ -16,7 +16,7 @@ const SESSION_STATE = `query($id: ID!) { session(id: $id) { seenAt snoozedUntil 
 /** The session as the server has it, once `stored` holds (an optimistic action is stored just after the page shows it). */
 async function storedOnce(id: string, stored: (session: any) => boolean) {
   let session: any;
-  await expect.poll(async () => stored((session = (await server.gql(SESSION_STATE, { id })).data.session)), { timeout: 5_000 }).toBe(true);
+  await expect.poll(async () => stored((session = (await server.gql(SESSION_STATE, { id })).data.session))).toBe(true);
   return session;
 }
 

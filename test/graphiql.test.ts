@@ -25,7 +25,7 @@ describe('GraphiQL in a real browser', () => {
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'demo', speaker: 'ASSISTANT', title: 'Try GraphiQL' } });
     // The response editor renders spaces as no-break spaces.
     const response = async () => (await page.locator('.graphiql-response').innerText()).replace(/\s+/g, ' ');
-    await expect.poll(response, { timeout: 5_000 }).toMatch(/"title": "Try GraphiQL" .* "label": "Awaiting your reply"/);
+    await expect.poll(response).toMatch(/"title": "Try GraphiQL" .* "label": "Awaiting your reply"/);
     expect(offsite).toEqual([]);
     await page.close();
   });

@@ -80,14 +80,16 @@ interface WorkerScope {
   NotificationEvent: new (type: 'notificationclick', init: { notification: Notification; action: string }) => Event;
 }
 
-/** The browser's push service hands a message to the page's worker; resolves once the worker shows it. */
+/**
+ * The browser's push service hands a message to the page's worker; resolves once the worker shows
+ * it (Chromium fetches the notification's icon first, which a loaded machine can take its time for).
+ */
 const deliverPush = (message: { tag: string } & Record<string, unknown>) =>
   context.serviceWorkers()[0]!.evaluate(async (data) => {
     const scope = self as unknown as WorkerScope;
     const shown = async () => (await scope.registration.getNotifications({ tag: JSON.parse(data).tag })).length > 0;
     scope.dispatchEvent(new scope.PushEvent('push', { data }));
-    const deadline = Date.now() + 5_000;
-    while (!(await shown()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!(await shown())) await new Promise((resolve) => setTimeout(resolve, 20));
   }, JSON.stringify(message));
 
 const shownNotifications = (page: Page) =>
