@@ -32,10 +32,10 @@ interface RunningHook {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-/** Runs the installed command hook for one PermissionRequest, as Claude Code does, and waits until its prompt is pending. */
-async function askPermission(sessionId: string, hook: Record<string, unknown>, env: Record<string, string> = {}): Promise<RunningHook & { requestId: string }> {
+/** Runs the installed command hook for one PermissionRequest (or `hook`'s event), as Claude Code does, and waits until its prompt is recorded. */
+async function askPermission(sessionId: string, hook: Record<string, unknown>, env: Record<string, string> = {}, args: string[] = []): Promise<RunningHook & { requestId: string }> {
   const repo = await makeRepo(`repo-${sessionId}`);
-  const child = spawn(process.execPath, [CLI, 'hook', 'claude-code'], {
+  const child = spawn(process.execPath, [CLI, 'hook', 'claude-code', ...args], {
     env: { ...process.env, LOOKOUT_URL: origin(), LOOKOUT_HOME: await mkdtemp(path.join(tmpdir(), 'lookout-home-')), CLAUDE_CODE_ENTRYPOINT: 'cli', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -51,7 +51,7 @@ async function askPermission(sessionId: string, hook: Record<string, unknown>, e
   await feed.next(1, 10_000);
   feed.unsubscribe();
   const { data } = await server.gql(PENDING, { id: sessionId });
-  return { done, requestId: data.session.pendingPermissions.at(-1).id };
+  return { done, requestId: data.session.pendingPermissions.at(-1)?.id };
 }
 
 const bash = (command: string) => ({ tool_name: 'Bash', tool_input: { command, description: 'Publish' }, permission_suggestions: [SUGGESTION] });
@@ -281,6 +281,127 @@ describe('a question answered from the API and the CLI', () => {
     expect(await runCli(['answer', hook.requestId, 'GPL'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('"GPL" is not one of the options') });
     expect(await runCli(['answer', hook.requestId, '--other', 'Dual MIT and Apache-2.0'], env)).toMatchObject({ code: 0, stdout: `Answered ${hook.requestId}.\n` });
     expect(JSON.parse((await hook.done).stdout).hookSpecificOutput.decision.updatedInput.answers).toEqual({ 'Which license should the package use?': 'Dual MIT and Apache-2.0' });
+  });
+});
+
+// Hooks reference, Elicitation input: `mcp_server_name`, `message`, `mode` ("form" or "url"), and
+// `requested_schema` for a form (as Claude Code 2.1.332 sent it in the agent suite).
+const DEPLOY_FORM = {
+  hook_event_name: 'Elicitation',
+  mcp_server_name: 'deployer',
+  message: 'Where should the service be deployed?',
+  mode: 'form',
+  requested_schema: {
+    type: 'object',
+    properties: {
+      environment: { type: 'string', title: 'Environment', enum: ['staging', 'production'] },
+      replicas: { type: 'integer', title: 'Replicas', minimum: 1, maximum: 10 },
+      notify: { type: 'boolean', title: 'Tell the team' },
+    },
+    required: ['environment'],
+  },
+};
+const FORM = `query($id: ID!) { session(id: $id) { state pendingPermissions { id kind tool input elicitation { server message fields { name title type required options { value label } minimum maximum } } } attention { reason detail } } }`;
+const ANSWER_FORM = `mutation($input: AnswerElicitationInput!) {
+  answerElicitation(input: $input) { __typename ... on Error { message } ... on MutationAnswerElicitationSuccess { data { id state } } }
+}`;
+const elicitationOutput = (body: Record<string, unknown>) => JSON.stringify({ hookSpecificOutput: { hookEventName: 'Elicitation', ...body } });
+
+describe("an MCP server's form (elicitation)", () => {
+  it('with --answer-from-feed the hook waits: the form is shown field by field, a wrong answer changes nothing, the values reach the hook as exactly the Elicitation output', async () => {
+    server = await startServer();
+    const hook = await askPermission('form1', DEPLOY_FORM, {}, ['--answer-from-feed']);
+    const { session } = (await server.gql(FORM, { id: 'form1' })).data;
+    expect(session).toMatchObject({ state: 'WAITING', attention: { reason: 'WAITING', detail: 'Where should the service be deployed?' } });
+    expect(session.pendingPermissions).toEqual([
+      {
+        id: hook.requestId,
+        kind: 'ELICITATION',
+        tool: 'deployer',
+        input: 'Where should the service be deployed?',
+        elicitation: {
+          server: 'deployer',
+          message: 'Where should the service be deployed?',
+          fields: [
+            { name: 'environment', title: 'Environment', type: 'CHOICE', required: true, options: [{ value: 'staging', label: 'staging' }, { value: 'production', label: 'production' }], minimum: null, maximum: null },
+            { name: 'replicas', title: 'Replicas', type: 'INTEGER', required: false, options: [], minimum: 1, maximum: 10 },
+            { name: 'notify', title: 'Tell the team', type: 'BOOLEAN', required: false, options: [], minimum: null, maximum: null },
+          ],
+        },
+      },
+    ]);
+    const logged = async () => (await server.gql(EVENTS, { id: 'form1' })).data.session.events.edges.length;
+    const before = await logged();
+    for (const [values, problem] of [
+      [[{ field: 'replicas', number: 2 }], '"Environment" is required.'],
+      [[{ field: 'environment', text: 'prod' }], '"Environment" takes one of staging, production.'],
+      [[{ field: 'environment', text: 'staging' }, { field: 'replicas', number: 11 }], '"Replicas" takes at most 10.'],
+    ] as const) {
+      expect((await server.gql(ANSWER_FORM, { input: { requestId: hook.requestId, action: 'ACCEPT', values } })).data.answerElicitation).toEqual({
+        __typename: 'InvalidAnswerError',
+        message: `That does not answer request "${hook.requestId}": ${problem}`,
+      });
+    }
+    expect((await server.gql(ANSWER_FORM, { input: { requestId: hook.requestId, action: 'DECLINE', values: [{ field: 'notify', boolean: true }] } })).data.answerElicitation).toMatchObject({ __typename: 'InvalidAnswerError' });
+    expect((await answer({ requestId: hook.requestId, decision: 'ALLOW_ONCE' })).data.answerPermission).toMatchObject({ __typename: 'InvalidAnswerError' });
+    expect(await logged()).toBe(before);
+
+    const values = [{ field: 'environment', text: 'production' }, { field: 'replicas', number: 3 }, { field: 'notify', boolean: true }];
+    expect((await server.gql(ANSWER_FORM, { input: { requestId: hook.requestId, action: 'ACCEPT', values, via: 'FEED' } })).data.answerElicitation).toEqual({
+      __typename: 'MutationAnswerElicitationSuccess',
+      data: { id: 'form1', state: 'WORKING' },
+    });
+    // Hooks reference, Elicitation output: `hookSpecificOutput` with `action` ("accept", "decline"
+    // or "cancel") and `content`, "the form field values to submit, only used when action is accept".
+    expect(await hook.done).toEqual({ code: 0, stdout: elicitationOutput({ action: 'accept', content: { environment: 'production', replicas: 3, notify: true } }), stderr: '' });
+    const kinds = (await server.gql(EVENTS, { id: 'form1' })).data.session.events.edges.map((e: any) => e.node.kind);
+    expect(kinds.slice(-2)).toEqual(['ANSWER', 'DELIVER']);
+  });
+
+  it('declined or cancelled, from the CLI: the hook prints that action alone', async () => {
+    server = await startServer();
+    const env = { LOOKOUT_URL: origin() };
+    const declined = await askPermission('form2', DEPLOY_FORM, {}, ['--answer-from-feed']);
+    const ls = await runCli(['ls'], env);
+    expect(ls.stdout).toContain('environment: one of staging, production (required)');
+    expect(ls.stdout).toContain(`answer: lookout answer ${declined.requestId} FIELD=VALUE... | --decline | --cancel`);
+    expect(await runCli(['answer', declined.requestId, '--decline'], env)).toMatchObject({ code: 0, stdout: `Declined ${declined.requestId}.\n` });
+    expect((await declined.done).stdout).toBe(elicitationOutput({ action: 'decline' }));
+
+    const sent = await askPermission('form3', DEPLOY_FORM, {}, ['--answer-from-feed']);
+    expect(await runCli(['answer', sent.requestId, 'replicas=two'], env)).toMatchObject({ code: 2, stderr: 'lookout: replicas takes a number, not "two".\n' });
+    expect(await runCli(['answer', sent.requestId, 'replicas=2'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('"Environment" is required.') });
+    expect(await runCli(['answer', sent.requestId, 'environment=staging', 'notify=no'], env)).toMatchObject({ code: 0, stdout: `Sent ${sent.requestId}.\n` });
+    expect((await sent.done).stdout).toBe(elicitationOutput({ action: 'accept', content: { environment: 'staging', notify: false } }));
+
+    const cancelled = await askPermission('form4', DEPLOY_FORM, {}, ['--answer-from-feed']);
+    await server.gql(ANSWER_FORM, { input: { requestId: cancelled.requestId, action: 'CANCEL' } });
+    expect((await cancelled.done).stdout).toBe(elicitationOutput({ action: 'cancel' }));
+  });
+
+  it("without --answer-from-feed the hook returns at once (Claude Code shows its form only after it): the form is shown, answered in the terminal, and ElicitationResult ends the wait", async () => {
+    server = await startServer();
+    const hook = await askPermission('form5', DEPLOY_FORM);
+    expect(await hook.done).toEqual({ code: 0, stdout: '', stderr: '' });
+    const { session } = (await server.gql(FORM, { id: 'form5' })).data;
+    expect(session).toMatchObject({ state: 'WAITING', pendingPermissions: [], attention: { detail: 'Where should the service be deployed?' } });
+    const res = await fetch(`${origin()}/hooks/claude-code`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: 'form5', hook_event_name: 'ElicitationResult', mcp_server_name: 'deployer', action: 'accept', content: { environment: 'staging' } }),
+    });
+    expect(res.status).toBe(204);
+    expect((await server.gql(FORM, { id: 'form5' })).data.session).toMatchObject({ state: 'WORKING', attention: null });
+  });
+
+  it('a URL to open, or a form Lookout cannot show whole, is the terminal\'s even when opted in: the hook does not wait', async () => {
+    server = await startServer();
+    const url = await askPermission('form6', { ...DEPLOY_FORM, mode: 'url', url: 'https://auth.example.com/login', requested_schema: undefined }, {}, ['--answer-from-feed']);
+    expect(await url.done).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await server.gql(FORM, { id: 'form6' })).data.session).toMatchObject({ state: 'WAITING', pendingPermissions: [] });
+    const nested = { type: 'object', properties: { address: { type: 'object', properties: { city: { type: 'string' } } } } };
+    const odd = await askPermission('form7', { ...DEPLOY_FORM, requested_schema: nested }, {}, ['--answer-from-feed']);
+    expect(await odd.done).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 });
 

@@ -27,6 +27,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** What install says of MCP servers' forms when not opted in to answering them from Lookout. */
+const MCP_FORMS = "An MCP server's form is shown in Lookout and answered in the terminal (--answer-from-feed makes it wait for an answer from Lookout, locking the terminal meanwhile).\n";
+
 describe('lookout hook, when the server is not there', () => {
   it('exits 0 at once with the server down, and within its timeout with a server that hangs', async () => {
     const dir = await home();
@@ -192,7 +195,7 @@ describe('lookout install / uninstall claude-code', () => {
 
     const first = await runIn(project, ['install', 'claude-code', '--shared']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toBe(`Backed up ${file} to ${file}.lookout-backup.\nWired Claude Code's hooks in ${file} report to http://127.0.0.1:4000.\n`);
+    expect(first.stdout).toBe(`Backed up ${file} to ${file}.lookout-backup.\nWired Claude Code's hooks in ${file} report to http://127.0.0.1:4000.\n${MCP_FORMS}`);
     const text = await readFile(file, 'utf8');
     expect(text.startsWith('{\n    "model": "opus",')).toBe(true); // four spaces, like the user's file
     expect(text.endsWith('}')).toBe(true); // and no final newline, as it had none
@@ -211,8 +214,16 @@ describe('lookout install / uninstall claude-code', () => {
 
     // Pointed elsewhere: the hooks move, and the backup still holds the file from before the first install.
     const moved = await runIn(project, ['install', 'claude-code', '--shared', '--url', 'http://127.0.0.1:4555']);
-    expect(moved.stdout).toBe(`Wired Claude Code's hooks in ${file} report to http://127.0.0.1:4555.\n`);
+    expect(moved.stdout).toBe(`Wired Claude Code's hooks in ${file} report to http://127.0.0.1:4555.\n${MCP_FORMS}`);
     expect(await readFile(`${file}.lookout-backup`, 'utf8')).toBe(originalText);
+
+    // Opted in to answering MCP servers' forms from Lookout: the Elicitation hook waits as long as a permission prompt's.
+    const opted = await runIn(project, ['install', 'claude-code', '--shared', '--url', 'http://127.0.0.1:4555', '--answer-from-feed']);
+    expect(opted.stdout).toContain("An MCP server's form waits for your answer in Lookout (up to LOOKOUT_DECISION_TIMEOUT_SECONDS) before Claude Code shows its own");
+    const optedHooks = JSON.parse(await readFile(file, 'utf8')).hooks;
+    expect(optedHooks.Elicitation[0].hooks[0]).toMatchObject({ timeout: 600, command: expect.stringMatching(/hook claude-code --url http:\/\/127\.0\.0\.1:4555 --answer-from-feed$/) });
+    expect(optedHooks.PermissionRequest[0].hooks[0]).toMatchObject({ timeout: 600 });
+    expect(optedHooks.Stop[1].hooks[0]).toMatchObject({ timeout: 5 });
 
     const removed = await runIn(project, ['uninstall', 'claude-code', '--shared']);
     expect(removed.stdout).toMatch(/Removed Lookout's hooks/);
@@ -228,7 +239,7 @@ describe('lookout install / uninstall claude-code', () => {
     const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 's3cret-token' };
 
     const personal = await runIn(project, ['install', 'claude-code', '--person', 'alice'], env);
-    expect(personal).toMatchObject({ code: 0, stdout: `Wired Claude Code's hooks in ${local} report to ${origin(running)}.\n` });
+    expect(personal).toMatchObject({ code: 0, stdout: `Wired Claude Code's hooks in ${local} report to ${origin(running)}.\n${MCP_FORMS}` });
     const localText = await readFile(local, 'utf8');
     expect(localText).not.toContain('s3cret-token');
     const written = /--token (lk_[\w-]+)/.exec(localText)![1]!;

@@ -1,11 +1,12 @@
-// A prompt the agent's hook is waiting on (permission, a plan, a question), answerable from
+// A prompt the agent's hook is waiting on (permission, a plan, a question, an MCP server's form), answerable from
 // Lookout: pure functions of (session, input, now). The first answer wins, whichever side it comes
 // from: Lookout (the feed, the CLI, the API) or the terminal, which fires no hook; the session's
 // next event proves it. An answer counts as given once the waiting hook says it received it.
 import type { Session, WaitReason } from '../generated/prisma/client.ts';
+import { type ElicitationAction, type ElicitationForm, type ElicitationValue, elicitationContent } from './elicitations.ts';
 import { CannotAlwaysAllowError, InvalidAnswerError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from './errors.ts';
 
-export type PermissionKind = 'PERMISSION' | 'PLAN' | 'QUESTION';
+export type PermissionKind = 'PERMISSION' | 'PLAN' | 'QUESTION' | 'ELICITATION';
 export type PermissionDecision = 'ALLOW_ONCE' | 'ALLOW_ALWAYS' | 'DENY';
 export type AnswerSource = 'FEED' | 'CLI' | 'API';
 /**
@@ -65,6 +66,8 @@ export interface PermissionAsk {
   toolInput?: Record<string, unknown>;
   /** What a question asks. */
   questions?: AskedQuestion[];
+  /** What an MCP server asks for (an elicitation): its message and form. */
+  elicitation?: ElicitationForm;
 }
 
 export interface PermissionRequest extends PermissionAsk {
@@ -80,6 +83,9 @@ export interface PermissionRequest extends PermissionAsk {
   rule?: unknown;
   /** A question's answers, as the agent takes them: question text → label(s) or words. */
   answers?: Record<string, string>;
+  /** An elicitation's answer: accepted with `content`, declined or cancelled. */
+  action?: ElicitationAction;
+  content?: Record<string, unknown>;
 }
 
 type WithRequest = Pick<Session, 'permissionRequest'>;
@@ -206,7 +212,7 @@ function asRule(suggestion: unknown): AlwaysAllowRule | null {
 export function alwaysAllowRule(request: PermissionAsk): AlwaysAllowRule | undefined {
   // A plan approved "always" goes on accepting edits, as the agent's own dialog offers.
   if (request.kind === 'PLAN') return { type: 'setMode', mode: 'acceptEdits', destination: 'session' };
-  if (request.kind === 'QUESTION') return undefined;
+  if (request.kind === 'QUESTION' || request.kind === 'ELICITATION') return undefined;
   const rules = request.suggestions.map(asRule).filter((rule) => rule !== null);
   return rules.find((rule) => rule.type === 'addRules') ?? rules[0];
 }
@@ -229,7 +235,8 @@ function answerable(session: WithRequest | null, requestId: string, now: Date): 
   const request = requestOf(session, requestId);
   if (!request) throw new PermissionExpiredError(requestId);
   if (request.status === 'ANSWERED' || request.status === 'DELIVERED') {
-    throw new PermissionAlreadyAnsweredError(requestId, `${request.answers ? 'answered' : request.decision} from the ${request.answeredBy?.toLowerCase()}`);
+    const how = request.action ? request.action.toLowerCase() + 'ed' : request.answers ? 'answered' : request.decision;
+    throw new PermissionAlreadyAnsweredError(requestId, `${how} from the ${request.answeredBy?.toLowerCase()}`);
   }
   if (request.status === 'ANSWERED_IN_TERMINAL') throw new PermissionAlreadyAnsweredError(requestId, 'in the terminal');
   if (request.status === 'EXPIRED' || new Date(request.expiresAt) <= now) throw new PermissionExpiredError(requestId);
@@ -245,6 +252,7 @@ export function answerPermission<S extends WithRequest>(
 ): { session: S; request: PermissionRequest } {
   const request = answerable(session, requestId, now);
   if (request.kind === 'QUESTION' && answer.decision !== 'DENY') throw new InvalidAnswerError(requestId, 'a question is answered with its answers (answerQuestion), or denied.');
+  if (request.kind === 'ELICITATION') throw new InvalidAnswerError(requestId, "an MCP server's request is accepted with its form, declined or cancelled (answerElicitation).");
   const rule = answer.decision === 'ALLOW_ALWAYS' ? alwaysAllowRule(request) : undefined;
   if (answer.decision === 'ALLOW_ALWAYS' && !rule) throw new CannotAlwaysAllowError(requestId);
   const answered: PermissionRequest = {
@@ -288,6 +296,37 @@ export function answerQuestion<S extends WithRequest>(
   const extra = answer.answers.find((a) => !request.questions!.some((q) => q.question === a.question));
   if (extra) throw new InvalidAnswerError(requestId, `it does not ask "${extra.question}".`);
   const answered: PermissionRequest = { ...request, status: 'ANSWERED', decision: 'ALLOW_ONCE', answers, answeredBy: answer.by, answeredAt: now.toISOString() };
+  return { session: withRequest(session!, answered), request: answered };
+}
+
+/**
+ * An MCP server's request (an elicitation) answered as the agent's own form would: accepted with
+ * values checked against its form, declined, or cancelled.
+ */
+export function answerElicitation<S extends WithRequest>(
+  session: S | null,
+  requestId: string,
+  answer: { action: ElicitationAction; values: ElicitationValue[]; by: AnswerSource },
+  now: Date,
+): { session: S; request: PermissionRequest } {
+  const request = answerable(session, requestId, now);
+  if (request.kind !== 'ELICITATION' || !request.elicitation) throw new InvalidAnswerError(requestId, 'it is not an MCP server\'s request: answer it with answerPermission or answerQuestion.');
+  if (answer.action !== 'ACCEPT' && answer.values.length) throw new InvalidAnswerError(requestId, `${answer.action.toLowerCase()} takes no values.`);
+  let content: Record<string, unknown> | undefined;
+  if (answer.action === 'ACCEPT') {
+    const checked = elicitationContent(request.elicitation, answer.values);
+    if ('problem' in checked) throw new InvalidAnswerError(requestId, checked.problem);
+    content = checked.content;
+  }
+  const answered: PermissionRequest = {
+    ...request,
+    status: 'ANSWERED',
+    decision: answer.action === 'ACCEPT' ? 'ALLOW_ONCE' : 'DENY',
+    action: answer.action,
+    ...(content ? { content } : {}),
+    answeredBy: answer.by,
+    answeredAt: now.toISOString(),
+  };
   return { session: withRequest(session!, answered), request: answered };
 }
 

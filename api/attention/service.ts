@@ -17,8 +17,10 @@ import {
   type WorktreeChange,
 } from './changes.ts';
 import { AnswerNotDeliveredError, NotInFeedError, NotYoursError, SessionNotFoundError, WriteBusyError, WriteUnknownError } from './errors.ts';
+import type { ElicitationAction, ElicitationValue } from './elicitations.ts';
 import {
   type AnswerSource,
+  answerElicitation,
   answerPermission,
   answerQuestion,
   deliverAnswer,
@@ -463,6 +465,15 @@ export class AttentionService {
   async answerQuestion(requestId: string, answer: { answers: QuestionAnswer[]; by: AnswerSource }, actor?: Actor): Promise<Session> {
     const apply = (current: SessionFields | null, now: Date) => {
       const { session, request } = answerQuestion(current, requestId, answer, now);
+      return applyActivity(session, { state: 'WORKING', agentId: request.agentId, toolCall: request.toolCall }, now);
+    };
+    return this.answer(requestId, { requestId, ...answer }, apply, actor);
+  }
+
+  /** Answers an MCP server's form (an elicitation), as answerPermission does a prompt. */
+  async answerElicitation(requestId: string, answer: { action: ElicitationAction; values: ElicitationValue[]; by: AnswerSource }, actor?: Actor): Promise<Session> {
+    const apply = (current: SessionFields | null, now: Date) => {
+      const { session, request } = answerElicitation(current, requestId, answer, now);
       return applyActivity(session, { state: 'WORKING', agentId: request.agentId, toolCall: request.toolCall }, now);
     };
     return this.answer(requestId, { requestId, ...answer }, apply, actor);

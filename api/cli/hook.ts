@@ -37,8 +37,19 @@ export const HOOK_PATHS: Record<HookAgentName, string> = { 'claude-code': CLAUDE
 
 export interface HookOptions {
   agent: HookAgentName;
-  /** Whether a PermissionRequest waits for an answer from Lookout (Codex: only when the user opted in). */
-  waitsForAnswer: boolean;
+  /** The user opted in (`--answer-from-feed`) to answering from Lookout what holds back the agent's own dialog meanwhile. */
+  answerFromFeed: boolean;
+}
+
+/**
+ * Whether an event's hook waits for an answer from Lookout. Claude Code shows its permission dialog
+ * while its PermissionRequest hook runs: whichever answers first wins, so it always waits. Codex
+ * shows its prompt, and Claude Code an MCP server's form (Elicitation), only once the hook has
+ * returned: those wait only when the user opted in, for the terminal is locked meanwhile.
+ */
+export function waitsForAnswer(options: HookOptions, event: string): boolean {
+  if (event === 'PermissionRequest') return options.agent === 'claude-code' || options.answerFromFeed;
+  return event === 'Elicitation' && options.agent === 'claude-code' && options.answerFromFeed;
 }
 
 export function readStdin(): Promise<string> {
@@ -178,7 +189,7 @@ export async function runHook(server: Server, spool: Spool, options: HookOptions
       ...(git && NEEDS_STATUS.has(hook.hook_event_name) ? { uncommittedFiles: git.uncommittedFiles, worktreeState: git.worktreeState } : {}),
       pid: agent.pid,
       headless: agent.headless,
-      waitsForAnswer: options.waitsForAnswer,
+      waitsForAnswer: waitsForAnswer(options, hook.hook_event_name),
     },
   };
   const spooled = await spool.claim();
@@ -188,18 +199,15 @@ export async function runHook(server: Server, spool: Spool, options: HookOptions
   // Kept for later: by then nobody waits for an answer to its prompt, so it must not offer one.
   if (sent.done <= older.length) return spool.add([{ ...event, lookout: { ...event.lookout, waitsForAnswer: false } }]);
   if (sent.refused.has(older.length)) return;
-  // A prompt (permission, a plan, a question) waits for an answer from Lookout while the terminal
-  // shows its own dialog: whichever answers first wins.
-  if (options.waitsForAnswer && hook.hook_event_name === 'PermissionRequest') {
-    await printDecision(server, `${sessionId}:${event.lookout.eventId}`, log);
-  }
+  if (event.lookout.waitsForAnswer) await printAnswer(server, `${sessionId}:${event.lookout.eventId}`, hook.hook_event_name, log);
 }
 
 /**
- * Prints Claude Code's decision JSON, exactly, when Lookout answers, then tells Lookout it was
- * received (only then is the answer reported as given); prints nothing otherwise.
+ * Prints the agent's answer JSON for this event (a PermissionRequest's decision, an Elicitation's
+ * action), exactly, when Lookout answers, then tells Lookout it was received (only then is the
+ * answer reported as given); prints nothing otherwise.
  */
-async function printDecision(server: Server, requestId: string, log: (line: string) => Promise<void>): Promise<void> {
+async function printAnswer(server: Server, requestId: string, eventName: string, log: (line: string) => Promise<void>): Promise<void> {
   const url = new URL(CLAUDE_CODE_DECISION_PATH, server.url);
   const res = await post(url, server.token, JSON.stringify({ requestId }), DECISION_TIMEOUT_MS).catch((error: Error) => {
     void log(`stopped waiting for an answer: ${error.message}`);
@@ -208,7 +216,7 @@ async function printDecision(server: Server, requestId: string, log: (line: stri
   if (res?.status !== 200) return;
   try {
     const decision = JSON.parse(res.text) as { hookSpecificOutput?: { hookEventName?: string } };
-    if (decision.hookSpecificOutput?.hookEventName !== 'PermissionRequest') throw new Error('not a PermissionRequest decision');
+    if (decision.hookSpecificOutput?.hookEventName !== eventName) throw new Error(`not an answer to ${eventName}`);
   } catch (error) {
     return log(`ignored an answer that is not a decision: ${(error as Error).message}`);
   }

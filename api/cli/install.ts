@@ -48,6 +48,11 @@ export interface InstallOptions {
   token?: string;
   /** A settings file others share (committed): the token stays out of it, read from LOOKOUT_TOKEN instead. */
   shared: boolean;
+  /**
+   * Wait for an answer from Lookout where the agent shows its own dialog only after the hook:
+   * Codex's permission prompts, Claude Code's MCP forms (Elicitation). The terminal waits meanwhile.
+   */
+  answerFromFeed: boolean;
 }
 
 const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
@@ -125,10 +130,10 @@ async function save(file: string, before: Read, settings: Settings): Promise<{ c
 }
 
 /** Lookout's hook entries, for the server at `url`. */
-export function lookoutHooks({ cli, url, token, shared }: InstallOptions): Record<string, HookGroup> {
+export function lookoutHooks({ cli, url, token, shared, answerFromFeed }: InstallOptions): Record<string, HookGroup> {
   // In a shared file the token is never written: both forms read LOOKOUT_TOKEN from the agent's environment.
   const written = shared ? undefined : token;
-  const command = [...cli, 'hook', 'claude-code', '--url', url, ...(written ? ['--token', written] : [])].map(quote).join(' ');
+  const command = [...cli, 'hook', 'claude-code', '--url', url, ...(written ? ['--token', written] : []), ...(answerFromFeed ? ['--answer-from-feed'] : [])].map(quote).join(' ');
   const authorization = token ? (shared ? 'Bearer $LOOKOUT_TOKEN' : `Bearer ${token}`) : undefined;
   const http: HookCommand = {
     type: 'http',
@@ -141,8 +146,8 @@ export function lookoutHooks({ cli, url, token, shared }: InstallOptions): Recor
   const entry = (event: string, hook: HookCommand): [string, HookGroup] => [event, { ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }];
   return Object.fromEntries([
     ...HTTP_EVENTS.map((event) => entry(event, http)),
-    // A permission prompt's hook waits for an answer from Lookout (LOOKOUT_DECISION_TIMEOUT_SECONDS, below this).
-    ...WAITED_FOR_EVENTS.map((event) => entry(event, run(false, event === 'PermissionRequest' ? DECISION_HOOK_TIMEOUT_S : COMMAND_TIMEOUT_S))),
+    // A permission prompt's hook waits for an answer from Lookout (LOOKOUT_DECISION_TIMEOUT_SECONDS, below this), and an MCP form's when opted in.
+    ...WAITED_FOR_EVENTS.map((event) => entry(event, run(false, event === 'PermissionRequest' || (event === 'Elicitation' && answerFromFeed) ? DECISION_HOOK_TIMEOUT_S : COMMAND_TIMEOUT_S))),
     ...BACKGROUND_EVENTS.map((event) => entry(event, run(true))),
   ]);
 }
@@ -161,8 +166,14 @@ export async function install(file: string, agent: string, hooks: Record<string,
 /** `lookout install claude-code`. */
 export async function installClaudeCode(file: string, options: InstallOptions): Promise<string[]> {
   const { changed, notes } = await install(file, 'Claude Code', lookoutHooks(options), options.url);
-  if (!changed || !(options.shared && options.token)) return notes;
-  return [...notes, 'The token is not written into this shared file: set LOOKOUT_TOKEN where Claude Code runs.'];
+  if (!changed) return notes;
+  return [
+    ...notes,
+    ...(options.shared && options.token ? ['The token is not written into this shared file: set LOOKOUT_TOKEN where Claude Code runs.'] : []),
+    options.answerFromFeed
+      ? "An MCP server's form waits for your answer in Lookout (up to LOOKOUT_DECISION_TIMEOUT_SECONDS) before Claude Code shows its own: until you answer, the terminal cannot."
+      : "An MCP server's form is shown in Lookout and answered in the terminal (--answer-from-feed makes it wait for an answer from Lookout, locking the terminal meanwhile).",
+  ];
 }
 
 /**
@@ -195,17 +206,12 @@ export const CODEX_EVENTS = [...CODEX_BACKGROUND_EVENTS, ...CODEX_WAITED_FOR_EVE
 /** Codex's own version from which hooks run by default. */
 export const CODEX_HOOKS_SINCE = [0, 124] as const;
 
-export interface CodexInstallOptions extends InstallOptions {
-  /** Wait for an answer from Lookout on a permission prompt: Codex shows its own prompt only after the hook. */
-  answerFromFeed: boolean;
-}
-
 /** ~/.codex/hooks.json with --user, else the project's .codex/hooks.json (shared with the repository). */
 export function codexHooksFile(where: { user: boolean; project: string }, home: string): string {
   return where.user ? path.join(home, '.codex', 'hooks.json') : path.join(where.project, '.codex', 'hooks.json');
 }
 
-export function codexHooks({ cli, url, token, shared, answerFromFeed }: CodexInstallOptions): Record<string, HookGroup> {
+export function codexHooks({ cli, url, token, shared, answerFromFeed }: InstallOptions): Record<string, HookGroup> {
   const written = shared ? undefined : token;
   const args = [...cli, 'hook', 'codex', '--url', url, ...(written ? ['--token', written] : []), ...(answerFromFeed ? ['--answer-from-feed'] : [])];
   const command = args.map(quote).join(' ');
@@ -218,7 +224,7 @@ export function codexHooks({ cli, url, token, shared, answerFromFeed }: CodexIns
 }
 
 /** `lookout install codex`: hooks.json, and what Codex asks of the user before a new hook runs. */
-export async function installCodex(file: string, options: CodexInstallOptions): Promise<string[]> {
+export async function installCodex(file: string, options: InstallOptions): Promise<string[]> {
   const { changed, notes } = await install(file, 'Codex', codexHooks(options), options.url);
   if (!changed) return notes;
   return [

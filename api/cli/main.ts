@@ -30,6 +30,7 @@ const USAGE = `Usage: lookout <command> [options]
   install claude-code            add Lookout's hooks to the project's .claude/settings.local.json
       [--dir PROJECT | --user]   (the current folder's, PROJECT's, or --user: ~/.claude/settings.json)
       [--shared]                 the project's shared .claude/settings.json instead (never holds the token)
+      [--answer-from-feed]       an MCP server's form waits for an answer from Lookout (Claude Code's own waits meanwhile)
   uninstall claude-code          remove them again (same options)
   hook claude-code|codex         what the hooks run: reads a hook payload on stdin (always exits 0)
   flush                          deliver the events spooled while the server was unreachable
@@ -38,6 +39,8 @@ const USAGE = `Usage: lookout <command> [options]
   allow ID [--always]            allow a prompt once (or always, with the rule the agent offered)
   answer ID [OPTION...] [--other TEXT]
                                  answer a question with the options' labels, or words of your own
+  answer ID [FIELD=VALUE...] [--decline | --cancel]
+                                 fill in an MCP server's form (a list: comma-separated), or decline it
   deny ID [--message TEXT]       deny a prompt (or send a plan back), saying why or what instead
   watch [--project P]            print the feed, then its changes as they happen
   mcp                            a read-only MCP server on stdio: agents can read the feed, never change it
@@ -55,7 +58,7 @@ Options: --url URL (LOOKOUT_URL, default http://127.0.0.1:4000), --token TOKEN (
 const FEED = `query Feed($project: String) {
   attentionSessions(project: $project) {
     latestSeq
-    edges { node { id title project branch host agent attention { tier reason label detail since } pendingPermissions { id kind input alwaysAllowRule } } }
+    edges { node { id title project branch host agent attention { tier reason label detail since } pendingPermissions { id kind input alwaysAllowRule elicitation { fields { name type required options { value } } } } } }
   }
 }`;
 
@@ -112,7 +115,14 @@ interface FeedNode {
   host: string | null;
   agent: string;
   attention: { tier: string; reason: string; label: string; detail: string | null; since: string };
-  pendingPermissions: { id: string; kind: string; input: string; alwaysAllowRule: string | null }[];
+  pendingPermissions: { id: string; kind: string; input: string; alwaysAllowRule: string | null; elicitation: { fields: ElicitationFieldNode[] | null } | null }[];
+}
+
+interface ElicitationFieldNode {
+  name: string;
+  type: string;
+  required: boolean;
+  options: { value: string }[];
 }
 
 /** Prints the feed; returns the log position it reflects. */
@@ -137,6 +147,10 @@ async function list(server: Server, project: string | undefined, json: boolean):
         for (const line of pending.input.split('\n')) console.log(`${pad}${line}`);
         const always = pending.alwaysAllowRule ? ` (--always: ${pending.alwaysAllowRule})` : '';
         if (pending.kind === 'QUESTION') console.log(`${pad}answer: lookout answer ${pending.id} OPTION... | --other "..."`);
+        else if (pending.kind === 'ELICITATION') {
+          for (const field of pending.elicitation?.fields ?? []) console.log(`${pad}  ${field.name}: ${fieldWords(field)}`);
+          console.log(`${pad}answer: lookout answer ${pending.id} FIELD=VALUE... | --decline | --cancel`);
+        }
         else console.log(`${pad}answer: lookout allow ${pending.id}${always} | lookout deny ${pending.id} --message "..."`);
       }
       if (!n.pendingPermissions.length && n.attention.detail) console.log(`${pad}${n.attention.detail}`);
@@ -144,6 +158,13 @@ async function list(server: Server, project: string | undefined, json: boolean):
   }
   if (!nodes.length) console.log('All clear.');
   return latestSeq;
+}
+
+/** What a form's field takes, in words: "one of staging, production (required)". */
+function fieldWords(field: ElicitationFieldNode): string {
+  const takes: Record<string, string> = { TEXT: 'text', NUMBER: 'a number', INTEGER: 'a whole number', BOOLEAN: 'yes or no', CHOICE: 'one of', CHOICES: 'any of (comma-separated)' };
+  const options = field.options.length ? ` ${field.options.map((o) => o.value).join(', ')}` : '';
+  return `${takes[field.type]}${options}${field.required ? ' (required)' : ''}`;
 }
 
 /** The sessions the user hid, to find them again. */
@@ -279,7 +300,16 @@ async function answerPrompt(server: Server, verb: 'allow' | 'deny', requestId: s
   console.log(`${said}.`);
 }
 
-const QUESTIONS = `query($id: ID!) { session(id: $id) { pendingPermissions { id kind questions { question options { label } } } } }`;
+const QUESTIONS = `query($id: ID!) {
+  session(id: $id) { pendingPermissions { id kind questions { question options { label } } elicitation { fields { name type } } } }
+}`;
+const ANSWER_ELICITATION = `mutation($input: AnswerElicitationInput!) {
+  answerElicitation(input: $input) {
+    __typename
+    ... on Error { message }
+    ... on InputValidationError { issues { path message } }
+  }
+}`;
 const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
   answerQuestion(input: $input) {
     __typename
@@ -290,15 +320,65 @@ const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
 }`;
 
 /** `answer ID [OPTION...] [--other TEXT]`: each label answers the question that offers it; --other, a single question. */
-async function answerQuestion(server: Server, requestId: string | undefined, labels: string[], other: string | undefined) {
+interface Answerable {
+  id: string;
+  kind: string;
+  questions: { question: string; options: { label: string }[] }[];
+  elicitation: { fields: { name: string; type: string }[] | null } | null;
+}
+
+/** `answer ID ...`: a question with its options' labels, or an MCP server's form with FIELD=VALUE, --decline or --cancel. */
+async function answerCommand(server: Server, requestId: string | undefined, words: string[], values: { other?: string; decline?: boolean; cancel?: boolean }) {
   if (!requestId) throw new UsageError("answer needs the question's id: lookout ls shows it.");
-  const { session } = await graphql<{ session: { pendingPermissions: { id: string; kind: string; questions: { question: string; options: { label: string }[] }[] }[] } | null }>(
-    server,
-    QUESTIONS,
-    { id: sessionOfRequest(requestId) },
-  );
+  const { session } = await graphql<{ session: { pendingPermissions: Answerable[] } | null }>(server, QUESTIONS, { id: sessionOfRequest(requestId) });
   const pending = session?.pendingPermissions.find((request) => request.id === requestId);
   if (!pending) throw new CliError(`No question ${requestId} waits for an answer here (answered, or its hook stopped waiting): lookout ls shows what does.`);
+  if (pending.kind === 'ELICITATION') return answerElicitation(server, pending, words, values);
+  if (values.decline || values.cancel) throw new UsageError("--decline and --cancel answer an MCP server's form.");
+  return answerQuestion(server, pending, words, values.other);
+}
+
+/** An MCP server's form from the command line: FIELD=VALUE each (a list: comma-separated), or --decline, or --cancel. */
+async function answerElicitation(server: Server, pending: Answerable, words: string[], values: { other?: string; decline?: boolean; cancel?: boolean }) {
+  if (values.other !== undefined) throw new UsageError("--other answers a question; an MCP server's form takes FIELD=VALUE.");
+  if (values.decline && values.cancel) throw new UsageError('--decline or --cancel: pass one.');
+  const action = values.decline ? 'DECLINE' : values.cancel ? 'CANCEL' : 'ACCEPT';
+  if (action !== 'ACCEPT' && words.length) throw new UsageError(`--${action.toLowerCase()} takes no FIELD=VALUE.`);
+  const fields = pending.elicitation?.fields ?? [];
+  const given = words.map((word) => {
+    const eq = word.indexOf('=');
+    if (eq < 1) throw new UsageError(`"${word}" is not FIELD=VALUE.`);
+    const name = word.slice(0, eq);
+    const value = word.slice(eq + 1);
+    const field = fields.find((f) => f.name === name);
+    if (!field) throw new UsageError(`The form has no field "${name}": it has ${fields.map((f) => f.name).join(', ')}.`);
+    switch (field.type) {
+      case 'NUMBER':
+      case 'INTEGER': {
+        const number = Number(value);
+        if (!value.trim() || !Number.isFinite(number)) throw new UsageError(`${name} takes a number, not "${value}".`);
+        return { field: name, number };
+      }
+      case 'BOOLEAN':
+        if (!/^(true|false|yes|no)$/i.test(value)) throw new UsageError(`${name} takes yes or no, not "${value}".`);
+        return { field: name, boolean: /^(true|yes)$/i.test(value) };
+      case 'CHOICES':
+        return { field: name, choices: value.split(',').map((v) => v.trim()).filter(Boolean) };
+      default:
+        return { field: name, text: value };
+    }
+  });
+  const { answerElicitation: result } = await graphql<{ answerElicitation: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(
+    server,
+    ANSWER_ELICITATION,
+    { input: { requestId: pending.id, action, values: given, via: 'CLI' } },
+  );
+  refused(result);
+  console.log(`${action === 'ACCEPT' ? 'Sent' : action === 'DECLINE' ? 'Declined' : 'Cancelled'} ${pending.id}.`);
+}
+
+async function answerQuestion(server: Server, pending: Answerable, labels: string[], other: string | undefined) {
+  const requestId = pending.id;
   if (pending.kind !== 'QUESTION') throw new UsageError(`${requestId} is not a question: lookout allow or lookout deny it.`);
   const { questions } = pending;
   if (other !== undefined && questions.length > 1) throw new UsageError('--other answers a single question: answer this one from the page.');
@@ -438,6 +518,8 @@ const OPTIONS = {
   notify: { type: 'boolean' },
   message: { type: 'string' },
   other: { type: 'string' },
+  decline: { type: 'boolean' },
+  cancel: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -529,7 +611,7 @@ export async function main(argv: string[]): Promise<number> {
     const agent: HookAgentName = loose.positionals[1] === 'codex' ? 'codex' : 'claude-code';
     const spool = spools[agent];
     try {
-      const options = { agent, waitsForAnswer: agent === 'claude-code' || loose.values['answer-from-feed'] === true };
+      const options = { agent, answerFromFeed: loose.values['answer-from-feed'] === true };
       // Codex's notify program gets its payload as the last argument: the end of a turn.
       const read = argv[0] === 'notify' ? async () => JSON.stringify(codexTurnComplete(loose.positionals.at(-1) ?? '')) : undefined;
       await runHook(serverFrom(loose.values), spool, options, read);
@@ -582,12 +664,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'uninstall': {
       if (target === 'codex') return installCodexCommand(command, server, values);
       if (target !== 'claude-code') throw new UsageError(`${command} needs the agent: lookout ${command} claude-code, or lookout ${command} codex.`);
-      if (values['answer-from-feed'] || values.notify) throw new UsageError('--answer-from-feed and --notify are for codex.');
+      if (values.notify) throw new UsageError('--notify is for codex.');
       const where = await installTarget(values);
       const file = settingsFile(where, homedir());
       const cli = [process.execPath, await realpath(process.argv[1]!)];
       const token = command === 'install' && !where.shared ? await hooksToken(server, 'claude-code', values.person) : undefined;
-      const notes = command === 'install' ? await installClaudeCode(file, { cli, url: server.url, token: token ?? server.token, shared: where.shared }) : await uninstall(file);
+      const notes = command === 'install' ? await installClaudeCode(file, { cli, url: server.url, token: token ?? server.token, shared: where.shared, answerFromFeed: !!values['answer-from-feed'] }) : await uninstall(file);
       // The personal settings file of a project: git must not pick it up (nor every session count it as uncommitted work).
       const ignoring = command === 'install' && !where.user && !where.shared ? await keepOutOfGit(file) : null;
       for (const note of [...notes, ...(ignoring ? [ignoring] : [])]) console.log(note);
@@ -626,7 +708,7 @@ export async function main(argv: string[]): Promise<number> {
       await answerPrompt(server, command, target, values);
       return 0;
     case 'answer':
-      await answerQuestion(server, target, positionals.slice(2), values.other);
+      await answerCommand(server, target, positionals.slice(2), values);
       return 0;
     default:
       await report(server, values);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DateTimeResolver } from 'graphql-scalars';
 import { z } from 'zod';
 import type { ActivityChange, SessionDetails } from '../attention/changes.ts';
+import { elicitationForm } from '../attention/elicitations.ts';
 import { type AskedQuestion, type PermissionAsk, type PermissionKind, type PermissionRequest, requestIdOf, type ToolCall } from '../attention/permissions.ts';
 import type { ReportStep } from '../attention/service.ts';
 
@@ -36,7 +37,7 @@ const cliContext = z.object({
   /** The agent's process id, and whether it runs with nobody at a terminal (`claude -p`, the SDK). */
   pid: z.number().int().min(1).max(2 ** 31 - 1).optional(),
   headless: z.boolean().optional(),
-  /** The hook waits for an answer to a permission prompt (Codex's only when the user opted in). */
+  /** This event's hook waits for an answer from Lookout (see `waitsForAnswer` in the CLI). */
   waitsForAnswer: z.boolean().optional(),
 });
 
@@ -66,6 +67,11 @@ export const claudeCodeHookSchema = z
     background_tasks: optional(z.array(z.unknown())),
     /** Stop: wake-ups the session scheduled for itself (`/loop`, a cron). */
     session_crons: optional(z.array(z.unknown())),
+    /** Elicitation: the MCP server asking, how (a form, or a URL to open), and the form's schema. */
+    mcp_server_name: optional(z.string().max(200)),
+    mode: optional(z.string().max(20)),
+    url: optional(z.string().max(4096)),
+    requested_schema: optional(z.unknown()),
     /** PermissionRequest: the "always allow" rules Claude Code offers. */
     permission_suggestions: optional(z.array(z.unknown()).max(20)),
     error: optional(z.unknown()),
@@ -225,6 +231,10 @@ function permissionAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk {
  * sent, a question's adds `answers` (question text → chosen label, or labels joined with ", ").
  */
 export function permissionDecisionOutput(request: PermissionRequest): object {
+  if (request.kind === 'ELICITATION') {
+    // The Elicitation hook's own output: "action" accept, decline or cancel; "content" the form's values, with accept only.
+    return { hookSpecificOutput: { hookEventName: 'Elicitation', action: request.action!.toLowerCase(), ...(request.content ? { content: request.content } : {}) } };
+  }
   const updatedInput = request.toolInput && (request.answers ? { ...request.toolInput, answers: request.answers } : request.toolInput);
   const decision =
     request.decision === 'DENY'
@@ -237,10 +247,40 @@ const DENIED: Record<PermissionKind, string> = {
   PERMISSION: 'Denied from Lookout.',
   PLAN: 'Keep planning: the plan was not approved.',
   QUESTION: 'The user chose not to answer these questions from Lookout.',
+  ELICITATION: 'Declined from Lookout.',
 };
 
 /** An MCP server asking the user for input: a question, in its own words. */
 const elicitation = (hook: ClaudeCodeHook): ActivityChange => ({ state: 'WAITING', waitReason: 'QUESTION', waitDetail: toolDetail({ ...hook, tool_name: undefined }) });
+
+/** The MCP server's requests, as the one call its ElicitationResult ends (the events name no tool call). */
+const elicitationCall = (hook: ClaudeCodeHook): ToolCall => ({ tool: `Elicitation:${hook.mcp_server_name ?? 'unknown'}`, input: {} });
+
+/**
+ * An MCP server's request for input, shown with its form; answerable from Lookout when its hook
+ * waits for the answer (only when the user opted in: Claude Code shows its own form only once the
+ * hook has returned) and the form is one Lookout can fill in whole. A URL to open is the terminal's.
+ */
+function elicitationAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk {
+  const eventId = hook.lookout?.eventId;
+  const server = hook.mcp_server_name ?? 'unknown';
+  const message = hook.message ?? '';
+  const form = elicitationForm(server, message, hook.mode === 'url' ? undefined : hook.requested_schema);
+  const wait = elicitation(hook);
+  const toolCall = elicitationCall(hook);
+  return {
+    id: requestIdOf(hook.session_id, eventId ?? `elicitation-${digest([server, message, hook.requested_schema])}`),
+    answerable: waits && !!eventId && form.fields !== null,
+    agentId: hook.agent_id ?? null,
+    tool: server,
+    kind: 'ELICITATION',
+    input: upTo(hook.mode === 'url' && hook.url ? `${message}\n${hook.url}` : message, MAX_INPUT),
+    suggestions: [],
+    toolCall,
+    wait: { reason: wait.waitReason!, detail: wait.waitDetail ?? null },
+    elicitation: form,
+  };
+}
 
 /** What a tool call that waits for the user waits for: a question, a plan to review, or permission. */
 function toolWait(hook: ClaudeCodeHook): ActivityChange {
@@ -326,6 +366,8 @@ export const CODEX: HookAgent = { name: 'codex', waitsForAnswer: false };
 export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { sameHost: false }, agent: HookAgent = CLAUDE_CODE): ReportStep[] {
   const register: ReportStep = { kind: 'register', details: details(hook, origin, agent.name) };
   const waits = hook.lookout?.waitsForAnswer ?? agent.waitsForAnswer;
+  // An MCP server's form waits only when the CLI says so: Claude Code shows its own once the hook returns.
+  const elicitationWaits = hook.lookout?.waitsForAnswer ?? false;
   const activity = (change: ActivityChange): ReportStep => ({ kind: 'activity', activity: change });
   const headless = hook.lookout?.headless ?? origin.entrypoint?.startsWith('sdk') ?? false;
   // A headless run ends with its turn: nobody is at a terminal to reply.
@@ -338,7 +380,7 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
     // A subagent's MCP tool asking for input is a question, as the main thread's is.
     const wait = elicits ? elicitation(hook) : toolWait(hook);
     const agentId = hook.agent_id;
-    const permission = hook.hook_event_name === 'PermissionRequest' ? permissionAsk(hook, waits) : undefined;
+    const permission = hook.hook_event_name === 'PermissionRequest' ? permissionAsk(hook, waits) : elicits ? elicitationAsk(hook, elicitationWaits) : undefined;
     return [register, activity(asks ? { ...wait, agentId, waitDetail: agentDetail(hook, wait.waitDetail), permission } : { state: 'WORKING', agentId })];
   }
 
@@ -363,9 +405,10 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
     case 'PermissionRequest':
       return [register, activity({ ...toolWait(hook), permission: permissionAsk(hook, waits) })];
     case 'Elicitation':
-      return [register, activity(elicitation(hook))];
+      return [register, activity({ ...elicitation(hook), permission: elicitationAsk(hook, elicitationWaits) })];
     case 'ElicitationResult':
-      return [register, activity({ state: 'WORKING', hint: true })];
+      // Answered in the terminal: that server's form closes; another prompt may still be open.
+      return [register, activity({ state: 'WORKING', hint: true, toolCall: elicitationCall(hook) })];
     case 'Notification':
       return notification(hook, register);
     case 'Stop': {

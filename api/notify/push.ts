@@ -121,7 +121,8 @@ export function pushMessage(news: News, change: AttentionChange, now: Date): Pus
   const label = `${news === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}`;
   const request = pendingPermission(session, now);
   const asked = request?.kind === 'QUESTION' ? buttonsFor(request) : null;
-  const shown = request && request.kind !== 'QUESTION' ? shownWhole(request.input) : null;
+  // An MCP server's form is filled in on the page: a tap opens it there.
+  const shown = request && (request.kind === 'PERMISSION' || request.kind === 'PLAN') ? shownWhole(request.input) : null;
   const answerable = shown === null ? null : request;
   // An answerable prompt shows its whole input: nobody allows what they cannot read.
   const detail = asked ? asked.question : answerable ? `${answerable.tool}: ${shown}` : attention!.detail;

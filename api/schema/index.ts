@@ -7,6 +7,7 @@ import './attention.ts';
 import './attention-change.ts';
 import './pending-permission.ts';
 import './asked-question.ts';
+import './elicitation-form.ts';
 import './api-token.ts';
 import './webhook-target.ts';
 import './notification-policy.ts';

@@ -19,8 +19,8 @@ import { Session } from './session.ts';
 
 const PermissionKind = builder.enumType('PermissionKind', {
   description:
-    'PERMISSION: to run a tool. PLAN: to approve a plan (ALLOW_ONCE: then review each edit; ALLOW_ALWAYS: then accept edits) or keep planning (DENY with what to change). QUESTION: answered with answerQuestion (or DENY).',
-  values: ['PERMISSION', 'PLAN', 'QUESTION'] as const,
+    "PERMISSION: to run a tool. PLAN: to approve a plan (ALLOW_ONCE: then review each edit; ALLOW_ALWAYS: then accept edits) or keep planning (DENY with what to change). QUESTION: answered with answerQuestion (or DENY). ELICITATION: an MCP server's form, answered with answerElicitation.",
+  values: ['PERMISSION', 'PLAN', 'QUESTION', 'ELICITATION'] as const,
 });
 
 const PermissionDecision = builder.enumType('PermissionDecision', {

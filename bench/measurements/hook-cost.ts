@@ -75,7 +75,7 @@ export async function measureHookCost(file: string, home: string, settings: Sett
   try {
     const url = (lookout.ready.url as string).replace(/\/graphql$/, '');
     const env = { LOOKOUT_HOME: home, CLAUDE_CODE_ENTRYPOINT: 'cli' };
-    const installed = lookoutHooks({ cli: [process.execPath, CLI], url, shared: false });
+    const installed = lookoutHooks({ cli: [process.execPath, CLI], url, shared: false, answerFromFeed: false });
     const hooksOf = (event: string) => installed[event]!.hooks as HookEntry[];
     const codexInstalled = codexHooks({ cli: [process.execPath, CLI], url, shared: false, answerFromFeed: false });
     const codexHooksOf = (event: string) => codexInstalled[event]!.hooks as HookEntry[];
