@@ -1,9 +1,10 @@
 // Runs the real Claude Code CLI against a scripted model and Lookout, all on loopback inside the
 // suite's network namespace: headless (`claude -p`) as a child process, interactive under tmux.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { makeRepo, runCli } from '../cli-helpers.ts';
 import { agentBinary } from './versions.ts';
@@ -25,7 +26,7 @@ export interface Project {
 }
 
 /** A git repository with Lookout's hooks installed, and a home where Claude Code skips its first-run screens. */
-export async function claudeCodeProject(name: string, lookoutOrigin: string, modelUrl: string): Promise<Project> {
+export async function claudeCodeProject(name: string, lookoutOrigin: string, modelUrl: string, installArgs: string[] = []): Promise<Project> {
   const repo = await makeRepo(name);
   const home = await mkdtemp(path.join(tmpdir(), 'lookout-agent-home-'));
   await writeFile(
@@ -51,9 +52,18 @@ export async function claudeCodeProject(name: string, lookoutOrigin: string, mod
     // The suite runs as root (CI): Claude Code refuses bypassPermissions to root outside a sandbox, which this namespace is.
     IS_SANDBOX: '1',
   };
-  const installed = await runCli(['install', 'claude-code', '--dir', repo, '--url', lookoutOrigin], env);
+  const installed = await runCli(['install', 'claude-code', '--dir', repo, '--url', lookoutOrigin, ...installArgs], env);
   if (installed.code !== 0) throw new Error(`lookout install failed: ${installed.stderr}`);
   return { repo, home, env };
+}
+
+/** The MCP server whose one tool, mcp__deployer__deploy, asks the user a form (elicitation-server.mjs), named by the project and allowed to run. */
+export async function withDeployer(project: Project): Promise<void> {
+  const server = fileURLToPath(new URL('./elicitation-server.mjs', import.meta.url));
+  await writeFile(path.join(project.repo, '.mcp.json'), JSON.stringify({ mcpServers: { deployer: { command: process.execPath, args: [server] } } }));
+  const file = path.join(project.repo, '.claude', 'settings.local.json');
+  const settings = JSON.parse(await readFile(file, 'utf8'));
+  await writeFile(file, JSON.stringify({ ...settings, enableAllProjectMcpServers: true, permissions: { allow: ['mcp__deployer__deploy'] } }, null, 2));
 }
 
 export interface Headless {

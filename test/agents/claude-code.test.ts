@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PLAN } from '../../api/hooks/claude-code.ts';
 import { LICENSE_QUESTION } from '../fixtures/questions.ts';
 import { startServer, type TestServer } from '../helpers.ts';
-import { assertNoNetwork, claudeCodeProject, runHeadless, startInteractive } from './claude-code-helpers.ts';
+import { assertNoNetwork, claudeCodeProject, runHeadless, startInteractive, withDeployer } from './claude-code-helpers.ts';
 import { type ScriptedModel, startScriptedModel } from './scripted-model.ts';
 
 let server: TestServer;
@@ -103,6 +103,55 @@ describe('headless (claude -p)', () => {
     const settings = JSON.parse(await readFile(path.join(project.repo, '.claude', 'settings.local.json'), 'utf8'));
     expect(settings.permissions.allow).toEqual(['Bash(npm run *)']);
     expect(await readFile(path.join(project.repo, 'built.txt'), 'utf8')).toBe('built\n');
+  });
+});
+
+const FORM = `{ attentionSessions { edges { node { id state attention { reason detail } pendingPermissions { id kind tool elicitation { fields { name type } } } } } } }`;
+const ANSWER_FORM = `mutation($input: AnswerElicitationInput!) { answerElicitation(input: $input) { __typename ... on Error { message } } }`;
+const DEPLOY = { name: 'mcp__deployer__deploy', input: {}, force: true };
+
+describe("an MCP server's form (elicitation)", () => {
+  it('opted in (--answer-from-feed): the form waits in Lookout; filled in there, the MCP server gets the values', async () => {
+    server = await startServer();
+    model = await startScriptedModel(DEPLOY);
+    const project = await claudeCodeProject('form-answered', origin(), model.url, ['--answer-from-feed']);
+    await withDeployer(project);
+    const run = runHeadless(project, 'Deploy the service');
+    cleanups.push(async () => run.child.kill('SIGKILL'));
+    await waitingPrompt();
+    const session = (await server.gql(FORM)).data.attentionSessions.edges[0].node;
+    expect(session).toMatchObject({
+      state: 'WAITING',
+      attention: { reason: 'WAITING', detail: 'Where should the service be deployed?' },
+      pendingPermissions: [{ kind: 'ELICITATION', tool: 'deployer', elicitation: { fields: [{ name: 'environment', type: 'CHOICE' }, { name: 'replicas', type: 'INTEGER' }, { name: 'notify', type: 'BOOLEAN' }] } }],
+    });
+    const values = [{ field: 'environment', text: 'staging' }, { field: 'replicas', number: 2 }];
+    const answered = await server.gql(ANSWER_FORM, { input: { requestId: session.pendingPermissions[0].id, action: 'ACCEPT', values } });
+    expect(answered.data.answerElicitation.__typename).toBe('MutationAnswerElicitationSuccess');
+    // What the MCP server's elicitInput returned, as its tool reports it.
+    const result = await model.toolResult();
+    expect(result).toMatchObject({ isError: false });
+    expect(JSON.parse(result.content.replace(/^elicitation /, ''))).toEqual({ action: 'accept', content: { environment: 'staging', replicas: 2 } });
+    expect((await run.done).code).toBe(0);
+  });
+
+  it('not opted in: Claude Code shows its form at once while Lookout shows what it asks; answered in the terminal, the wait ends', async () => {
+    server = await startServer();
+    model = await startScriptedModel(DEPLOY);
+    const project = await claudeCodeProject('form-terminal', origin(), model.url);
+    await withDeployer(project);
+    const cli = await startInteractive(project, 'form-terminal');
+    cleanups.push(cli.stop);
+    await cli.keys('Deploy the service', 'Enter');
+    await cli.shows(/MCP server .deployer. requests your input/);
+    const [waiting] = await sessionsOnce((all) => all.some((s) => s.attention?.reason === 'WAITING'));
+    expect(waiting).toMatchObject({ state: 'WAITING' });
+    expect((await server.gql(FORM)).data.attentionSessions.edges[0].node).toMatchObject({ attention: { detail: 'Where should the service be deployed?' }, pendingPermissions: [] });
+    // Esc cancels the form in the terminal: Claude Code's ElicitationResult tells Lookout.
+    await cli.keys('Escape');
+    const result = await model.toolResult();
+    expect(JSON.parse(result.content.replace(/^elicitation /, ''))).toMatchObject({ action: 'cancel' });
+    await sessionsOnce((all) => all.every((s) => s.attention?.reason !== 'WAITING'));
   });
 });
 
