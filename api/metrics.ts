@@ -16,7 +16,7 @@ import type { Deliveries } from './notify/deliveries.ts';
  */
 export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
   // The page.
-  'AddPushDevice', 'AddWebhookFromPage', 'AnswerFromNotification', 'AnswerPermission', 'AnswerQuestion', 'AnswerQuestionFromNotification', 'Feed', 'FeedChanged', 'FeedList', 'Hidden', 'Hide', 'MarkSeen',
+  'AddPushDevice', 'AddWebhookFromPage', 'AnswerElicitation', 'AnswerFromNotification', 'AnswerPermission', 'AnswerQuestion', 'AnswerQuestionFromNotification', 'Feed', 'FeedChanged', 'FeedList', 'Hidden', 'Hide', 'MarkSeen',
   'NotificationSettings', 'PushSetup', 'RemovePushDevice', 'RemoveWebhookFromPage', 'SaveNotificationPolicy', 'SetDeviceLooking',
   'Snooze', 'Unhide', 'Webhooks',
   // The CLI and its MCP server.

@@ -526,4 +526,28 @@ describe('the feed page', () => {
     });
     await page.close();
   });
+
+  it("an MCP server's form: filled in field by field, a value the server refuses is said on the item, then the values reach the hook; Decline", async () => {
+    server = await startServer();
+    const hook = await askPermission('page-form', DEPLOY_FORM, {}, ['--answer-from-feed']);
+    const page = await browser().newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${origin()}/`);
+    const form = page.getByRole('form', { name: 'Answer deployer' });
+    await form.waitFor();
+    expect(await form.innerText()).toContain('Where should the service be deployed?');
+    // The page leaves the checking to the server, which says what is missing.
+    await form.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('alert').filter({ hasText: '"Environment" is required.' }).waitFor();
+    await form.getByRole('radio', { name: 'production' }).check();
+    await form.getByRole('spinbutton', { name: 'Replicas' }).fill('4');
+    await form.getByRole('checkbox', { name: 'Tell the team' }).check();
+    await form.getByRole('button', { name: 'Submit' }).click();
+    expect((await hook.done).stdout).toBe(elicitationOutput({ action: 'accept', content: { environment: 'production', replicas: 4, notify: true } }));
+    await form.waitFor({ state: 'detached' });
+
+    const declined = await askPermission('page-form2', DEPLOY_FORM, {}, ['--answer-from-feed']);
+    await page.getByRole('form', { name: 'Answer deployer' }).getByRole('button', { name: 'Decline' }).click();
+    expect((await declined.done).stdout).toBe(elicitationOutput({ action: 'decline' }));
+    await page.close();
+  });
 });

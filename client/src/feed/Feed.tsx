@@ -327,10 +327,10 @@ function useFeedKeyboard(options: KeyboardOptions) {
         const next = ids[Math.min(Math.max(index + by, 0), ids.length - 1)];
         if (next) select(next);
       };
-      // a: allow once, A: always allow, d: write why and deny (the item's own field), on a prompt (a question is answered by its options).
+      // a: allow once, A: always allow, d: write why and deny (the item's own field), on a prompt (a question or a form is answered by its own fields).
       const answerByKey = (key: string, id: string): boolean => {
         const request = pending(id);
-        if (!request || request.kind === 'QUESTION') return false;
+        if (!request || request.kind === 'QUESTION' || request.kind === 'ELICITATION') return false;
         if (key === 'a') act(id, { kind: 'answer', requestId: request.id, decision: 'ALLOW_ONCE' });
         else if (key === 'A' && request.alwaysAllowRule) act(id, { kind: 'answer', requestId: request.id, decision: 'ALLOW_ALWAYS' });
         else if (key === 'd') document.querySelector<HTMLInputElement>(`[data-request-id="${CSS.escape(request.id)}"] input[name="message"]`)?.focus();

@@ -1,7 +1,7 @@
 // One session in the feed: why it needs you, since when, and what you can do about it.
 import { useEffect, useRef, useState } from 'react';
 import { type FragmentType, graphql, useFragment } from '../gql';
-import type { FeedItem_SessionFragment } from '../gql/graphql.ts';
+import type { ElicitationAction, ElicitationValueInput, FeedItem_SessionFragment } from '../gql/graphql.ts';
 import { isOpenableLink } from '../../../api/links.ts';
 import { elapsedInWords, formatElapsed, untilElapsedChanges } from './elapsed.ts';
 import { nextMorning } from './time.ts';
@@ -39,6 +39,27 @@ export const FeedItemFragment = graphql(`
           description
         }
       }
+      elicitation {
+        server
+        message
+        fields {
+          name
+          title
+          description
+          type
+          required
+          options {
+            value
+            label
+          }
+          minimum
+          maximum
+          minLength
+          maxLength
+          format
+          default
+        }
+      }
     }
   }
 `);
@@ -53,7 +74,8 @@ export type FeedAction =
   | { kind: 'hide' }
   | { kind: 'snooze'; until: Date }
   | { kind: 'answer'; requestId: string; decision: PermissionDecision; message?: string }
-  | { kind: 'answerQuestion'; requestId: string; answers: { question: string; choices: string[]; other?: string }[] };
+  | { kind: 'answerQuestion'; requestId: string; answers: { question: string; choices: string[]; other?: string }[] }
+  | { kind: 'answerElicitation'; requestId: string; action: ElicitationAction; values: ElicitationValueInput[] };
 
 export const SNOOZE_CHOICES: { label: string; until: (now: Date) => Date }[] = [
   { label: '15 min', until: (now) => new Date(now.getTime() + 15 * 60_000) },
@@ -138,6 +160,8 @@ export function FeedItem({ session: sessionRef, selected, tabbable, showHost, of
         {session.pendingPermissions.map((request) =>
           request.kind === 'QUESTION' ? (
             <AnswerQuestion key={request.id} request={request} onAnswer={onAction} offline={off} busy={busy} />
+          ) : request.kind === 'ELICITATION' && request.elicitation?.fields ? (
+            <AnswerElicitation key={request.id} request={request} fields={request.elicitation.fields} onAnswer={onAction} offline={off} busy={busy} />
           ) : (
             <Answer key={request.id} request={request} onAnswer={onAction} offline={off} busy={busy} />
           ),
@@ -351,6 +375,123 @@ function AnswerQuestion({ request, onAnswer, offline, busy }: { request: Pending
           Send answer
         </button>
         {busy ? <span className="sending">Sending your answer…</span> : null}
+      </div>
+    </form>
+  );
+}
+
+type Field = NonNullable<NonNullable<Pending['elicitation']>['fields']>[number];
+
+/** A field's value as the form holds it: text for a text, a number or a list; yes/no for a boolean; the values ticked for CHOICES. */
+type Draft = string | boolean | string[];
+
+/** What the server suggested for a field, as the form's starting value. */
+function startingValue(field: Field): Draft {
+  const suggested = field.default === null || field.default === undefined ? undefined : (JSON.parse(field.default) as unknown);
+  if (field.type === 'BOOLEAN') return suggested === true;
+  if (field.type === 'CHOICES') return Array.isArray(suggested) ? suggested.filter((v): v is string => typeof v === 'string') : [];
+  return suggested === undefined ? '' : String(suggested);
+}
+
+/** The answer's value for a field; null when it is left empty (a yes/no is always given). */
+function valueOf(field: Field, draft: Draft): ElicitationValueInput | null {
+  if (field.type === 'BOOLEAN') return { field: field.name, boolean: draft === true };
+  if (field.type === 'CHOICES') return (draft as string[]).length ? { field: field.name, choices: draft as string[] } : null;
+  const text = draft as string;
+  if (!text.trim()) return null;
+  return field.type === 'NUMBER' || field.type === 'INTEGER' ? { field: field.name, number: Number(text) } : { field: field.name, text };
+}
+
+const INPUT_TYPES: Record<string, string> = { email: 'email', uri: 'url', date: 'date', 'date-time': 'datetime-local' };
+
+/**
+ * An MCP server's form, as the agent's own would show it: each field with its title and what it
+ * takes; Submit sends the values (checked by the server, which says what is wrong), Decline
+ * refuses, Cancel dismisses it.
+ */
+function AnswerElicitation({ request, fields, onAnswer, offline, busy }: { request: Pending; fields: Field[]; onAnswer(action: FeedAction): void; offline: boolean; busy: boolean }) {
+  const [drafts, setDrafts] = useState<Record<string, Draft>>(() => Object.fromEntries(fields.map((f) => [f.name, startingValue(f)])));
+  const set = (name: string, draft: Draft) => setDrafts((now) => ({ ...now, [name]: draft }));
+  const values = fields.map((f) => valueOf(f, drafts[f.name]!)).filter((v) => v !== null);
+  const send = (action: ElicitationAction) => onAnswer({ kind: 'answerElicitation', requestId: request.id, action, values: action === 'ACCEPT' ? values : [] });
+  const server = request.elicitation!.server;
+  return (
+    <form
+      className="answer elicitation"
+      aria-label={`Answer ${server}`}
+      data-request-id={request.id}
+      onSubmit={(event) => {
+        event.preventDefault();
+        send('ACCEPT');
+      }}
+    >
+      <p className="asker">The MCP server “{server}” asks:</p>
+      <p className="message">{request.elicitation!.message}</p>
+      {fields.map((field) => {
+        const label = `${field.title ?? field.name}${field.required ? ' (required)' : ''}`;
+        const draft = drafts[field.name]!;
+        const help = field.description ? <span className="description">{field.description}</span> : null;
+        if (field.type === 'BOOLEAN') {
+          return (
+            <label key={field.name} className="option">
+              <input type="checkbox" checked={draft === true} disabled={offline} onChange={(event) => set(field.name, event.target.checked)} />
+              <span className="label">{label}</span>
+              {help}
+            </label>
+          );
+        }
+        if (field.type === 'CHOICE' || field.type === 'CHOICES') {
+          const several = field.type === 'CHOICES';
+          return (
+            <fieldset key={field.name}>
+              <legend>{label}</legend>
+              {help}
+              {field.options.map((o) => (
+                <label key={o.value} className="option">
+                  <input
+                    type={several ? 'checkbox' : 'radio'}
+                    name={`${request.id}:${field.name}`}
+                    checked={several ? (draft as string[]).includes(o.value) : draft === o.value}
+                    disabled={offline}
+                    onChange={() => set(field.name, several ? ((draft as string[]).includes(o.value) ? (draft as string[]).filter((v) => v !== o.value) : [...(draft as string[]), o.value]) : o.value)}
+                  />
+                  <span className="label">{o.label}</span>
+                </label>
+              ))}
+            </fieldset>
+          );
+        }
+        const number = field.type === 'NUMBER' || field.type === 'INTEGER';
+        return (
+          <label key={field.name} className="field">
+            <span className="label">{label}</span>
+            {help}
+            <input
+              type={number ? 'number' : (INPUT_TYPES[field.format ?? ''] ?? 'text')}
+              value={draft as string}
+              required={field.required}
+              disabled={offline}
+              step={field.type === 'INTEGER' ? 1 : 'any'}
+              min={field.minimum ?? undefined}
+              max={field.maximum ?? undefined}
+              minLength={field.minLength ?? undefined}
+              maxLength={field.maxLength ?? 10_000}
+              onChange={(event) => set(field.name, event.target.value)}
+            />
+          </label>
+        );
+      })}
+      <div className="answer-buttons">
+        <button type="submit" className="allow" disabled={offline}>
+          Submit
+        </button>
+        {busy ? <span className="sending">Sending your answer…</span> : null}
+        <button type="button" className="deny" disabled={offline} onClick={() => send('DECLINE')}>
+          Decline
+        </button>
+        <button type="button" disabled={offline} onClick={() => send('CANCEL')}>
+          Cancel
+        </button>
       </div>
     </form>
   );

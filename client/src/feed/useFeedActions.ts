@@ -65,7 +65,17 @@ const AnswerQuestion = graphql(`
   }
 `);
 
-const VERBS = { seen: 'mark as seen', snooze: 'snooze', hide: 'hide', answer: 'answer', answerQuestion: 'answer' } as const;
+const AnswerElicitation = graphql(`
+  mutation AnswerElicitation($input: AnswerElicitationInput!) {
+    answerElicitation(input: $input) {
+      __typename
+      ... on MutationAnswerElicitationSuccess { data { pendingPermissions { id } ...FeedAction_session } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const VERBS = { seen: 'mark as seen', snooze: 'snooze', hide: 'hide', answer: 'answer', answerQuestion: 'answer', answerElicitation: 'answer' } as const;
 
 /** What went wrong with the last action on a session, said on the item (or above the feed if it has left). */
 export interface ActionError {
@@ -79,6 +89,7 @@ export function useFeedActions() {
   const [, hide] = useMutation(Hide);
   const [, answerPermission] = useMutation(Answer);
   const [, answerQuestion] = useMutation(AnswerQuestion);
+  const [, answerElicitation] = useMutation(AnswerElicitation);
   const [error, setError] = useState<ActionError | null>(null);
   // Sessions with an action waiting for the server's answer: no second action on them meanwhile.
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
@@ -97,7 +108,9 @@ export function useFeedActions() {
                 ? await answerPermission({ input: { requestId: action.requestId, decision: action.decision, message: action.message, via: 'FEED' } })
                 : action.kind === 'answerQuestion'
                   ? await answerQuestion({ input: { requestId: action.requestId, answers: action.answers, via: 'FEED' } })
-                  : await hide({ sessionId });
+                  : action.kind === 'answerElicitation'
+                    ? await answerElicitation({ input: { requestId: action.requestId, action: action.action, values: action.values, via: 'FEED' } })
+                    : await hide({ sessionId });
         const answer = result.data && Object.values(result.data)[0];
         const refusal = answer && 'message' in answer ? answer.message : null;
         const problem = result.error ? result.error.message : refusal;
@@ -110,7 +123,7 @@ export function useFeedActions() {
         });
       }
     },
-    [markSeen, snooze, hide, answerPermission, answerQuestion],
+    [markSeen, snooze, hide, answerPermission, answerQuestion, answerElicitation],
   );
 
   return { perform, busy, error, dismissError: () => setError(null) };
