@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBrowser } from './browser.ts';
 import { CLI, makeRepo, runCli } from './cli-helpers.ts';
+import deployForm from './fixtures/deploy-form.json' with { type: 'json' };
 import { CHECKS_QUESTION, LICENSE_QUESTION } from './fixtures/questions.ts';
 import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
@@ -286,21 +287,7 @@ describe('a question answered from the API and the CLI', () => {
 
 // Hooks reference, Elicitation input: `mcp_server_name`, `message`, `mode` ("form" or "url"), and
 // `requested_schema` for a form (as Claude Code 2.1.332 sent it in the agent suite).
-const DEPLOY_FORM = {
-  hook_event_name: 'Elicitation',
-  mcp_server_name: 'deployer',
-  message: 'Where should the service be deployed?',
-  mode: 'form',
-  requested_schema: {
-    type: 'object',
-    properties: {
-      environment: { type: 'string', title: 'Environment', enum: ['staging', 'production'] },
-      replicas: { type: 'integer', title: 'Replicas', minimum: 1, maximum: 10 },
-      notify: { type: 'boolean', title: 'Tell the team' },
-    },
-    required: ['environment'],
-  },
-};
+const DEPLOY_FORM = { hook_event_name: 'Elicitation', mcp_server_name: 'deployer', mode: 'form', message: deployForm.message, requested_schema: deployForm.requestedSchema };
 const FORM = `query($id: ID!) { session(id: $id) { state pendingPermissions { id kind tool input elicitation { server message fields { name title type required options { value label } minimum maximum } } } attention { reason detail } } }`;
 const ANSWER_FORM = `mutation($input: AnswerElicitationInput!) {
   answerElicitation(input: $input) { __typename ... on Error { message } ... on MutationAnswerElicitationSuccess { data { id state } } }
