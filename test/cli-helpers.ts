@@ -1,5 +1,6 @@
 // Runs the built lookout CLI (dist/lookout.mjs, made by `npm run generate`) as the hooks do.
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,10 +16,16 @@ export interface CliRun {
 }
 
 /** Runs the CLI with `stdin`; `stdinDelayMs` holds the payload back, as a slow hook would. */
+/**
+ * A LOOKOUT_HOME of its own (spool, log, remembered server and hook token), for a run that names
+ * none: nothing the tests do reaches the real ~/.lookout, nor one test's settings another's.
+ */
+export const freshHome = () => mkdtempSync(path.join(tmpdir(), 'lookout-home-'));
+
 export function runCli(args: string[], env: Record<string, string>, stdin = '', stdinDelayMs = 0): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LOOKOUT_HOME: freshHome(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,12 +1,12 @@
 // The lookout CLI as users and hooks run it, against the real server (or none).
 import { exec, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLAUDE_CODE_EVENTS } from '../api/cli/install.ts';
-import { CLI, git, makeRepo, runCli } from './cli-helpers.ts';
+import { CLI, freshHome, git, makeRepo, runCli } from './cli-helpers.ts';
 import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer | undefined;
@@ -26,6 +26,9 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
+
+/** What install says of the server every command then talks to. */
+const talksTo = (url: string) => `lookout commands now talk to ${url} unless --url or LOOKOUT_URL says otherwise.\n`;
 
 /** What install says of MCP servers' forms when not opted in to answering them from Lookout. */
 const MCP_FORMS = "An MCP server's form is shown in Lookout and answered in the terminal (--answer-from-feed makes it wait for an answer from Lookout, locking the terminal meanwhile).\n";
@@ -136,7 +139,7 @@ describe('lookout hook, when the server is not there', () => {
 /** Runs the CLI in `cwd`, as a user would from a project folder. */
 function runIn(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, LOOKOUT_URL: '', LOOKOUT_TOKEN: '', ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, LOOKOUT_URL: '', LOOKOUT_TOKEN: '', LOOKOUT_HOME: freshHome(), ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -195,7 +198,7 @@ describe('lookout install / uninstall claude-code', () => {
 
     const first = await runIn(project, ['install', 'claude-code', '--shared']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toBe(`Backed up ${file} to ${file}.lookout-backup.\nWired Claude Code's hooks in ${file} report to http://127.0.0.1:4000.\n${MCP_FORMS}`);
+    expect(first.stdout).toBe(`Backed up ${file} to ${file}.lookout-backup.\nWired Claude Code's hooks in ${file} report to http://127.0.0.1:4000.\n${MCP_FORMS}${talksTo('http://127.0.0.1:4000')}`);
     const text = await readFile(file, 'utf8');
     expect(text.startsWith('{\n    "model": "opus",')).toBe(true); // four spaces, like the user's file
     expect(text.endsWith('}')).toBe(true); // and no final newline, as it had none
@@ -214,7 +217,7 @@ describe('lookout install / uninstall claude-code', () => {
 
     // Pointed elsewhere: the hooks move, and the backup still holds the file from before the first install.
     const moved = await runIn(project, ['install', 'claude-code', '--shared', '--url', 'http://127.0.0.1:4555']);
-    expect(moved.stdout).toBe(`Wired Claude Code's hooks in ${file} report to http://127.0.0.1:4555.\n${MCP_FORMS}`);
+    expect(moved.stdout).toBe(`Wired Claude Code's hooks in ${file} report to http://127.0.0.1:4555.\n${MCP_FORMS}${talksTo('http://127.0.0.1:4555')}`);
     expect(await readFile(`${file}.lookout-backup`, 'utf8')).toBe(originalText);
 
     // Opted in to answering MCP servers' forms from Lookout: the Elicitation hook waits as long as a permission prompt's.
@@ -238,11 +241,21 @@ describe('lookout install / uninstall claude-code', () => {
     const shared = path.join(project, '.claude', 'settings.json');
     const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 's3cret-token' };
 
-    const personal = await runIn(project, ['install', 'claude-code', '--person', 'alice'], env);
-    expect(personal).toMatchObject({ code: 0, stdout: `Wired Claude Code's hooks in ${local} report to ${origin(running)}.\n${MCP_FORMS}` });
+    const lookoutHome = freshHome();
+    const personal = await runIn(project, ['install', 'claude-code', '--person', 'alice'], { ...env, LOOKOUT_HOME: lookoutHome });
+    expect(personal.code).toBe(0);
+    expect(personal.stdout.split('\n')).toEqual([
+        `Wired Claude Code's hooks in ${local} report to ${origin(running)}.`,
+        MCP_FORMS.trim(),
+        expect.stringMatching(/^Made a report-only token for the hooks: "claude-code hooks on .+" \([0-9a-f]+\), reporting alice's sessions and nothing more\.$/),
+        `The hooks read their token from ${path.join(lookoutHome, 'config.json')} (only you can read it), never from their command line.`,
+        talksTo(origin(running)).trim(),
+      '',
+    ]);
     const localText = await readFile(local, 'utf8');
     expect(localText).not.toContain('s3cret-token');
-    const written = /--token (lk_[\w-]+)/.exec(localText)![1]!;
+    const written = /Bearer (lk_[\w-]+)/.exec(localText)![1]!;
+    expect(JSON.parse(await readFile(path.join(lookoutHome, 'config.json'), 'utf8')).hookTokens).toEqual({ [origin(running)]: written });
     expect(JSON.parse(localText).hooks.PostToolUse[0].hooks[0].headers).toMatchObject({ authorization: `Bearer ${written}` });
     // It reports for alice, and can do nothing else.
     const tokens = (await running.gql('{ tokens { id scope person } }')).data.tokens;
@@ -269,11 +282,16 @@ describe('lookout install / uninstall claude-code', () => {
     server = running;
     const project = await makeRepo('installed');
     // Run from elsewhere, pointing at the project with --dir; the URL and token come from the environment.
-    const installed = await runIn(tmpdir(), ['install', 'claude-code', '--dir', project], { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'wired-token' });
+    const lookoutHome = await home();
+    const installed = await runIn(tmpdir(), ['install', 'claude-code', '--dir', project], { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'wired-token', LOOKOUT_HOME: lookoutHome });
     expect(installed.code).toBe(0);
     const settings = JSON.parse(await readFile(path.join(project, '.claude', 'settings.local.json'), 'utf8'));
+    // No token on the hook's command line (any user sees it in ps): it reads the one install kept, readable by its user alone.
+    expect(settings.hooks.Stop[0].hooks[0].command).not.toMatch(/--token|lk_/);
+    expect((await stat(path.join(lookoutHome, 'config.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(project, '.claude', 'settings.local.json'))).mode & 0o777).toBe(0o600);
     // The agent's environment has neither variable: what install wrote is enough.
-    const agentEnv = { ...process.env, LOOKOUT_URL: '', LOOKOUT_TOKEN: '', LOOKOUT_HOME: await home(), CLAUDE_CODE_ENTRYPOINT: 'cli' };
+    const agentEnv = { ...process.env, LOOKOUT_URL: '', LOOKOUT_TOKEN: '', LOOKOUT_HOME: lookoutHome, CLAUDE_CODE_ENTRYPOINT: 'cli' };
 
     const tool = await runHttpHook(settings.hooks.PreToolUse[0].hooks[0], agentEnv as Record<string, string>, hook('inst', project, { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } }));
     expect(tool.status).toBe(204);

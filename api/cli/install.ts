@@ -7,7 +7,7 @@
 // (a prompt opening, a turn ending, the session ending) run the `lookout` command, which adds the
 // git state and the agent's process and keeps what it cannot deliver until the server is back.
 import { execFile } from 'node:child_process';
-import { access, appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, appendFile, chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CLAUDE_CODE_HOOK_PATH, ENTRYPOINT_HEADER } from '../hooks/claude-code-events.ts';
@@ -114,14 +114,20 @@ async function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
 }
 
-/** Writes the settings; the first change to an existing file backs it up, and that backup is never overwritten. */
+/** Whether settings hold anything of their own besides Lookout's hooks. */
+const hasOwn = (settings: Settings) => Object.keys(withoutLookout(settings)).length > 0;
+
+/**
+ * Writes the settings; the first change to a file with settings of its own backs it up (never a
+ * file holding only Lookout's hooks), and that backup is never overwritten.
+ */
 async function save(file: string, before: Read, settings: Settings): Promise<{ changed: boolean; notes: string[] }> {
   const text = formatLike(before, settings);
   if (before.existed && text === before.text) return { changed: false, notes: [] };
   await mkdir(path.dirname(file), { recursive: true });
   const notes: string[] = [];
   const backup = `${file}.lookout-backup`;
-  if (before.existed && !(await exists(backup))) {
+  if (before.existed && hasOwn(before.settings) && !(await exists(backup))) {
     await copyFile(file, backup);
     notes.push(`Backed up ${file} to ${backup}.`);
   }
@@ -131,9 +137,10 @@ async function save(file: string, before: Read, settings: Settings): Promise<{ c
 
 /** Lookout's hook entries, for the server at `url`. */
 export function lookoutHooks({ cli, url, token, shared, answerFromFeed }: InstallOptions): Record<string, HookGroup> {
-  // In a shared file the token is never written: both forms read LOOKOUT_TOKEN from the agent's environment.
-  const written = shared ? undefined : token;
-  const command = [...cli, 'hook', 'claude-code', '--url', url, ...(written ? ['--token', written] : []), ...(answerFromFeed ? ['--answer-from-feed'] : [])].map(quote).join(' ');
+  // The command reads its token from the CLI's own settings (or LOOKOUT_TOKEN), never from its
+  // command line; the http hook sends it as a header, written in a personal file only. In a shared
+  // file it reads LOOKOUT_TOKEN from the agent's environment.
+  const command = [...cli, 'hook', 'claude-code', '--url', url, ...(answerFromFeed ? ['--answer-from-feed'] : [])].map(quote).join(' ');
   const authorization = token ? (shared ? 'Bearer $LOOKOUT_TOKEN' : `Bearer ${token}`) : undefined;
   const http: HookCommand = {
     type: 'http',
@@ -166,6 +173,8 @@ export async function install(file: string, agent: string, hooks: Record<string,
 /** `lookout install claude-code`. */
 export async function installClaudeCode(file: string, options: InstallOptions): Promise<string[]> {
   const { changed, notes } = await install(file, 'Claude Code', lookoutHooks(options), options.url);
+  // A personal file that holds the hooks' token is the user's alone.
+  if (options.token && !options.shared) await chmod(file, 0o600);
   if (!changed) return notes;
   return [
     ...notes,
@@ -211,9 +220,8 @@ export function codexHooksFile(where: { user: boolean; project: string }, home: 
   return where.user ? path.join(home, '.codex', 'hooks.json') : path.join(where.project, '.codex', 'hooks.json');
 }
 
-export function codexHooks({ cli, url, token, shared, answerFromFeed }: InstallOptions): Record<string, HookGroup> {
-  const written = shared ? undefined : token;
-  const args = [...cli, 'hook', 'codex', '--url', url, ...(written ? ['--token', written] : []), ...(answerFromFeed ? ['--answer-from-feed'] : [])];
+export function codexHooks({ cli, url, answerFromFeed }: InstallOptions): Record<string, HookGroup> {
+  const args = [...cli, 'hook', 'codex', '--url', url, ...(answerFromFeed ? ['--answer-from-feed'] : [])];
   const command = args.map(quote).join(' ');
   const run = (background: boolean, timeout = COMMAND_TIMEOUT_S): HookCommand => ({ type: 'command', command, timeout, ...(background ? { async: true } : {}) });
   const entry = (event: string, hook: HookCommand): [string, HookGroup] => [event, { ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }];
@@ -229,7 +237,6 @@ export async function installCodex(file: string, options: InstallOptions): Promi
   if (!changed) return notes;
   return [
     ...notes,
-    ...(options.shared && options.token ? ['The token is not written into this shared file: set LOOKOUT_TOKEN where Codex runs.'] : []),
     'Codex runs a new or changed hook only once you trust it: open /hooks in Codex and trust Lookout\'s.',
     'To check: start a Codex session and send a prompt; `lookout ls --json` lists it with "agent": "codex".',
     options.answerFromFeed
@@ -265,10 +272,39 @@ export async function unwireCodexNotify(configFile: string): Promise<string[]> {
   return [`Removed Lookout's notify from ${configFile}.`];
 }
 
+/**
+ * Removes Lookout's hooks, leaving the file as it was before the first install: the backup put
+ * back (and removed) when nothing else changed since; a file Lookout created, removed.
+ */
 export async function uninstall(file: string): Promise<string[]> {
   const before = await readSettings(file);
   if (!before.existed) return [`${file} does not exist: nothing to remove.`];
-  const { changed, notes } = await save(file, before, withoutLookout(before.settings));
-  if (!changed) return [`${file} has no Lookout hooks: nothing changed.`];
-  return [...notes, `Removed Lookout's hooks from ${file}.`];
+  const after = withoutLookout(before.settings);
+  if (canonical(after) === canonical(before.settings)) return [`${file} has no Lookout hooks: nothing changed.`];
+  const backup = `${file}.lookout-backup`;
+  const original = await readFile(backup, 'utf8').catch(() => null);
+  const unchangedSince = original !== null && canonical(parsedOrNull(original)) === canonical(after);
+  if (unchangedSince) {
+    await writeFile(file, original);
+    await rm(backup);
+    return [`Removed Lookout's hooks from ${file}: it is as it was before Lookout's first install.`];
+  }
+  if (original === null && !hasOwn(before.settings)) {
+    await rm(file);
+    return [`Removed ${file}: Lookout had created it, and it held only Lookout's hooks.`];
+  }
+  await save(file, before, after);
+  return [`Removed Lookout's hooks from ${file}${original !== null ? ` (it changed since the first install: ${backup} keeps it as it was then)` : ''}.`];
+}
+
+/** JSON with every object's keys in order: equal settings, however their keys were ordered. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+
+function parsedOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

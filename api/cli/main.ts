@@ -18,6 +18,7 @@ import {
   unwireCodexNotify,
   wireCodexNotify,
 } from './install.ts';
+import { type CliConfig, configFile, readCliConfig, rememberServer } from './config.ts';
 import { Spool } from './spool.ts';
 import { sessionOfRequest } from '../attention/permissions.ts';
 
@@ -455,10 +456,17 @@ async function tokenCommand(server: Server, verb: string | undefined, id: string
   throw new UsageError('token needs create, ls or revoke.');
 }
 
-/** The server to talk to: --url, else LOOKOUT_URL, else the default; a URL that is not one is a usage error. */
-function serverFrom(values: { url?: unknown; token?: unknown }): Server {
-  const url = typeof values.url === 'string' ? values.url : process.env.LOOKOUT_URL || 'http://127.0.0.1:4000';
-  const from = typeof values.url === 'string' ? '--url' : 'LOOKOUT_URL';
+const DEFAULT_URL = 'http://127.0.0.1:4000';
+
+/**
+ * The server to talk to: --url, else LOOKOUT_URL, else the one `install` wired the hooks to, else
+ * the default; a URL that is not one is a usage error. The token: --token, else LOOKOUT_TOKEN; a
+ * hook also has the one `install` kept for that server's hooks.
+ */
+function serverFrom(values: { url?: unknown; token?: unknown }, config: CliConfig, forHooks = false): Server {
+  const given = typeof values.url === 'string' ? values.url : process.env.LOOKOUT_URL || undefined;
+  const url = given ?? config.url ?? DEFAULT_URL;
+  const from = typeof values.url === 'string' ? '--url' : given ? 'LOOKOUT_URL' : config.url ? configFile(home) : 'the default URL';
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -468,7 +476,8 @@ function serverFrom(values: { url?: unknown; token?: unknown }): Server {
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
     throw new UsageError(`${from} must be an http:// or https:// URL such as http://127.0.0.1:4000 (got "${url}").`);
   }
-  return { url: parsed.origin, token: (typeof values.token === 'string' ? values.token : process.env.LOOKOUT_TOKEN) || undefined };
+  const token = (typeof values.token === 'string' ? values.token : process.env.LOOKOUT_TOKEN) || (forHooks ? config.hookTokens?.[parsed.origin] : undefined);
+  return { url: parsed.origin, token: token || undefined };
 }
 
 /** parseArgs' own errors, as one line a user reads. */
@@ -528,18 +537,34 @@ const OPTIONS = {
  * more: whoever reads the settings file can report, not read the feed or answer prompts). A token
  * that cannot create tokens is written as it is; none at all, nothing.
  */
-async function hooksToken(server: Server, agent: string, person: string | undefined): Promise<string | undefined> {
-  if (!server.token) return undefined;
+async function hooksToken(server: Server, agent: string, person: string | undefined): Promise<{ token?: string; notes: string[] }> {
+  if (!server.token) return { notes: [] };
   const query = `mutation($name: String!, $person: String) {
-    createToken(name: $name, scope: REPORT, person: $person) { __typename ... on MutationCreateTokenSuccess { data { token } } }
+    createToken(name: $name, scope: REPORT, person: $person) { __typename ... on MutationCreateTokenSuccess { data { token apiToken { id name person } } } }
   }`;
   try {
-    const { createToken } = await graphql<{ createToken: { data?: { token: string } } }>(server, query, { name: `${agent} hooks on ${hostname()}`, person });
-    return createToken.data?.token;
+    const { createToken } = await graphql<{ createToken: { data?: { token: string; apiToken: { id: string; name: string; person: string } } } }>(server, query, {
+      name: `${agent} hooks on ${hostname()}`,
+      person,
+    });
+    const made = createToken.data;
+    if (!made) return { token: server.token, notes: [] };
+    const { id, name, person: whose } = made.apiToken;
+    return { token: made.token, notes: [`Made a report-only token for the hooks: "${name}" (${id}), reporting ${whose}'s sessions and nothing more.`] };
   } catch (error) {
-    if (error instanceof ForbiddenError) return undefined;
+    // Not an admin token: the hooks send the token given, as it is.
+    if (error instanceof ForbiddenError) return { token: server.token, notes: [] };
     throw new CliError(`Cannot create a report-only token for the hooks at ${server.url}: ${(error as Error).message} (start Lookout, or pass a report token with --token).`);
   }
+}
+
+/** The hooks' token, kept where only the user can read it; and the server, which commands use from now on. */
+async function keepHooksServer(server: Server, token: string | undefined): Promise<string[]> {
+  await rememberServer(home, server.url, token);
+  return [
+    ...(token ? [`The hooks read their token from ${configFile(home)} (only you can read it), never from their command line.`] : []),
+    `lookout commands now talk to ${server.url} unless --url or LOOKOUT_URL says otherwise.`,
+  ];
 }
 
 /** Codex's version, from `codex --version`; null when there is no codex on PATH to ask. */
@@ -572,8 +597,12 @@ async function installCodexCommand(
   }
   // A project's hooks.json is committed with the repository: the token stays out of it.
   const shared = !target.user;
-  const token = shared ? undefined : await hooksToken(server, 'codex', values.person);
-  const notes = await installCodex(file, { cli, url: server.url, token: token ?? server.token, shared, answerFromFeed: !!values['answer-from-feed'] });
+  const made = await hooksToken(server, 'codex', values.person);
+  const notes = [
+    ...(await installCodex(file, { cli, url: server.url, token: made.token, shared, answerFromFeed: !!values['answer-from-feed'] })),
+    ...made.notes,
+    ...(await keepHooksServer(server, made.token)),
+  ];
   const version = await codexVersion();
   const config = await readFile(configFile, 'utf8').catch(() => '');
   const hooksOff = /^\s*codex_hooks\s*=\s*false/m.test(config);
@@ -614,7 +643,7 @@ export async function main(argv: string[]): Promise<number> {
       const options = { agent, answerFromFeed: loose.values['answer-from-feed'] === true };
       // Codex's notify program gets its payload as the last argument: the end of a turn.
       const read = argv[0] === 'notify' ? async () => JSON.stringify(codexTurnComplete(loose.positionals.at(-1) ?? '')) : undefined;
-      await runHook(serverFrom(loose.values), spool, options, read);
+      await runHook(serverFrom(loose.values, await readCliConfig(home), true), spool, options, read);
     } catch (error) {
       await spool.log(`hook failed: ${(error as Error).message}`).catch(() => {});
     }
@@ -634,7 +663,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!COMMANDS.includes(command)) throw new UsageError(`Unknown command "${command}". Run lookout --help for the commands.`);
   if (command === 'migrate') return migrateCommand();
-  const server = serverFrom(values);
+  const server = serverFrom(values, await readCliConfig(home));
 
   switch (command) {
     case 'flush': {
@@ -668,10 +697,18 @@ export async function main(argv: string[]): Promise<number> {
       const where = await installTarget(values);
       const file = settingsFile(where, homedir());
       const cli = [process.execPath, await realpath(process.argv[1]!)];
-      const token = command === 'install' && !where.shared ? await hooksToken(server, 'claude-code', values.person) : undefined;
-      const notes = command === 'install' ? await installClaudeCode(file, { cli, url: server.url, token: token ?? server.token, shared: where.shared, answerFromFeed: !!values['answer-from-feed'] }) : await uninstall(file);
+      if (command === 'uninstall') {
+        for (const note of await uninstall(file)) console.log(note);
+        return 0;
+      }
+      const made = await hooksToken(server, 'claude-code', values.person);
+      const notes = [
+        ...(await installClaudeCode(file, { cli, url: server.url, token: made.token, shared: where.shared, answerFromFeed: !!values['answer-from-feed'] })),
+        ...made.notes,
+        ...(await keepHooksServer(server, made.token)),
+      ];
       // The personal settings file of a project: git must not pick it up (nor every session count it as uncommitted work).
-      const ignoring = command === 'install' && !where.user && !where.shared ? await keepOutOfGit(file) : null;
+      const ignoring = !where.user && !where.shared ? await keepOutOfGit(file) : null;
       for (const note of [...notes, ...(ignoring ? [ignoring] : [])]) console.log(note);
       return 0;
     }
