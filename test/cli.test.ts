@@ -229,8 +229,19 @@ describe('lookout install / uninstall claude-code', () => {
     expect(optedHooks.Stop[1].hooks[0]).toMatchObject({ timeout: 5 });
 
     const removed = await runIn(project, ['uninstall', 'claude-code', '--shared']);
-    expect(removed.stdout).toMatch(/Removed Lookout's hooks/);
+    expect(removed.stdout).toBe(`Removed Lookout's hooks from ${file}: it is as it was before Lookout's first install.\n`);
     expect(await readFile(file, 'utf8')).toBe(originalText);
+    expect(await stat(`${file}.lookout-backup`).catch(() => null)).toBeNull();
+
+    // A file install created: installed twice (never backed up: it holds only Lookout's hooks), then removed whole.
+    const fresh = await mkdtemp(path.join(tmpdir(), 'lookout-project-'));
+    const created = path.join(fresh, '.claude', 'settings.json');
+    await runIn(fresh, ['install', 'claude-code', '--shared']);
+    const again = await runIn(fresh, ['install', 'claude-code', '--shared', '--url', 'http://127.0.0.1:4555']);
+    expect(again.stdout).not.toMatch(/Backed up/);
+    expect(await stat(`${created}.lookout-backup`).catch(() => null)).toBeNull();
+    expect((await runIn(fresh, ['uninstall', 'claude-code', '--shared'])).stdout).toBe(`Removed ${created}: Lookout had created it, and it held only Lookout's hooks.\n`);
+    expect(await stat(created).catch(() => null)).toBeNull();
   });
 
   it("writes a report-only token into the project's personal settings.local.json, never the admin token, and no token into a --shared file", async () => {

@@ -89,6 +89,43 @@ const isLookout = (hook: HookCommand) =>
   (typeof hook.command === 'string' && MARKER.test(hook.command)) ||
   (typeof hook.url === 'string' && hook.url.endsWith(CLAUDE_CODE_HOOK_PATH));
 
+/** One of Lookout's hooks as a settings file holds it: where it reports, and the token it sends. */
+export interface InstalledHook {
+  form: 'command' | 'http';
+  url: string | null;
+  /** A token written into the hook itself (an http hook's header, or an older command's --token). */
+  token: string | null;
+  /** It sends LOOKOUT_TOKEN from the agent's environment. */
+  readsEnvironment: boolean;
+}
+
+/** Lookout's hooks in a settings file, one per distinct form, server and token; null when there is no such file. */
+export async function installedHooks(file: string): Promise<InstalledHook[] | null> {
+  const read = await readSettings(file).catch(() => null);
+  if (!read?.existed) return null;
+  const found = new Map<string, InstalledHook>();
+  for (const group of Object.values(read.settings.hooks ?? {}).flat()) {
+    for (const hook of group?.hooks ?? []) {
+      if (!isLookout(hook)) continue;
+      const header = typeof hook.headers === 'object' && hook.headers ? String((hook.headers as Record<string, unknown>).authorization ?? '') : '';
+      const installed: InstalledHook =
+        hook.type === 'http'
+          ? { form: 'http', url: originOf(hook.url), token: /^Bearer (?!\$)(\S+)$/.exec(header)?.[1] ?? null, readsEnvironment: header.includes('$LOOKOUT_TOKEN') }
+          : { form: 'command', url: originOf(/--url (\S+)/.exec(hook.command ?? '')?.[1]), token: /--token (\S+)/.exec(hook.command ?? '')?.[1] ?? null, readsEnvironment: false };
+      found.set(JSON.stringify(installed), installed);
+    }
+  }
+  return [...found.values()];
+}
+
+function originOf(url: unknown): string | null {
+  try {
+    return new URL(String(url).replace(/^'|'$/g, '')).origin;
+  } catch {
+    return null;
+  }
+}
+
 /** The settings without any of Lookout's hooks; groups and events left empty are removed. */
 function withoutLookout(settings: Settings): Settings {
   if (!settings.hooks) return settings;

@@ -19,42 +19,10 @@ import {
   wireCodexNotify,
 } from './install.ts';
 import { type CliConfig, configFile, readCliConfig, rememberServer } from './config.ts';
+import { doctor, doctorReport } from './doctor.ts';
+import { COMMAND_NAMES, commandHelp, usage } from './help.ts';
 import { Spool } from './spool.ts';
 import { sessionOfRequest } from '../attention/permissions.ts';
-
-const USAGE = `Usage: lookout <command> [options]
-
-  install codex                  add Lookout's hooks to the project's .codex/hooks.json (or --user: ~/.codex/hooks.json)
-      [--answer-from-feed]       permission prompts wait for an answer from Lookout (Codex's own prompt waits meanwhile)
-      [--notify]                 also set Codex's notify (done by itself when Codex's hooks are off or too old)
-  notify codex JSON              what Codex's notify runs at each turn's end
-  install claude-code            add Lookout's hooks to the project's .claude/settings.local.json
-      [--dir PROJECT | --user]   (the current folder's, PROJECT's, or --user: ~/.claude/settings.json)
-      [--shared]                 the project's shared .claude/settings.json instead (never holds the token)
-      [--answer-from-feed]       an MCP server's form waits for an answer from Lookout (Claude Code's own waits meanwhile)
-  uninstall claude-code          remove them again (same options)
-  hook claude-code|codex         what the hooks run: reads a hook payload on stdin (always exits 0)
-  flush                          deliver the events spooled while the server was unreachable
-  ls [--json] [--project P]      print the feed, with the ids of prompts you can answer from here
-  ls --hidden                    the sessions you hid; unhide ID brings one back
-  allow ID [--always]            allow a prompt once (or always, with the rule the agent offered)
-  answer ID [OPTION...] [--other TEXT]
-                                 answer a question with the options' labels, or words of your own
-  answer ID [FIELD=VALUE...] [--decline | --cancel]
-                                 fill in an MCP server's form (a list: comma-separated), or decline it
-  deny ID [--message TEXT]       deny a prompt (or send a plan back), saying why or what instead
-  watch [--project P]            print the feed, then its changes as they happen
-  mcp                            a read-only MCP server on stdio: agents can read the feed, never change it
-  migrate                        bring the database (DATABASE_URL) up to date, then exit: for a one-shot
-                                 migration service; \`npm start\` does it too
-  token create --name N --scope report|read|act|admin [--user PERSON]
-                                 a scoped token (shown once); token ls; token revoke ID (needs an admin token)
-  event --session ID ...         report for any agent: --speaker user|assistant, --state working|waiting|idle
-                                 [--reason permission|question|review|blocked|error] [--detail TEXT],
-                                 --close user|auto|abandoned, --uncommitted N, --title, --project, --cwd,
-                                 --branch, --host, --link, --agent
-
-Options: --url URL (LOOKOUT_URL, default http://127.0.0.1:4000), --token TOKEN (LOOKOUT_TOKEN)`;
 
 const FEED = `query Feed($project: String) {
   attentionSessions(project: $project) {
@@ -82,7 +50,6 @@ const SPEAKERS = ['user', 'assistant'];
 const STATES = ['working', 'waiting', 'idle'];
 const REASONS = ['permission', 'question', 'review', 'blocked', 'error'];
 const CLOSERS = ['user', 'auto', 'abandoned'];
-const COMMANDS = ['install', 'uninstall', 'hook', 'notify', 'flush', 'ls', 'watch', 'event', 'allow', 'deny', 'answer', 'mcp', 'token', 'unhide', 'migrate'];
 const TOKEN_SCOPES = ['report', 'read', 'act', 'admin'];
 
 async function graphql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<T> {
@@ -463,7 +430,7 @@ const DEFAULT_URL = 'http://127.0.0.1:4000';
  * the default; a URL that is not one is a usage error. The token: --token, else LOOKOUT_TOKEN; a
  * hook also has the one `install` kept for that server's hooks.
  */
-function serverFrom(values: { url?: unknown; token?: unknown }, config: CliConfig, forHooks = false): Server {
+function serverFrom(values: { url?: unknown; token?: unknown }, config: CliConfig, forHooks = false): Server & { urlFrom: string } {
   const given = typeof values.url === 'string' ? values.url : process.env.LOOKOUT_URL || undefined;
   const url = given ?? config.url ?? DEFAULT_URL;
   const from = typeof values.url === 'string' ? '--url' : given ? 'LOOKOUT_URL' : config.url ? configFile(home) : 'the default URL';
@@ -477,13 +444,19 @@ function serverFrom(values: { url?: unknown; token?: unknown }, config: CliConfi
     throw new UsageError(`${from} must be an http:// or https:// URL such as http://127.0.0.1:4000 (got "${url}").`);
   }
   const token = (typeof values.token === 'string' ? values.token : process.env.LOOKOUT_TOKEN) || (forHooks ? config.hookTokens?.[parsed.origin] : undefined);
-  return { url: parsed.origin, token: token || undefined };
+  return { url: parsed.origin, token: token || undefined, urlFrom: from };
+}
+
+/** This CLI's version: its package's (the build sits in the package's dist/). */
+async function version(): Promise<string> {
+  const pkg = await readFile(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8').catch(() => '{}');
+  return (JSON.parse(pkg) as { version?: string }).version ?? 'unknown';
 }
 
 /** parseArgs' own errors, as one line a user reads. */
 function usageFrom(error: NodeJS.ErrnoException): UsageError {
   const option = /'(-[^' ]+)/.exec(error.message)?.[1];
-  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`Unknown option ${option}. Run lookout --help for the options.`);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`Unknown option ${option}. Run lookout help COMMAND for a command's options.`);
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const dash = /ambiguous/.test(error.message) ? ` (a value that starts with "-" goes as ${option}=VALUE)` : '';
     return new UsageError(`${option} needs a value${dash}.`);
@@ -530,6 +503,7 @@ const OPTIONS = {
   decline: { type: 'boolean' },
   cancel: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
 /**
@@ -585,6 +559,7 @@ async function installCodexCommand(
   command: string,
   server: Server,
   values: { user?: boolean; dir?: string; shared?: boolean; notify?: boolean; 'answer-from-feed'?: boolean; person?: string },
+  checkUp: (project: string) => Promise<boolean>,
 ) {
   if (values.shared) throw new UsageError("--shared is for Claude Code: Codex's project hooks.json is the repository's own.");
   const target = await installTarget(values);
@@ -614,6 +589,8 @@ async function installCodexCommand(
     notes.push('No codex on PATH to ask its version: if your Codex is older than 0.124, run this again with --notify.');
   }
   for (const note of notes) console.log(note);
+  console.log('');
+  await checkUp(target.project);
   return 0;
 }
 
@@ -657,13 +634,30 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const [command, target] = positionals;
-  if (!command || values.help) {
-    console.log(USAGE);
+  if (values.version || command === 'version') {
+    console.log(`lookout ${await version()}`);
     return 0;
   }
-  if (!COMMANDS.includes(command)) throw new UsageError(`Unknown command "${command}". Run lookout --help for the commands.`);
+  if (command && !COMMAND_NAMES.includes(command)) throw new UsageError(`Unknown command "${command}". Run lookout help for the commands.`);
+  if (!command || (command === 'help' && !target)) {
+    console.log(usage());
+    return 0;
+  }
+  if (command === 'help' || values.help) {
+    const about = commandHelp(command === 'help' ? target! : command);
+    if (!about) throw new UsageError(`Unknown command "${target}". Run lookout help for the commands.`);
+    console.log(about);
+    return 0;
+  }
   if (command === 'migrate') return migrateCommand();
-  const server = serverFrom(values, await readCliConfig(home));
+  const config = await readCliConfig(home);
+  const server = serverFrom(values, config);
+  /** Everything between the agents and the feed, checked; true when all is well. */
+  const checkUp = async (project: string) => {
+    const findings = await doctor({ server, urlFrom: server.urlFrom, config: await readCliConfig(home), configFile: configFile(home), project, spools: AGENTS.map((agent) => ({ agent, spool: spools[agent] })) });
+    console.log(doctorReport(findings));
+    return findings.every((f) => f.ok);
+  };
 
   switch (command) {
     case 'flush': {
@@ -691,7 +685,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'install':
     case 'uninstall': {
-      if (target === 'codex') return installCodexCommand(command, server, values);
+      if (target === 'codex') return installCodexCommand(command, server, values, checkUp);
       if (target !== 'claude-code') throw new UsageError(`${command} needs the agent: lookout ${command} claude-code, or lookout ${command} codex.`);
       if (values.notify) throw new UsageError('--notify is for codex.');
       const where = await installTarget(values);
@@ -710,8 +704,13 @@ export async function main(argv: string[]): Promise<number> {
       // The personal settings file of a project: git must not pick it up (nor every session count it as uncommitted work).
       const ignoring = !where.user && !where.shared ? await keepOutOfGit(file) : null;
       for (const note of [...notes, ...(ignoring ? [ignoring] : [])]) console.log(note);
+      // Written whatever else is wrong (the hooks keep what they cannot deliver): the check says what is.
+      console.log('');
+      await checkUp(where.project);
       return 0;
     }
+    case 'doctor':
+      return (await checkUp(path.resolve(values.dir ?? process.cwd()))) ? 0 : 1;
     case 'ls':
       if (values.hidden) await listHidden(server, !!values.json);
       else await list(server, values.project, !!values.json);

@@ -99,6 +99,20 @@ export class Spool {
     };
   }
 
+  /** How many events wait to be delivered (kept, or taken by a delivery still under way). */
+  async waiting(): Promise<number> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const files = names.filter((name) => name === path.basename(this.file) || name.startsWith('sending-'));
+    const counts = await Promise.all(files.map((name) => this.readLines(path.join(this.dir, name)).then((lines) => lines.length)));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** The log's last lines, newest last. */
+  async lastLogLines(count: number): Promise<string[]> {
+    const text = await readFile(path.join(this.dir, 'hook.log'), 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').filter(Boolean).slice(-count);
+  }
+
   /** A small local log for the hook path, which must not write to the agent's terminal. */
   async log(line: string): Promise<void> {
     await mkdir(this.dir, { recursive: true });
