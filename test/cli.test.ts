@@ -27,6 +27,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** What install says it did, without the check of everything that follows it. */
+const notesOf = (stdout: string) => `${stdout.split('\n\n')[0]}\n`;
+
 /** What install says of the server every command then talks to. */
 const talksTo = (url: string) => `lookout commands now talk to ${url} unless --url or LOOKOUT_URL says otherwise.\n`;
 
@@ -198,7 +201,7 @@ describe('lookout install / uninstall claude-code', () => {
 
     const first = await runIn(project, ['install', 'claude-code', '--shared']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toBe(`Backed up ${file} to ${file}.lookout-backup.\nWired Claude Code's hooks in ${file} report to http://127.0.0.1:4000.\n${MCP_FORMS}${talksTo('http://127.0.0.1:4000')}`);
+    expect(notesOf(first.stdout)).toBe(`Backed up ${file} to ${file}.lookout-backup.\nWired Claude Code's hooks in ${file} report to http://127.0.0.1:4000.\n${MCP_FORMS}${talksTo('http://127.0.0.1:4000')}`);
     const text = await readFile(file, 'utf8');
     expect(text.startsWith('{\n    "model": "opus",')).toBe(true); // four spaces, like the user's file
     expect(text.endsWith('}')).toBe(true); // and no final newline, as it had none
@@ -217,7 +220,7 @@ describe('lookout install / uninstall claude-code', () => {
 
     // Pointed elsewhere: the hooks move, and the backup still holds the file from before the first install.
     const moved = await runIn(project, ['install', 'claude-code', '--shared', '--url', 'http://127.0.0.1:4555']);
-    expect(moved.stdout).toBe(`Wired Claude Code's hooks in ${file} report to http://127.0.0.1:4555.\n${MCP_FORMS}${talksTo('http://127.0.0.1:4555')}`);
+    expect(notesOf(moved.stdout)).toBe(`Wired Claude Code's hooks in ${file} report to http://127.0.0.1:4555.\n${MCP_FORMS}${talksTo('http://127.0.0.1:4555')}`);
     expect(await readFile(`${file}.lookout-backup`, 'utf8')).toBe(originalText);
 
     // Opted in to answering MCP servers' forms from Lookout: the Elicitation hook waits as long as a permission prompt's.
@@ -255,7 +258,7 @@ describe('lookout install / uninstall claude-code', () => {
     const lookoutHome = freshHome();
     const personal = await runIn(project, ['install', 'claude-code', '--person', 'alice'], { ...env, LOOKOUT_HOME: lookoutHome });
     expect(personal.code).toBe(0);
-    expect(personal.stdout.split('\n')).toEqual([
+    expect(notesOf(personal.stdout).split('\n')).toEqual([
         `Wired Claude Code's hooks in ${local} report to ${origin(running)}.`,
         MCP_FORMS.trim(),
         expect.stringMatching(/^Made a report-only token for the hooks: "claude-code hooks on .+" \([0-9a-f]+\), reporting alice's sessions and nothing more\.$/),
@@ -317,7 +320,7 @@ describe('lookout install / uninstall claude-code', () => {
     [['install', 'claude-code', '--user', '--dir', '.'], /^lookout: --user and --dir name different settings files: pass one\.$/],
     [['install', 'claude-code', '--dir', '/no/such/folder'], /^lookout: --dir \/no\/such\/folder: no such folder\.$/],
     [['install', 'claude-code', '--dir'], /^lookout: --dir needs a value\.$/],
-    [['install', 'claude-code', '--usr'], /^lookout: Unknown option --usr\. Run lookout --help for the options\.$/],
+    [['install', 'claude-code', '--usr'], /^lookout: Unknown option --usr\. Run lookout help COMMAND for a command's options\.$/],
     [['install'], /^lookout: install needs the agent: lookout install claude-code/],
     [['install', 'claude-code', '--url', 'localhost:4000'], /^lookout: --url must be an http:\/\/ or https:\/\/ URL/],
     [['install', 'claude-code', '--url', 'not a url'], /^lookout: --url must be a URL such as http:\/\/127\.0\.0\.1:4000 \(got "not a url"\)\.$/],
@@ -326,7 +329,7 @@ describe('lookout install / uninstall claude-code', () => {
     [['event', '--session', 's', '--uncommitted=-3'], /^lookout: --uncommitted must be a number of files \(0 or more\) or "unknown" \(got "-3"\)\.$/],
     [['event', '--session', 's', '--state', 'sleeping'], /^lookout: --state must be one of working, waiting, idle \(got "sleeping"\)\.$/],
     [['event', '--session', 's', '--state', 'waiting'], /^lookout: --state waiting needs --reason/],
-    [['frobnicate'], /^lookout: Unknown command "frobnicate"\. Run lookout --help for the commands\.$/],
+    [['frobnicate'], /^lookout: Unknown command "frobnicate"\. Run lookout help for the commands\.$/],
   ])('refuses %j with one clear line and exit 2, changing nothing', async (args, message) => {
     const project = await mkdtemp(path.join(tmpdir(), 'lookout-project-'));
     const run = await runIn(project, args);
@@ -356,9 +359,9 @@ describe('lookout ls, event and watch', () => {
     });
     const refused = await runCli(['event', '--session', 'codex-1', '--link', 'javascript:alert(1)'], env);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^lookout: recordSpeaker: link: must be a URL/);
+    expect(refused.stderr).toMatch(/^lookout: --link: must be a URL/);
     const noToken = await runCli(['ls'], { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: '' });
-    expect(noToken).toMatchObject({ code: 1, stderr: expect.stringMatching(/refused the token/) });
+    expect(noToken).toMatchObject({ code: 1, stderr: expect.stringMatching(/needs a token: set LOOKOUT_TOKEN \(or pass --token\) to one with the act scope/) });
 
     const human = await runCli(['ls'], env);
     expect(human.stdout).toMatch(/Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  codex · parser\n\s+apply_patch src\/lib.rs\nIn focus \(0\)/);
@@ -373,7 +376,8 @@ describe('lookout ls, event and watch', () => {
     expect(lateOut).toMatch(/^Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  codex · parser/);
 
     await runCli(['event', '--session', 'codex-1', '--state', 'working'], env);
-    await expect.poll(() => watched).toMatch(/NEEDS_YOU +Waiting for permission +Port the parser \(parser\)\n.*left +\(was Waiting for permission\) +Port the parser/);
+    // Each change with what it is about and the session's id.
+    await expect.poll(() => watched).toMatch(/NEEDS_YOU +Waiting for permission · apply_patch src\/lib\.rs +Port the parser \(parser\) +\[codex-1\]\n.*left +\(was Waiting for permission\) +Port the parser \(parser\) +\[codex-1\]/);
     await expect.poll(() => lateOut).toMatch(/left +\(was Waiting for permission\) +Port the parser/);
     expect(lateOut).not.toMatch(/NEEDS_YOU/); // what it printed first is not repeated as a change
     watcher.kill();
@@ -400,4 +404,94 @@ describe('a long spool', () => {
     const { data } = await running.gql(`{ attentionSummary { needsYou } }`);
     expect(data.attentionSummary.needsYou).toBe(451);
   }, 60_000);
+});
+
+describe('the CLI a person expects', () => {
+  it('says each mistake in one line with what to do, never the API\'s own names', async () => {
+    const running = await startServer({ LOOKOUT_TOKEN: 'admin-token' });
+    server = running;
+    const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'admin-token' };
+    expect((await runCli(['event', '--session', 's1', '--speaker', 'user', '--state', 'waiting', '--reason', 'permission'], env)).code).toBe(0);
+    const cases: [string[], Record<string, string>, number, RegExp][] = [
+      [['allow', 'nonexistent:abc'], env, 1, /^lookout: No session "nonexistent" is yours here: lookout ls shows the prompts you can answer\.$/],
+      [['allow', 's1'], env, 2, /^lookout: "s1" is a session's id, not a prompt's: lookout ls shows each prompt's id/],
+      [['deny', 's1:mistyped'], env, 1, /^lookout: Nothing waits for an answer to s1:mistyped here: answered in the terminal, its hook stopped waiting, or the id is mistyped/],
+      [['answer', 's1:mistyped', 'MIT'], env, 1, /^lookout: Nothing waits for an answer to s1:mistyped here/],
+      [['ls'], { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: '' }, 1, /^lookout: Lookout at http:\/\/127\.0\.0\.1:\d+ needs a token: set LOOKOUT_TOKEN/],
+      [['ls'], { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'wrong' }, 1, /^lookout: Lookout at http:\/\/127\.0\.0\.1:\d+ refused the token \(revoked, or not one of its tokens\)/],
+      [['ls'], { LOOKOUT_URL: 'http://127.0.0.1:1', LOOKOUT_TOKEN: '' }, 1, /^lookout: Cannot reach Lookout at http:\/\/127\.0\.0\.1:1 \(fetch failed\): start it \(npm start in its folder\), or pass --url/],
+      [['help', 'frobnicate'], env, 2, /^lookout: Unknown command "frobnicate"\. Run lookout help for the commands\.$/],
+    ];
+    for (const [args, runEnv, code, line] of cases) {
+      const run = await runCli(args, runEnv);
+      expect({ args, code: run.code, stderr: run.stderr.trimEnd() }).toEqual({ args, code, stderr: expect.stringMatching(line) });
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('help for every command and for each one, its version, token tables with headers, a second revoke said as such', async () => {
+    const running = await startServer({ LOOKOUT_TOKEN: 'admin-token' });
+    server = running;
+    const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'admin-token' };
+    const help = await runCli(['help'], env);
+    for (const command of ['install', 'uninstall', 'doctor', 'ls', 'watch', 'allow', 'deny', 'answer', 'token', 'event', 'mcp', 'flush', 'unhide']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    expect(help.stdout).toMatch(/^  uninstall codex/m);
+    for (const args of [['ls', '--help'], ['help', 'ls']]) expect((await runCli(args, env)).stdout).toMatch(/^Usage: lookout ls \[--json\] \[--project P\]\n {7}lookout ls --hidden\n\nPrint the feed/);
+    expect((await runCli(['install', '--help'], env)).stdout).toMatch(/^Usage: lookout install claude-code .*--answer-from-feed/);
+    expect(await runCli(['--version'], env)).toMatchObject({ code: 0, stdout: `lookout ${JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version}\n` });
+
+    const made = await runCli(['token', 'create', '--name', 'ci', '--scope', 'read'], env);
+    const id = (await running.gql('{ tokens { id name } }')).data.tokens.find((t: any) => t.name === 'ci').id;
+    expect(made.code).toBe(0);
+    const listed = (await runCli(['token', 'ls'], env)).stdout.split('\n');
+    expect(listed[0]).toMatch(/^ID +SCOPE +PERSON +STATE +NAME$/);
+    expect(listed[1]!.indexOf('read')).toBe(listed[0]!.indexOf('SCOPE'));
+    expect(await runCli(['token', 'revoke', id], env)).toMatchObject({ code: 0, stdout: `Revoked ${id}: refused from now on, and its open connections are closed.\n` });
+    expect(await runCli(['token', 'revoke', id], env)).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^${id} was already revoked \\(.+\\): nothing changed\\.\\n$`)) });
+  });
+});
+
+describe('lookout doctor', () => {
+  it('all good once installed with an admin token; a token refused, with the fix; the events kept unsent; a server that does not answer', async () => {
+    const running = await startServer({ LOOKOUT_TOKEN: 'admin-token' });
+    server = running;
+    const project = await makeRepo('doctored');
+    const lookoutHome = freshHome();
+    const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'admin-token', LOOKOUT_HOME: lookoutHome, HOME: lookoutHome };
+    const installed = await runIn(project, ['install', 'claude-code'], env);
+    // Install ends with the check: everything between the agent and Lookout is well.
+    expect(installed.stdout).toMatch(/\n\n✓ Node .+\n✓ Lookout answers at .+\n✓ Claude Code's http hooks in .+, and it takes their token \(written in the hook\)\.\n✓ Claude Code's command hooks in .+, and it takes their token \(LOOKOUT_TOKEN\)\.\n✓ No events wait to be delivered\.\nAll good: your agents reach Lookout\.\n$/);
+    const ok = await runIn(project, ['doctor'], { ...env, LOOKOUT_TOKEN: '' });
+    expect(ok.code).toBe(0);
+
+    // The hooks' token revoked (as an admin would): the hooks are refused, their events kept, and doctor says so with the fix.
+    const hooksToken = JSON.parse(await readFile(path.join(lookoutHome, 'config.json'), 'utf8')).hookTokens[origin(running)];
+    const { id } = (await running.gql('{ tokens { id scope } }')).data.tokens.find((t: any) => t.scope === 'REPORT');
+    await running.gql(`mutation { revokeToken(id: "${id}") { __typename } }`);
+    const hook = await runIn(project, ['hook', 'claude-code', '--url', origin(running)], { ...env, LOOKOUT_TOKEN: '' });
+    expect(hook.code).toBe(0);
+    expect(hooksToken).toMatch(/^lk_/);
+    const refused = await runIn(project, ['doctor'], { ...env, LOOKOUT_TOKEN: '' });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`which refuses their token (kept in ${path.join(lookoutHome, 'config.json')}): their events are dropped or kept unsent.\n    fix: LOOKOUT_TOKEN=<an admin token> lookout install claude-code --url ${origin(running)}`);
+
+    // The server gone: doctor says so, and how to point the hooks elsewhere.
+    await running.stop();
+    const down = await runIn(project, ['doctor'], { ...env, LOOKOUT_TOKEN: '' });
+    expect(down.stdout).toContain(`✗ Lookout does not answer at ${origin(running)} (nothing listens there)`);
+    expect(down.stdout).toMatch(/problems: the fix is under each\.\n$/);
+  });
+
+  it('counts the events a hook kept while it could not deliver them, with the reason from its log', async () => {
+    const running = await startServer({ LOOKOUT_TOKEN: 'admin-token' });
+    server = running;
+    const project = await makeRepo('spooling');
+    const lookoutHome = freshHome();
+    const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: '', LOOKOUT_HOME: lookoutHome, HOME: lookoutHome };
+    await runIn(project, ['install', 'claude-code'], env);
+    // No token at all (installed without one, against a server that wants one): each event is refused and kept.
+    for (const event of ['SessionStart', 'Stop']) await runCli(['hook', 'claude-code'], env, hook('spooled', project, { hook_event_name: event }));
+    const doctored = await runIn(project, ['doctor'], env);
+    expect(doctored.stdout).toMatch(/✗ 2 claude-code event\(s\) wait to be delivered \(the hook's log: .*server answered 401.*\)\.\n {4}fix: lookout flush, once the problems above are fixed/);
+  });
 });

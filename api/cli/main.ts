@@ -34,7 +34,7 @@ const FEED = `query Feed($project: String) {
 const CHANGES = `subscription Changes($project: String, $after: Int) {
   attentionChanged(project: $project, after: $after) {
     __typename
-    ... on AttentionChange { seq session { id title project } attention { tier label } previous { tier label } }
+    ... on AttentionChange { seq session { id title project pendingPermissions { id kind alwaysAllowRule } } attention { tier label detail } previous { tier label } }
     ... on FeedResyncRequired { reason }
   }
 }`;
@@ -63,9 +63,15 @@ async function graphql<T>(server: Server, query: string, variables: Record<strin
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(10_000),
   }).catch((error: Error) => {
-    throw new CliError(`Cannot reach Lookout at ${server.url}: ${error.message}`);
+    throw new CliError(`Cannot reach Lookout at ${server.url} (${error.message}): start it (npm start in its folder), or pass --url / set LOOKOUT_URL to where it runs.`);
   });
-  if (res.status === 401) throw new CliError('Lookout refused the token: set LOOKOUT_TOKEN or pass --token.');
+  if (res.status === 401) {
+    throw new CliError(
+      server.token
+        ? `Lookout at ${server.url} refused the token (revoked, or not one of its tokens): set LOOKOUT_TOKEN to one it knows (lookout token ls shows them, to an admin).`
+        : `Lookout at ${server.url} needs a token: set LOOKOUT_TOKEN (or pass --token) to one with the act scope, or the server's own LOOKOUT_TOKEN.`,
+    );
+  }
   if (res.status === 403) {
     const refused = (await res.json().catch(() => ({}))) as { errors?: { message: string }[] };
     throw new ForbiddenError(refused.errors?.[0]?.message ?? "This token's scope does not allow that.");
@@ -113,19 +119,22 @@ async function list(server: Server, project: string | undefined, json: boolean):
       for (const pending of n.pendingPermissions) {
         // The whole input, every line: what you allow is what you read.
         for (const line of pending.input.split('\n')) console.log(`${pad}${line}`);
-        const always = pending.alwaysAllowRule ? ` (--always: ${pending.alwaysAllowRule})` : '';
-        if (pending.kind === 'QUESTION') console.log(`${pad}answer: lookout answer ${pending.id} OPTION... | --other "..."`);
-        else if (pending.kind === 'ELICITATION') {
-          for (const field of pending.elicitation?.fields ?? []) console.log(`${pad}  ${field.name}: ${fieldWords(field)}`);
-          console.log(`${pad}answer: lookout answer ${pending.id} FIELD=VALUE... | --decline | --cancel`);
-        }
-        else console.log(`${pad}answer: lookout allow ${pending.id}${always} | lookout deny ${pending.id} --message "..."`);
+        if (pending.kind === 'ELICITATION') for (const field of pending.elicitation?.fields ?? []) console.log(`${pad}  ${field.name}: ${fieldWords(field)}`);
+        console.log(`${pad}answer: ${answerHint(pending)}`);
       }
       if (!n.pendingPermissions.length && n.attention.detail) console.log(`${pad}${n.attention.detail}`);
     }
   }
   if (!nodes.length) console.log('All clear.');
   return latestSeq;
+}
+
+/** The commands that answer a prompt, as `ls` and `watch` print them. */
+function answerHint(pending: { id: string; kind: string; alwaysAllowRule: string | null }): string {
+  if (pending.kind === 'QUESTION') return `lookout answer ${pending.id} OPTION... | --other "..."`;
+  if (pending.kind === 'ELICITATION') return `lookout answer ${pending.id} FIELD=VALUE... | --decline | --cancel`;
+  const always = pending.alwaysAllowRule ? ` (--always: ${pending.alwaysAllowRule})` : '';
+  return `lookout allow ${pending.id}${always} | lookout deny ${pending.id} --message "..."`;
 }
 
 /** What a form's field takes, in words: "one of staging, production (required)". */
@@ -166,8 +175,11 @@ async function watch(server: Server, project: string | undefined): Promise<void>
           const time = new Date().toLocaleTimeString();
           if (!change) return;
           if (change.__typename === 'FeedResyncRequired') return console.log(`${time}  (resync: ${change.reason})`);
-          const what = change.attention ? `${change.attention.tier.padEnd(9)} ${change.attention.label}` : `left      (was ${change.previous?.label})`;
-          console.log(`${time}  ${what}  ${change.session.title}${change.session.project ? ` (${change.session.project})` : ''}`);
+          const what = change.attention
+            ? `${change.attention.tier.padEnd(9)} ${change.attention.label}${change.attention.detail ? ` · ${change.attention.detail}` : ''}`
+            : `left      (was ${change.previous?.label})`;
+          console.log(`${time}  ${what}  ${change.session.title}${change.session.project ? ` (${change.session.project})` : ''}  [${change.session.id}]`);
+          if (change.attention) for (const pending of change.session.pendingPermissions ?? []) console.log(`${''.padEnd(time.length)}  answer: ${answerHint(pending)}`);
         },
         error: reject,
         complete: resolve,
@@ -182,6 +194,9 @@ function oneOf(flag: string, value: string | undefined, allowed: string[]): stri
   if (!allowed.includes(value.toLowerCase())) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got "${value}").`);
   return value.toLowerCase();
 }
+
+/** The `event` flag for an input field of the API. */
+const FLAGS: Record<string, string> = { sessionId: 'session', waitReason: 'reason', waitDetail: 'detail', uncommittedFiles: 'uncommitted', closedBy: 'close' };
 
 async function report(server: Server, v: Record<string, string | boolean | undefined>) {
   const str = (key: string) => (typeof v[key] === 'string' ? (v[key] as string) : undefined);
@@ -232,8 +247,9 @@ async function report(server: Server, v: Record<string, string | boolean | undef
     const query = `mutation($input: ${inputType}!) { result: ${field}(input: $input) { __typename ... on Error { message } ... on InputValidationError { issues { path message } } } }`;
     const { result } = await graphql<{ result: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(server, query, { input });
     if (result.message) {
-      const issues = result.issues?.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ');
-      throw new CliError(`${field}: ${issues || result.message}`);
+      // Said of the flags the user typed, not of the API's fields.
+      const issues = result.issues?.map((i) => `--${FLAGS[i.path.at(-1)!] ?? i.path.at(-1)}: ${i.message}`).join('; ');
+      throw new CliError(issues || result.message!);
     }
   }
   console.log(`Recorded for ${sessionId}: ${calls.map((c) => c.words).join('; ')}.`);
@@ -249,21 +265,36 @@ const ANSWER = `mutation($input: AnswerPermissionInput!) {
 }`;
 
 /** An answer refused (a typed error, or input issues), as the CLI's error. */
-function refused(result: { message?: string; issues?: { path: string[]; message: string }[] }): void {
+/**
+ * A refused answer in the CLI's words: what it is about and what to run, never the API's own
+ * names; the server's message where it already says that.
+ */
+function refused(result: { __typename?: string; message?: string; issues?: { path: string[]; message: string }[] }, requestId?: string): void {
   if (!result.message) return;
+  if (result.__typename === 'SessionNotFoundError') throw new CliError(`No session "${sessionOfRequest(requestId ?? '')}" is yours here: lookout ls shows the prompts you can answer.`);
+  if (result.__typename === 'PermissionExpiredError') {
+    throw new CliError(`Nothing waits for an answer to ${requestId} here: answered in the terminal, its hook stopped waiting, or the id is mistyped (lookout ls shows the prompts you can answer).`);
+  }
   const issues = result.issues?.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ');
   throw new CliError(issues || result.message);
 }
 
+/** A prompt's id as lookout ls shows it; a session's id alone (no ":") is a usage error that says so. */
+function promptId(verb: string, id: string | undefined): string {
+  if (!id) throw new UsageError(`${verb} needs the prompt's id: lookout ls shows it.`);
+  if (!id.includes(':')) throw new UsageError(`"${id}" is a session's id, not a prompt's: lookout ls shows each prompt's id (the session's, a ":", and more).`);
+  return id;
+}
+
 /** `allow ID [--always]` and `deny ID [--message TEXT]`: the first answer wins, wherever it is given. */
-async function answerPrompt(server: Server, verb: 'allow' | 'deny', requestId: string | undefined, values: { always?: boolean; message?: string }) {
-  if (!requestId) throw new UsageError(`${verb} needs the prompt's id: lookout ls shows it.`);
+async function answerPrompt(server: Server, verb: 'allow' | 'deny', id: string | undefined, values: { always?: boolean; message?: string }) {
+  const requestId = promptId(verb, id);
   if (verb === 'allow' && values.message !== undefined) throw new UsageError('--message goes with deny.');
   if (verb === 'deny' && values.always) throw new UsageError('--always goes with allow.');
   const decision = verb === 'deny' ? 'DENY' : values.always ? 'ALLOW_ALWAYS' : 'ALLOW_ONCE';
   const input = { requestId, decision, via: 'CLI', ...(values.message ? { message: values.message } : {}) };
   const { answerPermission: result } = await graphql<{ answerPermission: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(server, ANSWER, { input });
-  refused(result);
+  refused(result, requestId);
   const said = verb === 'deny' ? `Denied ${requestId}${values.message ? `: ${values.message}` : ''}` : `${values.always ? 'Always allowed' : 'Allowed'} ${requestId}`;
   console.log(`${said}.`);
 }
@@ -296,11 +327,12 @@ interface Answerable {
 }
 
 /** `answer ID ...`: a question with its options' labels, or an MCP server's form with FIELD=VALUE, --decline or --cancel. */
-async function answerCommand(server: Server, requestId: string | undefined, words: string[], values: { other?: string; decline?: boolean; cancel?: boolean }) {
-  if (!requestId) throw new UsageError("answer needs the question's id: lookout ls shows it.");
+async function answerCommand(server: Server, id: string | undefined, words: string[], values: { other?: string; decline?: boolean; cancel?: boolean }) {
+  const requestId = promptId('answer', id);
   const { session } = await graphql<{ session: { pendingPermissions: Answerable[] } | null }>(server, QUESTIONS, { id: sessionOfRequest(requestId) });
   const pending = session?.pendingPermissions.find((request) => request.id === requestId);
-  if (!pending) throw new CliError(`No question ${requestId} waits for an answer here (answered, or its hook stopped waiting): lookout ls shows what does.`);
+  if (!pending) refused({ __typename: session ? 'PermissionExpiredError' : 'SessionNotFoundError', message: 'not found' }, requestId);
+  if (!pending) return;
   if (pending.kind === 'ELICITATION') return answerElicitation(server, pending, words, values);
   if (values.decline || values.cancel) throw new UsageError("--decline and --cancel answer an MCP server's form.");
   return answerQuestion(server, pending, words, values.other);
@@ -341,7 +373,7 @@ async function answerElicitation(server: Server, pending: Answerable, words: str
     ANSWER_ELICITATION,
     { input: { requestId: pending.id, action, values: given, via: 'CLI' } },
   );
-  refused(result);
+  refused(result, pending.id);
   console.log(`${action === 'ACCEPT' ? 'Sent' : action === 'DECLINE' ? 'Declined' : 'Cancelled'} ${pending.id}.`);
 }
 
@@ -363,7 +395,7 @@ async function answerQuestion(server: Server, pending: Answerable, labels: strin
     ANSWER_QUESTION,
     { input: { requestId, answers, via: 'CLI' } },
   );
-  refused(result);
+  refused(result, requestId);
   console.log(`Answered ${requestId}.`);
 }
 
@@ -405,15 +437,17 @@ async function tokenCommand(server: Server, verb: string | undefined, id: string
       {},
     );
     if (values.json) return console.log(JSON.stringify(tokens, null, 2));
-    for (const t of tokens) {
-      const state = t.revokedAt ? `revoked ${t.revokedAt}` : t.lastUsedAt ? `last used ${t.lastUsedAt}` : 'never used';
-      console.log(`${t.id}  ${t.scope.toLowerCase().padEnd(6)}  ${t.person.padEnd(12)}  ${t.name}  (${state})`);
-    }
-    if (!tokens.length) console.log('No tokens.');
+    if (!tokens.length) return console.log('No tokens.');
+    const rows = [['ID', 'SCOPE', 'PERSON', 'STATE', 'NAME'], ...tokens.map((t) => [t.id, t.scope.toLowerCase(), t.person, t.revokedAt ? `revoked ${t.revokedAt}` : t.lastUsedAt ? `last used ${t.lastUsedAt}` : 'never used', t.name])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const row of rows) console.log(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
     return;
   }
   if (verb === 'revoke') {
     if (!id) throw new UsageError('token revoke needs the token id: lookout token ls shows it.');
+    const { tokens } = await graphql<{ tokens: { id: string; revokedAt: string | null }[] }>(server, '{ tokens { id revokedAt } }', {});
+    const before = tokens.find((t) => t.id === id);
+    if (before?.revokedAt) return console.log(`${id} was already revoked (${before.revokedAt}): nothing changed.`);
     const query = `mutation($id: ID!) { revokeToken(id: $id) { __typename ... on Error { message } } }`;
     const { revokeToken } = await graphql<{ revokeToken: { message?: string } }>(server, query, { id });
     if (revokeToken.message) throw new CliError(revokeToken.message);
