@@ -18,7 +18,7 @@ export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
   // The page.
   'AddPushDevice', 'AddWebhookFromPage', 'AnswerElicitation', 'AnswerFromNotification', 'AnswerPermission', 'AnswerQuestion', 'AnswerQuestionFromNotification', 'Feed', 'FeedChanged', 'FeedList', 'Hidden', 'Hide', 'MarkSeen',
   'NotificationSettings', 'PushSetup', 'RemovePushDevice', 'RemoveWebhookFromPage', 'SaveNotificationPolicy', 'SetDeviceLooking',
-  'Snooze', 'Unhide', 'Webhooks',
+  'Quiet', 'RefusedHooks', 'Snooze', 'Unhide', 'Webhooks',
   // The CLI and its MCP server.
   'Attention', 'Changes',
 ]);

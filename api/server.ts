@@ -11,6 +11,7 @@ import { ConfigError, type LookoutConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { answerPost, FeedAnswers } from './feed-answers.ts';
 import { type Access, answerRefusal, Guard, refuseUpgrade } from './guard.ts';
+import { RefusedHooks } from './refused-hooks.ts';
 import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } from './hooks/claude-code-events.ts';
 import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
 import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
@@ -108,7 +109,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   const readiness = new Readiness({ problems, latestSeq: () => store.latestSeq(), lagging: (seq) => attention.lagging(seq) });
   await readiness.start();
   metrics.start(attention, feedAnswers, deliveries, () => readiness.latestSeq);
-  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
+  const refusedHooks = new RefusedHooks();
+  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, refusedHooks, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
   const server = createServer();
   let port = 0;
   const guard = new Guard({
@@ -169,6 +171,12 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
   let activeRequests = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const { path, route, verdict } = admit(req);
+    // A hook refused for its token is counted, so that the page can say its hooks are being refused.
+    const address = req.socket.remoteAddress ?? 'unknown';
+    if (route?.access === REPORTS) {
+      if (!verdict.pass && (verdict.status === 401 || verdict.status === 403)) refusedHooks.refused(address, verdict.status);
+      else if (verdict.pass) refusedHooks.accepted(address);
+    }
     if (!verdict.pass) return answerRefusal(req, res, verdict);
     for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value);
     if (!route) return reply(res, 404, `Nothing at ${req.method} ${path}.`);

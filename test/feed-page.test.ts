@@ -105,6 +105,42 @@ describe('the feed page', () => {
     await page.close();
   });
 
+  it('on an empty feed while sessions work, says all is quiet rather than that no agent reported', async () => {
+    server = await startServer();
+    await permissionPrompt('busy', 'Busy one');
+    const page = await openFeed(server.url);
+    await item(needsYou(page), 'Busy one').waitFor();
+    // Answered in the terminal: the session works on, and the feed empties.
+    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 'busy', state: 'WORKING' } });
+    await page.getByText('All quiet: 1 session working, none needs you.').waitFor();
+    expect(await page.getByText(/No agent has reported yet/).count()).toBe(0);
+    await page.close();
+  });
+
+  it('says when hooks are being refused (a token turned on after install), and stops once one is taken again', async () => {
+    server = await startServer({ LOOKOUT_TOKEN: 'page-token' });
+    const hook = (token?: string) =>
+      fetch(`${server.url.replace(/\/graphql$/, '')}/hooks/claude-code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ session_id: 'hooked', hook_event_name: 'UserPromptSubmit', prompt: 'Fix it' }),
+      });
+    expect((await hook()).status).toBe(401);
+    expect((await hook('lk_wrong')).status).toBe(401);
+    const page = await browser().newPage({ viewport: { width: 1100, height: 800 } });
+    await page.goto(server.url.replace(/\/graphql$/, '/'));
+    await page.getByLabel(/needs its token/).fill('page-token');
+    await page.getByRole('button', { name: 'Open the feed' }).click();
+    const warning = page.getByRole('alert').filter({ hasText: /Hooks from 127\.0\.0\.1 were refused 2 times since .+: their token is missing, wrong or revoked/ });
+    await warning.waitFor();
+    expect(await warning.innerText()).toContain('lookout doctor');
+    expect((await hook('page-token')).status).toBe(204);
+    // The page asks again when its window comes back to the front.
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await warning.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
   it('finds hidden sessions again and unhides them, on the page and from the CLI', async () => {
     server = await startServer();
     await permissionPrompt('h1', 'Hidden one');

@@ -52,6 +52,8 @@ const SAMPLES: Record<string, string> = {
   unhideSession: 'mutation { unhideSession(sessionId: "scoped") { __typename } }',
   answerPermission: 'mutation { answerPermission(input: { requestId: "scoped:1", decision: ALLOW_ONCE }) { __typename } }',
   answerQuestion: 'mutation { answerQuestion(input: { requestId: "scoped:1", answers: [{ question: "Which?", choices: ["A"] }] }) { __typename } }',
+  projects: '{ projects }',
+  refusedHooks: '{ refusedHooks { count } }',
   answerElicitation: 'mutation { answerElicitation(input: { requestId: "scoped:1", action: DECLINE }) { __typename } }',
   createToken: 'mutation { createToken(name: "n", scope: READ) { __typename } }',
   revokeToken: 'mutation { revokeToken(id: "nope") { __typename } }',

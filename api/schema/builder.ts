@@ -1,4 +1,5 @@
 // The Pothos schema builder: plugins and shared settings only; every type lives in its own file.
+import type { RefusedHooks } from '../refused-hooks.ts';
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
@@ -21,6 +22,7 @@ export interface Context {
   webhooks: Webhooks;
   policies: Policies;
   push: Push;
+  refusedHooks: RefusedHooks;
   /** LOOKOUT_ESCALATE_MINUTES: the escalation time of whoever sets none. */
   defaultEscalateAfterMinutes: number;
   /** Who asks; absent only where no operation runs (GraphiQL's page). */

@@ -115,7 +115,24 @@ builder.queryFields((t) => ({
         orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }],
       }),
   }),
+  projects: t.stringList({
+    ...needs('read', "The projects of every stored session (yours, or the scope's), by name: for the page's filter and mutes, quiet projects too."),
+    args: { scope: t.arg({ type: FeedScope }) },
+    resolve: async (_root, { scope }, ctx) => {
+      const rows = await ctx.db.session.findMany({
+        where: { owner: ownerFilter(ctx, scope) ?? undefined, project: { not: null } },
+        distinct: ['project'],
+        select: { project: true },
+        orderBy: { project: 'asc' },
+        take: MAX_PROJECTS,
+      });
+      return rows.map((row) => row.project!);
+    },
+  }),
 }));
+
+/** At most this many projects are listed. */
+const MAX_PROJECTS = 1_000;
 
 // ---- What agents report ----------------------------------------------------------------------
 

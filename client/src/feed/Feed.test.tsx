@@ -38,8 +38,14 @@ function feed(nodes: Node[], latestSeq = 7): FeedData {
 
 /** A client whose queries answer with `results(operation)` and whose subscription is `changes`. */
 function mockClient(results: (operation: Operation) => Source<unknown>, changes: Source<unknown> = never): Client {
+  // The empty feed's and the refused hooks' own queries: sessions are working, no hook is refused.
+  const side: Record<string, unknown> = {
+    Quiet: { working: { edges: [{ node: { id: 'w1' } }, { node: { id: 'w2' } }] }, anyone: { edges: [{ node: { id: 'w1' } }] } },
+    RefusedHooks: { refusedHooks: [] },
+  };
+  const nameOf = (operation: Operation) => getOperationAST(operation.query)?.name?.value ?? '';
   return {
-    executeQuery: vi.fn(results),
+    executeQuery: vi.fn((operation: Operation) => (nameOf(operation) in side ? fromValue({ data: side[nameOf(operation)] }) : results(operation))),
     executeMutation: vi.fn(() => never),
     executeSubscription: vi.fn(() => changes),
   } as unknown as Client;
@@ -64,6 +70,9 @@ describe('Feed', () => {
     expect(screen.getByText('All clear')).toBeTruthy();
     expect(screen.getByText('Nothing is waiting for you.')).toBeTruthy();
     expect(screen.getByText('Nothing just finished or went quiet.')).toBeTruthy();
+    // Sessions work while nothing needs you: said as such, not as if no agent had reported.
+    expect(screen.getByText('All quiet: 2 sessions working, none needs you.')).toBeTruthy();
+    expect(screen.queryByText(/No agent has reported yet/)).toBeNull();
     expect(document.title).toBe('Lookout · All clear');
   });
 

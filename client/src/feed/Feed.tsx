@@ -8,7 +8,9 @@ import { NotificationSettings } from '../settings/NotificationSettings.tsx';
 import type { AttentionTier } from '../gql/graphql.ts';
 import { type ConnectionStore, useConnectionState } from '../graphql/connection.ts';
 import { type FeedAction, FeedItem, SNOOZE_CHOICES } from './FeedItem.tsx';
+import { EmptyFeed } from './EmptyFeed.tsx';
 import { Hidden } from './Hidden.tsx';
+import { RefusedHooks } from './RefusedHooks.tsx';
 import { summarize, useDocumentBadge } from './useDocumentBadge.ts';
 import { useFeedActions } from './useFeedActions.ts';
 import { type FeedChange, useFeedChanges } from './useFeedChanges.ts';
@@ -33,6 +35,7 @@ export const FeedQuery = graphql(`
     everyProject: attentionSessions {
       edges { node { id project host } }
     }
+    projects
   }
 `);
 
@@ -73,7 +76,8 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
   const needsYou = byTier('NEEDS_YOU').length;
   const inFocus = items.length - needsYou;
   const everyProject = data?.everyProject.edges.map((e) => e.node) ?? [];
-  const projects = [...new Set(everyProject.map((n) => n.project).filter((p): p is string => !!p))].sort();
+  // Every project of yours, quiet ones too (to filter and mute), and any new since the page loaded.
+  const projects = [...new Set([...(data?.projects ?? []), ...everyProject.map((n) => n.project).filter((p): p is string => !!p)])].sort();
   const showHost = new Set(everyProject.map((n) => n.host).filter(Boolean)).size > 1;
   useDocumentBadge(needsYou, inFocus, !!data);
 
@@ -174,11 +178,8 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
           </div>
         ) : null}
         {fetching && !data ? <p className="loading">Loading the feed…</p> : null}
-        {data && everyProject.length === 0 ? (
-          <p className="connect">
-            No agent has reported yet. Connect Claude Code (or Codex) from Lookout's folder: <code>npx lookout install claude-code --user</code>
-          </p>
-        ) : null}
+        {data ? <RefusedHooks /> : null}
+        {data && everyProject.length === 0 ? <EmptyFeed seq={data.feed.latestSeq} /> : null}
         {data
           ? SECTIONS.map(({ tier, heading, empty }) => {
               const list = byTier(tier);
