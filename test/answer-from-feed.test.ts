@@ -457,7 +457,7 @@ describe('the feed page', () => {
     const item = page.getByRole('listitem').filter({ has: page.locator(`[data-request-id="${allowed.requestId}"]`) });
     await item.getByText('the-very-end').waitFor();
     expect(await item.locator('pre.input').innerText()).toBe(long);
-    expect(await item.innerText()).toContain('Always allow keeps: Bash(npm publish:*), kept in .claude/settings.local.json');
+    expect(await item.innerText()).toContain('Always allow: Bash(npm publish:*), kept in .claude/settings.local.json');
     await item.getByRole('button', { name: 'Allow once' }).click();
     expect((await allowed.done).stdout).toBe(decision({ behavior: 'allow' }));
     await item.waitFor({ state: 'detached' });

@@ -202,6 +202,14 @@ describe('what the hooks record', () => {
     expect((await server.gql('{ sessions { edges { node { id } } } }')).data.sessions.edges).toEqual([{ node: { id: 'a:b' } }]);
   });
 
+  it('a plan headed "Plan: …" is said once as a plan ("Plan: OAuth login", never "Plan: Plan: OAuth login")', async () => {
+    server = await start();
+    const post = (body: unknown) => fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const plan = { hook_event_name: 'PermissionRequest', tool_name: 'ExitPlanMode', tool_input: { plan: '# Plan: OAuth login\n1. Add the provider' }, cwd: '/tmp/x' };
+    expect((await post({ session_id: 'planned', ...plan })).status).toBe(204);
+    expect((await server.gql('{ session(id: "planned") { attention { detail } } }')).data.session.attention.detail).toBe('Plan: OAuth login');
+  });
+
   it('the http hook refuses a time GraphQL\'s DateTime would refuse, and changes nothing', async () => {
     server = await start();
     const post = (at: unknown) =>

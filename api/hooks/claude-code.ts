@@ -121,7 +121,8 @@ function questionDetail(input: Record<string, unknown>): string | undefined {
 /** ExitPlanMode's plan: its first line of substance. */
 function planDetail(input: Record<string, unknown>): string | undefined {
   const plan = text(input.plan);
-  const line = plan?.split('\n').map((l) => l.replace(/^[#>*\-\s]+/, '').trim()).find(Boolean);
+  // "# Plan: OAuth login" says "Plan: OAuth login", not "Plan: Plan: OAuth login".
+  const line = plan?.split('\n').map((l) => l.replace(/^[#>*\-\s]+/, '').replace(/^plan\s*:\s*/i, '').trim()).find(Boolean);
   return line ? oneLine(`Plan: ${line}`, MAX_DETAIL) : undefined;
 }
 

@@ -65,7 +65,7 @@ export const FeedItemFragment = graphql(`
 `);
 
 /** Agents by the names their users know them by. */
-const AGENT_NAMES: Record<string, string> = { 'claude-code': 'Claude Code', codex: 'Codex' };
+export const AGENT_NAMES: Record<string, string> = { 'claude-code': 'Claude Code', codex: 'Codex' };
 
 export type PermissionDecision = 'ALLOW_ONCE' | 'ALLOW_ALWAYS' | 'DENY';
 
@@ -147,7 +147,7 @@ export function FeedItem({ session: sessionRef, selected, tabbable, showHost, of
         </p>
         {attention.detail && !session.pendingPermissions.length ? (
           <>
-            <p className={`detail${long && !wholeDetail ? ' clamped' : ''}`} id={`detail-${session.id}`}>
+            <p className={`detail${attention.reason === 'WAITING' ? ' code' : ''}${long && !wholeDetail ? ' clamped' : ''}`} id={`detail-${session.id}`}>
               {attention.detail}
             </p>
             {long ? (
@@ -203,17 +203,26 @@ function Elapsed({ since: iso }: { since: string }) {
 
 /**
  * The snooze choices, one menu open at a time (the feed says which): Escape closes it and puts the
- * focus back on Snooze; so does a click or the focus going elsewhere.
+ * focus back on Snooze; so does a click elsewhere, or the focus going elsewhere by the keyboard.
+ * An open menu makes room in its card, so it closes only once a click elsewhere is over: the card
+ * shrinking between the press and the release would take the click away from what it was aimed at.
  */
 function SnoozeMenu({ open, onOpen, disabled, onSnooze }: { open: boolean; onOpen(open: boolean): void; disabled: boolean; onSnooze(until: Date): void }) {
   const ref = useRef<HTMLDetailsElement>(null);
+  const pressing = useRef(false);
   useEffect(() => {
     if (!open) return;
-    const outside = (event: PointerEvent) => {
+    const press = () => (pressing.current = true);
+    const outside = (event: MouseEvent) => {
+      pressing.current = false;
       if (!ref.current?.contains(event.target as Node)) onOpen(false);
     };
-    document.addEventListener('pointerdown', outside);
-    return () => document.removeEventListener('pointerdown', outside);
+    document.addEventListener('pointerdown', press, true);
+    document.addEventListener('click', outside);
+    return () => {
+      document.removeEventListener('pointerdown', press, true);
+      document.removeEventListener('click', outside);
+    };
   }, [open, onOpen]);
   return (
     <details
@@ -231,7 +240,7 @@ function SnoozeMenu({ open, onOpen, disabled, onSnooze }: { open: boolean; onOpe
         ref.current?.querySelector('summary')?.focus();
       }}
       onBlur={(event) => {
-        if (open && !ref.current?.contains(event.relatedTarget as Node | null)) onOpen(false);
+        if (open && !pressing.current && !ref.current?.contains(event.relatedTarget as Node | null)) onOpen(false);
       }}
     >
       <summary aria-disabled={disabled || undefined}>Snooze</summary>
@@ -277,7 +286,7 @@ function Answer({ request, onAnswer, offline, busy }: { request: Pending; onAnsw
       }}
     >
       <pre className="input">{request.input}</pre>
-      {request.alwaysAllowRule && !plan ? <p className="rule">Always allow keeps: {request.alwaysAllowRule}</p> : null}
+      {request.alwaysAllowRule && !plan ? <p className="rule">Always allow: {request.alwaysAllowRule}</p> : null}
       <div className="answer-buttons">
         <button type="button" className="allow" disabled={offline} onClick={() => answer('ALLOW_ONCE')} title={plan ? 'Then review each edit' : undefined}>
           {plan ? 'Approve plan' : 'Allow once'}
@@ -292,7 +301,7 @@ function Answer({ request, onAnswer, offline, busy }: { request: Pending; onAnsw
           type="text"
           name="message"
           aria-label={plan ? 'What to change in the plan' : 'Why, or what to do instead (optional)'}
-          placeholder={plan ? 'What to change…' : 'Why, or what instead (optional)'}
+          placeholder={plan ? 'What to change…' : 'Why? (optional)'}
           value={message}
           onChange={(event) => setMessage(event.target.value)}
           maxLength={2000}

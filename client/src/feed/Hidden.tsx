@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
+import { AGENT_NAMES } from './FeedItem.tsx';
 
 const HiddenQuery = graphql(`
   query Hidden {
@@ -33,12 +34,12 @@ export function Hidden({ offline }: { offline: boolean }) {
         setOpen((event.target as HTMLDetailsElement).open);
       }}
     >
-      <summary>Hidden sessions</summary>
+      <summary>Hidden sessions{open && data ? ` (${hidden.length})` : ''}</summary>
       {open && data && hidden.length === 0 ? <p className="empty">Nothing is hidden.</p> : null}
       <ul>
         {hidden.map((s) => (
           <li key={s.id}>
-            <span>{s.title}</span> <span className="where">{[s.agent, s.project, s.branch].filter(Boolean).join(' · ')}</span>{' '}
+            <span>{s.title}</span> <span className="where">{[AGENT_NAMES[s.agent] ?? s.agent, s.project, s.branch].filter(Boolean).join(' · ')}</span>{' '}
             <button
               type="button"
               disabled={offline}

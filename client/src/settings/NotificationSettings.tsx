@@ -71,7 +71,15 @@ export function NotificationSettings({ projects, push, offline }: { projects: st
       {data ? <PolicyForm key={JSON.stringify(data.notificationPolicy)} policy={data.notificationPolicy} projects={projects} offline={offline} /> : null}
 
       <h3>Your devices</h3>
-      {data && data.pushDevices.length === 0 ? <p className="empty">No device is notified. Use "Notify me on this device" on each browser or phone you want to hear from Lookout.</p> : null}
+      {data && data.pushDevices.length === 0 ? (
+        <p className="empty">
+          {push.state.kind === 'blocked'
+            ? 'No device is notified, and this browser blocks notifications from this page: allow them in its site settings, then use "Notify me" at the top.'
+            : push.state.kind === 'unsupported'
+              ? 'No device is notified, and this browser cannot be: open Lookout in one that can, or on your phone.'
+              : 'No device is notified. Use "Notify me" at the top on each browser or phone you want to hear from Lookout.'}
+        </p>
+      ) : null}
       <ul className="plain">
         {data?.pushDevices.map((d) => (
           <li key={d.endpoint}>
