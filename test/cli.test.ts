@@ -1,6 +1,6 @@
 // The lookout CLI as users and hooks run it, against the real server (or none).
 import { exec, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -457,10 +457,13 @@ describe('lookout doctor', () => {
     server = running;
     const project = await makeRepo('doctored');
     const lookoutHome = freshHome();
-    const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'admin-token', LOOKOUT_HOME: lookoutHome, HOME: lookoutHome };
+    // `lookout` on the PATH, as `npm link` puts it.
+    const bin = freshHome();
+    await symlink(CLI, path.join(bin, 'lookout'));
+    const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'admin-token', LOOKOUT_HOME: lookoutHome, HOME: lookoutHome, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
     const installed = await runIn(project, ['install', 'claude-code'], env);
     // Install ends with the check: everything between the agent and Lookout is well.
-    expect(installed.stdout).toMatch(/\n\n✓ Node .+\n✓ Lookout answers at .+\n✓ Claude Code's http hooks in .+, and it takes their token \(written in the hook\)\.\n✓ Claude Code's command hooks in .+, and it takes their token \(LOOKOUT_TOKEN\)\.\n✓ No events wait to be delivered\.\nAll good: your agents reach Lookout\.\n$/);
+    expect(installed.stdout).toMatch(/\n\n✓ Node .+\n✓ The lookout command is on your PATH\.\n✓ Lookout answers at .+\n✓ Claude Code's http hooks in .+, and it takes their token \(written in the hook\)\.\n✓ Claude Code's command hooks in .+, and it takes their token \(LOOKOUT_TOKEN\)\.\n✓ No events wait to be delivered\.\nAll good: your agents reach Lookout\.\n$/);
     const ok = await runIn(project, ['doctor'], { ...env, LOOKOUT_TOKEN: '' });
     expect(ok.code).toBe(0);
 
@@ -480,6 +483,9 @@ describe('lookout doctor', () => {
     const down = await runIn(project, ['doctor'], { ...env, LOOKOUT_TOKEN: '' });
     expect(down.stdout).toContain(`✗ Lookout does not answer at ${origin(running)} (nothing listens there)`);
     expect(down.stdout).toMatch(/problems: the fix is under each\.\n$/);
+    // Without it on the PATH, doctor says how to put it there.
+    const noPath = await runIn(project, ['doctor'], { ...env, PATH: path.dirname(process.execPath) });
+    expect(noPath.stdout).toContain("✗ The lookout command is not on your PATH.\n    fix: npm link in Lookout's folder");
   });
 
   it('counts the events a hook kept while it could not deliver them, with the reason from its log', async () => {

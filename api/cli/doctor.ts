@@ -1,6 +1,7 @@
 // `lookout doctor`: everything between the agents and the feed, checked and said in words, each
 // problem with the one command that fixes it. Nothing it does changes anything: it asks the server
 // whether it answers, and whether each installed hook's token would be taken for a report.
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CLAUDE_CODE_DECISION_PATH } from '../hooks/claude-code-events.ts';
@@ -124,6 +125,10 @@ export async function doctor(input: DoctorInput): Promise<Finding[]> {
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
   const nodeOk = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
   findings.push(nodeOk ? { ok: true, said: `Node ${process.versions.node}.` } : { ok: false, said: `Node ${process.versions.node} is older than Lookout needs.`, fix: `install Node ${MIN_NODE.join('.')} or newer` });
+
+  // The commands ls and the page print start with `lookout`.
+  const onPath = (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, 'lookout')));
+  findings.push(onPath ? { ok: true, said: 'The lookout command is on your PATH.' } : { ok: false, said: 'The lookout command is not on your PATH.', fix: "npm link in Lookout's folder" });
 
   const reached = new Map<string, Promise<string | null>>();
   reached.set(input.server.url, unreachable(input.server.url));
