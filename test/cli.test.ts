@@ -33,6 +33,9 @@ const notesOf = (stdout: string) => `${stdout.split('\n\n')[0]}\n`;
 /** What install says of the server every command then talks to. */
 const talksTo = (url: string) => `lookout commands now talk to ${url} unless --url or LOOKOUT_URL says otherwise.\n`;
 
+/** What install says to do next. */
+const nextSteps = (url: string) => `Next: start Claude Code in a project and send a prompt; the session shows at ${url}/ (lookout ls lists it).\n`;
+
 /** What install says of MCP servers' forms when not opted in to answering them from Lookout. */
 const MCP_FORMS = "An MCP server's form is shown in Lookout and answered in the terminal (--answer-from-feed makes it wait for an answer from Lookout, locking the terminal meanwhile).\n";
 
@@ -201,7 +204,7 @@ describe('lookout install / uninstall claude-code', () => {
 
     const first = await runIn(project, ['install', 'claude-code', '--shared']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(notesOf(first.stdout)).toBe(`Backed up ${file} to ${file}.lookout-backup.\nWired Claude Code's hooks in ${file} report to http://127.0.0.1:4000.\n${MCP_FORMS}${talksTo('http://127.0.0.1:4000')}`);
+    expect(notesOf(first.stdout)).toBe(`Backed up ${file} to ${file}.lookout-backup.\nWired Claude Code's hooks in ${file} report to http://127.0.0.1:4000.\n${nextSteps('http://127.0.0.1:4000')}${MCP_FORMS}${talksTo('http://127.0.0.1:4000')}`);
     const text = await readFile(file, 'utf8');
     expect(text.startsWith('{\n    "model": "opus",')).toBe(true); // four spaces, like the user's file
     expect(text.endsWith('}')).toBe(true); // and no final newline, as it had none
@@ -220,7 +223,7 @@ describe('lookout install / uninstall claude-code', () => {
 
     // Pointed elsewhere: the hooks move, and the backup still holds the file from before the first install.
     const moved = await runIn(project, ['install', 'claude-code', '--shared', '--url', 'http://127.0.0.1:4555']);
-    expect(notesOf(moved.stdout)).toBe(`Wired Claude Code's hooks in ${file} report to http://127.0.0.1:4555.\n${MCP_FORMS}${talksTo('http://127.0.0.1:4555')}`);
+    expect(notesOf(moved.stdout)).toBe(`Wired Claude Code's hooks in ${file} report to http://127.0.0.1:4555.\n${nextSteps('http://127.0.0.1:4555')}${MCP_FORMS}${talksTo('http://127.0.0.1:4555')}`);
     expect(await readFile(`${file}.lookout-backup`, 'utf8')).toBe(originalText);
 
     // Opted in to answering MCP servers' forms from Lookout: the Elicitation hook waits as long as a permission prompt's.
@@ -260,6 +263,7 @@ describe('lookout install / uninstall claude-code', () => {
     expect(personal.code).toBe(0);
     expect(notesOf(personal.stdout).split('\n')).toEqual([
         `Wired Claude Code's hooks in ${local} report to ${origin(running)}.`,
+        nextSteps(origin(running)).trim(),
         MCP_FORMS.trim(),
         expect.stringMatching(/^Made a report-only token for the hooks: "claude-code hooks on .+" \([0-9a-f]+\), reporting alice's sessions and nothing more\.$/),
         `The hooks read their token from ${path.join(lookoutHome, 'config.json')} (only you can read it), never from their command line.`,

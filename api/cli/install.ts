@@ -216,6 +216,7 @@ export async function installClaudeCode(file: string, options: InstallOptions): 
   return [
     ...notes,
     ...(options.shared && options.token ? ['The token is not written into this shared file: set LOOKOUT_TOKEN where Claude Code runs.'] : []),
+    `Next: start Claude Code in a project and send a prompt; the session shows at ${options.url}/ (lookout ls lists it).`,
     options.answerFromFeed
       ? "An MCP server's form waits for your answer in Lookout (up to LOOKOUT_DECISION_TIMEOUT_SECONDS) before Claude Code shows its own: until you answer, the terminal cannot."
       : "An MCP server's form is shown in Lookout and answered in the terminal (--answer-from-feed makes it wait for an answer from Lookout, locking the terminal meanwhile).",
