@@ -368,7 +368,7 @@ describe('lookout ls, event and watch', () => {
     expect(noToken).toMatchObject({ code: 1, stderr: expect.stringMatching(/needs a token: set LOOKOUT_TOKEN \(or pass --token\) to one with the act scope/) });
 
     const human = await runCli(['ls'], env);
-    expect(human.stdout).toMatch(/Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  codex · parser\n\s+apply_patch src\/lib.rs\nIn focus \(0\)/);
+    expect(human.stdout).toMatch(/Needs you \(1\)\n  Waiting for permission\s+(now|\d+s)  Port the parser  codex · parser\n\s+apply_patch src\/lib.rs\nIn focus \(0\)/);
     const json = JSON.parse((await runCli(['ls', '--json'], env)).stdout);
     expect(json).toEqual([expect.objectContaining({ id: 'codex-1', agent: 'codex', attention: expect.objectContaining({ reason: 'WAITING', detail: 'apply_patch src/lib.rs' }) })]);
 
@@ -377,7 +377,7 @@ describe('lookout ls, event and watch', () => {
     let lateOut = '';
     late.stdout.on('data', (c) => (lateOut += c));
     await subscribersListening(running, 2);
-    expect(lateOut).toMatch(/^Needs you \(1\)\n  Waiting for permission\s+now  Port the parser  codex · parser/);
+    expect(lateOut).toMatch(/^Needs you \(1\)\n  Waiting for permission\s+(now|\d+s)  Port the parser  codex · parser/);
 
     await runCli(['event', '--session', 'codex-1', '--state', 'working'], env);
     // Each change with what it is about and the session's id.
