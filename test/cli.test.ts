@@ -467,7 +467,7 @@ describe('lookout doctor', () => {
     const env = { LOOKOUT_URL: origin(running), LOOKOUT_TOKEN: 'admin-token', LOOKOUT_HOME: lookoutHome, HOME: lookoutHome, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
     const installed = await runIn(project, ['install', 'claude-code'], env);
     // Install ends with the check: everything between the agent and Lookout is well.
-    expect(installed.stdout).toMatch(/\n\n✓ Node .+\n✓ The lookout command is on your PATH\.\n✓ Lookout answers at .+\n✓ Claude Code's http hooks in .+, and it takes their token \(written in the hook\)\.\n✓ Claude Code's command hooks in .+, and it takes their token \(LOOKOUT_TOKEN\)\.\n✓ No events wait to be delivered\.\nAll good: your agents reach Lookout\.\n$/);
+    expect(installed.stdout).toMatch(/\n\n✓ Node .+\n✓ The lookout command is on your PATH\.\n✓ Lookout answers at .+\n✓ Claude Code's http hooks in .+, and it takes their token \(written in the hook\)\.\n✓ Claude Code's command hooks in .+, and it takes their token \(kept in .+config\.json\)\.\n✓ No events wait to be delivered\.\nAll good: your agents reach Lookout\.\n$/);
     const ok = await runIn(project, ['doctor'], { ...env, LOOKOUT_TOKEN: '' });
     expect(ok.code).toBe(0);
 

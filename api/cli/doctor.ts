@@ -100,14 +100,11 @@ async function checkHooks(where: SettingsFile, hooks: InstalledHook[], input: Do
       saidDown.add(url);
       continue;
     }
-    const token = hook.token ?? (hook.form === 'command' ? (process.env.LOOKOUT_TOKEN || input.config.hookTokens?.[url] || null) : hook.readsEnvironment ? process.env.LOOKOUT_TOKEN || null : null);
-    const source = hook.token
-      ? 'written in the hook'
-      : hook.form === 'command' && input.config.hookTokens?.[url] && !process.env.LOOKOUT_TOKEN
-        ? `kept in ${input.configFile}`
-        : token
-          ? 'LOOKOUT_TOKEN'
-          : 'no token';
+    // The token the hook sends, as the hook itself chooses it (see serverFrom in main.ts).
+    const kept = hook.form === 'command' ? input.config.hookTokens?.[url] : undefined;
+    const fromEnvironment = hook.form === 'command' || hook.readsEnvironment ? process.env.LOOKOUT_TOKEN || undefined : undefined;
+    const token = hook.token ?? kept ?? fromEnvironment ?? null;
+    const source = hook.token ? 'written in the hook' : kept ? `kept in ${input.configFile}` : token ? 'LOOKOUT_TOKEN' : 'no token';
     const verdict = await tokenVerdict(url, token);
     if (verdict === 'accepted') findings.push({ ok: true, said: `${what} report to ${url}, and it takes their token (${source}).` });
     else if (verdict === 'refused') {

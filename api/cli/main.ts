@@ -461,8 +461,8 @@ const DEFAULT_URL = 'http://127.0.0.1:4000';
 
 /**
  * The server to talk to: --url, else LOOKOUT_URL, else the one `install` wired the hooks to, else
- * the default; a URL that is not one is a usage error. The token: --token, else LOOKOUT_TOKEN; a
- * hook also has the one `install` kept for that server's hooks.
+ * the default; a URL that is not one is a usage error. The token: --token, else (a hook) the one
+ * `install` kept for that server's hooks, else LOOKOUT_TOKEN.
  */
 function serverFrom(values: { url?: unknown; token?: unknown }, config: CliConfig, forHooks = false): Server & { urlFrom: string } {
   const given = typeof values.url === 'string' ? values.url : process.env.LOOKOUT_URL || undefined;
@@ -477,7 +477,10 @@ function serverFrom(values: { url?: unknown; token?: unknown }, config: CliConfi
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
     throw new UsageError(`${from} must be an http:// or https:// URL such as http://127.0.0.1:4000 (got "${url}").`);
   }
-  const token = (typeof values.token === 'string' ? values.token : process.env.LOOKOUT_TOKEN) || (forHooks ? config.hookTokens?.[parsed.origin] : undefined);
+  // A hook sends the report-only token install made for its server before any LOOKOUT_TOKEN the
+  // agent's environment holds (often a person's, with more scope than reporting needs).
+  const kept = forHooks ? config.hookTokens?.[parsed.origin] : undefined;
+  const token = (typeof values.token === 'string' ? values.token : undefined) || kept || process.env.LOOKOUT_TOKEN;
   return { url: parsed.origin, token: token || undefined, urlFrom: from };
 }
 
