@@ -1,6 +1,6 @@
 // Where Lookout's own files are, whether it runs from its sources (tsx) or from its build (dist/):
 // the folder that holds package.json, found upward from this module.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,3 +12,6 @@ function findProjectRoot(): string {
 }
 
 export const PROJECT_ROOT = findProjectRoot();
+
+/** Lookout's version, its package's: the server says it on /healthz, the CLI with --version. */
+export const VERSION: string = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';

@@ -1,6 +1,7 @@
 // The lookout CLI as users and hooks run it, against the real server (or none).
 import { exec, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -490,6 +491,18 @@ describe('lookout doctor', () => {
     // Without it on the PATH, doctor says how to put it there.
     const noPath = await runIn(project, ['doctor'], { ...env, PATH: path.dirname(process.execPath) });
     expect(noPath.stdout).toContain("✗ The lookout command is not on your PATH.\n    fix: npm link in Lookout's folder");
+  });
+
+  it("says when the server runs another version than the command (the page and hooks come from the server's build)", async () => {
+    const older = createHttpServer((req, res) => res.writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'application/json' }).end('{"status":"alive","version":"0.0.1"}'));
+    await new Promise<void>((resolve) => older.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(older.address() as { port: number }).port}`;
+      const doctored = await runCli(['doctor'], { LOOKOUT_URL: url, LOOKOUT_TOKEN: '', HOME: freshHome() });
+      expect(doctored.stdout).toMatch(new RegExp(`✗ Lookout at ${url} runs version 0\\.0\\.1, this lookout command \\d+\\.\\d+\\.\\d+\\.\\n {4}fix: npm install, then restart Lookout`));
+    } finally {
+      older.close();
+    }
   });
 
   it('counts the events a hook kept while it could not deliver them, with the reason from its log', async () => {

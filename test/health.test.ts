@@ -15,7 +15,7 @@ const probe = async (path: string, headers: Record<string, string> = {}) => {
 describe('health', () => {
   it('/healthz says alive and /readyz ready, without the token; never cached', async () => {
     server = await startServer({ LOOKOUT_TOKEN: 'health-token' });
-    expect(await probe('/healthz')).toEqual({ status: 200, body: { status: 'alive' }, cache: 'no-store' });
+    expect(await probe('/healthz')).toEqual({ status: 200, body: { status: 'alive', version: expect.stringMatching(/^\d+\.\d+\.\d+/) }, cache: 'no-store' });
     expect(await probe('/readyz')).toEqual({ status: 200, body: { status: 'ready' }, cache: 'no-store' });
     // Still the guard's: another site's page cannot read them either.
     expect((await fetch(server.url.replace(/\/graphql$/, '/readyz'), { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' } })).status).toBe(403);

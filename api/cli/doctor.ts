@@ -5,12 +5,15 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CLAUDE_CODE_DECISION_PATH } from '../hooks/claude-code-events.ts';
+import { VERSION } from '../paths.ts';
 import type { CliConfig } from './config.ts';
 import type { Server } from './hook.ts';
 import { type InstalledHook, installedHooks } from './install.ts';
 import type { Spool } from './spool.ts';
 
 const MIN_NODE = [20, 19] as const;
+/** The version each server said on /healthz. */
+const versions = new Map<string, string>();
 const PROBE_TIMEOUT_MS = 3_000;
 
 export interface DoctorInput {
@@ -34,6 +37,7 @@ export interface Finding {
 async function unreachable(url: string): Promise<string | null> {
   try {
     const res = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    if (res.ok) versions.set(url, ((await res.json().catch(() => ({}))) as { version?: string }).version ?? 'unknown');
     return res.ok ? null : `it answered ${res.status} at /healthz`;
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
@@ -135,6 +139,11 @@ export async function doctor(input: DoctorInput): Promise<Finding[]> {
       ? { ok: false, said: `Lookout does not answer at ${input.server.url} (${down}), the URL lookout commands use (from ${input.urlFrom}).`, fix: 'start Lookout (npm start in its folder), or pass --url / set LOOKOUT_URL to where it runs' }
       : { ok: true, said: `Lookout answers at ${input.server.url} (from ${input.urlFrom}).` },
   );
+  // The hooks and the page come from the server's build, the commands from this one: one version.
+  const serverVersion = versions.get(input.server.url);
+  if (serverVersion && serverVersion !== VERSION) {
+    findings.push({ ok: false, said: `Lookout at ${input.server.url} runs version ${serverVersion}, this lookout command ${VERSION}.`, fix: "npm install, then restart Lookout (npm start) in its folder, and install the hooks again" });
+  }
 
   let installed = 0;
   for (const where of settingsFiles(input.project)) {

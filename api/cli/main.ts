@@ -21,6 +21,7 @@ import {
 import { type CliConfig, configFile, readCliConfig, rememberServer } from './config.ts';
 import { doctor, doctorReport } from './doctor.ts';
 import { COMMAND_NAMES, commandHelp, usage } from './help.ts';
+import { VERSION } from '../paths.ts';
 import { Spool } from './spool.ts';
 import { sessionOfRequest } from '../attention/permissions.ts';
 
@@ -484,12 +485,6 @@ function serverFrom(values: { url?: unknown; token?: unknown }, config: CliConfi
   return { url: parsed.origin, token: token || undefined, urlFrom: from };
 }
 
-/** This CLI's version: its package's (the build sits in the package's dist/). */
-async function version(): Promise<string> {
-  const pkg = await readFile(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8').catch(() => '{}');
-  return (JSON.parse(pkg) as { version?: string }).version ?? 'unknown';
-}
-
 /** parseArgs' own errors, as one line a user reads. */
 function usageFrom(error: NodeJS.ErrnoException): UsageError {
   const option = /'(-[^' ]+)/.exec(error.message)?.[1];
@@ -672,7 +667,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const [command, target] = positionals;
   if (values.version || command === 'version') {
-    console.log(`lookout ${await version()}`);
+    console.log(`lookout ${VERSION}`);
     return 0;
   }
   if (command && !COMMAND_NAMES.includes(command)) throw new UsageError(`Unknown command "${command}". Run lookout help for the commands.`);
