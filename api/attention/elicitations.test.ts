@@ -73,7 +73,7 @@ describe('an elicitation answer', () => {
     ['a required field left out', [{ field: 'replicas', number: 2 }], '"Environment" is required.'],
     ['a value not among the options', [{ field: 'environment', text: 'prod' }], '"Environment" takes one of staging, production.'],
     ['text for a number', [{ field: 'environment', text: 'staging' }, { field: 'replicas', text: '3' }], '"Replicas" takes a number.'],
-    ['two members at once', [{ field: 'environment', text: 'staging', number: 1 }], '"Environment" takes a text.'],
+    ['two members at once', [{ field: 'environment', text: 'staging', number: 1 }], '"Environment" takes text.'],
     ['a fraction for a whole number', [{ field: 'environment', text: 'staging' }, { field: 'replicas', number: 2.5 }], '"Replicas" takes a whole number.'],
     ['a number below its least', [{ field: 'environment', text: 'staging' }, { field: 'replicas', number: 0 }], '"Replicas" takes at least 1.'],
     ['a number above its greatest', [{ field: 'environment', text: 'staging' }, { field: 'ratio', number: 2 }], '"ratio" takes at most 1.'],

@@ -154,7 +154,8 @@ class Problem {
 function valueOf(field: ElicitationField, given: ElicitationValue): unknown {
   const members = (['text', 'number', 'boolean', 'choices'] as const).filter((m) => given[m] !== undefined && given[m] !== null);
   const expected = { TEXT: 'text', CHOICE: 'text', NUMBER: 'number', INTEGER: 'number', BOOLEAN: 'boolean', CHOICES: 'choices' }[field.type];
-  if (members.length !== 1 || members[0] !== expected) throw new Problem(`${named(field)} takes ${expected === 'choices' ? 'choices' : `a ${expected}`}.`);
+  const words = { text: 'text', number: 'a number', boolean: 'yes or no', choices: 'a list of its values' }[expected];
+  if (members.length !== 1 || members[0] !== expected) throw new Problem(`${named(field)} takes ${words}.`);
   switch (field.type) {
     case 'TEXT': {
       const text = given.text!;

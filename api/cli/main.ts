@@ -332,8 +332,8 @@ async function answerCommand(server: Server, id: string | undefined, words: stri
   const requestId = promptId('answer', id);
   const { session } = await graphql<{ session: { pendingPermissions: Answerable[] } | null }>(server, QUESTIONS, { id: sessionOfRequest(requestId) });
   const pending = session?.pendingPermissions.find((request) => request.id === requestId);
-  if (!pending) refused({ __typename: session ? 'PermissionExpiredError' : 'SessionNotFoundError', message: 'not found' }, requestId);
-  if (!pending) return;
+  // Said as the server would refuse an answer to it.
+  if (!pending) return refused({ __typename: session ? 'PermissionExpiredError' : 'SessionNotFoundError', message: 'not found' }, requestId);
   if (pending.kind === 'ELICITATION') return answerElicitation(server, pending, words, values);
   if (values.decline || values.cancel) throw new UsageError("--decline and --cancel answer an MCP server's form.");
   return answerQuestion(server, pending, words, values.other);
