@@ -408,7 +408,10 @@ function valueOf(field: Field, draft: Draft): ElicitationValueInput | null {
   if (field.type === 'CHOICES') return (draft as string[]).length ? { field: field.name, choices: draft as string[] } : null;
   const text = draft as string;
   if (!text.trim()) return null;
-  return field.type === 'NUMBER' || field.type === 'INTEGER' ? { field: field.name, number: Number(text) } : { field: field.name, text };
+  if (field.type === 'NUMBER' || field.type === 'INTEGER') return { field: field.name, number: Number(text) };
+  // The browser's date-time picker gives local time without a zone: sent as the instant it means.
+  if (field.format === 'date-time' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(text)) return { field: field.name, text: new Date(text).toISOString() };
+  return { field: field.name, text };
 }
 
 const INPUT_TYPES: Record<string, string> = { email: 'email', uri: 'url', date: 'date', 'date-time': 'datetime-local' };
