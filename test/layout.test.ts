@@ -86,11 +86,11 @@ describe('the page at every width', () => {
       problems.push(...(await clipped(page)).map((p) => `${width} px, ${colorScheme}: ${p}`));
       for (const title of ['Replied at length', 'A title long enough']) {
         const card = page.getByRole('listitem').filter({ hasText: title });
-        await card.getByText('Snooze', { exact: true }).focus();
-        await page.keyboard.press('Enter');
+        await card.getByText('Snooze', { exact: true }).click();
         await card.getByRole('button', { name: '15 min' }).waitFor();
         problems.push(...(await covered(page)).map((c) => `${width} px, ${colorScheme}: the Snooze menu of "${title}" covers ${c}`));
-        await page.keyboard.press('Escape');
+        // Opened and closed by a click on Snooze (the keys, which need the focus there, have their own test).
+        await card.getByText('Snooze', { exact: true }).click();
         await card.getByRole('button', { name: '15 min' }).waitFor({ state: 'hidden' });
       }
       await page.close();
