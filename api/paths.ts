@@ -13,5 +13,13 @@ function findProjectRoot(): string {
 
 export const PROJECT_ROOT = findProjectRoot();
 
-/** Lookout's version, its package's: the server says it on /healthz, the CLI with --version. */
-export const VERSION: string = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+let version: string | undefined;
+
+/**
+ * Lookout's version, its package's: the server says it on /healthz, the CLI with --version. Read
+ * when first asked, never on the hook path, which imports this module too.
+ */
+export function lookoutVersion(): string {
+  version ??= (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  return version;
+}

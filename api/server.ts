@@ -21,7 +21,7 @@ import { Push } from './notify/push.ts';
 import { Metrics } from './metrics.ts';
 import { Deliveries, type DeliveryOptions } from './notify/deliveries.ts';
 import { pushHosts } from './notify/push-endpoints.ts';
-import { PROJECT_ROOT, VERSION } from './paths.ts';
+import { lookoutVersion, PROJECT_ROOT } from './paths.ts';
 import { Readiness } from './readiness.ts';
 import { Webhooks } from './notify/webhooks.ts';
 import type { Principal } from './tokens/scopes.ts';
@@ -146,7 +146,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     },
     { matches: (_req, path) => path === GRAPHQL_PATH, access: ANY_PRINCIPAL, handle: (req, res, principal) => yoga(req, res, { principal }) },
     // Probes for a process manager or a load balancer: alive, and ready to serve. They hold no data.
-    { matches: (req, path) => path === '/healthz' && isRead(req), access: HOLDS_NO_DATA, handle: (_req, res) => answerJson(res, 200, { status: 'alive', version: VERSION }) },
+    { matches: (req, path) => path === '/healthz' && isRead(req), access: HOLDS_NO_DATA, handle: (_req, res) => answerJson(res, 200, { status: 'alive', version: lookoutVersion() }) },
     {
       matches: (req, path) => path === '/readyz' && isRead(req),
       access: HOLDS_NO_DATA,

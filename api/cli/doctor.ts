@@ -5,15 +5,13 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CLAUDE_CODE_DECISION_PATH } from '../hooks/claude-code-events.ts';
-import { VERSION } from '../paths.ts';
+import { lookoutVersion } from '../paths.ts';
 import type { CliConfig } from './config.ts';
 import type { Server } from './hook.ts';
 import { type InstalledHook, installedHooks } from './install.ts';
 import type { Spool } from './spool.ts';
 
 const MIN_NODE = [20, 19] as const;
-/** The version each server said on /healthz. */
-const versions = new Map<string, string>();
 const PROBE_TIMEOUT_MS = 3_000;
 
 export interface DoctorInput {
@@ -33,16 +31,16 @@ export interface Finding {
   fix?: string;
 }
 
-/** Whether Lookout answers at `url`: null when it does, else why not. */
-async function unreachable(url: string): Promise<string | null> {
+/** Whether Lookout answers at `url`, and its version: `down` says why not when it does not. */
+async function probe(url: string): Promise<{ down: string | null; version?: string }> {
   try {
     const res = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    if (res.ok) versions.set(url, ((await res.json().catch(() => ({}))) as { version?: string }).version ?? 'unknown');
-    return res.ok ? null : `it answered ${res.status} at /healthz`;
+    if (!res.ok) return { down: `it answered ${res.status} at /healthz` };
+    return { down: null, version: ((await res.json().catch(() => ({}))) as { version?: string }).version ?? 'unknown' };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
     const code = cause?.code ?? cause?.errors?.[0]?.code;
-    return code === 'ECONNREFUSED' ? 'nothing listens there' : code === 'ENOTFOUND' ? 'no such host' : (code ?? cause?.message ?? (error as Error).message);
+    return { down: code === 'ECONNREFUSED' ? 'nothing listens there' : code === 'ENOTFOUND' ? 'no such host' : (code ?? cause?.message ?? (error as Error).message) };
   }
 }
 
@@ -87,7 +85,7 @@ function settingsFiles(project: string): SettingsFile[] {
 const WITH_ADMIN = 'LOOKOUT_TOKEN=<an admin token> ';
 
 /** The checks of one settings file's hooks: where they report, and whether their token is taken. */
-async function checkHooks(where: SettingsFile, hooks: InstalledHook[], input: DoctorInput, reached: Map<string, Promise<string | null>>): Promise<Finding[]> {
+async function checkHooks(where: SettingsFile, hooks: InstalledHook[], input: DoctorInput, reached: Map<string, Promise<{ down: string | null; version?: string }>>): Promise<Finding[]> {
   const findings: Finding[] = [];
   const saidDown = new Set<string>();
   for (const hook of hooks) {
@@ -97,8 +95,8 @@ async function checkHooks(where: SettingsFile, hooks: InstalledHook[], input: Do
       findings.push({ ok: false, said: `${what} name no server.`, fix: where.install });
       continue;
     }
-    if (!reached.has(url)) reached.set(url, unreachable(url));
-    const down = await reached.get(url)!;
+    if (!reached.has(url)) reached.set(url, probe(url));
+    const { down } = await reached.get(url)!;
     if (down) {
       if (!saidDown.has(url)) findings.push({ ok: false, said: `${where.agent}'s hooks in ${where.file} report to ${url}, which does not answer (${down}).`, fix: `start Lookout there (npm start in its folder), or point the hooks at it: ${where.install} --url <its URL>` });
       saidDown.add(url);
@@ -131,18 +129,18 @@ export async function doctor(input: DoctorInput): Promise<Finding[]> {
   const onPath = (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, 'lookout')));
   findings.push(onPath ? { ok: true, said: 'The lookout command is on your PATH.' } : { ok: false, said: 'The lookout command is not on your PATH.', fix: "npm link in Lookout's folder" });
 
-  const reached = new Map<string, Promise<string | null>>();
-  reached.set(input.server.url, unreachable(input.server.url));
-  const down = await reached.get(input.server.url)!;
+  // Each server is asked once, whoever names it.
+  const reached = new Map<string, Promise<{ down: string | null; version?: string }>>();
+  reached.set(input.server.url, probe(input.server.url));
+  const { down, version: serverVersion } = await reached.get(input.server.url)!;
   findings.push(
     down
       ? { ok: false, said: `Lookout does not answer at ${input.server.url} (${down}), the URL lookout commands use (from ${input.urlFrom}).`, fix: 'start Lookout (npm start in its folder), or pass --url / set LOOKOUT_URL to where it runs' }
       : { ok: true, said: `Lookout answers at ${input.server.url} (from ${input.urlFrom}).` },
   );
   // The hooks and the page come from the server's build, the commands from this one: one version.
-  const serverVersion = versions.get(input.server.url);
-  if (serverVersion && serverVersion !== VERSION) {
-    findings.push({ ok: false, said: `Lookout at ${input.server.url} runs version ${serverVersion}, this lookout command ${VERSION}.`, fix: "npm install, then restart Lookout (npm start) in its folder, and install the hooks again" });
+  if (serverVersion && serverVersion !== lookoutVersion()) {
+    findings.push({ ok: false, said: `Lookout at ${input.server.url} runs version ${serverVersion}, this lookout command ${lookoutVersion()}.`, fix: "npm install, then restart Lookout (npm start) in its folder, and install the hooks again" });
   }
 
   let installed = 0;

@@ -21,7 +21,7 @@ import {
 import { type CliConfig, configFile, readCliConfig, rememberServer } from './config.ts';
 import { doctor, doctorReport } from './doctor.ts';
 import { COMMAND_NAMES, commandHelp, usage } from './help.ts';
-import { VERSION } from '../paths.ts';
+import { lookoutVersion } from '../paths.ts';
 import { Spool } from './spool.ts';
 import { sessionOfRequest } from '../attention/permissions.ts';
 
@@ -667,7 +667,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const [command, target] = positionals;
   if (values.version || command === 'version') {
-    console.log(`lookout ${VERSION}`);
+    console.log(`lookout ${lookoutVersion()}`);
     return 0;
   }
   if (command && !COMMAND_NAMES.includes(command)) throw new UsageError(`Unknown command "${command}". Run lookout help for the commands.`);
