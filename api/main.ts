@@ -2,7 +2,7 @@
 // migration service): only brings the database's schema up to date, then exits.
 import { ConfigError, loadConfig } from './config.ts';
 import { migrateDatabase } from './db/database.ts';
-import { startLookout } from './server.ts';
+import { startLookout } from './http/server.ts';
 
 /** The database's location as it may be printed: without a password. */
 const shown = (database: string) => database.replace(/\/\/[^@/]*@/, '//…@');

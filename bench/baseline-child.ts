@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { WebSocketServer } from 'ws';
-import { ATTENTION_REASONS, ATTENTION_TIERS } from '../api/attention/rules.ts';
+import { ATTENTION_REASONS, ATTENTION_TIERS } from '../shared/feed-order.ts';
 import { serveParent, settledHeap } from './children.ts';
 
 const [mode, file] = process.argv.slice(2);

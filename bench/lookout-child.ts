@@ -1,6 +1,6 @@
 // A Lookout under measurement, in its own process: the real server on port 0.
 import { loadConfig } from '../api/config.ts';
-import { startLookout } from '../api/server.ts';
+import { startLookout } from '../api/http/server.ts';
 import { serveParent, settledHeap } from './children.ts';
 import { BENCH_ENV } from './seed.ts';
 

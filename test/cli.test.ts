@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLAUDE_CODE_EVENTS } from '../api/cli/install.ts';
+import { CLAUDE_CODE_EVENTS } from '../cli/install.ts';
 import { CLI, freshHome, git, makeRepo, runCli } from './cli-helpers.ts';
 import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 

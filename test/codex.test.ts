@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CODEX_EVENTS } from '../api/cli/install.ts';
+import { CODEX_EVENTS } from '../cli/install.ts';
 import { CLI, makeDirty, makeRepo, runCli } from './cli-helpers.ts';
 import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
 

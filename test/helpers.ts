@@ -10,7 +10,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../api/config.ts';
-import { type LookoutServerOptions, type RunningLookout, startLookout } from '../api/server.ts';
+import { type LookoutServerOptions, type RunningLookout, startLookout } from '../api/http/server.ts';
 
 export const ON_POSTGRESQL = process.env.LOOKOUT_TEST_DATABASE === 'postgresql';
 let copies = 0;

@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KNOWN_OPERATIONS } from '../api/metrics.ts';
+import { KNOWN_OPERATIONS } from '../api/http/metrics.ts';
 import { askPermission, collect, FEED, FEED_EVENT, RECORD_SPEAKER, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer;
@@ -88,7 +88,7 @@ describe('/metrics under a hostile client', () => {
       }
     };
     await walk('client/src');
-    await walk('api/cli');
+    await walk('cli');
     expect(sent.size).toBeGreaterThan(10);
     expect([...sent].filter((name) => !KNOWN_OPERATIONS.has(name))).toEqual([]);
   });

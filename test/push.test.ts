@@ -2,7 +2,7 @@
 // request Lookout sends (VAPID-signed, aes128gcm-encrypted to the device's keys), and the test
 // decrypts it as the browser would. The person's policy and "I am looking" decide who gets one.
 import { afterEach, describe, expect, it } from 'vitest';
-import { newSession } from '../api/attention/changes.ts';
+import { newSession } from '../api/attention/transitions.ts';
 import { pushMessage, shownWhole } from '../api/notify/push.ts';
 import { askPermission, RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 import { type BrowserSubscription, browserSubscription, decrypt, type PushService, startPushService, vapidClaims } from './push-service.ts';

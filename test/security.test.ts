@@ -3,7 +3,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Guard } from '../api/guard.ts';
+import { Guard } from '../api/http/guard.ts';
 import { openDatabase } from '../api/db/database.ts';
 import { Tokens } from '../api/tokens/tokens.ts';
 import { countRows, freshDatabase, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';

@@ -3,7 +3,12 @@
 // stream costs about 1.4 KiB instead of 3.6 KiB, and a change reaches it in one hand-over
 // (BENCHMARKS.md).
 import { RESYNC, ResyncQueue } from './resync-queue.ts';
-import type { AttentionChange, FeedEvent, FeedResync } from './service.ts';
+import { meetsTier } from './rules.ts';
+import { type AttentionTier } from '../../shared/feed-order.ts';
+import type { AttentionStore } from './store.ts';
+import type { AttentionChange, FeedEvent, FeedFilter, FeedResync } from './vocabulary.ts';
+
+const REPLAY_PAGE = 500;
 
 /** What a stream needs of the attention service. */
 export interface FeedSource {
@@ -113,5 +118,40 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
   private resync(reason: string): FeedResync {
     this.source.resynced();
     return { kind: 'resync', latestSeq: this.source.latestSeq(), reason };
+  }
+}
+
+/** The change as a subscriber with this filter sees it, or null when it is not theirs. */
+export function feedView({ project, minTier, owner }: Omit<FeedFilter, 'tier'> & { minTier?: AttentionTier | null }) {
+  return (change: AttentionChange): AttentionChange | null => {
+    if (owner && change.session.owner !== owner) return null;
+    let seen = change;
+    if (project && (change.project !== project || change.previousProject !== project)) {
+      // Moved into or out of the project: from its feed's point of view, the session entered or left.
+      if (change.project !== project && change.previousProject !== project) return null;
+      seen = {
+        ...change,
+        attention: change.project === project ? change.attention : null,
+        previous: change.previousProject === project ? change.previous : null,
+      };
+    }
+    const relevant = minTier ? [seen.attention, seen.previous].some((a) => a && meetsTier(a.tier, minTier)) : seen.attention || seen.previous;
+    return relevant ? seen : null;
+  };
+}
+
+/** The logged attention changes after `after`, oldest first, each with its session as it is now. */
+export async function* replayLog(store: AttentionStore, after: number): AsyncGenerator<AttentionChange> {
+  let cursor = after;
+  for (;;) {
+    const rows = await store.changesAfter(cursor, REPLAY_PAGE);
+    const { sessions } = await store.read([...new Set(rows.map((row) => row.sessionId))], []);
+    for (const row of rows) {
+      const session = sessions.get(row.sessionId);
+      if (!session) continue;
+      yield { kind: 'change', seq: row.seq, session, attention: row.attention, previous: row.previousAttention, project: row.project, previousProject: row.previousProject };
+    }
+    if (rows.length < REPLAY_PAGE) return;
+    cursor = rows[rows.length - 1]!.seq;
   }
 }

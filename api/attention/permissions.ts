@@ -2,6 +2,7 @@
 // Lookout: pure functions of (session, input, now). The first answer wins, whichever side it comes
 // from: Lookout (the feed, the CLI, the API) or the terminal, which fires no hook; the session's
 // next event proves it. An answer counts as given once the waiting hook says it received it.
+import { sessionOfRequest } from '../../shared/hook-wire.ts';
 import type { Session, WaitReason } from '../generated/prisma/client.ts';
 import { type ElicitationAction, type ElicitationForm, type ElicitationValue, elicitationContent } from './elicitations.ts';
 import { CannotAlwaysAllowError, InvalidAnswerError, PermissionAlreadyAnsweredError, PermissionExpiredError, SessionNotFoundError } from './errors.ts';
@@ -345,14 +346,4 @@ export function expirePermission<S extends WithRequest>(session: S, requestId: s
   const request = requestOf(session, requestId);
   if (request?.status !== 'PENDING' && request?.status !== 'ANSWERED') return null;
   return withRequest(session, { ...request, status: 'EXPIRED' });
-}
-
-/** A request id is the session's id and the hook event's own id: `${sessionId}:${eventId}`. */
-export function requestIdOf(sessionId: string, eventId: string): string {
-  return `${sessionId}:${eventId}`;
-}
-
-export function sessionOfRequest(requestId: string): string {
-  const colon = requestId.lastIndexOf(':');
-  return colon > 0 ? requestId.slice(0, colon) : requestId;
 }

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyActivity, applyClose, applySpeaker, applyWorktree, eventTime, newSession, type SessionFields } from './changes.ts';
-import {
-  type Attention,
-  type AttentionReason,
-  compareAttention,
-  deriveAttention,
-  isTracked,
-  nextAttentionChangeAt,
-} from './rules.ts';
+import { applyActivity, applyClose, applySpeaker, applyWorktree, eventTime, newSession, type SessionFields } from './transitions.ts';
+import { type Attention, deriveAttention, isTracked, nextAttentionChangeAt } from './rules.ts';
+import { type AttentionReason, compareAttention } from '../../shared/feed-order.ts';
 
 const timings = { staleAfterMs: 30 * 60_000, doneForMs: 10 * 60_000 };
 const T0 = new Date('2026-11-25T10:00:00Z');

@@ -1,20 +1,7 @@
 // The attention rules: whether a session needs the human now, why, and since when.
 // Everything here is a pure function of (session, now, timings); nothing reads a clock or a store.
 import type { Session } from '../generated/prisma/client.ts';
-
-export const ATTENTION_TIERS = ['NEEDS_YOU', 'IN_FOCUS'] as const;
-export type AttentionTier = (typeof ATTENTION_TIERS)[number];
-
-// In priority order: the first that applies is the session's reason.
-export const ATTENTION_REASONS = [
-  'WAITING',
-  'FAILED',
-  'AWAITING_REPLY',
-  'UNCOMMITTED_WORK',
-  'DONE',
-  'STALE',
-] as const;
-export type AttentionReason = (typeof ATTENTION_REASONS)[number];
+import { ATTENTION_TIERS, type AttentionReason, type AttentionTier } from '../../shared/feed-order.ts';
 
 export interface Attention {
   tier: AttentionTier;
@@ -182,11 +169,6 @@ export function deriveAttention(s: SessionFacts, now: Date, t: AttentionTimings)
   return raw;
 }
 
-/** The feed's order: by attention, then by session id; the page keeps its copy in the same order. */
-export function inFeedOrder(aId: string, a: Pick<Attention, 'tier' | 'reason' | 'since'>, bId: string, b: Pick<Attention, 'tier' | 'reason' | 'since'>): number {
-  return compareAttention(a, b) || aId.localeCompare(bId);
-}
-
 /** The next moment the attention can change with no new event: done expiring, stale beginning, a snooze ending, a need escalating. */
 export function nextAttentionChangeAt(s: SessionFacts, now: Date, t: AttentionTimings): Date | null {
   if (s.hidden) return null;
@@ -212,15 +194,6 @@ export function isChecked(s: SessionFacts): boolean {
 /** In the feed now, or able to enter it with no new event: the sessions the service keeps in memory. */
 export function isTracked(s: SessionFacts, now: Date, t: AttentionTimings): boolean {
   return deriveAttention(s, now, t) !== null || nextAttentionChangeAt(s, now, t) !== null || isChecked(s);
-}
-
-/** Feed order: tier, reason priority, then most recent first. */
-export function compareAttention(a: Pick<Attention, 'tier' | 'reason' | 'since'>, b: Pick<Attention, 'tier' | 'reason' | 'since'>): number {
-  return (
-    ATTENTION_TIERS.indexOf(a.tier) - ATTENTION_TIERS.indexOf(b.tier) ||
-    ATTENTION_REASONS.indexOf(a.reason) - ATTENTION_REASONS.indexOf(b.reason) ||
-    b.since.getTime() - a.since.getTime()
-  );
 }
 
 export function sameAttention(a: Attention | null, b: Attention | null): boolean {

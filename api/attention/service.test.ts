@@ -4,7 +4,8 @@ import { freshDatabase, ON_POSTGRESQL } from '../../test/helpers.ts';
 import { openDatabase } from '../db/database.ts';
 import type { OpenedDatabase } from '../db/opened-database.ts';
 import { SessionNotFoundError } from './errors.ts';
-import { AttentionService, type FeedEvent } from './service.ts';
+import { AttentionService } from './service.ts';
+import type { FeedEvent } from './vocabulary.ts';
 
 const minute = 60_000;
 const timings = { staleAfterMs: 30 * minute, doneForMs: 10 * minute, retentionMs: 30 * 24 * 60 * minute };
@@ -40,7 +41,7 @@ describe('time-driven changes, on fake timers', () => {
   it('done expires, stale begins and a snooze ends exactly when due, with one timer and no polling', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'], now: new Date('2026-11-25T09:00:00Z') });
     await startService();
-    const stream = service.changes({})[Symbol.asyncIterator]();
+    const stream = service.follow({})[Symbol.asyncIterator]();
     // A stream starts listening when it is first read, as graphql-ws does at once.
     let pending = stream.next();
     const next = async () => {
@@ -148,7 +149,7 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
       const handedOut = elsewhere.latestSeq;
       // Not read here yet: its notification is still on its way.
       expect(service.latestSeq).toBeLessThan(handedOut);
-      const stream = service.changes({}, handedOut)[Symbol.asyncIterator]();
+      const stream = service.follow({}, handedOut)[Symbol.asyncIterator]();
       const first = stream.next();
       await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'USER' });
       expect(describeChange((await first).value)).toBe('there:left');
@@ -163,7 +164,7 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
 describe('a subscriber that stops reading', () => {
   it('holds a bounded queue, then gets one resync and the changes after it', async () => {
     await startService({ subscriberBuffer: 8 });
-    const stream = service.changes({})[Symbol.asyncIterator]();
+    const stream = service.follow({})[Symbol.asyncIterator]();
     const reading = stream.next(); // listening from now on
     await service.recordSpeaker({ sessionId: 's0', speaker: 'ASSISTANT' });
     const first = await reading; // then it stops reading
@@ -188,7 +189,7 @@ describe('a subscriber that stops reading', () => {
 
   it('ending a stream that waits for changes stops listening at once', async () => {
     await startService();
-    const stream = service.changes({})[Symbol.asyncIterator]();
+    const stream = service.follow({})[Symbol.asyncIterator]();
     const pending = stream.next();
     await stream.return?.();
     await expect(pending).resolves.toMatchObject({ done: true });
@@ -198,7 +199,7 @@ describe('a subscriber that stops reading', () => {
   it('a stream ended before it was read stays ended, and never listens', async () => {
     await startService();
     const listeners = () => (service as unknown as { subscribers: Set<unknown> }).subscribers.size;
-    const stream = service.changes({})[Symbol.asyncIterator]();
+    const stream = service.follow({})[Symbol.asyncIterator]();
     await stream.return?.();
     await service.recordSpeaker({ sessionId: 'a', speaker: 'ASSISTANT' });
     await expect(stream.next()).resolves.toMatchObject({ done: true });
@@ -221,10 +222,10 @@ describe('history retention', () => {
     expect(events.map((e) => e.seq)).toEqual([3]);
     expect(service.feed().map((i) => i.attention.reason)).toEqual(['AWAITING_REPLY']);
 
-    const stream = service.changes({}, 1)[Symbol.asyncIterator]();
+    const stream = service.follow({}, 1)[Symbol.asyncIterator]();
     expect((await stream.next()).value).toMatchObject({ kind: 'resync', latestSeq: 3 });
     await stream.return?.();
-    const fromKept = service.changes({}, 2)[Symbol.asyncIterator]();
+    const fromKept = service.follow({}, 2)[Symbol.asyncIterator]();
     await service.recordSpeaker({ sessionId: 'old', speaker: 'USER' });
     expect((await fromKept.next()).value).toMatchObject({ kind: 'change', seq: 3 });
     await fromKept.return?.();
@@ -235,7 +236,7 @@ describe('reports that arrive together', () => {
   it('are written together, each acknowledged with its own result, in the order they came', async () => {
     await startService();
     const seen: string[] = [];
-    const stream = service.changes({})[Symbol.asyncIterator]();
+    const stream = service.follow({})[Symbol.asyncIterator]();
     let reading = stream.next();
     const reports = Array.from({ length: 40 }, (_, i) => service.recordSpeaker({ sessionId: `s${i % 10}`, speaker: i < 10 || i >= 30 ? 'ASSISTANT' : 'USER', eventId: `e${i}` }));
     // One that fails (unknown session) and a repeat of an event id within the same batch.

@@ -22,7 +22,7 @@ export interface NewEvent {
 }
 
 /** A log entry as readers replay it: what it did to the session's attention. */
-export interface LoggedChange {
+export interface LogEntry {
   seq: number;
   sessionId: string;
   attention: Attention | null;
@@ -74,7 +74,7 @@ export interface AttentionStore {
    */
   logged(after: number, event: NewEvent): Promise<boolean>;
   /** Log entries after `seq`, oldest first, each with what it did to attention; `all`: also those that changed none. */
-  changesAfter(seq: number, limit: number, all?: boolean): Promise<LoggedChange[]>;
+  changesAfter(seq: number, limit: number, all?: boolean): Promise<LogEntry[]>;
   /** Drops entries recorded before `cutoff`, except each session's newest; returns the highest seq dropped. */
   prune(cutoff: Date, prunedThroughSeq: number): Promise<number>;
   /** The highest seq pruned so far: a reader after an older one has missed changes. */

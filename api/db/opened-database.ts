@@ -1,5 +1,5 @@
 // What opening Lookout's database gives the server, whichever engine holds it.
-import type { Announcements } from '../announcements.ts';
+import type { Announcements } from './announcements.ts';
 import type { AttentionStore } from '../attention/store.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 

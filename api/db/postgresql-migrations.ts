@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { PROJECT_ROOT } from '../paths.ts';
+import { PROJECT_ROOT } from '../../shared/paths.ts';
 
 export const POSTGRESQL_MIGRATIONS = path.join(PROJECT_ROOT, 'prisma', 'postgresql', 'migrations');
 /** The advisory lock migration runners queue on (any number; the log's writers use another). */

@@ -5,7 +5,7 @@
 // process at a time leads (applies time-driven changes and prunes): whoever holds a session-level
 // advisory lock, which PostgreSQL lets go when that process's connection ends, however it ends.
 import type pg from 'pg';
-import { type Append, type AttentionStore, eventKey, type LoggedChange, type NewEvent, type WriteReads } from '../attention/store.ts';
+import { type Append, type AttentionStore, eventKey, type LogEntry, type NewEvent, type WriteReads } from '../attention/store.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { attentionFromJson, attentionToJson } from './attention-json.ts';
 import { SESSION_COLUMNS } from './session-columns.ts';
@@ -67,8 +67,8 @@ export interface Coordination {
   follow(listeners: { appended(): void; leading(leads: boolean): void }): () => void;
 }
 
-type LoggedRow = Omit<LoggedChange, 'attention' | 'previousAttention'> & { attention: string | null; previousAttention: string | null };
-const toChange = (row: LoggedRow): LoggedChange => ({ ...row, attention: attentionFromJson(row.attention), previousAttention: attentionFromJson(row.previousAttention) });
+type LoggedRow = Omit<LogEntry, 'attention' | 'previousAttention'> & { attention: string | null; previousAttention: string | null };
+const toChange = (row: LoggedRow): LogEntry => ({ ...row, attention: attentionFromJson(row.attention), previousAttention: attentionFromJson(row.previousAttention) });
 
 export class PostgresqlAttentionStore implements AttentionStore {
   constructor(
@@ -149,7 +149,7 @@ export class PostgresqlAttentionStore implements AttentionStore {
     return rows.length > 0;
   }
 
-  async changesAfter(seq: number, limit: number, all = false): Promise<LoggedChange[]> {
+  async changesAfter(seq: number, limit: number, all = false): Promise<LogEntry[]> {
     const changed = all ? '' : 'AND ("attention" IS NOT NULL OR "previousAttention" IS NOT NULL)';
     const { rows } = await this.pool.query<LoggedRow>(`SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > $1 ${changed} ORDER BY "seq" LIMIT $2`, [seq, limit]);
     return rows.map(toChange);

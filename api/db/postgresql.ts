@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import type { Announcements, SharedTable } from '../announcements.ts';
+import type { Announcements, SharedTable } from './announcements.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { PrismaClient as PostgresqlPrismaClient } from '../generated/prisma-postgresql/client.ts';
 import type { OpenedDatabase } from './opened-database.ts';

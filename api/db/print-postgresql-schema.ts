@@ -2,7 +2,7 @@
 // two never drift: the same models, another provider, its own generated client.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../paths.ts';
+import { PROJECT_ROOT } from '../../shared/paths.ts';
 
 export const SQLITE_SCHEMA = path.join(PROJECT_ROOT, 'prisma', 'schema.prisma');
 export const POSTGRESQL_SCHEMA = path.join(PROJECT_ROOT, 'prisma', 'postgresql', 'schema.prisma');

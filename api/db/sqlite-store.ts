@@ -6,7 +6,7 @@
 // together in one transaction, with one fsync. GraphQL's own read queries (sessions, event logs)
 // still go through Prisma, over a second connection.
 import Database from 'better-sqlite3';
-import { type Append, type AttentionStore, eventKey, type LoggedChange, type NewEvent, type WriteReads } from '../attention/store.ts';
+import { type Append, type AttentionStore, eventKey, type LogEntry, type NewEvent, type WriteReads } from '../attention/store.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { attentionFromJson, attentionToJson } from './attention-json.ts';
 import { toStored } from './dates.ts';
@@ -117,8 +117,8 @@ export class SqliteAttentionStore implements AttentionStore {
     }
   }
 
-  async changesAfter(seq: number, limit: number, all = false): Promise<LoggedChange[]> {
-    const rows = (all ? this.sql.entriesAfter : this.sql.changesAfter).all(seq, limit) as (Omit<LoggedChange, 'attention' | 'previousAttention'> & {
+  async changesAfter(seq: number, limit: number, all = false): Promise<LogEntry[]> {
+    const rows = (all ? this.sql.entriesAfter : this.sql.changesAfter).all(seq, limit) as (Omit<LogEntry, 'attention' | 'previousAttention'> & {
       attention: string | null;
       previousAttention: string | null;
     })[];

@@ -1,13 +1,13 @@
 // Each person's notification policy, kept in the database and in memory (read again whenever
 // another process changes one).
-import { type Announcements, reloader } from '../announcements.ts';
-import type { AttentionChange } from '../attention/service.ts';
+import { type Announcements, reloader } from '../db/announcements.ts';
+import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { DEFAULT_POLICY, type News, newsOf, type NotificationPolicy, type NotifyMode, shouldNotify } from './policy.ts';
 
 export class Policies {
   private byPerson = new Map<string, NotificationPolicy>();
-  private readonly changeListeners = new Set<() => Promise<void>>();
+  private readonly updateListeners = new Set<() => Promise<void>>();
   private readonly reload = reloader(() => this.load());
 
   private constructor(
@@ -19,7 +19,7 @@ export class Policies {
   static async open(db: PrismaClient, announcements: Announcements): Promise<Policies> {
     const policies = new Policies(db, announcements);
     await policies.reload();
-    announcements.listen('NotificationPolicy', () => policies.changed());
+    announcements.listen('NotificationPolicy', () => policies.updated());
     return policies;
   }
 
@@ -41,22 +41,22 @@ export class Policies {
   }
 
   /** Hears every change of anyone's policy, here or in another process, once it applies. */
-  onChange(listener: () => Promise<void>): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+  onUpdated(listener: () => Promise<void>): () => void {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
   }
 
   /** Stores a person's policy; it applies (to escalations too) before this resolves. */
   async set(person: string, policy: NotificationPolicy): Promise<NotificationPolicy> {
     const row = { ...policy, mutedProjects: JSON.stringify(policy.mutedProjects) };
     await this.db.notificationPolicy.upsert({ where: { person }, create: { person, ...row }, update: row });
-    await this.changed();
+    await this.updated();
     await this.announcements.announce('NotificationPolicy');
     return policy;
   }
 
-  private async changed(): Promise<void> {
+  private async updated(): Promise<void> {
     await this.reload();
-    await Promise.all([...this.changeListeners].map((listener) => listener()));
+    await Promise.all([...this.updateListeners].map((listener) => listener()));
   }
 }

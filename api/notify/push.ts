@@ -4,9 +4,9 @@
 // decides; a device whose page is in front of its user gets nothing (they are looking).
 import { createHash } from 'node:crypto';
 import webpush from 'web-push';
-import { type Announcements, reloader } from '../announcements.ts';
-import { BackgroundWrites } from '../background-writes.ts';
-import type { AttentionChange } from '../attention/service.ts';
+import { type Announcements, reloader } from '../db/announcements.ts';
+import { BackgroundWrites } from '../db/background-writes.ts';
+import type { AttentionChange } from '../attention/vocabulary.ts';
 import { type PermissionRequest, pendingPermission } from '../attention/permissions.ts';
 import { titleOf } from '../attention/rules.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -217,7 +217,7 @@ export class Push {
       if ((await tx.pushDevice.count({ where: { person } })) >= MAX_DEVICES_PER_PERSON) throw new TooManyPushDevicesError(MAX_DEVICES_PER_PERSON);
       return tx.pushDevice.create({ data: fields });
     });
-    await this.changed();
+    await this.stored();
     return device;
   }
 
@@ -234,7 +234,7 @@ export class Push {
     const device = this.devices.get(endpoint);
     if (!device || device.person !== person) return null;
     await this.db.pushDevice.updateMany({ where: { endpoint }, data: { lookingUntil: looking ? new Date(now.getTime() + LOOKING_FOR_MS) : null } });
-    await this.changed();
+    await this.stored();
     return this.devices.get(endpoint) ?? null;
   }
 
@@ -291,11 +291,11 @@ export class Push {
   private async forget(endpoint: string): Promise<void> {
     await this.db.pushDevice.deleteMany({ where: { endpoint } });
     this.deliveries.forget(`push ${endpoint}`);
-    await this.changed();
+    await this.stored();
   }
 
   /** After a write: this process's copy is read again, and the others are told. */
-  private async changed(): Promise<void> {
+  private async stored(): Promise<void> {
     await this.reload();
     await this.announcements.announce('PushDevice');
   }

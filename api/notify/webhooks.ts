@@ -1,11 +1,11 @@
 // Webhooks: "needs you" sent to a chat tool or any URL, beside the page, through the same bounded,
 // retried deliveries as Web Push; every target keeps its last outcome for the user to see.
 import { createHmac, randomUUID } from 'node:crypto';
-import { type Announcements, reloader } from '../announcements.ts';
-import { BackgroundWrites } from '../background-writes.ts';
+import { type Announcements, reloader } from '../db/announcements.ts';
+import { BackgroundWrites } from '../db/background-writes.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { titleOf } from '../attention/rules.ts';
-import type { AttentionChange } from '../attention/service.ts';
+import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { Deliveries, Outcome } from './deliveries.ts';
 import type { Policies } from './policies.ts';
 import type { News } from './policy.ts';
@@ -130,7 +130,7 @@ export class Webhooks {
         createdAt: new Date(),
       },
     });
-    await this.changed();
+    await this.stored();
     return { ...target, format: target.format as WebhookFormat };
   }
 
@@ -140,12 +140,12 @@ export class Webhooks {
     if (!target || target.fromEnvironment) return null;
     await this.db.webhookTarget.deleteMany({ where: { id } });
     this.deliveries.forget(`webhook ${id}`);
-    await this.changed();
+    await this.stored();
     return target;
   }
 
   /** After a write: this process's copy is read again, and the others are told. */
-  private async changed(): Promise<void> {
+  private async stored(): Promise<void> {
     await this.reload();
     await this.announcements.announce('WebhookTarget');
   }

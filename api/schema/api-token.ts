@@ -2,7 +2,8 @@
 // shown once, in createToken's answer; only its hash is kept.
 import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
-import { OWNER, SCOPES, type Scope } from '../tokens/scopes.ts';
+import { SCOPES, type Scope } from '../tokens/scopes.ts';
+import { OWNER } from '../attention/vocabulary.ts';
 import type { TokenRecord } from '../tokens/tokens.ts';
 import { builder } from './builder.ts';
 import { ErrorInterface } from './errors.ts';

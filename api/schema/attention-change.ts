@@ -1,6 +1,6 @@
 // The live feed: one event per change of a session's attention, with replay after a reconnect.
 import { z } from 'zod';
-import type { AttentionChange, FeedResync } from '../attention/service.ts';
+import type { AttentionChange, FeedResync } from '../attention/vocabulary.ts';
 import { AttentionRef, AttentionTier } from './attention.ts';
 import { builder } from './builder.ts';
 import { FeedScope, needs, ownerFilter } from './scopes.ts';
@@ -38,7 +38,7 @@ builder.subscriptionField('attentionChanged', (t) =>
       after: t.arg.int({ validate: z.number().int().min(0) }),
       scope: t.arg({ type: FeedScope }),
     },
-    subscribe: (_root, args, ctx) => ctx.attention.changes({ project: args.project, minTier: args.minTier, owner: ownerFilter(ctx, args.scope) }, args.after),
+    subscribe: (_root, args, ctx) => ctx.attention.follow({ project: args.project, minTier: args.minTier, owner: ownerFilter(ctx, args.scope) }, args.after),
     resolve: (event) => event,
   }),
 );

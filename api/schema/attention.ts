@@ -1,7 +1,8 @@
 // Attention: whether a session needs the human, why and since when; the feed and its counts.
 import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { ATTENTION_REASONS, ATTENTION_TIERS, type Attention } from '../attention/rules.ts';
+import { type Attention } from '../attention/rules.ts';
+import { ATTENTION_REASONS, ATTENTION_TIERS } from '../../shared/feed-order.ts';
 import { builder } from './builder.ts';
 import { FeedScope, needs, ownerFilter } from './scopes.ts';
 import { Session } from './session.ts';

@@ -1,5 +1,5 @@
 // The Pothos schema builder: plugins and shared settings only; every type lives in its own file.
-import type { RefusedHooks } from '../refused-hooks.ts';
+import type { RefusedHooks } from '../hooks/refused-hooks.ts';
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';

@@ -1,5 +1,5 @@
 // RefusedHooks: where hooks are being refused, so that the page can say so (see api/refused-hooks.ts).
-import type { RefusedHooksAt } from '../refused-hooks.ts';
+import type { RefusedHooksAt } from '../hooks/refused-hooks.ts';
 import { builder } from './builder.ts';
 import { needs } from './scopes.ts';
 

@@ -2,7 +2,7 @@
 // runs, see api/scopes-plugin.ts) and in its description (what GraphiQL and the SDL show).
 import type { Scope } from '../tokens/scopes.ts';
 import { createGraphQLError } from 'graphql-yoga';
-import type { Actor } from '../attention/service.ts';
+import type { Actor } from '../attention/vocabulary.ts';
 import type { Context } from './builder.ts';
 import { builder } from './builder.ts';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { NotInFeedError, NotYoursError, SessionNotFoundError, WriteBusyError, WriteUnknownError } from '../attention/errors.ts';
 import { titleOf } from '../attention/rules.ts';
 import { AgentState, ClosedBy, Speaker, WaitReason } from '../generated/prisma/client.ts';
-import { isOpenableLink, LINK_SCHEMES } from '../links.ts';
+import { isOpenableLink, LINK_SCHEMES } from '../../shared/links.ts';
 import { builder } from './builder.ts';
 import { actorOf, FeedScope, needs, ownerFilter } from './scopes.ts';
 

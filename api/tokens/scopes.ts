@@ -19,9 +19,6 @@ export interface Principal {
   tokenId: string | null;
 }
 
-/** The person of LOOKOUT_TOKEN, and of a Lookout without one. */
-export const OWNER = 'you';
-
 export function grants(scope: Scope, needed: Scope): boolean {
   return GRANTS[scope].includes(needed);
 }

@@ -3,8 +3,8 @@
 // token is in memory; the database is written on create and revoke, and at most once a minute for
 // "last used".
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { type Announcements, reloader } from '../announcements.ts';
-import { BackgroundWrites } from '../background-writes.ts';
+import { type Announcements, reloader } from '../db/announcements.ts';
+import { BackgroundWrites } from '../db/background-writes.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Principal, Scope } from './scopes.ts';
 

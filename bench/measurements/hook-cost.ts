@@ -9,7 +9,7 @@
 // configuration install wrote before (the command hook on every event) runs beside it.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { codexHooks, lookoutHooks } from '../../api/cli/install.ts';
+import { codexHooks, lookoutHooks } from '../../cli/install.ts';
 import { now, startChild } from '../children.ts';
 import { type Row, row, type Settings } from '../report.ts';
 import { graphql } from '../http.ts';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NO_PLAN } from '../../api/hooks/claude-code.ts';
+import { NO_PLAN } from '../../api/hooks/agent-hooks.ts';
 import { LICENSE_QUESTION } from '../fixtures/questions.ts';
 import { startServer, type TestServer } from '../helpers.ts';
 import { assertNoNetwork, claudeCodeProject, runHeadless, startInteractive, withDeployer } from './claude-code-helpers.ts';

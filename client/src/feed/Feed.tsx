@@ -1,7 +1,7 @@
 // The feed: what needs you now and what is worth a look, live.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from 'urql';
-import { isOpenableLink } from '../../../api/links.ts';
+import { isOpenableLink } from '../../../shared/links.ts';
 import { graphql } from '../gql';
 import { usePush } from '../push/usePush.ts';
 import { NotificationSettings } from '../settings/NotificationSettings.tsx';

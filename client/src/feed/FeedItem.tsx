@@ -2,8 +2,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { type FragmentType, graphql, useFragment } from '../gql';
 import type { ElicitationAction, ElicitationValueInput, FeedItem_SessionFragment } from '../gql/graphql.ts';
-import { isOpenableLink } from '../../../api/links.ts';
-import { elapsedInWords, formatElapsed, untilElapsedChanges } from './elapsed.ts';
+import { isOpenableLink } from '../../../shared/links.ts';
+import { elapsedInWords, formatElapsed, untilElapsedChanges } from '../../../shared/elapsed.ts';
 import { nextMorning } from './time.ts';
 
 export const FeedItemFragment = graphql(`

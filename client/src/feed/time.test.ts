@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elapsedInWords, formatElapsed, untilElapsedChanges } from './elapsed.ts';
+import { elapsedInWords, formatElapsed, untilElapsedChanges } from '../../../shared/elapsed.ts';
 import { nextMorning } from './time.ts';
 
 describe('formatElapsed', () => {

@@ -2,7 +2,7 @@
 // cached feed lists where it is (the session leaves, enters or moves, in the server's order), so
 // the page never refetches the feed for it; only a resync (changes it cannot have) refetches.
 import { type Cache, cacheExchange } from '@urql/exchange-graphcache';
-import { inFeedOrder } from '../../../api/attention/rules.ts';
+import { inFeedOrder } from '../../../shared/feed-order.ts';
 import { graphql } from '../gql';
 import type { AttentionReason, AttentionTier, FeedChangedSubscription } from '../gql/graphql.ts';
 import schema from '../gql/introspection.ts';

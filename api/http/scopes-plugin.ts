@@ -5,8 +5,8 @@
 // A token that may not read (report) gets a session's id back from its reports, nothing of its data.
 import { BREAK, type DocumentNode, type GraphQLError, type GraphQLSchema, getOperationAST, Kind, type SelectionSetNode, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import type { Context } from './schema/builder.ts';
-import { grants, type Scope } from './tokens/scopes.ts';
+import type { Context } from '../schema/builder.ts';
+import { grants, type Scope } from '../tokens/scopes.ts';
 
 /** The names of an operation's root fields, through fragments. */
 function rootFields(document: DocumentNode, selectionSet: SelectionSetNode, seen = new Set<string>()): string[] {

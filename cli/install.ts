@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { access, appendFile, chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CLAUDE_CODE_HOOK_PATH, ENTRYPOINT_HEADER } from '../hooks/claude-code-events.ts';
+import { CLAUDE_CODE_HOOK_PATH, ENTRYPOINT_HEADER } from '../shared/hook-wire.ts';
 
 /** Fired on every tool call (or subagent step): posted straight to the server, never spooled. */
 const HTTP_EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'SubagentStart', 'SubagentStop'] as const;

@@ -5,7 +5,7 @@ import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatElapsed } from '../../client/src/feed/elapsed.ts';
+import { formatElapsed } from '../shared/elapsed.ts';
 import { FLUSH_BATCH, FLUSH_TIMEOUT_MS, HOOK_PATHS, type HookAgentName, runHook, sendEvents, type Server } from './hook.ts';
 import {
   CODEX_HOOKS_SINCE,
@@ -21,9 +21,9 @@ import {
 import { type CliConfig, configFile, readCliConfig, rememberServer } from './config.ts';
 import { doctor, doctorReport } from './doctor.ts';
 import { COMMAND_NAMES, commandHelp, usage } from './help.ts';
-import { lookoutVersion } from '../paths.ts';
+import { lookoutVersion } from '../shared/paths.ts';
 import { Spool } from './spool.ts';
-import { sessionOfRequest } from '../attention/permissions.ts';
+import { sessionOfRequest } from '../shared/hook-wire.ts';
 
 const FEED = `query Feed($project: String) {
   attentionSessions(project: $project) {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, type OperationDefinitionNode } from 'graphql';
 import { isAsyncIterable, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { readBody } from './read-body.ts';
-import type { Principal } from './tokens/scopes.ts';
+import type { Principal } from '../tokens/scopes.ts';
 
 const FEED_FIELDS = new Set(['attentionSessions', 'attentionSummary', '__typename']);
 const MAX_ANSWERS = 64;

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
-import { gitState } from '../git.ts';
-import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH, NEEDS_REPOSITORY, NEEDS_STATUS } from '../hooks/claude-code-events.ts';
+import { gitState } from './git.ts';
+import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH, NEEDS_REPOSITORY, NEEDS_STATUS } from '../shared/hook-wire.ts';
 import { agentProcess } from './agent-process.ts';
 import type { Spool } from './spool.ts';
 

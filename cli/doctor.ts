@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { CLAUDE_CODE_DECISION_PATH } from '../hooks/claude-code-events.ts';
-import { lookoutVersion } from '../paths.ts';
+import { CLAUDE_CODE_DECISION_PATH } from '../shared/hook-wire.ts';
+import { lookoutVersion } from '../shared/paths.ts';
 import type { CliConfig } from './config.ts';
 import type { Server } from './hook.ts';
 import { type InstalledHook, installedHooks } from './install.ts';

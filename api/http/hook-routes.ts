@@ -5,11 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotYoursError, SessionNotFoundError } from '../attention/errors.ts';
 import type { AttentionService } from '../attention/service.ts';
 import type { Principal } from '../tokens/scopes.ts';
-import { readBody } from '../read-body.ts';
-import { inputProblem, inputProblemMessage } from '../well-formed-text.ts';
+import { readBody } from './read-body.ts';
+import { inputProblem, inputProblemMessage } from './well-formed-text.ts';
 import { z } from 'zod';
-import { type ClaudeCodeHook, claudeCodeHookSchema, type HookAgent, type HookOrigin, mapClaudeCodeHook, permissionDecisionOutput } from './claude-code.ts';
-import { ENTRYPOINT_HEADER } from './claude-code-events.ts';
+import { type AgentHook, agentHookSchema, type HookAgent, type HookOrigin, mapAgentHook, permissionDecisionOutput } from '../hooks/agent-hooks.ts';
+import { ENTRYPOINT_HEADER } from '../../shared/hook-wire.ts';
 
 
 function reply(res: ServerResponse, status: number, body: unknown) {
@@ -28,9 +28,9 @@ function origin(req: IncomingMessage): HookOrigin {
 }
 
 /** One hook event's steps, as one report; each step's event id derives from the hook's own. */
-function reportOf(hook: ClaudeCodeHook, from: HookOrigin, agent: HookAgent) {
+function reportOf(hook: AgentHook, from: HookOrigin, agent: HookAgent) {
   const { session_id: sessionId, lookout } = hook;
-  const steps = mapClaudeCodeHook(hook, from, agent).map((step, index) => ({
+  const steps = mapAgentHook(hook, from, agent).map((step, index) => ({
     ...step,
     eventId: lookout?.eventId ? `${lookout.eventId}:${index}` : undefined,
   }));
@@ -55,7 +55,7 @@ export async function answerAgentHook(
   const problem = inputProblem(body);
   if (problem) return reply(res, 400, { error: inputProblemMessage(problem) });
   // Everything is checked before anything is recorded: a rejected batch changes nothing.
-  const parsed = claudeCodeHookSchema.array().max(1000).safeParse(Array.isArray(body) ? body : [body]);
+  const parsed = agentHookSchema.array().max(1000).safeParse(Array.isArray(body) ? body : [body]);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
     return reply(res, 400, { error: `Not a ${agent.name} hook payload.`, issues });

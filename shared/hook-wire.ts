@@ -1,5 +1,6 @@
-// What the CLI and the server share about Claude Code's hooks: where they post, and which events
-// need the session's git state. The CLI hook must start fast, so this file imports nothing.
+// The hooks' wire format, which the CLI and the server share: where agents' hooks post, which
+// events need the session's git state, and how a prompt's request id is made. The CLI hook must
+// start fast, so this file imports nothing.
 
 export const CLAUDE_CODE_HOOK_PATH = '/hooks/claude-code';
 /** Codex's hooks (same payload format), through the CLI's command hook. */
@@ -13,3 +14,13 @@ export const ENTRYPOINT_HEADER = 'x-lookout-entrypoint';
 export const NEEDS_REPOSITORY = new Set(['SessionStart', 'UserPromptSubmit', 'Stop', 'StopFailure', 'SessionEnd']);
 /** Events after which uncommitted work matters: a session starting, a turn or the session ending. */
 export const NEEDS_STATUS = new Set(['SessionStart', 'Stop', 'StopFailure', 'SessionEnd']);
+
+/** A request id is the session's id and the hook event's own id: `${sessionId}:${eventId}`. */
+export function requestIdOf(sessionId: string, eventId: string): string {
+  return `${sessionId}:${eventId}`;
+}
+
+export function sessionOfRequest(requestId: string): string {
+  const colon = requestId.lastIndexOf(':');
+  return colon > 0 ? requestId.slice(0, colon) : requestId;
+}

@@ -6,26 +6,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
-import { AttentionService } from './attention/service.ts';
-import { ConfigError, type LookoutConfig } from './config.ts';
-import { openDatabase } from './db/database.ts';
+import { AttentionService } from '../attention/service.ts';
+import { ConfigError, type LookoutConfig } from '../config.ts';
+import { openDatabase } from '../db/database.ts';
 import { answerPost, FeedAnswers } from './feed-answers.ts';
 import { type Access, answerRefusal, Guard, refuseUpgrade } from './guard.ts';
-import { RefusedHooks } from './refused-hooks.ts';
-import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } from './hooks/claude-code-events.ts';
-import { answerAgentHook, answerDecisionWait } from './hooks/http.ts';
-import { CLAUDE_CODE, CODEX } from './hooks/claude-code.ts';
-import { SameHostChecks } from './hooks/same-host.ts';
-import { Policies } from './notify/policies.ts';
-import { Push } from './notify/push.ts';
+import { RefusedHooks } from '../hooks/refused-hooks.ts';
+import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } from '../../shared/hook-wire.ts';
+import { answerAgentHook, answerDecisionWait } from './hook-routes.ts';
+import { CLAUDE_CODE, CODEX } from '../hooks/agent-hooks.ts';
+import { SameHostChecks } from '../hooks/same-host.ts';
+import { Policies } from '../notify/policies.ts';
+import { Push } from '../notify/push.ts';
 import { Metrics } from './metrics.ts';
-import { Deliveries, type DeliveryOptions } from './notify/deliveries.ts';
-import { pushHosts } from './notify/push-endpoints.ts';
-import { lookoutVersion, PROJECT_ROOT } from './paths.ts';
+import { Deliveries, type DeliveryOptions } from '../notify/deliveries.ts';
+import { pushHosts } from '../notify/push-endpoints.ts';
+import { lookoutVersion, PROJECT_ROOT } from '../../shared/paths.ts';
 import { Readiness } from './readiness.ts';
-import { Webhooks } from './notify/webhooks.ts';
-import type { Principal } from './tokens/scopes.ts';
-import { Tokens } from './tokens/tokens.ts';
+import { Webhooks } from '../notify/webhooks.ts';
+import type { Principal } from '../tokens/scopes.ts';
+import { Tokens } from '../tokens/tokens.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
 import { createLookoutYoga } from './yoga.ts';
 
@@ -76,8 +76,24 @@ const accepts = (req: IncomingMessage, pattern: RegExp) => pattern.test(req.head
 const isRead = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
 
 export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
+  // What has been started, stopped in reverse order by `close`: on a failed start and on stop alike.
+  const started: (() => unknown)[] = [];
+  const close = async () => {
+    for (const stop of started.reverse().splice(0)) await stop();
+  };
+  try {
+    return await start(config, options, started, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function start(config: LookoutConfig, options: LookoutServerOptions, started: (() => unknown)[], close: () => Promise<void>): Promise<RunningLookout> {
   const { db, store, announcements, problems, close: closeDatabase } = await openDatabase(config.database);
+  started.push(closeDatabase);
   const tokens = await Tokens.open(db, announcements);
+  started.push(() => tokens.stop());
   const policies = await Policies.open(db, announcements);
   const metrics = new Metrics();
   const attention = new AttentionService(store, {
@@ -94,20 +110,28 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     subscriberBuffer: options.subscriberBuffer,
   });
   await attention.start();
+  started.push(() => attention.stop());
   // A new escalation time (anyone's, set through any process) changes what is escalated, and when: now.
-  const stopReconsidering = policies.onChange(() => attention.reconsider());
+  started.push(policies.onUpdated(() => attention.reconsider()));
   const sameHost = new SameHostChecks(attention);
   sameHost.start();
-  // "Needs you", sent to chat tools and URLs too, never in the way of a write.
+  started.push(() => sameHost.stop());
+  // "Needs you", sent to chat tools and URLs too, never in the way of a write...
   const deliveries = new Deliveries(options.deliveries);
   const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks, deliveries);
-  const stopWebhooks = attention.onChange(webhooks.hear);
   // ...and to every browser and phone that asked for it.
   const push = await Push.open(db, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));
-  const stopPush = attention.onChange(push.hear);
+  // Stopped in reverse: no more news, then the deliveries under way end, then their outcomes are written.
+  started.push(
+    () => Promise.all([webhooks.stop(), push.stop()]),
+    () => deliveries.stop(),
+    attention.onAttentionChange(webhooks.hear),
+    attention.onAttentionChange(push.hear),
+  );
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
   const readiness = new Readiness({ problems, latestSeq: () => store.latestSeq(), lagging: (seq) => attention.lagging(seq) });
   await readiness.start();
+  started.push(() => readiness.stop());
   metrics.start(attention, feedAnswers, deliveries, () => readiness.latestSeq);
   const refusedHooks = new RefusedHooks();
   const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, refusedHooks, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
@@ -168,7 +192,8 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     return { path, route, verdict: guard.check(req, route?.access ?? ANY_PRINCIPAL) };
   };
 
-  let activeRequests = 0;
+  /** Ordinary requests in flight, each settled when its response closes: shutdown waits for them. */
+  const inFlight = new Set<Promise<void>>();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const { path, route, verdict } = admit(req);
     // A hook refused for its token is counted, so that the page can say its hooks are being refused.
@@ -182,8 +207,9 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     if (!route) return reply(res, 404, `Nothing at ${req.method} ${path}.`);
     // Shutdown waits for ordinary requests; SSE streams never finish by themselves and are cut.
     if (!accepts(req, /text\/event-stream/)) {
-      activeRequests++;
-      res.once('close', () => activeRequests--);
+      const closed = new Promise<void>((resolve) => res.once('close', resolve));
+      inFlight.add(closed);
+      void closed.then(() => inFlight.delete(closed));
     }
     // A request lives no longer than its token: revoking it cuts what it holds open (a stream, a hook's wait for a decision).
     if (verdict.principal?.tokenId) {
@@ -219,43 +245,28 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
     webSocket.upgrade(req, socket, head);
   });
 
-  try {
-    await listen(server, config);
-  } catch (error) {
-    stopReconsidering();
-    stopWebhooks();
-    stopPush();
-    sameHost.stop();
-    readiness.stop();
-    await attention.stop();
-    await deliveries.stop();
-    await Promise.all([webhooks.stop(), push.stop(), tokens.stop()]);
-    await closeDatabase();
-    throw error;
-  }
+  await listen(server, config);
+  const closed = new Promise((resolve) => server.once('close', resolve));
+  started.push(async () => {
+    server.closeAllConnections();
+    server.close();
+    await closed;
+  });
   port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      const closed = new Promise((resolve) => server.close(resolve));
+      server.close(); // no new connections
       await webSocket.dispose(); // closes every socket with 1001 Going Away
       attention.releaseDecisionWaiters(); // hooks waiting for an answer get none: their terminal dialog goes on
       server.closeIdleConnections();
-      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
-      while (activeRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      stopReconsidering();
-      stopWebhooks();
-      stopPush();
-      sameHost.stop();
-      readiness.stop();
-      await attention.stop();
-      await deliveries.stop();
-      await Promise.all([webhooks.stop(), push.stop(), tokens.stop()]);
-      server.closeAllConnections();
-      await closed;
-      await closeDatabase();
+      // Requests in flight finish, for a while; then everything stops, the latest started first.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(inFlight), new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+      clearTimeout(grace);
+      await close();
     })());
 
   /** Says "not ready" on /readyz for `ms` while serving as ever, so that a load balancer stops sending first. */

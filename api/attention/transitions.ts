@@ -1,9 +1,9 @@
-// How each reported change moves a session: pure functions of (session, input, now).
+// Transitions: how each report or action moves a session, as pure functions of (session, input, now).
 // Events may arrive late, twice or out of order, so each kind of fact keeps the time of the newest
 // report it applied, and an older report never moves it backwards.
 import type { AgentState, ClosedBy, Session, Speaker, WaitReason } from '../generated/prisma/client.ts';
 import { closePermissions, endPermission, endSubagentPermissions, openPermission, openRequests, type PermissionAsk, type ToolCall } from './permissions.ts';
-import { OWNER } from '../tokens/scopes.ts';
+import { OWNER } from './vocabulary.ts';
 import { type AgentWait, agentWaitsOf } from './rules.ts';
 
 /** A session's stored facts, without the columns the store maintains itself. */

@@ -1,14 +1,16 @@
-// Claude Code's hook events, mapped to what Lookout records. One mapping for both entry points:
-// `lookout hook claude-code` (a command hook, which adds the time, host and git state it saw) and
-// Claude Code's own `http` hook posting to /hooks/claude-code.
+// Agents' hook events, mapped to what Lookout records. Claude Code and Codex send the same format
+// (Codex's hooks were made after Claude Code's), so one mapping serves both, told apart by `HookAgent`,
+// and both entry points: `lookout hook <agent>` (a command hook, which adds the time, host and git
+// state it saw) and Claude Code's own `http` hook posting to /hooks/claude-code.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DateTimeResolver } from 'graphql-scalars';
 import { z } from 'zod';
-import type { ActivityChange, SessionDetails } from '../attention/changes.ts';
+import type { ActivityChange, SessionDetails } from '../attention/transitions.ts';
 import { elicitationForm } from '../attention/elicitations.ts';
-import { type AskedQuestion, type PermissionAsk, type PermissionKind, type PermissionRequest, requestIdOf, type ToolCall } from '../attention/permissions.ts';
-import type { ReportStep } from '../attention/service.ts';
+import { type AskedQuestion, type PermissionAsk, type PermissionKind, type PermissionRequest, type ToolCall } from '../attention/permissions.ts';
+import { requestIdOf } from '../../shared/hook-wire.ts';
+import type { ReportStep } from '../attention/vocabulary.ts';
 
 /** What the Lookout CLI adds to a hook payload: the hook's own time and id, and the machine's view. */
 /** A time as GraphQL's DateTime scalar takes it: an RFC 3339 string within years 0000–9999. */
@@ -43,7 +45,7 @@ const cliContext = z.object({
 
 // Only the fields Lookout reads; everything else Claude Code sends is ignored, never an error. Codex's
 // hooks send the same format.
-export const claudeCodeHookSchema = z
+export const agentHookSchema = z
   .object({
     session_id: z.string().trim().min(1).max(200),
     hook_event_name: z.string().max(100),
@@ -82,7 +84,7 @@ export const claudeCodeHookSchema = z
   })
   .loose();
 
-export type ClaudeCodeHook = z.infer<typeof claudeCodeHookSchema>;
+export type AgentHook = z.infer<typeof agentHookSchema>;
 
 /** What the server itself knows about where a hook came from. */
 export interface HookOrigin {
@@ -126,7 +128,7 @@ function planDetail(input: Record<string, unknown>): string | undefined {
   return line ? oneLine(`Plan: ${line}`, MAX_DETAIL) : undefined;
 }
 
-function toolDetail(hook: ClaudeCodeHook): string | undefined {
+function toolDetail(hook: AgentHook): string | undefined {
   if (!hook.tool_name) return hook.message ? oneLine(hook.message, MAX_DETAIL) : undefined;
   const input = hook.tool_input ?? {};
   const subject = ['command', 'file_path', 'url', 'pattern', 'description'].map((k) => input[k]).find((v) => typeof v === 'string');
@@ -139,7 +141,7 @@ export const NO_PLAN = 'Claude Code did not send the plan with this prompt: read
 const upTo = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n(… ${text.length - max} more characters)` : text);
 
 /** The whole input of a prompt, as a person checks it before allowing it: the command is never cut. */
-function permissionInput(hook: ClaudeCodeHook): string {
+function permissionInput(hook: AgentHook): string {
   const input = hook.tool_input ?? {};
   const str = (key: string) => (typeof input[key] === 'string' ? (input[key] as string) : undefined);
   const lines = (text: string, mark: string) => text.split('\n').map((line) => `${mark} ${line}`).join('\n');
@@ -191,7 +193,7 @@ const KINDS: Record<string, PermissionKind> = { ExitPlanMode: 'PLAN', AskUserQue
 const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value ?? null)).digest('base64url').slice(0, 22);
 
 /** The tool call a hook event is about, to match its prompt (PermissionRequest carries no tool_use_id). */
-function toolCallOf(hook: ClaudeCodeHook): ToolCall | null {
+function toolCallOf(hook: AgentHook): ToolCall | null {
   if (!hook.tool_name) return null;
   return { tool: hook.tool_name, input: Object.fromEntries(Object.entries(hook.tool_input ?? {}).map(([field, value]) => [field, digest(value)])) };
 }
@@ -201,7 +203,7 @@ function toolCallOf(hook: ClaudeCodeHook): ToolCall | null {
  * with that call; answerable from Lookout when its hook waits for an answer (the command hook, not
  * Codex's unless opted in) and Lookout can give the answer exactly as the agent takes it.
  */
-function permissionAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk {
+function permissionAsk(hook: AgentHook, waits: boolean): PermissionAsk {
   const eventId = hook.lookout?.eventId;
   const kind = KINDS[hook.tool_name ?? ''] ?? 'PERMISSION';
   const toolInput = hook.tool_input ?? {};
@@ -252,17 +254,17 @@ const DENIED: Record<PermissionKind, string> = {
 };
 
 /** An MCP server asking the user for input: a question, in its own words. */
-const elicitation = (hook: ClaudeCodeHook): ActivityChange => ({ state: 'WAITING', waitReason: 'QUESTION', waitDetail: toolDetail({ ...hook, tool_name: undefined }) });
+const elicitation = (hook: AgentHook): ActivityChange => ({ state: 'WAITING', waitReason: 'QUESTION', waitDetail: toolDetail({ ...hook, tool_name: undefined }) });
 
 /** The MCP server's requests, as the one call its ElicitationResult ends (the events name no tool call). */
-const elicitationCall = (hook: ClaudeCodeHook): ToolCall => ({ tool: `Elicitation:${hook.mcp_server_name ?? 'unknown'}`, input: {} });
+const elicitationCall = (hook: AgentHook): ToolCall => ({ tool: `Elicitation:${hook.mcp_server_name ?? 'unknown'}`, input: {} });
 
 /**
  * An MCP server's request for input, shown with its form; answerable from Lookout when its hook
  * waits for the answer (only when the user opted in: Claude Code shows its own form only once the
  * hook has returned) and the form is one Lookout can fill in whole. A URL to open is the terminal's.
  */
-function elicitationAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk {
+function elicitationAsk(hook: AgentHook, waits: boolean): PermissionAsk {
   const eventId = hook.lookout?.eventId;
   const server = hook.mcp_server_name ?? 'unknown';
   const message = hook.message ?? '';
@@ -284,7 +286,7 @@ function elicitationAsk(hook: ClaudeCodeHook, waits: boolean): PermissionAsk {
 }
 
 /** What a tool call that waits for the user waits for: a question, a plan to review, or permission. */
-function toolWait(hook: ClaudeCodeHook): ActivityChange {
+function toolWait(hook: AgentHook): ActivityChange {
   const input = hook.tool_input ?? {};
   if (hook.tool_name === 'AskUserQuestion') return { state: 'WAITING', waitReason: 'QUESTION', waitDetail: questionDetail(input) ?? 'Claude has a question' };
   if (hook.tool_name === 'ExitPlanMode') return { state: 'WAITING', waitReason: 'REVIEW', waitDetail: planDetail(input) ?? 'A plan to approve' };
@@ -304,7 +306,7 @@ const FAILURE_WORDS: Record<string, string> = {
 };
 
 /** A failed turn in the user's words: what the assistant said, else the error's message, else its type in words. */
-function failureDetail(hook: ClaudeCodeHook): string {
+function failureDetail(hook: AgentHook): string {
   const details = hook.error_details as Record<string, unknown> | string | undefined;
   const type = text(hook.error_type) ?? text(hook.error);
   const said =
@@ -318,7 +320,7 @@ function failureDetail(hook: ClaudeCodeHook): string {
   return oneLine(said, MAX_DETAIL);
 }
 
-function details(hook: ClaudeCodeHook, origin: HookOrigin, agent: string): SessionDetails {
+function details(hook: AgentHook, origin: HookOrigin, agent: string): SessionDetails {
   const cli = hook.lookout;
   return {
     agent,
@@ -333,7 +335,7 @@ function details(hook: ClaudeCodeHook, origin: HookOrigin, agent: string): Sessi
 }
 
 /** The git state, when the CLI measured it (the server never runs git). */
-function worktree(hook: ClaudeCodeHook): ReportStep[] {
+function worktree(hook: AgentHook): ReportStep[] {
   const cli = hook.lookout;
   if (!cli || cli.uncommittedFiles === undefined) return [];
   // A new session (not one resumed) finds the tree as another left it: that is not its work.
@@ -364,7 +366,7 @@ export const CLAUDE_CODE: HookAgent = { name: 'claude-code', waitsForAnswer: tru
 export const CODEX: HookAgent = { name: 'codex', waitsForAnswer: false };
 
 /** One mapping for Claude Code's hooks and Codex's, which share their format. */
-export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { sameHost: false }, agent: HookAgent = CLAUDE_CODE): ReportStep[] {
+export function mapAgentHook(hook: AgentHook, origin: HookOrigin = { sameHost: false }, agent: HookAgent = CLAUDE_CODE): ReportStep[] {
   const register: ReportStep = { kind: 'register', details: details(hook, origin, agent.name) };
   const waits = hook.lookout?.waitsForAnswer ?? agent.waitsForAnswer;
   // An MCP server's form waits only when the CLI says so: Claude Code shows its own once the hook returns.
@@ -437,13 +439,13 @@ export function mapClaudeCodeHook(hook: ClaudeCodeHook, origin: HookOrigin = { s
 }
 
 /** A subagent's prompt says whose it is. */
-function agentDetail(hook: ClaudeCodeHook, detail: string | null | undefined): string | null {
+function agentDetail(hook: AgentHook, detail: string | null | undefined): string | null {
   const who = hook.agent_type ? `${hook.agent_type} agent` : 'A subagent';
   return oneLine(detail ? `${who} · ${detail}` : who, MAX_DETAIL);
 }
 
 /** Notifications only hint: they never replace what a specific hook said. */
-function notification(hook: ClaudeCodeHook, register: ReportStep): ReportStep[] {
+function notification(hook: AgentHook, register: ReportStep): ReportStep[] {
   const hint = (change: ActivityChange): ReportStep[] => [register, { kind: 'activity', activity: { ...change, hint: true } }];
   const said = hook.message ? oneLine(hook.message, MAX_DETAIL) : undefined;
   switch (hook.notification_type) {

@@ -7,8 +7,8 @@ import { type execute as graphqlExecute, GraphQLError, type subscribe as graphql
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Guard } from './guard.ts';
-import type { Principal } from './tokens/scopes.ts';
-import type { Tokens } from './tokens/tokens.ts';
+import type { Principal } from '../tokens/scopes.ts';
+import type { Tokens } from '../tokens/tokens.ts';
 import { inputProblem, inputProblemMessage } from './well-formed-text.ts';
 import type { LookoutYoga } from './yoga.ts';
 

@@ -6,9 +6,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { parseHost } from './config.ts';
-import { grants, OWNER, type Principal, type Scope } from './tokens/scopes.ts';
-import type { Tokens } from './tokens/tokens.ts';
+import { parseHost } from '../config.ts';
+import { grants, type Principal, type Scope } from '../tokens/scopes.ts';
+import { OWNER } from '../attention/vocabulary.ts';
+import type { Tokens } from '../tokens/tokens.ts';
 
 export interface GuardPolicy {
   /** The address Lookout listens on (HOST): served, on its port, unless it is a wildcard. */

@@ -5,9 +5,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AttentionObserver, AttentionService } from './attention/service.ts';
+import type { AttentionService } from '../attention/service.ts';
+import type { AttentionObserver } from '../attention/vocabulary.ts';
 import type { FeedAnswers } from './feed-answers.ts';
-import type { Deliveries } from './notify/deliveries.ts';
+import type { Deliveries } from '../notify/deliveries.ts';
 
 /**
  * The operations Lookout's own clients send (the page, the CLI, the MCP server): the only names a

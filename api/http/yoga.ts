@@ -5,10 +5,10 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
 import type { FeedAnswerNote, FeedAnswers } from './feed-answers.ts';
-import type { Context } from './schema/builder.ts';
-import type { Principal } from './tokens/scopes.ts';
+import type { Context } from '../schema/builder.ts';
+import type { Principal } from '../tokens/scopes.ts';
 import { useScopes } from './scopes-plugin.ts';
-import { schema } from './schema/index.ts';
+import { schema } from '../schema/index.ts';
 import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import { inputProblem, inputProblemMessage } from './well-formed-text.ts';
 
