@@ -8,8 +8,29 @@ const require = createRequire(import.meta.url);
 // ESM one for our own files, and two copies of graphql break `instanceof GraphQLError`.
 const oneGraphql = { alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }] };
 
+/**
+ * The tests whose outcome depends on the storage engine: the store and the service over it, replicas,
+ * migrations, restarts and shutdown with data, readiness when the database goes, the queries Prisma
+ * runs for the schema. They run on SQLite and again on PostgreSQL; every other test (GraphQL,
+ * hooks, CLI, pages) goes through the same store interface and runs once, on SQLite.
+ */
+const ENGINE_TESTS = [
+  'api/attention/service.test.ts',
+  'test/replicas.test.ts',
+  'test/postgresql-migrations.test.ts',
+  'test/schema-drift.test.ts',
+  'test/persistence.test.ts',
+  'test/shutdown.test.ts',
+  'test/health.test.ts',
+  'test/deployment.test.ts',
+  'test/sessions-query.test.ts',
+];
+
 export default defineConfig({
   test: {
+    // Most tests wait on servers, browsers and child processes more than they compute: more files at
+    // once than cores (vitest's default here is one).
+    maxWorkers: 3,
     projects: [
       {
         resolve: oneGraphql,
@@ -18,6 +39,9 @@ export default defineConfig({
           include: ['api/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['test/agents/**'],
           globalSetup: ['test/global-setup.ts'],
+          // A worker keeps the modules it loaded for its next file (importing the server's graph was
+          // a third of the time); every test starts its own server on its own database.
+          isolate: false,
           // Real servers, browsers and child processes on a shared 2-core machine.
           testTimeout: 20_000,
           hookTimeout: 30_000,
@@ -25,13 +49,13 @@ export default defineConfig({
           expect: { poll: { timeout: 15_000 } },
         },
       },
-      // The same tests again, on PostgreSQL.
+      // The engine's tests again, on PostgreSQL.
       {
         resolve: oneGraphql,
         test: {
           name: 'api-postgresql',
-          include: ['api/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/agents/**'],
+          include: ENGINE_TESTS,
+          isolate: false,
           globalSetup: ['test/global-setup-postgresql.ts'],
           env: { LOOKOUT_TEST_DATABASE: 'postgresql' },
           testTimeout: 20_000,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../api/config.ts';
-import { collect, FEED_EVENT, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+import { collect, FEED_EVENT, RECORD_SPEAKER, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -39,7 +39,7 @@ describe('with LOOKOUT_TOKEN set', () => {
     expect(code).toBe(4403);
 
     const feed = collect(server.wsClient({ authorization: `Bearer ${TOKEN}` }), FEED_EVENT);
-    await sleep(200);
+    await subscribersListening(server, 1);
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT' } });
     await expect(feed.next(1)).resolves.toHaveLength(1);
   });
@@ -55,7 +55,7 @@ describe('with LOOKOUT_TOKEN set', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
-    await sleep(200);
+    await subscribersListening(server, 1);
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT' } });
     let text = '';
     while (!text.includes('AttentionChange')) text += new TextDecoder().decode((await reader.read()).value);

@@ -1,33 +1,52 @@
 // Realistic Claude Code sessions replayed through both entry points (the CLI's command hook and
 // Claude Code's http hook) against the real server, checking the feed after every step.
 import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { git, makeDirty, makeRepo, runCli, type StandInAgent, standInAgent } from './cli-helpers.ts';
 import { type Scenario, scenarios, type Shown } from './fixtures/claude-code-sessions.ts';
-import { sleep, startServer, type TestServer } from './helpers.ts';
+import { startServer, type TestServer } from './helpers.ts';
 
+/** A test's server, and the stand-in agent its command hooks run under (made at the first). */
+interface HookBench {
+  server: TestServer;
+  agent?: StandInAgent;
+}
+
+// A permission prompt's CLI hook waits for an answer from Lookout; here nobody answers, so it gives up
+// after 50 ms (the terminal's dialog, which these replays stand for, goes on as ever).
+async function bench(env: Record<string, string>, onFinished: (stop: () => Promise<void>) => void): Promise<HookBench> {
+  const made: HookBench = { server: await startServer({ LOOKOUT_DECISION_TIMEOUT_SECONDS: '0.05', ...env }) };
+  onFinished(async () => {
+    made.agent?.stop();
+    await made.server.stop();
+  });
+  return made;
+}
+
+// The tests that run one at a time share these.
 let server: TestServer;
-let agent: StandInAgent | undefined;
-afterEach(async () => {
-  agent?.stop();
-  agent = undefined;
-  await server?.stop();
-});
+let b: HookBench;
+async function start(env: Record<string, string> = {}): Promise<TestServer> {
+  b = await bench(env, onTestFinished);
+  return b.server;
+}
 
 const FEED = `{ attentionSessions { edges { node { id project branch host title attention { reason label detail } } } } }`;
 
 type Attention = { reason: string; label: string; detail: string | null };
 
-async function feedAttention(ids: string[]): Promise<Record<string, Attention | null>> {
+async function feedAttention({ server }: HookBench, ids: string[]): Promise<Record<string, Attention | null>> {
   const { data } = await server.gql(FEED);
   const byId = new Map<string, { attention: Attention }>(data.attentionSessions.edges.map((e: any) => [e.node.id, e.node]));
   return Object.fromEntries(ids.map((id) => [id, byId.get(id)?.attention ?? null]));
 }
 
-async function feedReasons(ids: string[]): Promise<Record<string, string | null>> {
-  const feed = await feedAttention(ids);
+async function feedReasons(at: HookBench, ids: string[]): Promise<Record<string, string | null>> {
+  const feed = await feedAttention(at, ids);
   return Object.fromEntries(ids.map((id) => [id, feed[id]?.reason ?? null]));
 }
 
@@ -42,20 +61,40 @@ function asExpected(feed: Record<string, Attention | null>, expected: Record<str
   );
 }
 
+/** A proxy to Lookout that holds the first request it gets until `release`; `arrived` settles when it comes. */
+async function holdingProxy(target: string) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let arrive!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  const proxy = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    arrive();
+    await released;
+    const answer = await fetch(new URL(req.url!, target), { method: req.method, headers: req.headers as Record<string, string>, body: body.length ? body : undefined });
+    res.writeHead(answer.status, Object.fromEntries(answer.headers));
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, arrived, release, close: () => proxy.close() };
+}
+
 type Deliver = (payload: Record<string, unknown>) => Promise<void>;
 
 // Claude Code tells its hooks how it was started; `sdk-cli` is `claude -p`.
 const entrypoint = (headless = false) => (headless ? 'sdk-cli' : 'cli');
 
 // The command hook runs as Claude Code runs it: through `sh -c`, under a long-lived agent process.
-const viaCli = (home: string, headless?: boolean): Deliver => async (payload) => {
-  const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home, CLAUDE_CODE_ENTRYPOINT: entrypoint(headless) };
-  agent ??= await standInAgent();
-  const run = await agent.hook(['hook', 'claude-code'], env, JSON.stringify(payload));
+const viaCli = (at: HookBench, home: string, headless?: boolean): Deliver => async (payload) => {
+  const env = { LOOKOUT_URL: at.server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home, CLAUDE_CODE_ENTRYPOINT: entrypoint(headless) };
+  at.agent ??= await standInAgent();
+  const run = await at.agent.hook(['hook', 'claude-code'], env, JSON.stringify(payload));
   expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
 };
 
-const viaHttp = (headless?: boolean): Deliver => async (payload) => {
+const viaHttp = ({ server }: HookBench, headless?: boolean): Deliver => async (payload) => {
   const res = await fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-lookout-entrypoint': entrypoint(headless) },
@@ -64,7 +103,7 @@ const viaHttp = (headless?: boolean): Deliver => async (payload) => {
   expect(res.status).toBe(204);
 };
 
-async function replay({ steps }: Scenario, deliver: Deliver, http: boolean) {
+async function replay(at: HookBench, { steps }: Scenario, deliver: Deliver, http: boolean) {
   const repos = new Map<string, string>();
   const ids = [...new Set(steps.map((s) => s.session))];
   for (const id of ids) repos.set(id, await makeRepo(`repo-${id}`));
@@ -78,27 +117,32 @@ async function replay({ steps }: Scenario, deliver: Deliver, http: boolean) {
       permission_mode: 'default',
       ...step.hook,
     });
-    if (step.waitMs) await sleep(step.waitMs);
+    // A step after which time alone may change the feed: checked once a session that began working
+    // just after it, and was heard of no more, has gone stale (the stale time has passed for it too).
+    if (step.afterAWhile) {
+      await viaHttp(at)({ session_id: 'clock', cwd: repo, hook_event_name: 'UserPromptSubmit', prompt: 'Work on' });
+      await expect.poll(async () => (await feedReasons(at, ['clock'])).clock).toBe('STALE');
+    }
     const expected = { ...Object.fromEntries(ids.map((id) => [id, null])), ...((http && step.expectHttp) || step.expect) };
-    expect(asExpected(await feedAttention(ids), expected), `after step ${index + 1} (${step.hook.hook_event_name})`).toEqual(expected);
+    expect(asExpected(await feedAttention(at, ids), expected), `after step ${index + 1} (${step.hook.hook_event_name})`).toEqual(expected);
   }
 }
 
-// A permission prompt's CLI hook waits for an answer from Lookout; here nobody answers, so it gives up
-// after 50 ms (the terminal's dialog, which these replays stand for, goes on as ever).
-const start = (env: Record<string, string> = {}) => startServer({ LOOKOUT_DECISION_TIMEOUT_SECONDS: '0.05', ...env });
-// Stale after 3 s, so a session whose end never arrives shows within the test.
-const SHORT_STALE = { LOOKOUT_STALE_MINUTES: '0.05' };
+// Stale after 15 s: longer than any replay takes between two of a session's events on a loaded machine,
+// short enough that a session whose end never arrives shows within the test.
+const SHORT_STALE = { LOOKOUT_STALE_MINUTES: '0.25' };
 
+// Each replay has its own server and agent: they run several at once (their time is mostly spent
+// waiting for hook processes).
 describe.each([
   ['the CLI command hook', false],
   ['the http hook', true],
 ])('through %s', (_path, http) => {
-  it.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
-    server = await start(SHORT_STALE);
-    const deliver = http ? viaHttp(scenario.headless) : viaCli(await mkdtemp(path.join(tmpdir(), 'lookout-home-')), scenario.headless);
-    await replay(scenario, deliver, http);
-  }, 60_000);
+  it.concurrent.for(scenarios.map((s) => [s.name, s] as const))('%s', { timeout: 60_000 }, async ([, scenario], { onTestFinished }) => {
+    const at = await bench(SHORT_STALE, onTestFinished);
+    const deliver = http ? viaHttp(at, scenario.headless) : viaCli(at, await mkdtemp(path.join(tmpdir(), 'lookout-home-')), scenario.headless);
+    await replay(at, scenario, deliver, http);
+  });
 });
 
 describe('what the hooks record', () => {
@@ -106,7 +150,7 @@ describe('what the hooks record', () => {
     server = await start();
     const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
     const repo = await makeRepo('billing');
-    const deliver = viaCli(home);
+    const deliver = viaCli(b, home);
     const base = { session_id: 'n1', cwd: repo };
     await deliver({ ...base, hook_event_name: 'SessionStart', source: 'startup' });
     await deliver({ ...base, hook_event_name: 'UserPromptSubmit', prompt: '  Fix   the rounding\nin invoices  ' });
@@ -126,7 +170,7 @@ describe('what the hooks record', () => {
   it('reports unknown, not clean, for a folder that is not a repository; and a worktree belongs to its repository', async () => {
     server = await start();
     const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
-    const deliver = viaCli(home);
+    const deliver = viaCli(b, home);
     const plain = await mkdtemp(path.join(tmpdir(), 'not-a-repo-'));
     await deliver({ session_id: 'plain', cwd: plain, hook_event_name: 'Stop' });
     const repo = await makeRepo('webapp');
@@ -145,19 +189,23 @@ describe('what the hooks record', () => {
     const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home };
     const payload = (hook: Record<string, unknown>) => JSON.stringify({ session_id: 'o', cwd: repo, ...hook });
     await runCli(['hook', 'claude-code'], env, payload({ hook_event_name: 'UserPromptSubmit', prompt: 'Go' }));
-    // The PreToolUse hook fires first but is slow to send; the Stop hook fires after and arrives first.
-    const slow = runCli(['hook', 'claude-code'], env, payload({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } }), 700);
-    await sleep(100);
+    // The PreToolUse hook fires first but is slow to send (its request is held on the way until the
+    // Stop hook, fired after it, has arrived).
+    const held = await holdingProxy(env.LOOKOUT_URL);
+    const slow = runCli(['hook', 'claude-code'], { ...env, LOOKOUT_URL: held.url }, payload({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } }));
+    await held.arrived;
     await runCli(['hook', 'claude-code'], env, payload({ hook_event_name: 'Stop' }));
-    expect(await feedReasons(['o'])).toEqual({ o: 'AWAITING_REPLY' });
+    expect(await feedReasons(b, ['o'])).toEqual({ o: 'AWAITING_REPLY' });
+    held.release();
     await slow;
-    expect(await feedReasons(['o'])).toEqual({ o: 'AWAITING_REPLY' });
+    held.close();
+    expect(await feedReasons(b, ['o'])).toEqual({ o: 'AWAITING_REPLY' });
 
     // The http form carries the same times in the `lookout` context.
     const at = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
-    await viaHttp()({ session_id: 'h', cwd: repo, hook_event_name: 'Stop', lookout: { at: at(2) } });
-    await viaHttp()({ session_id: 'h', cwd: repo, hook_event_name: 'PreToolUse', tool_name: 'Bash', lookout: { at: at(1) } });
-    expect(await feedReasons(['h'])).toEqual({ h: 'AWAITING_REPLY' });
+    await viaHttp(b)({ session_id: 'h', cwd: repo, hook_event_name: 'Stop', lookout: { at: at(2) } });
+    await viaHttp(b)({ session_id: 'h', cwd: repo, hook_event_name: 'PreToolUse', tool_name: 'Bash', lookout: { at: at(1) } });
+    expect(await feedReasons(b, ['h'])).toEqual({ h: 'AWAITING_REPLY' });
   });
 
   it('the http hook rejects what is not a hook payload and changes nothing; it needs the token when one is set', async () => {

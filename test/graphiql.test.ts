@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBrowser } from './browser.ts';
-import { RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+import { RECORD_SPEAKER, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 const browser = useBrowser();
 let server: TestServer;
@@ -21,7 +21,7 @@ describe('GraphiQL in a real browser', () => {
     await page.goto(`${server.url}?query=${encodeURIComponent(SUBSCRIPTION)}`);
     await page.waitForSelector('.graphiql-execute-button', { timeout: 15_000 });
     await page.click('.graphiql-execute-button');
-    await sleep(1_000);
+    await subscribersListening(server, 1);
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'demo', speaker: 'ASSISTANT', title: 'Try GraphiQL' } });
     // The response editor renders spaces as no-break spaces.
     const response = async () => (await page.locator('.graphiql-response').innerText()).replace(/\s+/g, ' ');

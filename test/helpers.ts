@@ -217,7 +217,18 @@ export async function askPermission(server: TestServer, sessionId: string, comma
   while (server.attention.decisionWaitCount === waiting) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The feed received nothing beyond its first `count` events: a marker change it hears (`mark`, on
+ * session `markerId`) is made, and it must arrive next. A subscriber hears changes in log order, so
+ * anything else owed to it would come first: no waiting for time to pass.
+ */
+export async function nothingMoreThan(feed: ReturnType<typeof collect<any>>, count: number, markerId: string, mark: () => Promise<unknown>): Promise<void> {
+  await mark();
+  const events = await feed.next(count + 1);
+  if (events[count]?.attentionChanged?.session?.id !== markerId) {
+    throw new Error(`Expected only ${count} events before the marker "${markerId}", got: ${JSON.stringify(feed.received)}`);
+  }
+}
 
 export const FEED_EVENT = /* GraphQL */ `
   subscription Feed($after: Int, $project: String, $minTier: AttentionTier) {

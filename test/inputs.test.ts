@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collect, countRows, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, sql, startServer, type TestServer } from './helpers.ts';
+import { collect, countRows, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, nothingMoreThan, sql, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -132,15 +132,14 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
 describe('late, repeated and out-of-order events over the API', () => {
   it('a repeated event id changes nothing and publishes nothing', async () => {
     const feed = collect(server.wsClient(), FEED_EVENT);
-    await sleep(200);
+    await subscribersListening(server, 1);
     const input = { sessionId: 's', speaker: 'ASSISTANT', eventId: 'stop-1' };
     await server.gql(RECORD_SPEAKER, { input });
     const before = await countRows(server.database);
     const again = await server.gql(RECORD_SPEAKER, { input });
     expect(again.data.recordSpeaker).toMatchObject({ __typename: 'MutationRecordSpeakerSuccess', data: { id: 's' } });
     expect(await countRows(server.database)).toEqual(before);
-    await sleep(300);
-    expect(feed.received).toHaveLength(1);
+    await nothingMoreThan(feed, 1, 'marker', () => server.gql(RECORD_SPEAKER, { input: { sessionId: 'marker', speaker: 'ASSISTANT' } }));
   });
 
   it('an event older than the state it would change is logged but moves nothing backwards', async () => {
@@ -233,7 +232,7 @@ describe('limits', () => {
     const rejected = collect(client, deepQuery(12));
     await expect(rejected.next(1)).rejects.toThrow(/depth/i);
     const feed = collect(client, FEED_EVENT);
-    await sleep(200);
+    await subscribersListening(server, 1);
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT' } });
     await expect(feed.next(1)).resolves.toHaveLength(1);
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collect, FEED, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, startServer, subscribersListening, type TestServer } from './helpers.ts';
+import { collect, FEED, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, nothingMoreThan, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -13,7 +13,7 @@ describe('attentionChanged over graphql-ws', () => {
   it('a mutation over HTTP produces exactly one event for a subscriber', async () => {
     server = await startServer();
     const feed = collect(server.wsClient(), FEED_EVENT);
-    await sleep(200); // the subscription is registered
+    await subscribersListening(server, 1);
     await speak('s1', 'ASSISTANT', { project: 'lookout' });
     const [event] = await feed.next(1);
     expect(event.attentionChanged).toMatchObject({
@@ -22,14 +22,13 @@ describe('attentionChanged over graphql-ws', () => {
       attention: { tier: 'NEEDS_YOU', reason: 'AWAITING_REPLY' },
       previous: null,
     });
-    await sleep(300);
-    expect(feed.received).toHaveLength(1);
+    await nothingMoreThan(feed, 1, 'marker', () => speak('marker', 'ASSISTANT'));
   });
 
   it('tells when a session leaves the feed, and stays quiet about sessions that are not in it', async () => {
     server = await startServer();
     const feed = collect(server.wsClient(), FEED_EVENT);
-    await sleep(200);
+    await subscribersListening(server, 1);
     await speak('s1', 'ASSISTANT');
     await speak('s2', 'USER'); // not in the feed: no event
     await act('s2', 'WORKING');
@@ -39,8 +38,7 @@ describe('attentionChanged over graphql-ws', () => {
       ['s1', 'AWAITING_REPLY', null],
       ['s1', null, 'AWAITING_REPLY'],
     ]);
-    await sleep(300);
-    expect(feed.received).toHaveLength(2);
+    await nothingMoreThan(feed, 2, 'marker', () => speak('marker', 'ASSISTANT'));
   });
 
   it('replays every change after a seq, then goes on live, with no gap and no duplicate', async () => {
@@ -70,8 +68,7 @@ describe('attentionChanged over graphql-ws', () => {
       ['d', 'AWAITING_REPLY'],
     ]);
     expect(replayed[0].attentionChanged.seq).toBeGreaterThan(firstChange.seq);
-    await sleep(300);
-    expect(resumed.received).toHaveLength(4);
+    await nothingMoreThan(resumed, 4, 'marker', () => speak('marker', 'ASSISTANT'));
   });
 
   it('changes made while the replay is read are delivered once', async () => {
@@ -83,14 +80,13 @@ describe('attentionChanged over graphql-ws', () => {
     const events = await feed.next(60);
     const ids = events.map((e) => e.attentionChanged.session.id);
     expect(new Set(ids).size).toBe(60);
-    await sleep(300);
-    expect(feed.received).toHaveLength(60);
+    await nothingMoreThan(feed, 60, 'marker', () => speak('marker', 'ASSISTANT'));
   });
 
   it('filters by project and by tier, and still reports a session leaving that tier', async () => {
     server = await startServer({ LOOKOUT_DONE_MINUTES: '10' });
     const feed = collect(server.wsClient(), FEED_EVENT, { project: 'api', minTier: 'NEEDS_YOU' });
-    await sleep(200);
+    await subscribersListening(server, 1);
     await speak('other', 'ASSISTANT', { project: 'web' });
     await speak('mine', 'USER', { project: 'api' });
     await act('mine', 'WAITING', { waitReason: 'QUESTION', waitDetail: 'Which database?' });
@@ -100,8 +96,7 @@ describe('attentionChanged over graphql-ws', () => {
       ['mine', 'WAITING', null],
       ['mine', 'DONE', 'WAITING'],
     ]);
-    await sleep(300);
-    expect(feed.received).toHaveLength(2);
+    await nothingMoreThan(feed, 2, 'marker', () => speak('marker', 'ASSISTANT', { project: 'api' }));
   });
 
   it('a project\'s subscriber gets the same changes live and replayed, and hears a session leave the project', async () => {
@@ -152,7 +147,7 @@ describe('time-driven changes', () => {
     // Done lasts 0.6 s; stale begins after 0.9 s of silence.
     server = await startServer({ LOOKOUT_DONE_MINUTES: '0.01', LOOKOUT_STALE_MINUTES: '0.015' });
     const feed = collect(server.wsClient(), FEED_EVENT);
-    await sleep(200);
+    await subscribersListening(server, 1);
     await speak('ended', 'USER');
     await server.gql(`mutation { closeSession(input: {sessionId: "ended", closedBy: AUTO}) { __typename } }`);
     await speak('busy', 'USER');
@@ -191,7 +186,7 @@ describe('time-driven changes', () => {
     const threeEvents = collect(server.wsClient(), WITH_EVENTS, { n: 3 });
     const [replayed] = await resumed.next(1);
     expect(replayed.attentionChanged).toMatchObject({ seq: 2, attention: { reason: 'AWAITING_REPLY' } });
-    await sleep(200);
+    await subscribersListening(server, 4);
     await speak('a', 'USER');
     const [, change] = await resumed.next(2);
     const [liveChange] = await live.next(1);

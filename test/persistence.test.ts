@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collect, FEED, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+import { collect, FEED, FEED_EVENT, nothingMoreThan, RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer | undefined;
 afterEach(() => server?.stop());
@@ -29,12 +29,12 @@ describe('persistence', () => {
       [5, 'WAITING', 'WAITING'],
       [6, null, 'WAITING'],
     ]);
-    await sleep(200);
-    expect(feed.received).toHaveLength(2);
+    await nothingMoreThan(feed, 2, 'marker', () => server!.gql(RECORD_SPEAKER, { input: { sessionId: 'marker', speaker: 'ASSISTANT' } }));
   });
 
   it('time-driven changes that fell due while Lookout was down are applied at start and can be replayed', async () => {
-    server = await startServer({ LOOKOUT_DONE_MINUTES: '0.01', LOOKOUT_STALE_MINUTES: '0.01' });
+    // Nothing falls due while the first process runs; for the second, everything is already due at its start.
+    server = await startServer({ LOOKOUT_DONE_MINUTES: '10', LOOKOUT_STALE_MINUTES: '10' });
     const { database } = server;
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'ended', speaker: 'USER' } });
     await server.gql(`mutation { closeSession(input: {sessionId: "ended", closedBy: AUTO}) { __typename } }`);
@@ -44,9 +44,8 @@ describe('persistence', () => {
     expect((await server.gql(FEED)).data.attentionSessions.edges.map((e: any) => e.node.id)).toEqual(['ended']);
     const lastSeq = 5;
     await server.stop();
-    await sleep(800); // done expires and stale begins while nobody is running
 
-    server = await startServer({ LOOKOUT_DONE_MINUTES: '0.01', LOOKOUT_STALE_MINUTES: '0.01' }, { database });
+    server = await startServer({ LOOKOUT_DONE_MINUTES: '0.0001', LOOKOUT_STALE_MINUTES: '0.0001' }, { database });
     const feed = (await server.gql(FEED)).data;
     expect(feed.attentionSessions.edges.map((e: any) => [e.node.id, e.node.attention.reason])).toEqual([['busy', 'STALE']]);
     const replay = collect(server.wsClient(), FEED_EVENT, { after: lastSeq });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RECORD_SPEAKER, sleep, startServer, type TestServer } from './helpers.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -11,15 +12,21 @@ const SESSIONS = `query($filter: SessionFilter, $first: Int, $after: String) {
   }
 }`;
 
+/** Returns once the clock has moved on a millisecond: the next write's updatedAt is later than the last one's. */
+async function clockTicks(): Promise<void> {
+  const now = Date.now();
+  while (Date.now() === now) await nextTurn();
+}
+
 describe('sessions, for tools', () => {
   it('filters, pages most recently updated first, and carries each session\'s event log', async () => {
     server = await startServer();
     for (const id of ['a', 'b', 'c']) {
       await server.gql(RECORD_SPEAKER, { input: { sessionId: id, speaker: 'USER', project: 'api' } });
-      await sleep(5);
+      await clockTicks();
     }
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'other', speaker: 'USER', project: 'web' } });
-    await sleep(5);
+    await clockTicks();
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'a', speaker: 'ASSISTANT' } }); // a is now the newest
 
     const page1 = (await server.gql(SESSIONS, { filter: { project: 'api' }, first: 2 })).data.sessions;

@@ -86,7 +86,8 @@ describe('webhooks', () => {
   });
 
   it('retry after a 500, give up after their attempts with the failure visible, and a receiver that never answers slows nothing', async () => {
-    server = await startServer();
+    // Retries 20 ms apart, doubling (the default starts at 1 s): the same schedule, in less time.
+    server = await startServer({}, { deliveries: { backoffMs: 20 } });
     const flaky = await receiver([500, 200]);
     const broken = await receiver([500]);
     const hanging = await receiver([0]);
@@ -103,12 +104,12 @@ describe('webhooks', () => {
     await hanging.next(1);
     expect(Date.now() - started).toBeLessThan(4_000); // a hanging receiver's own timeout is 5 s
     await flaky.next(2);
-    await expect.poll(async () => (await server.gql('{ webhooks { url lastStatus } }')).data.webhooks.find((w: any) => w.url === flaky.url).lastStatus, { timeout: 10_000 }).toBe('200');
+    await expect.poll(async () => (await server.gql('{ webhooks { url lastStatus } }')).data.webhooks.find((w: any) => w.url === flaky.url).lastStatus).toBe('200');
     await broken.next(5);
     await expect
-      .poll(async () => (await server.gql('{ webhooks { url lastStatus } }')).data.webhooks.find((w: any) => w.url === broken.url).lastStatus, { timeout: 30_000 })
+      .poll(async () => (await server.gql('{ webhooks { url lastStatus } }')).data.webhooks.find((w: any) => w.url === broken.url).lastStatus)
       .toBe('gave up after 5 attempts: 500');
-  }, 60_000);
+  });
 
   it("follow the session owner's policy: quiet mode tells waits and failures only, a muted project nothing", async () => {
     server = await startServer();

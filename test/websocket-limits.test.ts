@@ -1,18 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { collect, FEED_EVENT, RECORD_SPEAKER, sleep, startServer, subscribersListening, type TestServer } from './helpers.ts';
+import { collect, FEED_EVENT, RECORD_SPEAKER, startServer, subscribersListening, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
 
 /** A raw graphql-ws client that subscribes, then stops reading its socket altogether. */
-async function stalledSubscriber(url: string) {
+async function stalledSubscriber({ url }: TestServer) {
   const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   await new Promise((resolve) => socket.once('open', resolve));
   socket.send(JSON.stringify({ type: 'connection_init' }));
   await new Promise((resolve) => socket.once('message', resolve)); // connection_ack
   socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: FEED_EVENT } }));
-  await sleep(100);
+  await subscribersListening(server, 1);
   const tcp = (socket as unknown as { _socket: import('node:net').Socket })._socket;
   tcp.pause();
   const closed = new Promise<void>((resolve) => tcp.once('close', () => resolve()));
@@ -22,7 +22,7 @@ async function stalledSubscriber(url: string) {
 describe('a subscriber that stops reading', () => {
   it('neither crashes the server nor delays another subscriber, and is closed when it stops answering pings', async () => {
     server = await startServer({}, { keepAliveMs: 500, subscriberBuffer: 16 });
-    const stalled = await stalledSubscriber(server.url);
+    const stalled = await stalledSubscriber(server);
     const healthy = collect(server.wsClient(), FEED_EVENT);
     await subscribersListening(server, 2);
 
@@ -48,7 +48,7 @@ describe('operations per connection', () => {
     server = await startServer();
     const client = server.wsClient();
     const feeds = Array.from({ length: 20 }, () => collect(client, FEED_EVENT));
-    await sleep(300);
+    await subscribersListening(server, 20);
     const extra = collect(client, FEED_EVENT);
     await expect(extra.next(1)).rejects.toThrow(/At most 20 operations/);
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT' } });
