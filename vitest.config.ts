@@ -15,7 +15,7 @@ const oneGraphql = { alias: [{ find: /^graphql$/, replacement: require.resolve('
  * hooks, CLI, pages) goes through the same store interface and runs once, on SQLite.
  */
 const ENGINE_TESTS = [
-  'api/attention/service.test.ts',
+  'api/db/attention-store.test.ts',
   'test/replicas.test.ts',
   'test/postgresql-migrations.test.ts',
   'test/schema-drift.test.ts',

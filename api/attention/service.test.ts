@@ -1,8 +1,7 @@
-import pg from 'pg';
+// The service's behaviour over the in-memory store (its contract is held by the engines' stores
+// too: api/db/attention-store.test.ts, which also has the tests that need a real engine).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { freshDatabase, ON_POSTGRESQL } from '../../test/helpers.ts';
-import { openDatabase } from '../db/database.ts';
-import type { OpenedDatabase } from '../db/opened-database.ts';
+import { MemoryAttentionStore } from '../../test/memory-store.ts';
 import { SessionNotFoundError } from './errors.ts';
 import { AttentionService } from './service.ts';
 import type { FeedEvent } from './vocabulary.ts';
@@ -10,24 +9,21 @@ import type { FeedEvent } from './vocabulary.ts';
 const minute = 60_000;
 const timings = { staleAfterMs: 30 * minute, doneForMs: 10 * minute, retentionMs: 30 * 24 * 60 * minute };
 
-let location: string;
-let database: OpenedDatabase;
+let store: MemoryAttentionStore;
 let service: AttentionService;
 
 async function startService(options: Partial<ConstructorParameters<typeof AttentionService>[1]> = {}) {
-  location = await freshDatabase();
-  database = await openDatabase(location);
-  service = new AttentionService(database.store, { ...timings, ...options });
+  store = new MemoryAttentionStore();
+  service = new AttentionService(store, { ...timings, ...options });
   await service.start();
 }
 
 afterEach(async () => {
   vi.useRealTimers();
   await service.stop();
-  await database.close();
 });
 
-/** Moves the fake clock, then waits until what fell due is stored (on PostgreSQL that takes real I/O). */
+/** Moves the fake clock, then waits until what fell due is stored. */
 async function advance(ms: number) {
   await vi.advanceTimersByTimeAsync(ms);
   await service.idle();
@@ -138,29 +134,6 @@ describe('keeping up with other processes', () => {
   });
 });
 
-describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
-  it('a stream resuming after a seq the other process just handed out waits to read it, rather than asking to refetch', async () => {
-    await startService();
-    const other = await openDatabase(location);
-    const elsewhere = new AttentionService(other.store, timings);
-    await elsewhere.start();
-    try {
-      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT' });
-      const handedOut = elsewhere.latestSeq;
-      // Not read here yet: its notification is still on its way.
-      expect(service.latestSeq).toBeLessThan(handedOut);
-      const stream = service.follow({}, handedOut)[Symbol.asyncIterator]();
-      const first = stream.next();
-      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'USER' });
-      expect(describeChange((await first).value)).toBe('there:left');
-      await stream.return?.();
-    } finally {
-      await elsewhere.stop();
-      await other.close();
-    }
-  });
-});
-
 describe('a subscriber that stops reading', () => {
   it('holds a bounded queue, then gets one resync and the changes after it', async () => {
     await startService({ subscriberBuffer: 8 });
@@ -216,10 +189,9 @@ describe('history retention', () => {
     await service.recordSpeaker({ sessionId: 'old', speaker: 'ASSISTANT' });
     await service.stop();
     vi.setSystemTime(new Date('2026-10-03T09:00:00Z'));
-    service = new AttentionService(database.store, { ...timings, retentionMs: 24 * 60 * minute });
+    service = new AttentionService(store, { ...timings, retentionMs: 24 * 60 * minute });
     await service.start(); // prunes at start
-    const events = await database.db.sessionEvent.findMany({ orderBy: { seq: 'asc' } });
-    expect(events.map((e) => e.seq)).toEqual([3]);
+    expect(store.entries().map((e) => e.seq)).toEqual([3]);
     expect(service.feed().map((i) => i.attention.reason)).toEqual(['AWAITING_REPLY']);
 
     const stream = service.follow({}, 1)[Symbol.asyncIterator]();
@@ -247,8 +219,7 @@ describe('reports that arrive together', () => {
     expect((await repeat).lastSpeaker).toBe('ASSISTANT');
 
     expect(sessions.map((s) => s.lastSpeaker)).toEqual(Array.from({ length: 40 }, (_, i) => (i < 10 || i >= 30 ? 'ASSISTANT' : 'USER')));
-    const events = await database.db.sessionEvent.findMany({ orderBy: { seq: 'asc' } });
-    expect(events.map((e) => e.eventId)).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`));
+    expect(store.entries().map((e) => e.eventId)).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`));
     expect(service.latestSeq).toBe(40);
     while (seen.length < 20) {
       const { value } = await reading;
@@ -260,25 +231,12 @@ describe('reports that arrive together', () => {
     expect(seen.slice(10, 20)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}:left`));
     await stream.return?.();
   });
-
-  it('are stored exactly as Prisma reads them back', async () => {
-    await startService();
-    await service.registerSession({ sessionId: 'full', agent: 'claude-code', title: 'Ship it', project: 'lookout', cwd: '/src/lookout', branch: 'main', host: 'box', link: 'vscode://x' });
-    await service.reportWorktree({ sessionId: 'full', uncommittedFiles: 3 });
-    await service.recordActivity({ sessionId: 'full', state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: rm -rf dist' });
-    await service.snooze('full', new Date(Date.now() + 60_000));
-    const written = await service.markSeen('full');
-    const read = await database.db.session.findUniqueOrThrow({ where: { id: 'full' } });
-    expect(read).toEqual(written);
-    expect((await database.store.read(['full'], [])).sessions.get('full')).toEqual(written);
-  });
 });
 
 describe('a database that fails under a write', () => {
   it('answers every write: one that could not be made is refused; one whose answer was lost but that was stored is answered as stored', async () => {
     let conflicts = 0;
     await startService({ observer: { wrote() {}, delivered() {}, replayed() {}, resynced() {}, conflicted: () => conflicts++ } });
-    const store = database.store;
     // Another process "wrote first", and the log then cannot be read: the write is refused, not left unanswered.
     const write = vi.spyOn(store, 'write').mockImplementationOnce(async (_append, replan) => (await replan(), []));
     const read = vi.spyOn(store, 'changesAfter').mockRejectedValueOnce(new Error('connection terminated'));
@@ -307,54 +265,3 @@ describe('a database that fails under a write', () => {
   });
 });
 
-describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
-  it('a write that finds another process wrote first plans again while it holds the log, so it never loses twice', async () => {
-    let conflicts = 0;
-    const observer = { wrote() {}, delivered() {}, replayed() {}, resynced() {}, conflicted: () => conflicts++ };
-    await startService({ observer });
-    const others = await Promise.all([openDatabase(location), openDatabase(location)]);
-    const [b, c] = others.map((opened) => new AttentionService(opened.store, { ...timings, observer }));
-    try {
-      await Promise.all([b!.start(), c!.start()]);
-      // C holds the log's lock (it is told the log grew, and its plan waits) while A and B plan and queue for the lock.
-      let holding!: () => void;
-      let letGo!: () => void;
-      const held = new Promise<void>((resolve) => (holding = resolve));
-      const go = new Promise<void>((resolve) => (letGo = resolve));
-      const real = others[1]!.store.write.bind(others[1]!.store);
-      vi.spyOn(others[1]!.store, 'write').mockImplementationOnce((append, replan) =>
-        real({ ...append, after: -1 }, async () => {
-          holding();
-          await go;
-          return append;
-        }),
-      );
-      const first = c!.recordSpeaker({ sessionId: 'c', speaker: 'ASSISTANT' });
-      await held;
-      const queued = [service.recordSpeaker({ sessionId: 'a', speaker: 'ASSISTANT' }), b!.recordSpeaker({ sessionId: 'b', speaker: 'ASSISTANT' })];
-      // Both wait for the lock (a transaction's advisory lock not yet granted, in this database).
-      const watcher = new pg.Client({ connectionString: location });
-      await watcher.connect();
-      const waiting = async () =>
-        (
-          await watcher.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-          )
-        ).rows[0]!.n;
-      while ((await waiting()) < 2);
-      await watcher.end();
-      conflicts = 0;
-      letGo();
-      await Promise.all([first, ...queued]);
-      // A and B each found the log grown once, and each was stored at its second plan.
-      expect(conflicts).toBe(2);
-      const log = await database.store.changesAfter(0, 10, true);
-      expect(log.map((entry) => entry.seq)).toEqual([1, 2, 3]);
-      expect(log[0]!.sessionId).toBe('c');
-      expect(log.map((entry) => entry.sessionId).sort()).toEqual(['a', 'b', 'c']);
-    } finally {
-      await Promise.all([b!.stop(), c!.stop()]);
-      await Promise.all(others.map((opened) => opened.close()));
-    }
-  });
-});
