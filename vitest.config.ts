@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -31,6 +32,7 @@ export default defineConfig({
     // Most tests wait on servers, browsers and child processes more than they compute: more files at
     // once than cores (vitest's default here is one).
     maxWorkers: 3,
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         resolve: oneGraphql,

@@ -1,4 +1,4 @@
-// RefusedHooks: where hooks are being refused, so that the page can say so (see api/refused-hooks.ts).
+// RefusedHooks: where hooks are being refused, so that the page can say so (see api/hooks/refused-hooks.ts).
 import type { RefusedHooksAt } from '../hooks/refused-hooks.ts';
 import { builder } from './builder.ts';
 import { needs } from './scopes.ts';

@@ -1,5 +1,5 @@
 // How a root field declares the scope it needs: in its extensions (checked before any operation
-// runs, see api/scopes-plugin.ts) and in its description (what GraphiQL and the SDL show).
+// runs, see api/http/scopes-plugin.ts) and in its description (what GraphiQL and the SDL show).
 import type { Scope } from '../tokens/scopes.ts';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Actor } from '../attention/vocabulary.ts';
