@@ -39,7 +39,9 @@ async function prismaStatus(database: string): Promise<string> {
   return stdout;
 }
 
-describe.runIf(ON_POSTGRESQL)('PostgreSQL migrations', () => {
+// Each test runs the migration runner and Prisma's CLI as processes: on a machine running the rest of
+// the suite beside them, they take longer than the default limit.
+describe.runIf(ON_POSTGRESQL)('PostgreSQL migrations', { timeout: 60_000 }, () => {
   it('a fresh database gets every migration, recorded so that Prisma agrees; run again, nothing happens', async () => {
     const database = await emptyDatabase();
     expect(await prismaStatus(database)).toMatch(/have not yet been applied/);

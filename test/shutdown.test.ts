@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { RECORD_SPEAKER, startServer } from './helpers.ts';
+import { ON_POSTGRESQL, RECORD_SPEAKER, startServer } from './helpers.ts';
 
 describe('graceful shutdown', () => {
   it('finishes accepted writes, closes sockets with 1001, and loses nothing it acknowledged', async () => {
@@ -35,7 +35,8 @@ describe('graceful shutdown', () => {
   });
 });
 
-describe('npm start', () => {
+// `npm start` with its default SQLite file: the same on either project, so run once.
+describe.skipIf(ON_POSTGRESQL)('npm start', () => {
   it('runs the build, creates and migrates a new database file, serves, and on SIGTERM (as from a process manager) says "not ready" while still serving, then shuts down', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'lookout-start-'));
     // npm itself, as a process manager starts it (its prestart build is what `npm test` has just done).
