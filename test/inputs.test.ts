@@ -1,16 +1,30 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collect, countRows, FEED_EVENT, RECORD_ACTIVITY, RECORD_SPEAKER, nothingMoreThan, sql, startServer, subscribersListening, type TestServer } from './helpers.ts';
+import { type InProcessLookout, inProcess } from './in-process.ts';
 
+// What the schema decides is asked in-process, through yoga.fetch; the real server is started where
+// the transport is what is tested (HTTP statuses and limits, graphql-ws, the hook route).
+let app: InProcessLookout;
 let server: TestServer;
-beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(() => server.stop());
+const withLookoutInProcess = () => {
+  beforeEach(async () => {
+    app = await inProcess();
+  });
+  afterEach(() => app.close());
+};
+const withServer = () => {
+  beforeEach(async () => {
+    server = await startServer();
+  });
+  afterEach(() => server.stop());
+};
 
 const SESSION_STATE = `query($id: ID!) { session(id: $id) { state waitReason lastSpeaker events { edges { node { seq } } } } }`;
 
 describe('bad input gets a typed, field-level error and changes nothing', () => {
+  withLookoutInProcess();
+
   const cases: [string, string, Record<string, unknown>, string[], RegExp][] = [
     ['an empty session id', RECORD_SPEAKER, { sessionId: '  ', speaker: 'USER' }, ['input', 'sessionId'], /empty/],
     ['a title that is too long', RECORD_SPEAKER, { sessionId: 's', speaker: 'USER', title: 'x'.repeat(501) }, ['input', 'title'], /500/],
@@ -27,37 +41,72 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
   ];
 
   it.each(cases)('%s', async (_name, mutation, input, path, message) => {
-    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'known', speaker: 'USER' } });
-    const before = await countRows(server.database);
-    const { data, errors } = await server.gql(mutation, { input });
+    await app.gql(RECORD_SPEAKER, { input: { sessionId: 'known', speaker: 'USER' } });
+    const before = await countRows(app.database);
+    const { data, errors } = await app.gql(mutation, { input });
     expect(errors).toBeUndefined();
     const result = Object.values(data as object)[0];
     expect(result.__typename).toBe('InputValidationError');
     expect(result.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
-    expect(await countRows(server.database)).toEqual(before);
+    expect(await countRows(app.database)).toEqual(before);
   });
 
   it.each(['javascript:alert(document.domain)', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'JavaScript:alert(1)', 'ftp://example.com/x'])(
     'a link that could run code or read files (%s) is refused',
     async (link) => {
-      const before = await countRows(server.database);
-      const { data } = await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', link } });
+      const before = await countRows(app.database);
+      const { data } = await app.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', link } });
       expect(data.recordSpeaker).toEqual({
         __typename: 'InputValidationError',
         issues: [{ path: ['input', 'link'], message: expect.stringMatching(/https:.*vscode:/) }],
       });
-      expect(await countRows(server.database)).toEqual(before);
+      expect(await countRows(app.database)).toEqual(before);
     },
   );
 
   it('web, editor and terminal links are taken; a bad link stored before the check is never handed out', async () => {
     for (const link of ['https://claude.ai/code/session_1', 'http://localhost:3000/', 'vscode://file/home/dev/app', 'cursor://file/home/dev/app', 'zed://file/home/dev/app']) {
-      const { data } = await server.gql(`${RECORD_SPEAKER.replace('data { id', 'data { id link')}`, { input: { sessionId: 's', speaker: 'USER', link } });
+      const { data } = await app.gql(`${RECORD_SPEAKER.replace('data { id', 'data { id link')}`, { input: { sessionId: 's', speaker: 'USER', link } });
       expect(data.recordSpeaker.data, link).toMatchObject({ link });
     }
-    await sql(server.database, `UPDATE "Session" SET "link" = 'javascript:alert(1)' WHERE "id" = 's'`);
-    expect((await server.gql('{ session(id: "s") { link } }')).data).toEqual({ session: { link: null } });
+    await sql(app.database, `UPDATE "Session" SET "link" = 'javascript:alert(1)' WHERE "id" = 's'`);
+    expect((await app.gql('{ session(id: "s") { link } }')).data).toEqual({ session: { link: null } });
   });
+
+
+  it('an unknown session id is a SessionNotFoundError for everything but recordSpeaker', async () => {
+    const before = await countRows(app.database);
+    for (const mutation of [
+      `mutation { recordActivity(input: {sessionId: "ghost", state: WORKING}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
+      `mutation { reportWorktree(input: {sessionId: "ghost", uncommittedFiles: 1}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
+      `mutation { closeSession(input: {sessionId: "ghost", closedBy: USER}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
+      `mutation { markSeen(sessionId: "ghost") { __typename ... on SessionNotFoundError { sessionId message } } }`,
+      `mutation { hideSession(sessionId: "ghost") { __typename ... on SessionNotFoundError { sessionId message } } }`,
+    ]) {
+      const { data } = await app.gql(mutation);
+      expect(Object.values(data as object)[0]).toEqual({
+        __typename: 'SessionNotFoundError',
+        sessionId: 'ghost',
+        message: 'No session with id "ghost". recordSpeaker registers a session.',
+      });
+    }
+    expect(await countRows(app.database)).toEqual(before);
+  });
+
+  it('snoozing a session that is not in the feed, or into the past, is refused', async () => {
+    await app.gql(RECORD_SPEAKER, { input: { sessionId: 'quiet', speaker: 'USER' } });
+    const before = await countRows(app.database);
+    const snooze = `mutation($until: DateTime!) { snoozeSession(sessionId: "quiet", until: $until) { __typename ... on Error { message } } }`;
+    const notInFeed = await app.gql(snooze, { until: new Date(Date.now() + 60_000).toISOString() });
+    expect(notInFeed.data.snoozeSession.__typename).toBe('NotInFeedError');
+    const past = await app.gql(snooze, { until: new Date(Date.now() - 60_000).toISOString() });
+    expect(past.data.snoozeSession).toMatchObject({ __typename: 'InputValidationError', message: expect.stringMatching(/future/) });
+    expect(await countRows(app.database)).toEqual(before);
+  });
+});
+
+describe('bad input on every transport', () => {
+  withServer();
 
   it('text with an unpaired surrogate is refused at the boundary, on every transport, and nothing is stored', async () => {
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'known', speaker: 'USER' } });
@@ -97,39 +146,27 @@ describe('bad input gets a typed, field-level error and changes nothing', () => 
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toMatch(/SLEEPING/);
   });
+});
 
-  it('an unknown session id is a SessionNotFoundError for everything but recordSpeaker', async () => {
-    const before = await countRows(server.database);
-    for (const mutation of [
-      `mutation { recordActivity(input: {sessionId: "ghost", state: WORKING}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
-      `mutation { reportWorktree(input: {sessionId: "ghost", uncommittedFiles: 1}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
-      `mutation { closeSession(input: {sessionId: "ghost", closedBy: USER}) { __typename ... on SessionNotFoundError { sessionId message } } }`,
-      `mutation { markSeen(sessionId: "ghost") { __typename ... on SessionNotFoundError { sessionId message } } }`,
-      `mutation { hideSession(sessionId: "ghost") { __typename ... on SessionNotFoundError { sessionId message } } }`,
-    ]) {
-      const { data } = await server.gql(mutation);
-      expect(Object.values(data as object)[0]).toEqual({
-        __typename: 'SessionNotFoundError',
-        sessionId: 'ghost',
-        message: 'No session with id "ghost". recordSpeaker registers a session.',
-      });
-    }
-    expect(await countRows(server.database)).toEqual(before);
-  });
+describe('late and out-of-order events', () => {
+  withLookoutInProcess();
 
-  it('snoozing a session that is not in the feed, or into the past, is refused', async () => {
-    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'quiet', speaker: 'USER' } });
-    const before = await countRows(server.database);
-    const snooze = `mutation($until: DateTime!) { snoozeSession(sessionId: "quiet", until: $until) { __typename ... on Error { message } } }`;
-    const notInFeed = await server.gql(snooze, { until: new Date(Date.now() + 60_000).toISOString() });
-    expect(notInFeed.data.snoozeSession.__typename).toBe('NotInFeedError');
-    const past = await server.gql(snooze, { until: new Date(Date.now() - 60_000).toISOString() });
-    expect(past.data.snoozeSession).toMatchObject({ __typename: 'InputValidationError', message: expect.stringMatching(/future/) });
-    expect(await countRows(server.database)).toEqual(before);
+  it('an event older than the state it would change is logged but moves nothing backwards', async () => {
+    const t = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
+    await app.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', at: t(0) } });
+    await app.gql(RECORD_ACTIVITY, { input: { sessionId: 's', state: 'WAITING', waitReason: 'PERMISSION', at: t(10) } });
+    await app.gql(RECORD_ACTIVITY, { input: { sessionId: 's', state: 'WORKING', at: t(5) } }); // late
+    await app.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT', at: t(20) } });
+    await app.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', at: t(15) } }); // late
+    const { data } = await app.gql(SESSION_STATE, { id: 's' });
+    expect(data.session).toMatchObject({ state: 'WAITING', waitReason: 'PERMISSION', lastSpeaker: 'ASSISTANT' });
+    expect(data.session.events.edges).toHaveLength(5);
   });
 });
 
-describe('late, repeated and out-of-order events over the API', () => {
+describe('repeated events over the API', () => {
+  withServer();
+
   it('a repeated event id changes nothing and publishes nothing', async () => {
     const feed = collect(server.wsClient(), FEED_EVENT);
     await subscribersListening(server, 1);
@@ -142,24 +179,15 @@ describe('late, repeated and out-of-order events over the API', () => {
     await nothingMoreThan(feed, 1, 'marker', () => server.gql(RECORD_SPEAKER, { input: { sessionId: 'marker', speaker: 'ASSISTANT' } }));
   });
 
-  it('an event older than the state it would change is logged but moves nothing backwards', async () => {
-    const t = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
-    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', at: t(0) } });
-    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 's', state: 'WAITING', waitReason: 'PERMISSION', at: t(10) } });
-    await server.gql(RECORD_ACTIVITY, { input: { sessionId: 's', state: 'WORKING', at: t(5) } }); // late
-    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'ASSISTANT', at: t(20) } });
-    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER', at: t(15) } }); // late
-    const { data } = await server.gql(SESSION_STATE, { id: 's' });
-    expect(data.session).toMatchObject({ state: 'WAITING', waitReason: 'PERMISSION', lastSpeaker: 'ASSISTANT' });
-    expect(data.session.events.edges).toHaveLength(5);
-  });
 });
 
 describe('unexpected failures are masked', () => {
+  withLookoutInProcess();
+
   it('no database message, stack or path reaches the client', async () => {
-    await server.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER' } });
-    await sql(server.database, 'DROP TABLE "SessionEvent"');
-    const { data, errors } = await server.gql(`{ session(id: "s") { id events { edges { node { seq } } } } }`);
+    await app.gql(RECORD_SPEAKER, { input: { sessionId: 's', speaker: 'USER' } });
+    await sql(app.database, 'DROP TABLE "SessionEvent"');
+    const { data, errors } = await app.gql(`{ session(id: "s") { id events { edges { node { seq } } } } }`);
     expect(data).toEqual({ session: null });
     expect(errors).toEqual([expect.objectContaining({ message: 'Unexpected error.' })]);
     expect(JSON.stringify(errors)).not.toMatch(/prisma|sqlite|SessionEvent|\/work|\/tmp|at /i);
@@ -167,6 +195,8 @@ describe('unexpected failures are masked', () => {
 });
 
 describe('limits', () => {
+  withServer();
+
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(server.url, {
       method: 'POST',

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
+import { RECORD_SPEAKER } from './helpers.ts';
+import { type InProcessLookout, inProcess } from './in-process.ts';
 
-let server: TestServer;
-afterEach(() => server?.stop());
+// The queries Prisma runs for the schema, asked in-process: on SQLite, and again on PostgreSQL.
+let server: InProcessLookout;
+afterEach(() => server?.close());
 
 const SESSIONS = `query($filter: SessionFilter, $first: Int, $after: String) {
   sessions(filter: $filter, first: $first, after: $after) {
@@ -20,7 +22,7 @@ async function clockTicks(): Promise<void> {
 
 describe('sessions, for tools', () => {
   it('filters, pages most recently updated first, and carries each session\'s event log', async () => {
-    server = await startServer();
+    server = await inProcess();
     for (const id of ['a', 'b', 'c']) {
       await server.gql(RECORD_SPEAKER, { input: { sessionId: id, speaker: 'USER', project: 'api' } });
       await clockTicks();
@@ -42,14 +44,14 @@ describe('sessions, for tools', () => {
   });
 
   it('session(id) answers null for an unknown id', async () => {
-    server = await startServer();
+    server = await inProcess();
     expect((await server.gql(`{ session(id: "nope") { id } }`)).data).toEqual({ session: null });
   });
 });
 
 describe('the feed query', () => {
   it('returns the whole feed in one page by default, with the log position it reflects', async () => {
-    server = await startServer();
+    server = await inProcess();
     for (let i = 0; i < 30; i++) await server.gql(RECORD_SPEAKER, { input: { sessionId: `s${i}`, speaker: 'ASSISTANT' } });
     await server.gql(RECORD_SPEAKER, { input: { sessionId: 'quiet', speaker: 'USER' } });
     const { data } = await server.gql(`{ attentionSessions { latestSeq edges { node { id } } pageInfo { hasNextPage } } }`);

@@ -6,40 +6,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
-import { AttentionService } from '../attention/service.ts';
 import { ConfigError, type LookoutConfig } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
-import { answerPost, FeedAnswers } from './feed-answers.ts';
+import { answerPost } from './feed-answers.ts';
+import { type LookoutOptions, type OpenLookout, openLookout } from './lookout.ts';
 import { type Access, answerRefusal, Guard, refuseUpgrade } from './guard.ts';
-import { RefusedHooks } from '../hooks/refused-hooks.ts';
 import { CLAUDE_CODE_DECISION_PATH, CLAUDE_CODE_HOOK_PATH, CODEX_HOOK_PATH } from '../../shared/hook-wire.ts';
 import { answerAgentHook, answerDecisionWait } from './hook-routes.ts';
 import { CLAUDE_CODE, CODEX } from '../hooks/agent-hooks.ts';
-import { SameHostChecks } from '../hooks/same-host.ts';
-import { Policies } from '../notify/policies.ts';
-import { Push } from '../notify/push.ts';
-import { Metrics } from './metrics.ts';
-import { Deliveries, type DeliveryOptions } from '../notify/deliveries.ts';
-import { pushHosts } from '../notify/push-endpoints.ts';
+import type { AttentionService } from '../attention/service.ts';
+import type { SameHostChecks } from '../hooks/same-host.ts';
 import { lookoutVersion, PROJECT_ROOT } from '../../shared/paths.ts';
-import { Readiness } from './readiness.ts';
-import { Webhooks } from '../notify/webhooks.ts';
 import type { Principal } from '../tokens/scopes.ts';
-import { Tokens } from '../tokens/tokens.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
-import { createLookoutYoga } from './yoga.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const CLIENT_DIST = path.join(PROJECT_ROOT, 'client', 'dist');
 const SHUTDOWN_GRACE_MS = 5_000;
 
-export interface LookoutServerOptions {
+export interface LookoutServerOptions extends LookoutOptions {
   /** How often graphql-ws pings each socket; one that does not answer by the next ping is closed. */
   keepAliveMs?: number;
-  /** Live events a subscriber may fall behind before it is told to resync. */
-  subscriberBuffer?: number;
-  /** How webhooks and pushes are sent. */
-  deliveries?: DeliveryOptions;
 }
 
 export interface RunningLookout {
@@ -76,65 +62,18 @@ const accepts = (req: IncomingMessage, pattern: RegExp) => pattern.test(req.head
 const isRead = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
 
 export async function startLookout(config: LookoutConfig, options: LookoutServerOptions = {}): Promise<RunningLookout> {
-  // What has been started, stopped in reverse order by `close`: on a failed start and on stop alike.
-  const started: (() => unknown)[] = [];
-  const close = async () => {
-    for (const stop of started.reverse().splice(0)) await stop();
-  };
+  const lookout = await openLookout(config, options);
   try {
-    return await start(config, options, started, close);
+    return await serve(lookout, config, options);
   } catch (error) {
-    await close();
+    await lookout.close();
     throw error;
   }
 }
 
-async function start(config: LookoutConfig, options: LookoutServerOptions, started: (() => unknown)[], close: () => Promise<void>): Promise<RunningLookout> {
-  const { db, store, announcements, problems, close: closeDatabase } = await openDatabase(config.database);
-  started.push(closeDatabase);
-  const tokens = await Tokens.open(db, announcements);
-  started.push(() => tokens.stop());
-  const policies = await Policies.open(db, announcements);
-  const metrics = new Metrics();
-  const attention = new AttentionService(store, {
-    observer: metrics,
-    staleAfterMs: config.staleAfterMs,
-    doneForMs: config.doneForMs,
-    escalateAfterMs: config.escalateAfterMs,
-    escalateAfterMsOf: (person) => {
-      const minutes = policies.of(person).escalateAfterMinutes;
-      return minutes === null ? null : minutes * 60_000;
-    },
-    decisionWaitMs: config.decisionWaitMs,
-    retentionMs: config.retentionMs,
-    subscriberBuffer: options.subscriberBuffer,
-  });
-  await attention.start();
-  started.push(() => attention.stop());
-  // A new escalation time (anyone's, set through any process) changes what is escalated, and when: now.
-  started.push(policies.onUpdated(() => attention.reconsider()));
-  const sameHost = new SameHostChecks(attention);
-  sameHost.start();
-  started.push(() => sameHost.stop());
-  // "Needs you", sent to chat tools and URLs too, never in the way of a write...
-  const deliveries = new Deliveries(options.deliveries);
-  const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks, deliveries);
-  // ...and to every browser and phone that asked for it.
-  const push = await Push.open(db, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));
-  // Stopped in reverse: no more news, then the deliveries under way end, then their outcomes are written.
-  started.push(
-    () => Promise.all([webhooks.stop(), push.stop()]),
-    () => deliveries.stop(),
-    attention.onAttentionChange(webhooks.hear),
-    attention.onAttentionChange(push.hear),
-  );
-  const feedAnswers = new FeedAnswers(() => attention.latestSeq);
-  const readiness = new Readiness({ problems, latestSeq: () => store.latestSeq(), lagging: (seq) => attention.lagging(seq) });
-  await readiness.start();
-  started.push(() => readiness.stop());
-  metrics.start(attention, feedAnswers, deliveries, () => readiness.latestSeq);
-  const refusedHooks = new RefusedHooks();
-  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, refusedHooks, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
+/** Serves an opened Lookout over HTTP and WebSocket; its `stop` lets requests in flight finish, then closes it all. */
+async function serve(lookout: OpenLookout, config: LookoutConfig, options: LookoutServerOptions): Promise<RunningLookout> {
+  const { attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost } = lookout;
   const server = createServer();
   let port = 0;
   const guard = new Guard({
@@ -247,11 +186,6 @@ async function start(config: LookoutConfig, options: LookoutServerOptions, start
 
   await listen(server, config);
   const closed = new Promise((resolve) => server.once('close', resolve));
-  started.push(async () => {
-    server.closeAllConnections();
-    server.close();
-    await closed;
-  });
   port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
@@ -266,7 +200,9 @@ async function start(config: LookoutConfig, options: LookoutServerOptions, start
       let grace: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(inFlight), new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
       clearTimeout(grace);
-      await close();
+      server.closeAllConnections();
+      await closed;
+      await lookout.close();
     })());
 
   /** Says "not ready" on /readyz for `ms` while serving as ever, so that a load balancer stops sending first. */
