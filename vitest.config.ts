@@ -44,8 +44,8 @@ export default defineConfig({
           // A worker keeps the modules it loaded for its next file (importing the server's graph was
           // a third of the time); every test starts its own server on its own database.
           isolate: false,
-          // Real servers, browsers and child processes on a shared 2-core machine.
-          testTimeout: 20_000,
+          // Real servers, browsers and child processes, three test files at once on a 2-core machine.
+          testTimeout: 30_000,
           hookTimeout: 30_000,
           // A poll waits for a state, not a time: up to most of the test's own limit.
           expect: { poll: { timeout: 15_000 } },
@@ -60,7 +60,7 @@ export default defineConfig({
           isolate: false,
           globalSetup: ['test/global-setup-postgresql.ts'],
           env: { LOOKOUT_TEST_DATABASE: 'postgresql' },
-          testTimeout: 20_000,
+          testTimeout: 30_000,
           hookTimeout: 30_000,
           // A poll waits for a state, not a time: up to most of the test's own limit.
           expect: { poll: { timeout: 15_000 } },
