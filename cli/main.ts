@@ -1,11 +1,12 @@
-// The lookout command: wires agents to Lookout and shows the feed in a terminal.
+// The lookout command: parses the command line and runs the command (the feed, answers and tokens
+// have files of their own: feed.ts, answer.ts, tokens.ts); `lookout hook` starts here too. Over 400
+// lines: one table of options and one dispatch for every command, so that each flag is read one way.
 import { execFile, spawn } from 'node:child_process';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatElapsed } from '../shared/elapsed.ts';
 import { FLUSH_BATCH, FLUSH_TIMEOUT_MS, HOOK_PATHS, type HookAgentName, runHook, sendEvents, type Server } from './hook.ts';
 import {
   CODEX_HOOKS_SINCE,
@@ -23,178 +24,16 @@ import { doctor, doctorReport } from './doctor.ts';
 import { COMMAND_NAMES, commandHelp, usage } from './help.ts';
 import { lookoutVersion } from '../shared/paths.ts';
 import { Spool } from './spool.ts';
-import { sessionOfRequest } from '../shared/hook-wire.ts';
-
-const FEED = `query Feed($project: String) {
-  attentionSessions(project: $project) {
-    latestSeq
-    edges { node { id title project branch host agent attention { tier reason label detail since } pendingPermissions { id kind input alwaysAllowRule elicitation { fields { name type required options { value } } } } } }
-  }
-}`;
-
-const CHANGES = `subscription Changes($project: String, $after: Int) {
-  attentionChanged(project: $project, after: $after) {
-    __typename
-    ... on AttentionChange { seq session { id title project pendingPermissions { id kind alwaysAllowRule } } attention { tier label detail } previous { tier label } }
-    ... on FeedResyncRequired { reason }
-  }
-}`;
-
-/** Something went wrong talking to Lookout: exit 1. */
-class CliError extends Error {}
-/** The token's scope does not allow it: exit 1. */
-class ForbiddenError extends CliError {}
-/** The command line itself is wrong: exit 2, with one line saying what. */
-class UsageError extends Error {}
+import { answerCommand, answerPrompt } from './answer.ts';
+import { list, listHidden, watch } from './feed.ts';
+import { CliError, ForbiddenError, graphql } from './graphql.ts';
+import { tokenCommand } from './tokens.ts';
+import { oneOf, UsageError } from './usage.ts';
 
 const SPEAKERS = ['user', 'assistant'];
 const STATES = ['working', 'waiting', 'idle'];
 const REASONS = ['permission', 'question', 'review', 'blocked', 'error'];
 const CLOSERS = ['user', 'auto', 'abandoned'];
-const TOKEN_SCOPES = ['report', 'read', 'act', 'admin'];
-
-async function graphql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<T> {
-  const res = await fetch(new URL('/graphql', server.url), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-      ...(server.token ? { authorization: `Bearer ${server.token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(10_000),
-  }).catch((error: Error) => {
-    throw new CliError(`Cannot reach Lookout at ${server.url} (${error.message}): start it (npm start in its folder), or pass --url / set LOOKOUT_URL to where it runs.`);
-  });
-  if (res.status === 401) {
-    throw new CliError(
-      server.token
-        ? `Lookout at ${server.url} refused the token (revoked, or not one of its tokens): set LOOKOUT_TOKEN to one it knows (lookout token ls shows them, to an admin).`
-        : `Lookout at ${server.url} needs a token: set LOOKOUT_TOKEN (or pass --token) to one with the act scope, or the server's own LOOKOUT_TOKEN.`,
-    );
-  }
-  if (res.status === 403) {
-    const refused = (await res.json().catch(() => ({}))) as { errors?: { message: string }[] };
-    throw new ForbiddenError(refused.errors?.[0]?.message ?? "This token's scope does not allow that.");
-  }
-  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors?.length) throw new CliError(body.errors.map((e) => e.message).join('; '));
-  return body.data as T;
-}
-
-interface FeedNode {
-  id: string;
-  title: string | null;
-  project: string | null;
-  branch: string | null;
-  host: string | null;
-  agent: string;
-  attention: { tier: string; reason: string; label: string; detail: string | null; since: string };
-  pendingPermissions: { id: string; kind: string; input: string; alwaysAllowRule: string | null; elicitation: { fields: ElicitationFieldNode[] | null } | null }[];
-}
-
-interface ElicitationFieldNode {
-  name: string;
-  type: string;
-  required: boolean;
-  options: { value: string }[];
-}
-
-/** Prints the feed; returns the log position it reflects. */
-async function list(server: Server, project: string | undefined, json: boolean): Promise<number> {
-  const data = await graphql<{ attentionSessions: { latestSeq: number; edges: { node: FeedNode }[] } }>(server, FEED, { project });
-  const nodes = data.attentionSessions.edges.map((e) => e.node);
-  const { latestSeq } = data.attentionSessions;
-  if (json) {
-    console.log(JSON.stringify(nodes, null, 2));
-    return latestSeq;
-  }
-  const now = new Date();
-  for (const [tier, heading] of [['NEEDS_YOU', 'Needs you'], ['IN_FOCUS', 'In focus']] as const) {
-    const inTier = nodes.filter((n) => n.attention.tier === tier);
-    console.log(`${heading} (${inTier.length})`);
-    for (const n of inTier) {
-      const where = [n.agent, n.project, n.branch].filter(Boolean).join(' · ') + (n.host ? ` on ${n.host}` : '');
-      console.log(`  ${n.attention.label.padEnd(24)} ${formatElapsed(new Date(n.attention.since), now).padStart(4)}  ${n.title}  ${where}`);
-      const pad = ''.padEnd(32);
-      for (const pending of n.pendingPermissions) {
-        // The whole input, every line: what you allow is what you read.
-        for (const line of pending.input.split('\n')) console.log(`${pad}${line}`);
-        if (pending.kind === 'ELICITATION') for (const field of pending.elicitation?.fields ?? []) console.log(`${pad}  ${field.name}: ${fieldWords(field)}`);
-        console.log(`${pad}answer: ${answerHint(pending)}`);
-      }
-      if (!n.pendingPermissions.length && n.attention.detail) console.log(`${pad}${n.attention.detail}`);
-    }
-  }
-  if (!nodes.length) console.log('All clear.');
-  return latestSeq;
-}
-
-/** The commands that answer a prompt, as `ls` and `watch` print them. */
-function answerHint(pending: { id: string; kind: string; alwaysAllowRule: string | null }): string {
-  if (pending.kind === 'QUESTION') return `lookout answer ${pending.id} OPTION... | --other "..."`;
-  if (pending.kind === 'ELICITATION') return `lookout answer ${pending.id} FIELD=VALUE... | --decline | --cancel`;
-  const always = pending.alwaysAllowRule ? ` (--always: ${pending.alwaysAllowRule})` : '';
-  return `lookout allow ${pending.id}${always} | lookout deny ${pending.id} --message "..."`;
-}
-
-/** What a form's field takes, in words: "one of staging, production (required)". */
-function fieldWords(field: ElicitationFieldNode): string {
-  const takes: Record<string, string> = { TEXT: 'text', NUMBER: 'a number', INTEGER: 'a whole number', BOOLEAN: 'yes or no', CHOICE: 'one of', CHOICES: 'any of (comma-separated)' };
-  const options = field.options.length ? ` ${field.options.map((o) => o.value).join(', ')}` : '';
-  return `${takes[field.type]}${options}${field.required ? ' (required)' : ''}`;
-}
-
-/** The sessions the user hid, to find them again. */
-async function listHidden(server: Server, json: boolean) {
-  const query = '{ sessions(filter: { hidden: true }, first: 100) { edges { node { id title agent project branch } } } }';
-  const data = await graphql<{ sessions: { edges: { node: { id: string; title: string; agent: string; project: string | null; branch: string | null } }[] } }>(server, query, {});
-  const nodes = data.sessions.edges.map((e) => e.node);
-  if (json) return console.log(JSON.stringify(nodes, null, 2));
-  for (const n of nodes) console.log(`${n.id}  ${n.title}  ${[n.agent, n.project, n.branch].filter(Boolean).join(' · ')}`);
-  console.log(nodes.length ? 'Bring one back with: lookout unhide ID' : 'Nothing is hidden.');
-}
-
-/** The feed as it is, then every change after it, with nothing missed in between. */
-async function watch(server: Server, project: string | undefined): Promise<void> {
-  const after = await list(server, project, false);
-  console.log('Watching for changes (Ctrl+C to stop)...');
-  // Loaded here, not at start: the hook path runs on every agent step and must start fast.
-  const [{ createClient }, { default: WebSocket }] = await Promise.all([import('graphql-ws'), import('ws')]);
-  const client = createClient({
-    url: new URL('/graphql', server.url).href.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: server.token ? { authorization: `Bearer ${server.token}` } : {},
-    retryAttempts: Number.POSITIVE_INFINITY,
-  });
-  return new Promise((resolve, reject) => {
-    client.subscribe<{ attentionChanged: Record<string, any> }>(
-      { query: CHANGES, variables: { project, after } },
-      {
-        next: ({ data }) => {
-          const change = data?.attentionChanged;
-          const time = new Date().toLocaleTimeString();
-          if (!change) return;
-          if (change.__typename === 'FeedResyncRequired') return console.log(`${time}  (resync: ${change.reason})`);
-          const what = change.attention
-            ? `${change.attention.tier.padEnd(9)} ${change.attention.label}${change.attention.detail ? ` · ${change.attention.detail}` : ''}`
-            : `left      (was ${change.previous?.label})`;
-          console.log(`${time}  ${what}  ${change.session.title}${change.session.project ? ` (${change.session.project})` : ''}  [${change.session.id}]`);
-          if (change.attention) for (const pending of change.session.pendingPermissions ?? []) console.log(`${''.padEnd(time.length)}  answer: ${answerHint(pending)}`);
-        },
-        error: reject,
-        complete: resolve,
-      },
-    );
-  });
-}
-
-/** One of `allowed`, or a usage error naming the flag and the choices. */
-function oneOf(flag: string, value: string | undefined, allowed: string[]): string | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value.toLowerCase())) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got "${value}").`);
-  return value.toLowerCase();
-}
 
 /** The `event` flag for an input field of the API. */
 const FLAGS: Record<string, string> = { sessionId: 'session', waitReason: 'reason', waitDetail: 'detail', uncommittedFiles: 'uncommitted', closedBy: 'close' };
@@ -256,150 +95,6 @@ async function report(server: Server, v: Record<string, string | boolean | undef
   console.log(`Recorded for ${sessionId}: ${calls.map((c) => c.words).join('; ')}.`);
 }
 
-const ANSWER = `mutation($input: AnswerPermissionInput!) {
-  answerPermission(input: $input) {
-    __typename
-    ... on Error { message }
-    ... on InputValidationError { issues { path message } }
-    ... on MutationAnswerPermissionSuccess { data { id } }
-  }
-}`;
-
-/** An answer refused (a typed error, or input issues), as the CLI's error. */
-/**
- * A refused answer in the CLI's words: what it is about and what to run, never the API's own
- * names; the server's message where it already says that.
- */
-function refused(result: { __typename?: string; message?: string; issues?: { path: string[]; message: string }[] }, requestId?: string): void {
-  if (!result.message) return;
-  if (result.__typename === 'SessionNotFoundError') throw new CliError(`No session "${sessionOfRequest(requestId ?? '')}" is yours here: lookout ls shows the prompts you can answer.`);
-  if (result.__typename === 'PermissionExpiredError') {
-    throw new CliError(`Nothing waits for an answer to ${requestId} here: answered in the terminal, its hook stopped waiting, or the id is mistyped (lookout ls shows the prompts you can answer).`);
-  }
-  const issues = result.issues?.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ');
-  throw new CliError(issues || result.message);
-}
-
-/** A prompt's id as lookout ls shows it; a session's id alone (no ":") is a usage error that says so. */
-function promptId(verb: string, id: string | undefined): string {
-  if (!id) throw new UsageError(`${verb} needs the prompt's id: lookout ls shows it.`);
-  if (!id.includes(':')) throw new UsageError(`"${id}" is a session's id, not a prompt's: lookout ls shows each prompt's id (the session's, a ":", and more).`);
-  return id;
-}
-
-/** `allow ID [--always]` and `deny ID [--message TEXT]`: the first answer wins, wherever it is given. */
-async function answerPrompt(server: Server, verb: 'allow' | 'deny', id: string | undefined, values: { always?: boolean; message?: string }) {
-  const requestId = promptId(verb, id);
-  if (verb === 'allow' && values.message !== undefined) throw new UsageError('--message goes with deny.');
-  if (verb === 'deny' && values.always) throw new UsageError('--always goes with allow.');
-  const decision = verb === 'deny' ? 'DENY' : values.always ? 'ALLOW_ALWAYS' : 'ALLOW_ONCE';
-  const input = { requestId, decision, via: 'CLI', ...(values.message ? { message: values.message } : {}) };
-  const { answerPermission: result } = await graphql<{ answerPermission: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(server, ANSWER, { input });
-  refused(result, requestId);
-  const said = verb === 'deny' ? `Denied ${requestId}${values.message ? `: ${values.message}` : ''}` : `${values.always ? 'Always allowed' : 'Allowed'} ${requestId}`;
-  console.log(`${said}.`);
-}
-
-const QUESTIONS = `query($id: ID!) {
-  session(id: $id) { pendingPermissions { id kind questions { question options { label } } elicitation { fields { name type } } } }
-}`;
-const ANSWER_ELICITATION = `mutation($input: AnswerElicitationInput!) {
-  answerElicitation(input: $input) {
-    __typename
-    ... on Error { message }
-    ... on InputValidationError { issues { path message } }
-  }
-}`;
-const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
-  answerQuestion(input: $input) {
-    __typename
-    ... on Error { message }
-    ... on InputValidationError { issues { path message } }
-    ... on MutationAnswerQuestionSuccess { data { id } }
-  }
-}`;
-
-/** `answer ID [OPTION...] [--other TEXT]`: each label answers the question that offers it; --other, a single question. */
-interface Answerable {
-  id: string;
-  kind: string;
-  questions: { question: string; options: { label: string }[] }[];
-  elicitation: { fields: { name: string; type: string }[] | null } | null;
-}
-
-/** `answer ID ...`: a question with its options' labels, or an MCP server's form with FIELD=VALUE, --decline or --cancel. */
-async function answerCommand(server: Server, id: string | undefined, words: string[], values: { other?: string; decline?: boolean; cancel?: boolean }) {
-  const requestId = promptId('answer', id);
-  const { session } = await graphql<{ session: { pendingPermissions: Answerable[] } | null }>(server, QUESTIONS, { id: sessionOfRequest(requestId) });
-  const pending = session?.pendingPermissions.find((request) => request.id === requestId);
-  // Said as the server would refuse an answer to it.
-  if (!pending) return refused({ __typename: session ? 'PermissionExpiredError' : 'SessionNotFoundError', message: 'not found' }, requestId);
-  if (pending.kind === 'ELICITATION') return answerElicitation(server, pending, words, values);
-  if (values.decline || values.cancel) throw new UsageError("--decline and --cancel answer an MCP server's form.");
-  return answerQuestion(server, pending, words, values.other);
-}
-
-/** An MCP server's form from the command line: FIELD=VALUE each (a list: comma-separated), or --decline, or --cancel. */
-async function answerElicitation(server: Server, pending: Answerable, words: string[], values: { other?: string; decline?: boolean; cancel?: boolean }) {
-  if (values.other !== undefined) throw new UsageError("--other answers a question; an MCP server's form takes FIELD=VALUE.");
-  if (values.decline && values.cancel) throw new UsageError('--decline or --cancel: pass one.');
-  const action = values.decline ? 'DECLINE' : values.cancel ? 'CANCEL' : 'ACCEPT';
-  if (action !== 'ACCEPT' && words.length) throw new UsageError(`--${action.toLowerCase()} takes no FIELD=VALUE.`);
-  const fields = pending.elicitation?.fields ?? [];
-  const given = words.map((word) => {
-    const eq = word.indexOf('=');
-    if (eq < 1) throw new UsageError(`"${word}" is not FIELD=VALUE.`);
-    const name = word.slice(0, eq);
-    const value = word.slice(eq + 1);
-    const field = fields.find((f) => f.name === name);
-    if (!field) throw new UsageError(`The form has no field "${name}": it has ${fields.map((f) => f.name).join(', ')}.`);
-    switch (field.type) {
-      case 'NUMBER':
-      case 'INTEGER': {
-        const number = Number(value);
-        if (!value.trim() || !Number.isFinite(number)) throw new UsageError(`${name} takes a number, not "${value}".`);
-        return { field: name, number };
-      }
-      case 'BOOLEAN':
-        if (!/^(true|false|yes|no)$/i.test(value)) throw new UsageError(`${name} takes yes or no, not "${value}".`);
-        return { field: name, boolean: /^(true|yes)$/i.test(value) };
-      case 'CHOICES':
-        return { field: name, choices: value.split(',').map((v) => v.trim()).filter(Boolean) };
-      default:
-        return { field: name, text: value };
-    }
-  });
-  const { answerElicitation: result } = await graphql<{ answerElicitation: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(
-    server,
-    ANSWER_ELICITATION,
-    { input: { requestId: pending.id, action, values: given, via: 'CLI' } },
-  );
-  refused(result, pending.id);
-  console.log(`${action === 'ACCEPT' ? 'Sent' : action === 'DECLINE' ? 'Declined' : 'Cancelled'} ${pending.id}.`);
-}
-
-async function answerQuestion(server: Server, pending: Answerable, labels: string[], other: string | undefined) {
-  const requestId = pending.id;
-  if (pending.kind !== 'QUESTION') throw new UsageError(`${requestId} is not a question: lookout allow or lookout deny it.`);
-  const { questions } = pending;
-  if (other !== undefined && questions.length > 1) throw new UsageError('--other answers a single question: answer this one from the page.');
-  const answers = questions.map((q) => ({ question: q.question, choices: [] as string[], ...(other !== undefined ? { other } : {}) }));
-  for (const label of labels) {
-    const offering = questions.flatMap((q, i) => (q.options.some((o) => o.label === label) ? [i] : []));
-    // A label no question offers goes to the only question, whose refusal names the options.
-    const at = offering.length === 1 ? offering[0]! : questions.length === 1 && !offering.length ? 0 : -1;
-    if (at < 0) throw new UsageError(offering.length ? `"${label}" is an option of several questions: answer from the page.` : `"${label}" is not one of the options.`);
-    answers[at]!.choices.push(label);
-  }
-  const { answerQuestion: result } = await graphql<{ answerQuestion: { __typename: string; message?: string; issues?: { path: string[]; message: string }[] } }>(
-    server,
-    ANSWER_QUESTION,
-    { input: { requestId, answers, via: 'CLI' } },
-  );
-  refused(result, requestId);
-  console.log(`Answered ${requestId}.`);
-}
-
 /**
  * Codex's `notify` payload (agent-turn-complete: `thread-id`, `cwd`, `last-assistant-message`), as
  * the Stop hook it stands for on a Codex without hooks. Anything else is not a turn ending.
@@ -411,53 +106,6 @@ function codexTurnComplete(argument: string): Record<string, unknown> {
 }
 
 /** `lookout token create|ls|revoke`: scoped tokens, managed with an admin token. */
-async function tokenCommand(server: Server, verb: string | undefined, id: string | undefined, values: { name?: string; scope?: string; person?: string; json?: boolean }) {
-  if (verb === 'create') {
-    if (!values.name) throw new UsageError('token create needs --name (what it is for, e.g. laptop-hooks).');
-    const scope = oneOf('scope', values.scope, TOKEN_SCOPES);
-    if (!scope) throw new UsageError(`token create needs --scope (${TOKEN_SCOPES.join(', ')}).`);
-    const query = `mutation($name: String!, $scope: TokenScope!, $person: String) {
-      createToken(name: $name, scope: $scope, person: $person) {
-        __typename ... on Error { message } ... on MutationCreateTokenSuccess { data { token apiToken { id person scope } } }
-      }
-    }`;
-    const { createToken } = await graphql<{ createToken: { message?: string; data?: { token: string; apiToken: { id: string; person: string; scope: string } } } }>(
-      server,
-      query,
-      { name: values.name, scope: scope.toUpperCase(), person: values.person },
-    );
-    if (!createToken.data) throw new CliError(createToken.message ?? 'The token was not created.');
-    const { token, apiToken } = createToken.data;
-    console.log(`Created token ${apiToken.id} (${apiToken.scope.toLowerCase()}, for ${apiToken.person}). It is shown this once:\n${token}`);
-    return;
-  }
-  if (verb === 'ls') {
-    const { tokens } = await graphql<{ tokens: { id: string; name: string; scope: string; person: string; lastUsedAt: string | null; revokedAt: string | null }[] }>(
-      server,
-      '{ tokens { id name scope person lastUsedAt revokedAt } }',
-      {},
-    );
-    if (values.json) return console.log(JSON.stringify(tokens, null, 2));
-    if (!tokens.length) return console.log('No tokens.');
-    const rows = [['ID', 'SCOPE', 'PERSON', 'STATE', 'NAME'], ...tokens.map((t) => [t.id, t.scope.toLowerCase(), t.person, t.revokedAt ? `revoked ${t.revokedAt}` : t.lastUsedAt ? `last used ${t.lastUsedAt}` : 'never used', t.name])];
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const row of rows) console.log(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
-    return;
-  }
-  if (verb === 'revoke') {
-    if (!id) throw new UsageError('token revoke needs the token id: lookout token ls shows it.');
-    const { tokens } = await graphql<{ tokens: { id: string; revokedAt: string | null }[] }>(server, '{ tokens { id revokedAt } }', {});
-    const before = tokens.find((t) => t.id === id);
-    if (before?.revokedAt) return console.log(`${id} was already revoked (${before.revokedAt}): nothing changed.`);
-    const query = `mutation($id: ID!) { revokeToken(id: $id) { __typename ... on Error { message } } }`;
-    const { revokeToken } = await graphql<{ revokeToken: { message?: string } }>(server, query, { id });
-    if (revokeToken.message) throw new CliError(revokeToken.message);
-    console.log(`Revoked ${id}: refused from now on, and its open connections are closed.`);
-    return;
-  }
-  throw new UsageError('token needs create, ls or revoke.');
-}
-
 const DEFAULT_URL = 'http://127.0.0.1:4000';
 
 /**

@@ -2,7 +2,7 @@
 // `yoga.fetch` as a given principal (what the guard would have established from a token). For
 // tests of the schema and its inputs; the transport (the guard, HTTP limits, WebSockets, hooks'
 // routes) is tested against the real server (helpers.ts, startServer).
-import { OWNER } from '../api/attention/vocabulary.ts';
+import { OWNER } from '../api/attention/transitions.ts';
 import { loadConfig } from '../api/config.ts';
 import { type LookoutOptions, type OpenLookout, openLookout } from '../api/http/lookout.ts';
 import type { Principal } from '../api/tokens/scopes.ts';

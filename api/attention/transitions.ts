@@ -3,8 +3,10 @@
 // report it applied, and an older report never moves it backwards.
 import type { AgentState, ClosedBy, Session, Speaker, WaitReason } from '../generated/prisma/client.ts';
 import { closePermissions, endPermission, endSubagentPermissions, openPermission, openRequests, type PermissionAsk, type ToolCall } from './permissions.ts';
-import { OWNER } from './vocabulary.ts';
 import { type AgentWait, agentWaitsOf } from './rules.ts';
+
+/** The person of LOOKOUT_TOKEN, and of a Lookout without one: a new session is theirs unless reported with a person's token. */
+export const OWNER = 'you';
 
 /** A session's stored facts, without the columns the store maintains itself. */
 export type SessionFields = Omit<Session, 'createdAt' | 'updatedAt' | 'tracked'>;

@@ -27,9 +27,6 @@ import type { ActivityChange, SessionDetails, SessionFields, WorktreeChange } fr
 import type { Attention } from './rules.ts';
 import type { AttentionTier } from '../../shared/feed-order.ts';
 
-/** The person of LOOKOUT_TOKEN, and of a Lookout without one: whose sessions are, unless reported with a person's token. */
-export const OWNER = 'you';
-
 export interface AttentionChange {
   kind: 'change';
   seq: number;

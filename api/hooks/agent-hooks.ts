@@ -2,6 +2,7 @@
 // (Codex's hooks were made after Claude Code's), so one mapping serves both, told apart by `HookAgent`,
 // and both entry points: `lookout hook <agent>` (a command hook, which adds the time, host and git
 // state it saw) and Claude Code's own `http` hook posting to /hooks/claude-code.
+// Over 400 lines: the payload's schema and every event's meaning, read together as one table.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DateTimeResolver } from 'graphql-scalars';

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parseHost } from '../config.ts';
 import { grants, type Principal, type Scope } from '../tokens/scopes.ts';
-import { OWNER } from '../attention/vocabulary.ts';
+import { OWNER } from '../attention/transitions.ts';
 import type { Tokens } from '../tokens/tokens.ts';
 
 export interface GuardPolicy {

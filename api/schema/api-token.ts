@@ -3,7 +3,7 @@
 import { InputValidationError } from '@pothos/plugin-validation';
 import { z } from 'zod';
 import { SCOPES, type Scope } from '../tokens/scopes.ts';
-import { OWNER } from '../attention/vocabulary.ts';
+import { OWNER } from '../attention/transitions.ts';
 import type { TokenRecord } from '../tokens/tokens.ts';
 import { builder } from './builder.ts';
 import { ErrorInterface } from './errors.ts';

@@ -1,4 +1,6 @@
-// One session in the feed: why it needs you, since when, and what you can do about it.
+// One session in the feed: why it needs you, since when, and what you can do about it. Over 400
+// lines because each kind of prompt's answer (a permission, a question, an MCP server's form) is
+// drawn here, beside the item whose focus, keys and busy state they share.
 import { useEffect, useRef, useState } from 'react';
 import { type FragmentType, graphql, useFragment } from '../gql';
 import type { ElicitationAction, ElicitationValueInput, FeedItem_SessionFragment } from '../gql/graphql.ts';
