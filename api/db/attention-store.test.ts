@@ -213,7 +213,7 @@ describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
       const held = new Promise<void>((resolve) => (holding = resolve));
       const go = new Promise<void>((resolve) => (letGo = resolve));
       const real = others[1]!.store.write.bind(others[1]!.store);
-      vi.spyOn(others[1]!.store, 'write').mockImplementationOnce((append, replan) =>
+      vi.spyOn(others[1]!.store, 'write').mockImplementationOnce((append) =>
         real({ ...append, after: -1 }, async () => {
           holding();
           await go;
