@@ -21,6 +21,8 @@ interface Replica {
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: unknown[] }>;
   ws(): Client;
   metric(name: string): Promise<number | undefined>;
+  /** What it printed, for a failure's message. */
+  output(): string;
 }
 
 const running: Replica[] = [];
@@ -67,6 +69,7 @@ async function startReplica(database: string, env: Record<string, string> = {}):
       clients.push(client);
       return client;
     },
+    output: () => output,
     async metric(name) {
       const text = await (await fetch(`${url}/metrics`, { headers: auth })).text();
       const line = text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -291,17 +294,19 @@ describe.runIf(ON_POSTGRESQL)('replicas on one PostgreSQL database', () => {
         answers.push(
           speak(replica, id, 'ASSISTANT', `e-${id}`).then(
             (answer) => (answer.data?.recordSpeaker.__typename === 'MutationRecordSpeakerSuccess' ? `ok ${id}` : `refused ${JSON.stringify(answer).slice(0, 200)}`),
-            (error: Error) => `failed ${error.message}`,
+            (error: Error) => `failed ${error.message} ${(error.cause as { code?: string } | undefined)?.code ?? ""}`,
           ),
         );
       }
       await terminate();
     }
     const settled = await Promise.all(answers);
+    // Still running (a request that failed at the HTTP level would say it died: its output is in the message).
+    expect(await speak(replica, 'alive', 'ASSISTANT').then(() => 'alive', () => 'gone'), replica.output().slice(-3_000)).toBe('alive');
     expect(replica.process.exitCode).toBeNull();
     expect(replica.process.signalCode).toBeNull();
     // No request failed at the HTTP level: a write that could not be made was answered with a typed error.
-    expect(settled.filter((a) => a.startsWith('failed'))).toEqual([]);
+    expect(settled.filter((a) => a.startsWith('failed')), replica.output().slice(-3_000)).toEqual([]);
     const acknowledged = settled.filter((a) => a.startsWith('ok ')).map((a) => a.slice(3));
     const stored = new Set((await sql<{ id: string }>(database, 'SELECT "id" FROM "Session"')).map((r) => r.id));
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
