@@ -13,7 +13,6 @@ import { type AskedQuestion, type PermissionAsk, type PermissionKind, type Permi
 import { requestIdOf } from '../../shared/hook-wire.ts';
 import type { ReportStep } from '../attention/vocabulary.ts';
 
-/** What the Lookout CLI adds to a hook payload: the hook's own time and id, and the machine's view. */
 /** A time as GraphQL's DateTime scalar takes it: an RFC 3339 string within years 0000–9999. */
 const dateTime = z.string().transform((text, ctx) => {
   try {
@@ -27,6 +26,7 @@ const dateTime = z.string().transform((text, ctx) => {
 /** Optional, and null counts as absent: Codex sends null where Claude Code leaves a field out. */
 const optional = <T extends z.ZodType>(type: T) => type.nullish().transform((value) => value ?? undefined);
 
+/** What the Lookout CLI adds to a hook payload: the hook's own time and id, and the machine's view. */
 const cliContext = z.object({
   at: dateTime.optional(),
   // No ":" (a request id is `${sessionId}:${eventId}`, read from its last ":"): two sessions' requests can never share an id.
