@@ -4,7 +4,7 @@ import { CliError, graphql } from './graphql.ts';
 import { UsageError } from './usage.ts';
 import type { Server } from './hook.ts';
 
-export const ANSWER = `mutation($input: AnswerPermissionInput!) {
+const ANSWER = `mutation($input: AnswerPermissionInput!) {
   answerPermission(input: $input) {
     __typename
     ... on Error { message }
@@ -18,7 +18,7 @@ export const ANSWER = `mutation($input: AnswerPermissionInput!) {
  * A refused answer in the CLI's words: what it is about and what to run, never the API's own
  * names; the server's message where it already says that.
  */
-export function refused(result: { __typename?: string; message?: string; issues?: { path: string[]; message: string }[] }, requestId?: string): void {
+function refused(result: { __typename?: string; message?: string; issues?: { path: string[]; message: string }[] }, requestId?: string): void {
   if (!result.message) return;
   if (result.__typename === 'SessionNotFoundError') throw new CliError(`No session "${sessionOfRequest(requestId ?? '')}" is yours here: lookout ls shows the prompts you can answer.`);
   if (result.__typename === 'PermissionExpiredError') {
@@ -29,7 +29,7 @@ export function refused(result: { __typename?: string; message?: string; issues?
 }
 
 /** A prompt's id as lookout ls shows it; a session's id alone (no ":") is a usage error that says so. */
-export function promptId(verb: string, id: string | undefined): string {
+function promptId(verb: string, id: string | undefined): string {
   if (!id) throw new UsageError(`${verb} needs the prompt's id: lookout ls shows it.`);
   if (!id.includes(':')) throw new UsageError(`"${id}" is a session's id, not a prompt's: lookout ls shows each prompt's id (the session's, a ":", and more).`);
   return id;
@@ -48,17 +48,17 @@ export async function answerPrompt(server: Server, verb: 'allow' | 'deny', id: s
   console.log(`${said}.`);
 }
 
-export const QUESTIONS = `query($id: ID!) {
+const QUESTIONS = `query($id: ID!) {
   session(id: $id) { pendingPermissions { id kind questions { question options { label } } elicitation { fields { name type } } } }
 }`;
-export const ANSWER_ELICITATION = `mutation($input: AnswerElicitationInput!) {
+const ANSWER_ELICITATION = `mutation($input: AnswerElicitationInput!) {
   answerElicitation(input: $input) {
     __typename
     ... on Error { message }
     ... on InputValidationError { issues { path message } }
   }
 }`;
-export const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
+const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
   answerQuestion(input: $input) {
     __typename
     ... on Error { message }
@@ -68,7 +68,7 @@ export const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
 }`;
 
 /** `answer ID [OPTION...] [--other TEXT]`: each label answers the question that offers it; --other, a single question. */
-export interface Answerable {
+interface Answerable {
   id: string;
   kind: string;
   questions: { question: string; options: { label: string }[] }[];
@@ -88,7 +88,7 @@ export async function answerCommand(server: Server, id: string | undefined, word
 }
 
 /** An MCP server's form from the command line: FIELD=VALUE each (a list: comma-separated), or --decline, or --cancel. */
-export async function answerElicitation(server: Server, pending: Answerable, words: string[], values: { other?: string; decline?: boolean; cancel?: boolean }) {
+async function answerElicitation(server: Server, pending: Answerable, words: string[], values: { other?: string; decline?: boolean; cancel?: boolean }) {
   if (values.other !== undefined) throw new UsageError("--other answers a question; an MCP server's form takes FIELD=VALUE.");
   if (values.decline && values.cancel) throw new UsageError('--decline or --cancel: pass one.');
   const action = values.decline ? 'DECLINE' : values.cancel ? 'CANCEL' : 'ACCEPT';
@@ -126,7 +126,7 @@ export async function answerElicitation(server: Server, pending: Answerable, wor
   console.log(`${action === 'ACCEPT' ? 'Sent' : action === 'DECLINE' ? 'Declined' : 'Cancelled'} ${pending.id}.`);
 }
 
-export async function answerQuestion(server: Server, pending: Answerable, labels: string[], other: string | undefined) {
+async function answerQuestion(server: Server, pending: Answerable, labels: string[], other: string | undefined) {
   const requestId = pending.id;
   if (pending.kind !== 'QUESTION') throw new UsageError(`${requestId} is not a question: lookout allow or lookout deny it.`);
   const { questions } = pending;

@@ -3,14 +3,14 @@ import { formatElapsed } from '../shared/elapsed.ts';
 import { graphql } from './graphql.ts';
 import type { Server } from './hook.ts';
 
-export const FEED = `query Feed($project: String) {
+const FEED = `query Feed($project: String) {
   attentionSessions(project: $project) {
     latestSeq
     edges { node { id title project branch host agent attention { tier reason label detail since } pendingPermissions { id kind input alwaysAllowRule elicitation { fields { name type required options { value } } } } } }
   }
 }`;
 
-export const CHANGES = `subscription Changes($project: String, $after: Int) {
+const CHANGES = `subscription Changes($project: String, $after: Int) {
   attentionChanged(project: $project, after: $after) {
     __typename
     ... on AttentionChange { seq session { id title project pendingPermissions { id kind alwaysAllowRule } } attention { tier label detail } previous { tier label } }
@@ -18,7 +18,7 @@ export const CHANGES = `subscription Changes($project: String, $after: Int) {
   }
 }`;
 
-export interface FeedNode {
+interface FeedNode {
   id: string;
   title: string | null;
   project: string | null;
@@ -29,7 +29,7 @@ export interface FeedNode {
   pendingPermissions: { id: string; kind: string; input: string; alwaysAllowRule: string | null; elicitation: { fields: ElicitationFieldNode[] | null } | null }[];
 }
 
-export interface ElicitationFieldNode {
+interface ElicitationFieldNode {
   name: string;
   type: string;
   required: boolean;
@@ -67,7 +67,7 @@ export async function list(server: Server, project: string | undefined, json: bo
 }
 
 /** The commands that answer a prompt, as `ls` and `watch` print them. */
-export function answerHint(pending: { id: string; kind: string; alwaysAllowRule: string | null }): string {
+function answerHint(pending: { id: string; kind: string; alwaysAllowRule: string | null }): string {
   if (pending.kind === 'QUESTION') return `lookout answer ${pending.id} OPTION... | --other "..."`;
   if (pending.kind === 'ELICITATION') return `lookout answer ${pending.id} FIELD=VALUE... | --decline | --cancel`;
   const always = pending.alwaysAllowRule ? ` (--always: ${pending.alwaysAllowRule})` : '';
@@ -75,7 +75,7 @@ export function answerHint(pending: { id: string; kind: string; alwaysAllowRule:
 }
 
 /** What a form's field takes, in words: "one of staging, production (required)". */
-export function fieldWords(field: ElicitationFieldNode): string {
+function fieldWords(field: ElicitationFieldNode): string {
   const takes: Record<string, string> = { TEXT: 'text', NUMBER: 'a number', INTEGER: 'a whole number', BOOLEAN: 'yes or no', CHOICE: 'one of', CHOICES: 'any of (comma-separated)' };
   const options = field.options.length ? ` ${field.options.map((o) => o.value).join(', ')}` : '';
   return `${takes[field.type]}${options}${field.required ? ' (required)' : ''}`;
