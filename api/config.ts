@@ -81,6 +81,22 @@ const envSchema = z.object({
     .string()
     .refine((v) => /^(mailto:\S+@\S+|https:\/\/\S+)$/.test(v), 'must be a mailto: or https: URL, e.g. mailto:you@example.com')
     .default('mailto:lookout@localhost.localdomain'),
+  // Where people reach this Lookout from their phones: answer links and ntfy's buttons point there.
+  LOOKOUT_PUBLIC_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && new URL(v).pathname === '/' && !new URL(v).search && !new URL(v).username, 'must be an http(s) origin such as https://lookout.example.com')
+    .transform((v) => new URL(v).origin)
+    .optional(),
+  // ntfy servers of your own, besides ntfy.sh: a person's topic may be at these hosts, wherever they resolve.
+  LOOKOUT_NTFY_HOSTS: commaList(pushHostEntry),
+  // A Slack app of your own: its bot token (xoxb-…) and signing secret; the API's base URL (a stand-in's in tests).
+  LOOKOUT_SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  LOOKOUT_SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  LOOKOUT_SLACK_API_URL: z.url({ protocol: /^https?$/ }).default('https://slack.com/api'),
+  // A Telegram bot of your own (from @BotFather); the Bot API's base URL (a stand-in's in tests).
+  LOOKOUT_TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must be a bot token as @BotFather gives it (123456:ABC-…)').optional(),
+  LOOKOUT_TELEGRAM_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
+  LOOKOUT_TELEGRAM_POLL_SECONDS: z.coerce.number().int().min(0).max(50).default(25),
   LOOKOUT_RETENTION_DAYS: positiveNumber(30),
   LOOKOUT_STALE_MINUTES: positiveNumber(30),
   LOOKOUT_DONE_MINUTES: positiveNumber(10),
@@ -119,6 +135,12 @@ export interface LookoutConfig {
   drainMs: number;
   /** Push services besides the browsers' own (LOOKOUT_PUSH_HOSTS): `name`, `name:port` or `*.domain`. */
   pushHosts: string[];
+  /** The origin people reach Lookout at from their phones (LOOKOUT_PUBLIC_URL); null: links point nowhere outside. */
+  publicUrl: string | null;
+  /** ntfy servers besides ntfy.sh (LOOKOUT_NTFY_HOSTS). */
+  ntfyHosts: string[];
+  slack: { botToken: string; signingSecret: string; apiUrl: string } | null;
+  telegram: { botToken: string; apiUrl: string; pollSeconds: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +160,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         'Set LOOKOUT_TOKEN, or use HOST=127.0.0.1.',
     );
   }
+  if (!!e.LOOKOUT_SLACK_BOT_TOKEN !== !!e.LOOKOUT_SLACK_SIGNING_SECRET) {
+    throw new ConfigError('Slack needs both LOOKOUT_SLACK_BOT_TOKEN and LOOKOUT_SLACK_SIGNING_SECRET (the signing secret checks that a button press comes from Slack).');
+  }
+  // People reach Lookout by its public name: it answers to it, and so needs a token like any other name.
+  const publicHost = e.LOOKOUT_PUBLIC_URL ? new URL(e.LOOKOUT_PUBLIC_URL).host : null;
+  if (publicHost && !e.LOOKOUT_ALLOWED_HOSTS.includes(publicHost)) e.LOOKOUT_ALLOWED_HOSTS.push(publicHost);
   const reachable = e.LOOKOUT_ALLOWED_HOSTS.filter((entry) => !isLoopback(hostName(entry)) && !hostName(entry).endsWith('.localhost'));
   if (reachable.length && !e.LOOKOUT_TOKEN) {
     throw new ConfigError(
@@ -161,6 +189,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     webhooks: e.LOOKOUT_WEBHOOKS,
     vapidSubject: e.LOOKOUT_PUSH_CONTACT,
     pushHosts: e.LOOKOUT_PUSH_HOSTS,
+    publicUrl: e.LOOKOUT_PUBLIC_URL ?? null,
+    ntfyHosts: e.LOOKOUT_NTFY_HOSTS,
+    slack: e.LOOKOUT_SLACK_BOT_TOKEN && e.LOOKOUT_SLACK_SIGNING_SECRET ? { botToken: e.LOOKOUT_SLACK_BOT_TOKEN, signingSecret: e.LOOKOUT_SLACK_SIGNING_SECRET, apiUrl: e.LOOKOUT_SLACK_API_URL.replace(/\/$/, '') } : null,
+    telegram: e.LOOKOUT_TELEGRAM_BOT_TOKEN ? { botToken: e.LOOKOUT_TELEGRAM_BOT_TOKEN, apiUrl: e.LOOKOUT_TELEGRAM_API_URL.replace(/\/$/, ''), pollSeconds: e.LOOKOUT_TELEGRAM_POLL_SECONDS } : null,
     drainMs: e.LOOKOUT_DRAIN_SECONDS * 1000,
   };
 }

@@ -1,16 +1,17 @@
 // Answering a Claude Code permission prompt from Lookout: a real `lookout hook claude-code` process
 // blocks on a PermissionRequest, as Claude Code runs it, while the answer comes from the page, the
 // CLI or the API; the hook prints exactly Claude Code's decision JSON, or nothing.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBrowser } from './browser.ts';
-import { CLI, makeRepo, runCli } from './cli-helpers.ts';
+import { makeRepo, runCli } from './cli-helpers.ts';
+import { decision, runWaitingHook, type WaitingHook } from './waiting-hook.ts';
 import deployForm from './fixtures/deploy-form.json' with { type: 'json' };
 import { CHECKS_QUESTION, LICENSE_QUESTION } from './fixtures/questions.ts';
-import { collect, FEED_EVENT, startServer, subscribersListening, type TestServer } from './helpers.ts';
+import { startServer, type TestServer } from './helpers.ts';
 
 const browser = useBrowser(['--host-resolver-rules=MAP evil.example 127.0.0.1, MAP rebound.example 127.0.0.1']);
 let server: TestServer;
@@ -29,35 +30,15 @@ const EVENTS = `query($id: ID!) { session(id: $id) { events(last: 5) { edges { n
 
 const SUGGESTION = { type: 'addRules', rules: [{ toolName: 'Bash', ruleContent: 'npm publish:*' }], behavior: 'allow', destination: 'localSettings' };
 
-interface RunningHook {
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
 /** Runs the installed command hook for one PermissionRequest (or `hook`'s event), as Claude Code does, and waits until its prompt is recorded. */
-async function askPermission(sessionId: string, hook: Record<string, unknown>, env: Record<string, string> = {}, args: string[] = []): Promise<RunningHook & { requestId: string }> {
-  const repo = await makeRepo(`repo-${sessionId}`);
-  const child = spawn(process.execPath, [CLI, 'hook', 'claude-code', ...args], {
-    env: { ...process.env, LOOKOUT_URL: origin(), LOOKOUT_HOME: await mkdtemp(path.join(tmpdir(), 'lookout-home-')), CLAUDE_CODE_ENTRYPOINT: 'cli', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  hooks.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  const feed = collect(server.wsClient(), FEED_EVENT, { after: server.attention.latestSeq });
-  await subscribersListening(server, 1);
-  child.stdin.end(JSON.stringify({ session_id: sessionId, cwd: repo, hook_event_name: 'PermissionRequest', permission_mode: 'default', ...hook }));
-  await feed.next(1, 10_000);
-  feed.unsubscribe();
-  const { data } = await server.gql(PENDING, { id: sessionId });
-  return { done, requestId: data.session.pendingPermissions.at(-1)?.id };
+async function askPermission(sessionId: string, hook: Record<string, unknown>, env: Record<string, string> = {}, args: string[] = []): Promise<WaitingHook> {
+  const running = await runWaitingHook(server, sessionId, hook, env, args);
+  hooks.push(running.child);
+  return running;
 }
 
 const bash = (command: string) => ({ tool_name: 'Bash', tool_input: { command, description: 'Publish' }, permission_suggestions: [SUGGESTION] });
 const answer = (input: Record<string, unknown>) => server.gql(ANSWER, { input });
-const decision = (body: Record<string, unknown>) => JSON.stringify({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: body } });
 
 describe('a permission prompt answered from the API and the CLI', () => {
   it('shows the whole command and the rule always-allow keeps; Allow once reaches the hook as exactly the decision JSON', async () => {

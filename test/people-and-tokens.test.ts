@@ -66,6 +66,13 @@ const SAMPLES: Record<string, string> = {
   pushDevices: '{ pushDevices { endpoint } }',
   addPushDevice: `mutation { addPushDevice(input: { endpoint: "https://127.0.0.1:9/push", p256dh: "${'A'.repeat(87)}", auth: "${'A'.repeat(22)}", label: "l" }) { __typename } }`,
   removePushDevice: 'mutation { removePushDevice(endpoint: "https://127.0.0.1:9/push") { __typename } }',
+  myChannels: '{ myChannels { kind } }',
+  availableChannels: '{ availableChannels }',
+  setNtfyChannel: 'mutation { setNtfyChannel(topicUrl: "https://127.0.0.1:9/t") { __typename } }',
+  setSlackChannel: 'mutation { setSlackChannel(memberId: "U123") { __typename } }',
+  linkTelegram: 'mutation { linkTelegram { __typename } }',
+  removeChannel: 'mutation { removeChannel(kind: NTFY) { __typename } }',
+  rotateAnswerLinkKey: 'mutation { rotateAnswerLinkKey }',
   setDeviceLooking: 'mutation { setDeviceLooking(endpoint: "https://127.0.0.1:9/push", looking: true) { __typename } }',
   attentionChanged: 'subscription { attentionChanged { __typename } }',
 };

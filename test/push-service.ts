@@ -33,7 +33,7 @@ export interface PushService {
 }
 
 /** A self-signed certificate for localhost, made with openssl. */
-async function certificate(): Promise<{ key: Buffer; cert: Buffer }> {
+export async function certificate(): Promise<{ key: Buffer; cert: Buffer }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lookout-push-'));
   const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
   await promisify(execFile)('openssl', [

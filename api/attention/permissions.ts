@@ -9,7 +9,8 @@ import { CannotAlwaysAllowError, InvalidAnswerError, PermissionAlreadyAnsweredEr
 
 export type PermissionKind = 'PERMISSION' | 'PLAN' | 'QUESTION' | 'ELICITATION';
 export type PermissionDecision = 'ALLOW_ONCE' | 'ALLOW_ALWAYS' | 'DENY';
-export type AnswerSource = 'FEED' | 'CLI' | 'API';
+/** Where an answer was given: the page, the CLI, the API, or a channel outside the page (an answer link, ntfy, Slack, Telegram). */
+export type AnswerSource = 'FEED' | 'CLI' | 'API' | 'LINK' | 'NTFY' | 'SLACK' | 'TELEGRAM';
 /**
  * PENDING: its hook waits for an answer from Lookout. EXPIRED: no hook waits here (it gave up, went
  * away, or never waited), while the terminal's dialog may still be open. ANSWERED: an answer given,

@@ -1,7 +1,7 @@
 // How the processes sharing one database tell each other that a small table changed (tokens,
 // policies, webhook targets, push devices), so each reloads its copy in memory. With one process
 // (SQLite) nobody else is there to hear, and nothing is sent.
-export type SharedTable = 'ApiToken' | 'NotificationPolicy' | 'WebhookTarget' | 'PushDevice' | 'VapidKeys';
+export type SharedTable = 'ApiToken' | 'NotificationPolicy' | 'WebhookTarget' | 'PushDevice' | 'VapidKeys' | 'AnswerLinkKey' | 'PersonChannel';
 
 export interface Announcements {
   /** Tells the other processes that `table` changed; resolves once it is sent. */

@@ -33,6 +33,8 @@ export interface GuardPolicy {
  */
 export interface Access {
   needs: Scope | 'any' | null;
+  /** The body it takes: JSON (the default), or a form (Slack's interactions, signed by Slack, never a browser's). */
+  body?: 'form';
 }
 
 /** Let through, with the headers every answer to it carries, and who asks; or answered by the guard itself. */
@@ -134,11 +136,12 @@ export class Guard {
     if (chunked && req.headers['content-length'] === undefined) return refuse(411, 'LENGTH_REQUIRED', 'Send a Content-Length.', headers);
     if (req.method === 'POST' || length > 0 || chunked) {
       const media = mediaType(req.headers['content-type']);
-      if (media?.type !== 'application/json' || (media.charset !== undefined && media.charset !== 'utf-8')) {
-        return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json in UTF-8 (got ${req.headers['content-type'] || 'no Content-Type'}).`, headers);
+      const type = access.body === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
+      if (media?.type !== type || (media.charset !== undefined && media.charset !== 'utf-8')) {
+        return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as ${type} in UTF-8 (got ${req.headers['content-type'] || 'no Content-Type'}).`, headers);
       }
       // What follows (GraphQL's own parser among it) sees the one spelling it knows.
-      req.headers['content-type'] = 'application/json';
+      req.headers['content-type'] = type;
     }
     if (!access.needs) return origin;
     const principal = this.principal(req.headers.authorization);

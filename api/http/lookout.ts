@@ -11,7 +11,9 @@ import { SameHostChecks } from '../hooks/same-host.ts';
 import { Deliveries, type DeliveryOptions } from '../notify/deliveries.ts';
 import { Policies } from '../notify/policies.ts';
 import { Push } from '../notify/push.ts';
-import { pushHosts } from '../notify/push-endpoints.ts';
+import { ntfyHosts, pushHosts } from '../notify/push-endpoints.ts';
+import { AnswerLinks } from '../notify/answer-links.ts';
+import { Channels } from '../notify/channels.ts';
 import { Webhooks } from '../notify/webhooks.ts';
 import { Tokens } from '../tokens/tokens.ts';
 import { FeedAnswers } from './feed-answers.ts';
@@ -36,6 +38,8 @@ export interface OpenLookout {
   readiness: Readiness;
   refusedHooks: RefusedHooks;
   sameHost: SameHostChecks;
+  links: AnswerLinks;
+  channels: Channels;
   /** Stops everything opened, the last first; a second call does nothing. */
   close(): Promise<void>;
 }
@@ -85,12 +89,21 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
   const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks, deliveries);
   // ...and to every browser and phone that asked for it.
   const push = await Push.open(db, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));
+  // ...and to each person's own channels (ntfy, Slack, Telegram), with buttons that answer through answer links.
+  const links = await AnswerLinks.open(db, announcements, attention);
+  const channels = await Channels.open(db, announcements, policies, links, deliveries, attention, {
+    publicUrl: config.publicUrl,
+    slack: config.slack,
+    telegram: config.telegram,
+    ntfyHosts: ntfyHosts(config.ntfyHosts),
+  });
   // Stopped in reverse: no more news, then the deliveries under way end, then their outcomes are written.
   started.push(
-    () => Promise.all([webhooks.stop(), push.stop()]),
+    () => Promise.all([webhooks.stop(), push.stop(), channels.stop()]),
     () => deliveries.stop(),
     attention.onAttentionChange(webhooks.hear),
     attention.onAttentionChange(push.hear),
+    attention.onAttentionChange(channels.hear),
   );
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
   const readiness = new Readiness({ problems, latestSeq: () => store.latestSeq(), lagging: (seq) => attention.lagging(seq) });
@@ -98,6 +111,6 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
   started.push(() => readiness.stop());
   metrics.start(attention, feedAnswers, deliveries, () => readiness.latestSeq);
   const refusedHooks = new RefusedHooks();
-  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, refusedHooks, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
-  return { store, attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost };
+  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, channels, links, refusedHooks, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
+  return { store, attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost, links, channels };
 }

@@ -18,6 +18,8 @@ import type { SameHostChecks } from '../hooks/same-host.ts';
 import { lookoutVersion, PROJECT_ROOT } from '../../shared/paths.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import { createGraphqlWebSocket } from './websocket.ts';
+import { ANSWER_PATH, showAnswerLink, useAnswerLink } from './answer-page.ts';
+import { readBody } from './read-body.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const CLIENT_DIST = path.join(PROJECT_ROOT, 'client', 'dist');
@@ -56,6 +58,11 @@ const REPORTS: Access = { needs: 'report' };
 const HOLDS_NO_DATA: Access = { needs: null };
 /** Monitoring: read. */
 const READS: Access = { needs: 'read' };
+/** Answer links: the link is the capability (checked by its signature), not a token. */
+const LINK_HOLDS_CAPABILITY: Access = { needs: null };
+/** Slack's interactions: a form, signed by Slack (checked before it is read). */
+const SIGNED_BY_SLACK: Access = { needs: null, body: 'form' };
+const SLACK_INTERACTIONS_PATH = '/slack/interactions';
 const GRAPHQL_PATH = '/graphql';
 
 const accepts = (req: IncomingMessage, pattern: RegExp) => pattern.test(req.headers.accept ?? '');
@@ -73,7 +80,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
 
 /** Serves an opened Lookout over HTTP and WebSocket; its `stop` lets requests in flight finish, then closes it all. */
 async function serve(lookout: OpenLookout, config: LookoutConfig, options: LookoutServerOptions): Promise<RunningLookout> {
-  const { attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost } = lookout;
+  const { attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost, links, channels } = lookout;
   const server = createServer();
   let port = 0;
   const guard = new Guard({
@@ -108,6 +115,18 @@ async function serve(lookout: OpenLookout, config: LookoutConfig, options: Looko
       handle: answerPost(yoga, feedAnswers),
     },
     { matches: (_req, path) => path === GRAPHQL_PATH, access: ANY_PRINCIPAL, handle: (req, res, principal) => yoga(req, res, { principal }) },
+    // An answer link opened on a phone: GET shows it, POST (its page's button, ntfy's) answers once.
+    { matches: (req, path) => ANSWER_PATH.test(path) && isRead(req), access: LINK_HOLDS_CAPABILITY, handle: (_req, res) => showAnswerLink(res, links, tokenOf(_req)) },
+    { matches: (req, path) => ANSWER_PATH.test(path) && req.method === 'POST', access: LINK_HOLDS_CAPABILITY, handle: (req, res) => useAnswerLink(req, res, links, tokenOf(req)) },
+    {
+      matches: (req, path) => path === SLACK_INTERACTIONS_PATH && req.method === 'POST',
+      access: SIGNED_BY_SLACK,
+      handle: async (req, res) => {
+        const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
+        const status = channels.slackInteraction({ timestamp: header('x-slack-request-timestamp'), signature: header('x-slack-signature') }, await readBody(req));
+        res.writeHead(status).end();
+      },
+    },
     // Probes for a process manager or a load balancer: alive, and ready to serve. They hold no data.
     { matches: (req, path) => path === '/healthz' && isRead(req), access: HOLDS_NO_DATA, handle: (_req, res) => answerJson(res, 200, { status: 'alive', version: lookoutVersion() }) },
     {
@@ -213,6 +232,8 @@ async function serve(lookout: OpenLookout, config: LookoutConfig, options: Looko
 
   return { url: `http://${host}:${port}${GRAPHQL_PATH}`, port, attention, sameHost, drain, stop };
 }
+
+const tokenOf = (req: IncomingMessage) => ANSWER_PATH.exec((req.url ?? '/').split('?')[0]!)![1]!;
 
 function answerJson(res: ServerResponse, status: number, body: object) {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });

@@ -5,7 +5,7 @@
 // in order), retried with backoff without holding a slot meanwhile, and given up after a while.
 // Each delivery's outcome is told once, when it is final.
 import { rootCertificates } from 'node:tls';
-import { Agent, fetch } from 'undici';
+import { Agent, fetch, type Response } from 'undici';
 import { publicOnlyLookup } from './push-endpoints.ts';
 
 export interface DeliveryOptions {
@@ -31,6 +31,8 @@ export interface OutgoingRequest {
   body: string | Buffer;
   /** Connect only to public addresses, checked after DNS (a member chose the URL). */
   publicOnly?: boolean;
+  /** Read what the target answers, as JSON (a chat service's API says there what it made); unread otherwise. */
+  readAnswer?: boolean;
 }
 
 /** A delivery's end: delivered, refused by the target (no retry helps), or given up. */
@@ -39,7 +41,12 @@ export interface Outcome {
   /** The last attempt's HTTP status, "timeout" or "unreachable: …". */
   status: string;
   attempts: number;
+  /** What the target answered, when the request asked for it and it was JSON within ANSWER_LIMIT_BYTES. */
+  answer?: unknown;
 }
+
+/** The most of an answer read, when one is read: a chat API's answer to a sent message is small. */
+const ANSWER_LIMIT_BYTES = 64 * 1024;
 
 /** Statuses worth no retry: the target says it is gone or the request is wrong. */
 const NOT_RETRIED = new Set(['400', '401', '403', '404', '410', '413']);
@@ -137,6 +144,7 @@ export class Deliveries {
     this.sending++;
     const { request } = delivery;
     delivery.attempts++;
+    let answer: unknown;
     const status = await fetch(request.url, {
       method: 'POST',
       headers: request.headers,
@@ -146,7 +154,9 @@ export class Deliveries {
       dispatcher: request.publicOnly ? this.publicAgent : this.agent,
     }).then(
       async (res) => {
-        await res.body?.cancel().catch(() => {}); // what a target answers is never read
+        // What a target answers is read only when asked for, and only so much of it.
+        if (request.readAnswer && Number(res.headers.get('content-length') ?? 0) <= ANSWER_LIMIT_BYTES) answer = await readJson(res);
+        else await res.body?.cancel().catch(() => {});
         return String(res.status);
       },
       (error: Error) => (error.name === 'TimeoutError' ? 'timeout' : `unreachable: ${(error.cause as Error | undefined)?.message ?? error.message}`),
@@ -159,7 +169,7 @@ export class Deliveries {
       this.busy.delete(delivery.target);
       this.counts[final]++;
       try {
-        delivery.told({ kind: final, status, attempts: delivery.attempts });
+        delivery.told({ kind: final, status, attempts: delivery.attempts, ...(answer === undefined ? {} : { answer }) });
       } catch (error) {
         console.error(`Noting a delivery to ${delivery.target} failed:`, (error as Error).message);
       }
@@ -174,5 +184,24 @@ export class Deliveries {
       this.timers.add(timer);
     }
     this.pump();
+  }
+}
+
+/** A response's body as JSON, read up to ANSWER_LIMIT_BYTES; undefined when it is longer or not JSON. */
+async function readJson(res: Response): Promise<unknown> {
+  const chunks: Uint8Array[] = [];
+  let read = 0;
+  try {
+    for await (const chunk of res.body ?? []) {
+      read += chunk.length;
+      if (read > ANSWER_LIMIT_BYTES) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      chunks.push(chunk);
+    }
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
   }
 }

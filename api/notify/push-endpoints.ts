@@ -50,11 +50,22 @@ export interface PushHosts {
   guarded(endpoint: string): boolean;
 }
 
+/** Who a member's URL may point at: a service's own hosts, or hosts the operator named in `setting`. */
+interface ServiceRule {
+  known: readonly string[];
+  /** "a push service", "an ntfy server". */
+  service: string;
+  /** Where the known hosts are said, in the refusal: "a browser's push service (…)". */
+  knownAs: string;
+  setting: string;
+}
+
 /**
- * The browsers' push services, plus `operatorHosts` (LOOKOUT_PUSH_HOSTS: `name`, `name:port` or
- * `*.domain`): an operator's own push service, trusted wherever it resolves.
+ * The hosts of a service a member names a URL at (a push endpoint, an ntfy topic): the service's own
+ * hosts, over https on its own port, reached only at public addresses; plus `operatorHosts`
+ * (`name`, `name:port` or `*.domain`), the operator's own, trusted wherever they resolve.
  */
-export function pushHosts(operatorHosts: readonly string[] = []): PushHosts {
+function serviceHosts(rule: ServiceRule, operatorHosts: readonly string[]): PushHosts {
   const named = (url: URL) => operatorHosts.some((entry) => (entry.includes(':') && !entry.startsWith('[') ? `${url.hostname}:${url.port || '443'}` === entry : matches(url.hostname, entry)));
   return {
     refusal(endpoint) {
@@ -64,17 +75,28 @@ export function pushHosts(operatorHosts: readonly string[] = []): PushHosts {
       if (url.username || url.password) return 'must not carry a user name or password';
       if (named(url)) return null;
       // URL writes every form of an IP address (127.1, 0x7f000001, [::ffff:127.0.0.1]) as a plain one.
-      if (isIP(url.hostname.replace(/^\[(.*)\]$/, '$1'))) return 'must name a push service, not an IP address';
-      if (url.port) return 'must use the push service\'s own port (443)';
-      if (!BROWSER_PUSH_HOSTS.some((entry) => matches(url.hostname, entry))) {
-        return `must be at a browser's push service (${BROWSER_PUSH_HOSTS.join(', ')}) or a host in LOOKOUT_PUSH_HOSTS`;
-      }
+      if (isIP(url.hostname.replace(/^\[(.*)\]$/, '$1'))) return `must name ${rule.service}, not an IP address`;
+      if (url.port) return `must use ${rule.service}'s own port (443)`;
+      if (!rule.known.some((entry) => matches(url.hostname, entry))) return `must be at ${rule.knownAs} or a host in ${rule.setting}`;
       return null;
     },
     guarded(endpoint) {
       return !named(new URL(endpoint));
     },
   };
+}
+
+/** The browsers' push services, plus the operator's own (LOOKOUT_PUSH_HOSTS). */
+export function pushHosts(operatorHosts: readonly string[] = []): PushHosts {
+  return serviceHosts(
+    { known: BROWSER_PUSH_HOSTS, service: 'a push service', knownAs: `a browser's push service (${BROWSER_PUSH_HOSTS.join(', ')})`, setting: 'LOOKOUT_PUSH_HOSTS' },
+    operatorHosts,
+  );
+}
+
+/** ntfy.sh, plus ntfy servers of the operator's own (LOOKOUT_NTFY_HOSTS). */
+export function ntfyHosts(operatorHosts: readonly string[] = []): PushHosts {
+  return serviceHosts({ known: ['ntfy.sh'], service: 'an ntfy server', knownAs: 'ntfy.sh', setting: 'LOOKOUT_NTFY_HOSTS' }, operatorHosts);
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

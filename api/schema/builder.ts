@@ -10,6 +10,8 @@ import type { Db } from '../db/opened-database.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import type { Policies } from '../notify/policies.ts';
 import type { Push } from '../notify/push.ts';
+import type { AnswerLinks } from '../notify/answer-links.ts';
+import type { Channels } from '../notify/channels.ts';
 import type { Webhooks } from '../notify/webhooks.ts';
 import type { Tokens } from '../tokens/tokens.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
@@ -22,6 +24,8 @@ export interface Context {
   webhooks: Webhooks;
   policies: Policies;
   push: Push;
+  channels: Channels;
+  links: AnswerLinks;
   refusedHooks: RefusedHooks;
   /** LOOKOUT_ESCALATE_MINUTES: the escalation time of whoever sets none. */
   defaultEscalateAfterMinutes: number;

@@ -12,6 +12,7 @@ import './api-token.ts';
 import './webhook-target.ts';
 import './notification-policy.ts';
 import './push-device.ts';
+import './person-channel.ts';
 import './refused-hooks.ts';
 import { builder } from './builder.ts';
 

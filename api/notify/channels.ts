@@ -1,0 +1,423 @@
+// Each person's own channels: where their prompts go besides the page and their push devices (an
+// ntfy topic, their Slack member id, their Telegram chat), under their notification policy, with a
+// button per choice that answers through an answer link. Once a prompt is answered, wherever that
+// was, the messages that offered it are edited to say so. Slack and Telegram count only once their
+// owner proved the account is theirs.
+import { randomBytes } from 'node:crypto';
+import { fetch } from 'undici';
+import { type Announcements, reloader } from '../db/announcements.ts';
+import { BackgroundWrites } from '../db/background-writes.ts';
+import type { AttentionService } from '../attention/service.ts';
+import { requestOf } from '../attention/permissions.ts';
+import type { AttentionChange } from '../attention/vocabulary.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { AnswerChannel, AnswerLinks } from './answer-links.ts';
+import type { Deliveries, Outcome } from './deliveries.ts';
+import { answerableRequest, type Notice, notice, outcomeOf } from './notice.ts';
+import { ntfyNotice, ntfyOutcome, ntfyTopicProblem } from './ntfy.ts';
+import type { Policies } from './policies.ts';
+import type { PushHosts } from './push-endpoints.ts';
+import { ANSWER_ACTION, LINK_ACTION, type SlackSettings, slackEphemeral, slackLinkRequest, slackNotice, slackOutcome, slackPress, slackReplace, slackSigned } from './slack.ts';
+import { methodUrl, type TelegramSettings, telegramAnswerPress, telegramNotice, telegramOutcome, telegramSay, telegramUpdate } from './telegram.ts';
+
+export const CHANNEL_KINDS = ['ntfy', 'slack', 'telegram'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+export interface PersonChannel {
+  person: string;
+  kind: ChannelKind;
+  /** The ntfy topic's URL, the Slack member id, the Telegram chat id. */
+  address: string;
+  /** Its owner proved it is theirs (always, for ntfy: the topic is theirs to name). */
+  verified: boolean;
+  createdAt: Date;
+  lastAttemptAt: Date | null;
+  lastStatus: string | null;
+  lastSuccessAt: Date | null;
+}
+
+export interface ChannelSettings {
+  /** Where people reach Lookout from their phones (LOOKOUT_PUBLIC_URL): links and ntfy's buttons point there. */
+  publicUrl: string | null;
+  slack: SlackSettings | null;
+  telegram: TelegramSettings | null;
+  ntfyHosts: PushHosts;
+}
+
+export class ChannelNotConfiguredError extends Error {
+  override name = 'ChannelNotConfiguredError';
+  constructor(readonly kind: ChannelKind) {
+    super(
+      kind === 'slack'
+        ? 'Slack is not set up on this Lookout: its operator sets LOOKOUT_SLACK_BOT_TOKEN and LOOKOUT_SLACK_SIGNING_SECRET.'
+        : 'Telegram is not set up on this Lookout: its operator sets LOOKOUT_TELEGRAM_BOT_TOKEN.',
+    );
+  }
+}
+
+export class ChannelAddressError extends Error {
+  override name = 'ChannelAddressError';
+  constructor(
+    readonly kind: ChannelKind,
+    reason: string,
+  ) {
+    super(`That ${kind} address ${reason}.`);
+  }
+}
+
+/** How long a code that links a chat account stays good. */
+const LINK_CODE_MS = 15 * 60 * 1000;
+/** Messages remembered, to edit once their prompt is answered: beyond it the oldest are forgotten (they keep their buttons, which then say the prompt is closed). */
+const SENT_LIMIT = 10_000;
+const NOTES_EVERY_MS = 250;
+
+type Sent = { requestId: string; notice: Notice; person: string } & (
+  | { kind: 'ntfy'; topic: string }
+  | { kind: 'slack'; message: { channel: string; ts: string } }
+  | { kind: 'telegram'; message: { chat: string; id: number } }
+);
+
+const ANSWER_SOURCE: Record<ChannelKind, AnswerChannel> = { ntfy: 'NTFY', slack: 'SLACK', telegram: 'TELEGRAM' };
+
+export class Channels {
+  private byPerson = new Map<string, PersonChannel[]>();
+  private readonly reload = reloader(() => this.load());
+  private readonly work = new BackgroundWrites('Sending to a person\'s channel');
+  /** Messages that offered answers, by session, until their prompt closes. */
+  private readonly sent = new Map<string, Sent[]>();
+  private sentCount = 0;
+  private readonly unwritten = new Map<string, Partial<PersonChannel> & { person: string; kind: ChannelKind }>();
+  private writeNotes: NodeJS.Timeout | undefined;
+  private polling: AbortController | null = null;
+  private stopped = false;
+
+  private constructor(
+    private readonly db: PrismaClient,
+    private readonly announcements: Announcements,
+    private readonly policies: Policies,
+    private readonly links: AnswerLinks,
+    private readonly deliveries: Deliveries,
+    private readonly attention: AttentionService,
+    readonly settings: ChannelSettings,
+  ) {}
+
+  static async open(
+    db: PrismaClient,
+    announcements: Announcements,
+    policies: Policies,
+    links: AnswerLinks,
+    deliveries: Deliveries,
+    attention: AttentionService,
+    settings: ChannelSettings,
+  ): Promise<Channels> {
+    const channels = new Channels(db, announcements, policies, links, deliveries, attention, settings);
+    await channels.reload();
+    announcements.listen('PersonChannel', () => channels.reload());
+    if (settings.telegram) void channels.poll(settings.telegram);
+    return channels;
+  }
+
+  private async load(): Promise<void> {
+    const rows = await this.db.personChannel.findMany({ orderBy: { createdAt: 'asc' } });
+    const byPerson = new Map<string, PersonChannel[]>();
+    for (const row of rows) byPerson.set(row.person, [...(byPerson.get(row.person) ?? []), { ...row, kind: row.kind as ChannelKind }]);
+    this.byPerson = byPerson;
+  }
+
+  /** A person's channels, as this process knows them. */
+  of(person: string): PersonChannel[] {
+    return this.byPerson.get(person) ?? [];
+  }
+
+  private channel(person: string, kind: ChannelKind): PersonChannel | undefined {
+    return this.of(person).find((c) => c.kind === kind);
+  }
+
+  /** A person's channels as stored, with their last delivery. */
+  listed(person: string): Promise<PersonChannel[]> {
+    return this.db.personChannel.findMany({ where: { person }, orderBy: { createdAt: 'asc' } }) as Promise<PersonChannel[]>;
+  }
+
+  private async save(person: string, kind: ChannelKind, address: string, verified: boolean): Promise<PersonChannel> {
+    const fields = { address, verified, createdAt: new Date(), lastAttemptAt: null, lastStatus: null, lastSuccessAt: null };
+    const row = await this.db.personChannel.upsert({ where: { person_kind: { person, kind } }, create: { person, kind, ...fields }, update: fields });
+    await this.stored();
+    return { ...row, kind: row.kind as ChannelKind };
+  }
+
+  /** Sends the person's prompts to an ntfy topic (ntfy.sh, or a server in LOOKOUT_NTFY_HOSTS). */
+  async setNtfy(person: string, topicUrl: string): Promise<PersonChannel> {
+    const problem = ntfyTopicProblem(topicUrl) ?? this.settings.ntfyHosts.refusal(topicUrl);
+    if (problem) throw new ChannelAddressError('ntfy', problem);
+    return this.save(person, 'ntfy', topicUrl, true);
+  }
+
+  /** Asks a Slack member, in a direct message, to confirm they are this person; their prompts go there once they do. */
+  async setSlack(person: string, memberId: string): Promise<PersonChannel> {
+    const slack = this.settings.slack;
+    if (!slack) throw new ChannelNotConfiguredError('slack');
+    if (!/^[UW][A-Z0-9]{2,20}$/.test(memberId)) throw new ChannelAddressError('slack', 'is not a Slack member id (U…, in your Slack profile: ⋮ → Copy member ID)');
+    const channel = await this.save(person, 'slack', memberId, false);
+    const code = await this.linkCode(person, 'slack');
+    this.deliveries.send(`slack ${memberId}`, slackLinkRequest(slack, memberId, person, code), (outcome) => this.note(person, 'slack', outcome));
+    return channel;
+  }
+
+  /** A one-time code the person sends the bot (`/start <code>`) from the chat their prompts should go to. */
+  async linkTelegram(person: string): Promise<{ code: string; expiresAt: Date; url: string | null }> {
+    const telegram = this.settings.telegram;
+    if (!telegram) throw new ChannelNotConfiguredError('telegram');
+    const code = await this.linkCode(person, 'telegram');
+    const bot = await this.botName(telegram);
+    return { code, expiresAt: new Date(Date.now() + LINK_CODE_MS), url: bot ? `https://t.me/${bot}?start=${code}` : null };
+  }
+
+  private botName = async (telegram: TelegramSettings): Promise<string | null> => {
+    const answer = await fetch(methodUrl(telegram, 'getMe'), { signal: AbortSignal.timeout(5_000) })
+      .then((res) => res.json() as Promise<{ result?: { username?: unknown } }>)
+      .catch(() => null);
+    return typeof answer?.result?.username === 'string' && /^\w{1,64}$/.test(answer.result.username) ? answer.result.username : null;
+  };
+
+  private async linkCode(person: string, kind: ChannelKind): Promise<string> {
+    const code = randomBytes(16).toString('base64url');
+    await this.db.channelLinkCode.create({ data: { code, person, kind, expiresAt: new Date(Date.now() + LINK_CODE_MS) } });
+    return code;
+  }
+
+  /** The person a code links, used up if `accepts` them; null when it is unknown, expired, of another kind or not accepted. */
+  private async redeem(code: string, kind: ChannelKind, accepts: (person: string) => boolean = () => true): Promise<string | null> {
+    const found = await this.db.channelLinkCode.findUnique({ where: { code } });
+    if (!found || found.kind !== kind || found.expiresAt <= new Date() || !accepts(found.person)) return null;
+    const { count } = await this.db.channelLinkCode.deleteMany({ where: { code } });
+    return count === 1 ? found.person : null;
+  }
+
+  async remove(person: string, kind: ChannelKind): Promise<PersonChannel | null> {
+    const channel = this.channel(person, kind);
+    if (!channel) return null;
+    await this.db.personChannel.deleteMany({ where: { person, kind } });
+    await this.stored();
+    return channel;
+  }
+
+  private async stored(): Promise<void> {
+    await this.reload();
+    await this.announcements.announce('PersonChannel');
+  }
+
+  // ---- Sending --------------------------------------------------------------------------------
+
+  /** Called for every stored change: queues what each of the owner's channels should hear, and returns at once. */
+  readonly hear = (change: AttentionChange): void => {
+    this.closeAnswered(change);
+    const now = new Date();
+    const news = this.policies.newsFor(change, now);
+    if (!news) return;
+    const person = change.session.owner;
+    const channels = this.of(person).filter((c) => c.verified && (c.kind === 'ntfy' || this.settings[c.kind]));
+    if (channels.length === 0) return;
+    const request = answerableRequest(change, now);
+    this.work.add(
+      Promise.all(
+        channels.map(async (channel) => {
+          const offers = request ? await this.links.offer(person, request, ANSWER_SOURCE[channel.kind]) : [];
+          this.send(channel, notice(news, change, request, offers, this.settings.publicUrl));
+        }),
+      ),
+    );
+  };
+
+  private send(channel: PersonChannel, shown: Notice): void {
+    const { person, kind, address } = channel;
+    const remember = (sent: Sent) => shown.requestId && this.remember(sent);
+    const base = { requestId: shown.requestId ?? '', notice: shown, person };
+    if (kind === 'ntfy') {
+      this.deliveries.send(`ntfy ${address}`, { ...ntfyNotice(address, shown), publicOnly: this.settings.ntfyHosts.guarded(address) }, (outcome) => {
+        this.note(person, kind, outcome);
+        if (outcome.kind === 'delivered') remember({ ...base, kind, topic: address });
+      });
+    } else if (kind === 'slack') {
+      this.deliveries.send(`slack ${address}`, slackNotice(this.settings.slack!, address, shown), (outcome) => {
+        const made = this.note(person, kind, outcome) as { channel?: unknown; ts?: unknown } | null;
+        if (typeof made?.channel === 'string' && typeof made.ts === 'string') remember({ ...base, kind, message: { channel: made.channel, ts: made.ts } });
+      });
+    } else {
+      this.deliveries.send(`telegram ${address}`, telegramNotice(this.settings.telegram!, address, shown), (outcome) => {
+        const made = this.note(person, kind, outcome) as { result?: { message_id?: unknown } } | null;
+        if (typeof made?.result?.message_id === 'number') remember({ ...base, kind, message: { chat: address, id: made.result.message_id } });
+      });
+    }
+  }
+
+  private remember(sent: Sent): void {
+    this.sent.set(sent.notice.sessionId, [...(this.sent.get(sent.notice.sessionId) ?? []), sent]);
+    if (++this.sentCount > SENT_LIMIT) {
+      const [oldest] = this.sent.keys();
+      this.sentCount -= this.sent.get(oldest!)!.length;
+      this.sent.delete(oldest!);
+    }
+  }
+
+  /** The messages whose prompt this change closed say what became of it, and lose their buttons. */
+  private closeAnswered(change: AttentionChange): void {
+    const sent = this.sent.get(change.session.id);
+    if (!sent) return;
+    const now = new Date();
+    const open: Sent[] = [];
+    for (const message of sent) {
+      const request = requestOf(change.session, message.requestId);
+      if (request && request.status === 'PENDING' && new Date(request.expiresAt) > now) {
+        open.push(message);
+        continue;
+      }
+      const outcome = request ? outcomeOf(request) : 'No longer waiting here.';
+      const told = (result: Outcome) => this.note(message.person, message.kind, result);
+      if (message.kind === 'ntfy') this.deliveries.send(`ntfy ${message.topic}`, { ...ntfyOutcome(message.topic, message.notice, outcome), publicOnly: this.settings.ntfyHosts.guarded(message.topic) }, told);
+      else if (message.kind === 'slack' && this.settings.slack) this.deliveries.send(`slack ${message.message.channel}`, slackOutcome(this.settings.slack, message.message, message.notice, outcome), told);
+      else if (message.kind === 'telegram' && this.settings.telegram) this.deliveries.send(`telegram ${message.message.chat}`, telegramOutcome(this.settings.telegram, message.message, message.notice, outcome), told);
+    }
+    this.sentCount -= sent.length - open.length;
+    if (open.length) this.sent.set(change.session.id, open);
+    else this.sent.delete(change.session.id);
+  }
+
+  /**
+   * A delivery's end, kept as the channel's last status (written in the background, a burst once);
+   * returns what a chat API answered when it made the message (Slack's `ok: false` is a refusal).
+   */
+  private note(person: string, kind: ChannelKind, outcome: Outcome): unknown {
+    const answer = outcome.answer as { ok?: unknown; error?: unknown; description?: unknown } | undefined;
+    const refusedBy = answer && answer.ok === false ? String(answer.error ?? answer.description ?? 'refused') : null;
+    const now = new Date();
+    const delivered = outcome.kind === 'delivered' && !refusedBy;
+    const noted = {
+      lastAttemptAt: now,
+      lastStatus: refusedBy ? `refused: ${refusedBy.slice(0, 200)}` : outcome.kind === 'gave up' ? `gave up after ${outcome.attempts} attempts: ${outcome.status}` : outcome.kind === 'refused' ? `refused: ${outcome.status}` : 'delivered',
+      ...(delivered ? { lastSuccessAt: now } : {}),
+    };
+    const channel = this.channel(person, kind);
+    if (channel) Object.assign(channel, noted);
+    this.unwritten.set(`${person}\n${kind}`, { ...this.unwritten.get(`${person}\n${kind}`), ...noted, person, kind });
+    this.writeNotes ??= setTimeout(() => this.writeNoted(), NOTES_EVERY_MS);
+    return delivered ? answer : null;
+  }
+
+  private writeNoted(): void {
+    clearTimeout(this.writeNotes);
+    this.writeNotes = undefined;
+    for (const { person, kind, ...data } of this.unwritten.values()) this.work.add(this.db.personChannel.updateMany({ where: { person, kind }, data }));
+    this.unwritten.clear();
+  }
+
+  // ---- Slack's button presses ---------------------------------------------------------------------
+
+  /**
+   * An interaction request from Slack: nothing is read before its signature is checked. A link
+   * button links the member who pressed it, if they are the member the person named; an answer
+   * button answers only for the person whose verified Slack member pressed it. Returns the HTTP
+   * status to answer Slack with at once; the answer itself goes on in the background.
+   */
+  slackInteraction(headers: { timestamp?: string; signature?: string }, body: string): number {
+    const slack = this.settings.slack;
+    if (!slack) return 404;
+    if (!slackSigned(slack.signingSecret, headers.timestamp, headers.signature, body)) return 401;
+    const press = slackPress(body);
+    if (!press) return 200;
+    const reply = (text: string) => press.message && this.deliveries.send(`slack ${press.message.channel}`, slackReplace(slack, press.message, text), () => {});
+    // Said to the member who pressed, alone.
+    const tell = (text: string) => press.message && this.deliveries.send(`slack ${press.message.channel}`, slackEphemeral(slack, press.message.channel, press.user, text), () => {});
+    if (press.actionId === LINK_ACTION) {
+      this.work.add(
+        (async () => {
+          // Only the member the person named links it: the code is not used up by anyone else's press.
+          const person = await this.redeem(press.value, 'slack', (named) => this.channel(named, 'slack')?.address === press.user);
+          if (!person) return tell('This link has expired or is not for you: set your Slack member id on Lookout\'s page again.');
+          await this.save(person, 'slack', press.user, true);
+          reply(`Linked: the prompts of ${person} come here, and you can answer them.`);
+        })(),
+      );
+    } else if (press.actionId.startsWith(ANSWER_ACTION)) {
+      this.work.add(
+        (async () => {
+          const used = await this.links.use(press.value, { page: false, chat: { source: 'SLACK', isPerson: (person) => this.isFrom(person, 'slack', press.user) } });
+          // Answered: every message of the prompt, this one too, is edited once the answer is stored.
+          if (!used.ok) tell(used.said);
+        })(),
+      );
+    }
+    return 200;
+  }
+
+  private isFrom(person: string, kind: ChannelKind, address: string): boolean {
+    const channel = this.channel(person, kind);
+    return !!channel?.verified && channel.address === address;
+  }
+
+  // ---- Telegram's updates -------------------------------------------------------------------------
+
+  /** Polls getUpdates while this process leads (Telegram lets one poller have them), until stopped. */
+  private async poll(telegram: TelegramSettings): Promise<void> {
+    let offset = 0;
+    let failures = 0;
+    while (!this.stopped) {
+      if (!this.attention.leads) {
+        await this.pause(1_000);
+        continue;
+      }
+      this.polling = new AbortController();
+      const updates = await fetch(methodUrl(telegram, 'getUpdates'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ offset, timeout: telegram.pollSeconds, allowed_updates: ['message', 'callback_query'] }),
+        signal: AbortSignal.any([this.polling.signal, AbortSignal.timeout((telegram.pollSeconds + 10) * 1000)]),
+      })
+        .then((res) => res.json() as Promise<{ ok?: boolean; result?: unknown[] }>)
+        .catch(() => null);
+      if (this.stopped) return;
+      if (!updates?.ok || !Array.isArray(updates.result)) {
+        // Telegram unreachable, or another poller (409): try again, less often each time.
+        await this.pause(Math.min(30_000, 500 * 2 ** Math.min(failures++, 6)));
+        continue;
+      }
+      failures = 0;
+      for (const raw of updates.result) {
+        const update = telegramUpdate(raw);
+        if (!update) continue;
+        offset = Math.max(offset, update.id + 1);
+        await this.telegramUpdate(telegram, update).catch((error) => console.error('A Telegram update failed:', error));
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.polling = new AbortController();
+      this.polling.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async telegramUpdate(telegram: TelegramSettings, update: NonNullable<ReturnType<typeof telegramUpdate>>): Promise<void> {
+    if (update.kind === 'start') {
+      const person = await this.redeem(update.code, 'telegram');
+      if (!person) return this.deliveries.send(`telegram ${update.chat}`, telegramSay(telegram, update.chat, 'That code is not valid (or has expired): get a new one on Lookout\'s page.'), () => {});
+      await this.save(person, 'telegram', update.chat, true);
+      this.deliveries.send(`telegram ${update.chat}`, telegramSay(telegram, update.chat, `Linked: the prompts of ${person} come here, and you can answer them.`), () => {});
+    } else if (update.kind === 'press') {
+      // In a private chat the chat is the person who pressed; a group's other members are not.
+      const used = await this.links.use(update.data, { page: false, chat: { source: 'TELEGRAM', isPerson: (person) => update.chat === update.from && this.isFrom(person, 'telegram', update.chat) } });
+      this.deliveries.send(`telegram ${update.chat}`, telegramAnswerPress(telegram, update.pressId, used.said), () => {});
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.polling?.abort();
+    this.writeNoted();
+    await this.work.settled();
+  }
+}

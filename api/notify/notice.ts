@@ -1,0 +1,98 @@
+// A change as every chat channel (ntfy, Slack, Telegram) tells it: what needs the person, what is
+// asked in full, and one button per choice. A button that lets the agent run something is offered
+// only when the message shows all of what it allows; otherwise it opens the link's confirmation page,
+// which does.
+import { titleOf } from '../attention/rules.ts';
+import { pendingPermission, type PermissionRequest } from '../attention/permissions.ts';
+import type { AttentionChange } from '../attention/vocabulary.ts';
+import type { Offer } from './answer-links.ts';
+import type { News } from './policy.ts';
+
+/** What a chat message shows of a prompt at most (Slack's section and Telegram's message both hold more). */
+const ASKED_CHARS = 2_500;
+
+export interface NoticeButton {
+  label: string;
+  /** ANSWER: pressing it answers (a chat button's value, or ntfy's POST). REVIEW: it opens the confirmation page. */
+  does: 'ANSWER' | 'REVIEW';
+  /** The link's token, and its page when Lookout has a public URL. */
+  token: string;
+  url: string | null;
+}
+
+export interface Notice {
+  sessionId: string;
+  /** The prompt it offers answers to; null when it offers none. */
+  requestId: string | null;
+  title: string;
+  /** "Needs you · Permission: Bash", "Still waiting · …". */
+  headline: string;
+  /** Agent, project, branch. */
+  where: string;
+  /** What is asked, whole (a command, a plan, a question); null when nothing is, or it cannot be shown whole. */
+  asked: string | null;
+  buttons: NoticeButton[];
+  /** The feed at this session, when Lookout has a public URL. */
+  open: string | null;
+}
+
+/** Text shown exactly as it is, or null: too long, or holding characters a message does not show (controls, zero-width and direction marks). */
+export function shownAsIs(text: string, max = ASKED_CHARS): string | null {
+  if (text.length > max || /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u.test(text.replace(/[\t\n\r]/g, ' '))) return null;
+  return text.trim() ? text : null;
+}
+
+/** What a prompt asks, as a message shows it: the question for a question, else the whole input. */
+function askedOf(request: PermissionRequest): string {
+  const [only] = request.questions ?? [];
+  return request.kind === 'QUESTION' && only ? only.question : `${request.tool}: ${request.input}`;
+}
+
+/** The prompt `change` leaves open that a notice offers answers to, if any. */
+export function answerableRequest(change: AttentionChange, now: Date): PermissionRequest | null {
+  return pendingPermission(change.session, now);
+}
+
+export function notice(news: News, change: AttentionChange, request: PermissionRequest | null, offers: Offer[], publicUrl: string | null): Notice {
+  const { session, attention } = change;
+  const asked = request ? shownAsIs(askedOf(request)) : null;
+  const page = (token: string) => (publicUrl ? `${publicUrl}/answer/${token}` : null);
+  const buttons: NoticeButton[] = offers.flatMap((offer): NoticeButton[] => {
+    // A question's options are answered only when the question itself is shown.
+    if (asked !== null) return [{ label: offer.label, does: 'ANSWER', token: offer.token, url: page(offer.token) }];
+    if (offer.allows && publicUrl) return [{ label: `Review: ${offer.label}`, does: 'REVIEW', token: offer.token, url: page(offer.token) }];
+    return offer.allows || request?.kind === 'QUESTION' ? [] : [{ label: offer.label, does: 'ANSWER', token: offer.token, url: page(offer.token) }];
+  });
+  return {
+    sessionId: session.id,
+    requestId: buttons.length ? request!.id : null,
+    title: titleOf(session),
+    headline: `${news === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}${attention!.detail && !asked ? ` · ${attention!.detail}` : ''}`,
+    where: [session.agent, session.project, session.branch].filter(Boolean).join(' · '),
+    asked,
+    buttons,
+    open: publicUrl ? `${publicUrl}/?session=${encodeURIComponent(session.id)}` : null,
+  };
+}
+
+/** What became of a prompt a message offered answers to, in words, once it is no longer open. */
+export function outcomeOf(request: PermissionRequest): string {
+  const when = request.answeredAt ? ` at ${new Date(request.answeredAt).toISOString().slice(11, 16)} UTC` : '';
+  const via = request.answeredBy ? ` via ${request.answeredBy.toLowerCase()}` : '';
+  switch (request.status) {
+    case 'ANSWERED':
+    case 'DELIVERED': {
+      const what =
+        request.kind === 'QUESTION' && request.answers
+          ? `Answered “${Object.values(request.answers).join('; ')}”`
+          : request.decision === 'DENY'
+            ? request.kind === 'PLAN' ? 'Sent back to keep planning' : 'Denied'
+            : request.kind === 'PLAN' ? 'Plan approved' : request.decision === 'ALLOW_ALWAYS' ? 'Always allowed' : 'Allowed once';
+      return `${what}${via}${when}.`;
+    }
+    case 'ANSWERED_IN_TERMINAL':
+      return 'Answered in the terminal.';
+    default:
+      return 'No longer waiting here: answer it in the terminal.';
+  }
+}
