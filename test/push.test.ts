@@ -62,6 +62,29 @@ describe('Web Push', () => {
     await expect.poll(async () => (await server.gql(DEVICES)).data.pushDevices).toEqual([expect.objectContaining({ label: "laptop's browser", lastStatus: 'delivered', lastSuccessAt: expect.any(String) })]);
   });
 
+  it('a prompt answered anywhere replaces its notification with what became of it, without buttons or a sound', async () => {
+    service = await startPushService();
+    server = await startServer(service.lookout.env, { deliveries: service.lookout.deliveries });
+    const laptop = await device('laptop');
+    await askPermission(server, 's1', 'npm publish');
+    const [asked] = await service.next(1);
+    const { requestId } = (decrypt(asked!, laptop) as { answer: { requestId: string } }).answer;
+    const answered = await server.gql(`mutation($input: AnswerPermissionInput!) { answerPermission(input: $input) { __typename } }`, { input: { requestId, decision: 'DENY', via: 'CLI' } });
+    expect(answered.data.answerPermission.__typename).toBe('MutationAnswerPermissionSuccess');
+    const [, closed] = await service.next(2);
+    expect(closed!.headers).toMatchObject({ urgency: 'normal', topic: asked!.headers.topic });
+    expect(decrypt(closed!, laptop)).toEqual({
+      sessionId: 's1',
+      title: 'shop',
+      body: expect.stringMatching(/^Denied via cli at \d\d:\d\d UTC\.$/),
+      tag: 'session-s1',
+      url: '/?session=s1',
+      escalated: false,
+      answer: null,
+      closed: true,
+    });
+  });
+
   it('a command too long to read in a notification cannot be allowed from it', async () => {
     service = await startPushService();
     server = await startServer(service.lookout.env, { deliveries: service.lookout.deliveries });

@@ -7,7 +7,8 @@ import webpush from 'web-push';
 import { type Announcements, reloader } from '../db/announcements.ts';
 import { BackgroundWrites } from '../db/background-writes.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
-import { type PermissionRequest, pendingPermission } from '../attention/permissions.ts';
+import { type PermissionRequest, pendingPermission, requestOf } from '../attention/permissions.ts';
+import { outcomeOf } from './notice.ts';
 import { titleOf } from '../attention/rules.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Deliveries, Outcome } from './deliveries.ts';
@@ -44,6 +45,8 @@ export interface PushMessage {
    * deny; for a question, its options (a single choice between at most two, each its own button).
    */
   answer: { requestId: string; kind: 'PERMISSION' | 'PLAN' } | { requestId: string; kind: 'QUESTION'; question: string; options: string[] } | null;
+  /** Present on the message that replaces one whose prompt was answered (anywhere) or closed: shown without a sound. */
+  closed?: true;
 }
 
 /** Buttons a notification shows at most (Chrome's and Android's limit): a question with more opens the feed. */
@@ -76,6 +79,8 @@ export class PushEndpointError extends Error {
   }
 }
 
+/** Sessions remembered as offering answers in a notification; beyond it the oldest keep their buttons (which then say the prompt is closed). */
+const MAX_OFFERED = 10_000;
 /** How long a page's "I am looking" holds unless renewed; the page renews it well before. */
 export const LOOKING_FOR_MS = 90_000;
 /** A prompt is answerable from a notification only when all of it fits in the notification. */
@@ -156,6 +161,8 @@ export class Push {
   /** Outcomes noted and not yet written, by device. */
   private readonly unwritten = new Map<string, Partial<PushDevice>>();
   private writeNotes: NodeJS.Timeout | undefined;
+  /** Sessions whose last push offered answers to a prompt, and that prompt: its notification says so once it closes. */
+  private readonly offered = new Map<string, string>();
 
   private constructor(
     private readonly db: PrismaClient,
@@ -241,9 +248,36 @@ export class Push {
   /** Called for every stored change: queues a push for each of the owner's devices that should hear it, and returns at once. */
   readonly hear = (change: AttentionChange): void => {
     const now = new Date();
+    this.closeAnswered(change, now);
     const news = this.policies.newsFor(change, now);
     if (!news) return;
-    const owner = change.session.owner;
+    const message = pushMessage(news, change, now);
+    if (message.answer) this.offer(change.session.id, message.answer.requestId);
+    this.sendTo(change.session.owner, message, now);
+  };
+
+  private offer(sessionId: string, requestId: string): void {
+    this.offered.delete(sessionId);
+    this.offered.set(sessionId, requestId);
+    if (this.offered.size > MAX_OFFERED) this.offered.delete(this.offered.keys().next().value!);
+  }
+
+  /** A notification whose prompt closed (answered here or anywhere else, or given up) is replaced by what became of it, without its buttons. */
+  private closeAnswered(change: AttentionChange, now: Date): void {
+    const requestId = this.offered.get(change.session.id);
+    if (!requestId) return;
+    const request = requestOf(change.session, requestId);
+    if (request?.status === 'PENDING' && new Date(request.expiresAt) > now) return;
+    this.offered.delete(change.session.id);
+    const { session } = change;
+    this.sendTo(
+      session.owner,
+      { sessionId: session.id, title: clip(titleOf(session), 200), body: request ? outcomeOf(request) : 'No longer waiting.', tag: `session-${session.id}`, url: `/?session=${encodeURIComponent(session.id)}`, escalated: false, answer: null, closed: true },
+      now,
+    );
+  }
+
+  private sendTo(owner: string, message: PushMessage, now: Date): void {
     // A device stored before today's rules (another host, more than a person may have) hears nothing: the newest that pass do.
     const devices = this.of(owner)
       .filter((device) => this.hosts.refusal(device.endpoint) === null)
@@ -251,13 +285,13 @@ export class Push {
       .slice(0, MAX_DEVICES_PER_PERSON)
       .filter((device) => !isLooking(device, now));
     if (devices.length === 0) return;
-    const payload = JSON.stringify(pushMessage(news, change, now));
+    const payload = JSON.stringify(message);
     for (const device of devices) {
       // Encrypted to the device here; signed with the push service's kept VAPID header.
       const request = webpush.generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, payload, {
         TTL: TTL_SECONDS,
-        urgency: 'high',
-        topic: topicOf(change.session.id),
+        urgency: message.closed ? 'normal' : 'high',
+        topic: topicOf(message.sessionId),
       });
       const headers = { ...(request.headers as Record<string, string>), Authorization: this.vapidHeader(device.endpoint, now.getTime()) };
       this.deliveries.send(
@@ -266,7 +300,7 @@ export class Push {
         (outcome) => this.note(device.endpoint, outcome),
       );
     }
-  };
+  }
 
   /**
    * The VAPID header for a push service (RFC 8292): a JWT for its origin, signed once and kept until

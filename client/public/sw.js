@@ -104,8 +104,9 @@ function show(message) {
   return self.registration.showNotification(message.title, {
     body: message.body,
     tag: message.tag,
-    // A newer notification for the session (an escalation) alerts again.
-    renotify: true,
+    // A newer notification for the session (an escalation) alerts again; one saying its prompt closed does not.
+    renotify: !message.closed,
+    silent: !!message.closed,
     requireInteraction: !!message.answer,
     icon: '/icon-192.png',
     data: message,

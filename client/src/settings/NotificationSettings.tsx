@@ -5,6 +5,7 @@ import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { NotificationSettingsQuery, NotifyMode, WebhookFormat } from '../gql/graphql.ts';
 import type { usePush } from '../push/usePush.ts';
+import { Channels } from './Channels.tsx';
 
 const SettingsQuery = graphql(`
   query NotificationSettings {
@@ -98,6 +99,8 @@ export function NotificationSettings({ projects, push, offline }: { projects: st
           </li>
         ))}
       </ul>
+
+      {open ? <Channels offline={offline} /> : null}
 
       {admin ? (
         <>
