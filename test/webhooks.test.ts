@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
+import { askPermission, RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 const receivers: Server[] = [];
@@ -125,6 +125,26 @@ describe('webhooks', () => {
     const [only] = await hook.next(1);
     expect(JSON.parse(only!.body).session.id).toBe('loud');
     expect(hook.received).toHaveLength(1);
+  });
+
+  it("a target of the owner's alone carries the prompt's answer links (one per choice, each answering once); a team's target never does", async () => {
+    server = await startServer({ LOOKOUT_PUBLIC_URL: 'http://lookout.localhost' });
+    const [own, team] = [await receiver(), await receiver()];
+    await server.gql(`mutation($url: String!) { addWebhook(url: $url, format: JSON, person: "you") { __typename } }`, { url: own.url });
+    await add(team.url, 'JSON');
+    await askPermission(server, 'w1', 'npm publish');
+    const [[ownRequest], [teamRequest]] = await Promise.all([own.next(1), team.next(1)]);
+    expect(JSON.parse(teamRequest!.body).answer).toBeUndefined();
+    const { answer } = JSON.parse(ownRequest!.body);
+    expect(answer.requestId).toBe('w1:ask-w1');
+    expect(answer.choices.map((c: { label: string }) => c.label)).toEqual(['Allow once', 'Deny']);
+    const origin = server.url.replace(/\/graphql$/, '');
+    const deny = `${origin}${new URL(answer.choices[1].url).pathname}`;
+    // Opening it shows the prompt and answers nothing; its page's button (a POST) answers once.
+    expect(await (await fetch(deny)).text()).toContain('npm publish');
+    const post = () => fetch(deny, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'page' }) }).then((res) => res.json());
+    expect(await post()).toEqual({ ok: true, said: 'Denied: the agent got it.' });
+    expect(await post()).toMatchObject({ ok: false, problem: 'USED' });
   });
 
   it('LOOKOUT_WEBHOOKS sets targets for a quick start; a bad entry stops start-up with its name', async () => {

@@ -86,11 +86,12 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
   started.push(() => sameHost.stop());
   // "Needs you", sent to chat tools and URLs too, never in the way of a write...
   const deliveries = new Deliveries(options.deliveries);
-  const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks, deliveries);
+  // A person's own webhook and channels carry answer links: each one choice, for one person, once.
+  const links = await AnswerLinks.open(db, announcements, attention);
+  const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks, deliveries, { links, publicUrl: config.publicUrl });
   // ...and to every browser and phone that asked for it.
   const push = await Push.open(db, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));
   // ...and to each person's own channels (ntfy, Slack, Telegram), with buttons that answer through answer links.
-  const links = await AnswerLinks.open(db, announcements, attention);
   const channels = await Channels.open(db, announcements, policies, links, deliveries, attention, {
     publicUrl: config.publicUrl,
     slack: config.slack,

@@ -7,6 +7,8 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { titleOf } from '../attention/rules.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { Deliveries, Outcome } from './deliveries.ts';
+import type { AnswerLinks } from './answer-links.ts';
+import { answerableRequest } from './notice.ts';
 import type { Policies } from './policies.ts';
 import type { News } from './policy.ts';
 
@@ -31,19 +33,35 @@ export interface WebhookTarget {
   fromEnvironment?: boolean;
 }
 
-/** The request a target gets for a change, in its format. */
-export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>, event: News, change: AttentionChange): { body: string; headers: Record<string, string> } {
+/** A prompt's answer links, as a person's own target shows them: each opens a page that shows the prompt whole and answers once. */
+export interface WebhookAnswer {
+  requestId: string;
+  choices: { label: string; url: string }[];
+}
+
+/** The request a target gets for a change, in its format; `answer` only for a target of the session's owner alone. */
+export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>, event: News, change: AttentionChange, answer: WebhookAnswer | null = null): { body: string; headers: Record<string, string> } {
   const { session, attention } = change;
   const where = [session.agent, session.project, session.branch].filter(Boolean).join(' · ');
   const headline = `${event === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}: ${titleOf(session)}`;
-  const line = [headline, attention!.detail, where].filter(Boolean).join('\n');
+  const links = answer ? answer.choices.map((choice) => `${choice.label}: ${choice.url}`) : [];
+  const line = [headline, attention!.detail, where, ...links].filter(Boolean).join('\n');
   switch (target.format) {
     case 'slack':
       return { body: JSON.stringify({ text: line }), headers: { 'content-type': 'application/json' } };
     case 'discord':
       return { body: JSON.stringify({ content: line }), headers: { 'content-type': 'application/json' } };
     case 'ntfy':
-      return { body: [attention!.detail, where].filter(Boolean).join('\n') || headline, headers: { 'content-type': 'text/plain', title: headline, tags: event === 'escalated' ? 'warning' : 'bell' } };
+      return {
+        body: [attention!.detail, where].filter(Boolean).join('\n') || headline,
+        headers: {
+          'content-type': 'text/plain',
+          title: headline,
+          tags: event === 'escalated' ? 'warning' : 'bell',
+          // Each opens the link's page (ntfy allows three); what it allows is read there before it is pressed.
+          ...(answer ? { actions: answer.choices.slice(0, 3).map((choice) => `view, ${choice.label.replace(/[,;]/g, ' ')}, ${choice.url}`).join('; ') } : {}),
+        },
+      };
     default: {
       const body = JSON.stringify({
         event,
@@ -56,6 +74,7 @@ export function webhookRequest(target: Pick<WebhookTarget, 'format' | 'secret'>,
           escalatedAt: attention!.escalatedAt?.toISOString() ?? null,
         },
         seq: change.seq,
+        ...(answer ? { answer } : {}),
       });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (target.secret) headers['x-lookout-signature'] = `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`;
@@ -76,6 +95,7 @@ export class Webhooks {
     private readonly policies: Policies,
     fromEnvironment: { url: string; format: WebhookFormat }[],
     private readonly deliveries: Deliveries,
+    private readonly answers: { links: AnswerLinks; publicUrl: string | null },
   ) {
     this.fromEnvironment = fromEnvironment.map(({ url, format }, i) => ({
       id: `env-${i + 1}`,
@@ -99,8 +119,9 @@ export class Webhooks {
     policies: Policies,
     fromEnvironment: { url: string; format: WebhookFormat }[],
     deliveries: Deliveries,
+    answers: { links: AnswerLinks; publicUrl: string | null },
   ): Promise<Webhooks> {
-    const webhooks = new Webhooks(db, announcements, policies, fromEnvironment, deliveries);
+    const webhooks = new Webhooks(db, announcements, policies, fromEnvironment, deliveries, answers);
     await webhooks.reload();
     announcements.listen('WebhookTarget', () => webhooks.reload());
     return webhooks;
@@ -150,14 +171,31 @@ export class Webhooks {
     await this.announcements.announce('WebhookTarget');
   }
 
-  /** Called for every stored change: queues the news for each target that wants it, and returns at once. */
+  /**
+   * Called for every stored change: queues the news for each target that wants it, and returns at
+   * once. A target of the owner's alone also gets the prompt's answer links (when Lookout has a
+   * public URL): a team's target never does, since a link answers for its person.
+   */
   readonly hear = (change: AttentionChange): void => {
-    const event = this.policies.newsFor(change, new Date());
+    const now = new Date();
+    const event = this.policies.newsFor(change, now);
     if (!event) return;
+    const owner = change.session.owner;
+    const request = this.answers.publicUrl ? answerableRequest(change, now) : null;
     for (const target of this.targets.values()) {
-      if (target.person && target.person !== change.session.owner) continue;
+      if (target.person && target.person !== owner) continue;
       if (target.onlyEscalations && event !== 'escalated') continue;
-      this.deliveries.send(`webhook ${target.id}`, { url: target.url, ...webhookRequest(target, event, change) }, (outcome) => this.note(target.id, outcome));
+      const send = (answer: WebhookAnswer | null) =>
+        this.deliveries.send(`webhook ${target.id}`, { url: target.url, ...webhookRequest(target, event, change, answer) }, (outcome) => this.note(target.id, outcome));
+      if (!request || target.person !== owner) {
+        send(null);
+        continue;
+      }
+      this.notes.add(
+        this.answers.links.offer(owner, request, 'LINK').then((offers) =>
+          send(offers.length ? { requestId: request.id, choices: offers.map((offer) => ({ label: offer.label, url: `${this.answers.publicUrl}/answer/${offer.token}` })) } : null),
+        ),
+      );
     }
   };
 
