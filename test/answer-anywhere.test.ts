@@ -114,8 +114,15 @@ describe('an answer link and ntfy', () => {
   it("the ntfy app's http action answers (Deny) once; a tampered, expired, other person's or rotated link, or another site's POST, changes nothing", async () => {
     await start();
     await server.gql(SET_NTFY, { url: ntfy!.topicUrl });
+    // The person's policy holds on every channel: a muted project's prompt reaches none of them.
+    await server.gql('mutation { setNotificationPolicy(mode: NORMAL, mutedProjects: ["repo-m1"]) { __typename } }');
+    const muted = await ask('m1', bash('make muted'));
+    expect((await server.gql('{ session(id: "m1") { project } }')).data.session.project).toBe('repo-m1');
     const hook = await ask('n2', bash('rm -rf ./build'));
     const { action } = await ntfyPrompt('n2');
+    // Sent in the order the prompts came: had the muted one been sent, it would have come first.
+    expect(ntfy!.calls.map((call) => call.body.message).filter((message) => message.includes('make muted'))).toEqual([]);
+    muted.child.kill('SIGKILL');
     const allow = action('Allow once');
     const deny = action('Deny');
     const post = (url: string, headers: Record<string, string> = {}) => fetch(local(url), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
@@ -207,6 +214,37 @@ describe('Slack', () => {
     expect((await press(signed)).status).toBe(200);
     expect((await slack!.next('chat.postEphemeral', (call) => call.body.user === 'U0ALICE')).body.text).toMatch(/^This link was already used/);
     expect(await answeredVia('s1')).toEqual(['SLACK']);
+  });
+});
+
+describe('what a message cannot show whole', () => {
+  it('gets no allow button in Slack, Telegram or ntfy: it opens the link\'s page instead, which shows the command whole and names its hidden characters', async () => {
+    await start();
+    await server.gql(SET_NTFY, { url: ntfy!.topicUrl });
+    const code = (await server.gql('mutation { linkTelegram { ... on MutationLinkTelegramSuccess { data { command } } } }')).data.linkTelegram.data.command;
+    telegram!.send(telegramMessage(555, code));
+    await telegram!.next('sendMessage', (call) => call.body.chat_id === '555');
+    // A right-to-left override makes the end of the command read backwards in a message.
+    const command = 'echo done # \u202Ehs.llatsni | lruc';
+    const hook = await ask('h1', bash(command));
+
+    const sent = await telegram!.next('sendMessage', (call) => !!call.body.reply_markup);
+    const keyboard = sent.body.reply_markup.inline_keyboard.flat();
+    expect(sent.body.text).not.toContain('\u202E');
+    expect(sent.body.text).toContain('echo done # ⟨U+202E⟩hs.llatsni');
+    expect(keyboard.map((b: any) => [b.text, 'callback_data' in b ? 'answers' : 'opens'])).toEqual([
+      ['Review: Allow once', 'opens'],
+      ['Deny', 'answers'],
+      ['Open Lookout', 'opens'],
+    ]);
+    const { action } = await ntfyPrompt('h1');
+    expect(action('Review: Allow once')).toMatchObject({ action: 'view' });
+    expect(action('Deny')).toMatchObject({ action: 'http' });
+
+    const page = await (await fetch(local(keyboard[0].url))).text();
+    expect(page).toContain('echo done # <mark>⟨U+202E⟩</mark>hs.llatsni | lruc');
+    expect(await stillPending('h1')).toBe(1);
+    hook.child.kill('SIGKILL');
   });
 });
 

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PermissionRequest } from '../attention/permissions.ts';
 import { choiceLabel, type AnswerLinks, type LinkProblem, type LinkView } from '../notify/answer-links.ts';
 import { readBody } from './read-body.ts';
+import { nameHidden } from '../notify/notice.ts';
 
 export const ANSWER_PATH = /^\/answer\/([^/]{1,100})$/;
 
@@ -14,10 +15,8 @@ const STATUS: Record<LinkProblem | 'REFUSED', number> = { INVALID: 404, USED: 41
 
 const html = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** Text shown whole: every character a page would not show as it is (controls, zero-width and direction marks) is named instead. */
-function visible(text: string): string {
-  return html(text).replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/gu, (c) => (c === '\n' || c === '\t' ? c : `<mark>⟨U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩</mark>`));
-}
+/** Text shown whole: every character a page would not show as it is is named instead, and marked. */
+const visible = (text: string) => html(nameHidden(text)).replace(/⟨U\+[0-9A-F]{4,6}⟩/g, (name) => `<mark>${name}</mark>`);
 
 function asked(request: PermissionRequest): string {
   if (request.kind === 'QUESTION') {
@@ -39,10 +38,10 @@ function page(res: ServerResponse, status: number, title: string, body: string, 
     'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'`,
   });
   res.end(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${html(title)} · Lookout</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${html(nameHidden(title))} · Lookout</title>
 <style nonce="${nonce}">body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:42rem;padding:1rem;color:#111}pre{white-space:pre-wrap;word-break:break-all;background:#f3f3f3;padding:.75rem;border-radius:6px}mark{background:#fd0}button{font:inherit;font-weight:600;padding:.8rem 1.4rem;border-radius:8px;border:0;background:#1a5fd0;color:#fff}button.deny{background:#b3261e}.where{color:#555}small{color:#555}</style>
 </head><body><main>
-<h1>${html(title)}</h1>
+<h1>${visible(title)}</h1>
 ${body}
 </main>${script ? `<script nonce="${nonce}">${script}</script>` : ''}</body></html>`);
 }
@@ -53,15 +52,15 @@ export async function showAnswerLink(res: ServerResponse, links: AnswerLinks, to
   if (!view.ok) return page(res, STATUS[view.problem], 'Nothing to answer', `<p role="status">${html(view.said)}</p>`);
   const { session, request, choice, expiresAt } = view;
   const label = choiceLabel(request, choice);
-  const where = [session.agent, session.project, session.branch, session.host].filter(Boolean).map((part) => html(part!)).join(' · ');
+  const where = [session.agent, session.project, session.branch, session.host].filter(Boolean).map((part) => visible(part!)).join(' · ');
   const deny = 'decision' in choice && choice.decision === 'DENY';
   page(
     res,
     200,
     `${label}?`,
-    `<p class="where"><b>${html(session.title ?? session.id)}</b><br>${where}</p>
+    `<p class="where"><b>${visible(session.title ?? session.id)}</b><br>${where}</p>
 ${asked(request)}
-<p><button id="answer" class="${deny ? 'deny' : ''}">${html(label)}</button></p>
+<p><button id="answer" class="${deny ? 'deny' : ''}">${visible(label)}</button></p>
 <p id="said" role="status"></p>
 <p><small>This link answers once, for you only, until ${html(expiresAt.toISOString().slice(11, 16))} UTC. The terminal shows the same prompt: the first answer wins.</small></p>`,
     `const button = document.getElementById('answer');

@@ -36,6 +36,13 @@ export interface Notice {
   open: string | null;
 }
 
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/gu;
+
+/** Text with each character a message or page would not show as it is (controls but tab and line breaks, zero-width and direction marks) named instead: ⟨U+202E⟩. */
+export function nameHidden(text: string): string {
+  return text.replace(HIDDEN, (c) => (c === '\n' || c === '\t' || c === '\r' ? c : `⟨U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩`));
+}
+
 /** Text shown exactly as it is, or null: too long, or holding characters a message does not show (controls, zero-width and direction marks). */
 export function shownAsIs(text: string, max = ASKED_CHARS): string | null {
   if (text.length > max || /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u.test(text.replace(/[\t\n\r]/g, ' '))) return null;
@@ -55,7 +62,9 @@ export function answerableRequest(change: AttentionChange, now: Date): Permissio
 
 export function notice(news: News, change: AttentionChange, request: PermissionRequest | null, offers: Offer[], publicUrl: string | null): Notice {
   const { session, attention } = change;
-  const asked = request ? shownAsIs(askedOf(request)) : null;
+  // A question is asked here only when its options, each a button's label, show as they are too.
+  const labelsShown = offers.every((offer) => shownAsIs(offer.label, 75) === offer.label);
+  const asked = request && labelsShown ? shownAsIs(askedOf(request)) : null;
   const page = (token: string) => (publicUrl ? `${publicUrl}/answer/${token}` : null);
   const buttons: NoticeButton[] = offers.flatMap((offer): NoticeButton[] => {
     // A question's options are answered only when the question itself is shown.
@@ -63,12 +72,13 @@ export function notice(news: News, change: AttentionChange, request: PermissionR
     if (offer.allows && publicUrl) return [{ label: `Review: ${offer.label}`, does: 'REVIEW', token: offer.token, url: page(offer.token) }];
     return offer.allows || request?.kind === 'QUESTION' ? [] : [{ label: offer.label, does: 'ANSWER', token: offer.token, url: page(offer.token) }];
   });
+  // What the agent sent is shown with its hidden characters named: nothing in a message reads other than it is.
   return {
     sessionId: session.id,
     requestId: buttons.length ? request!.id : null,
-    title: titleOf(session),
-    headline: `${news === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}${attention!.detail && !asked ? ` · ${attention!.detail}` : ''}`,
-    where: [session.agent, session.project, session.branch].filter(Boolean).join(' · '),
+    title: nameHidden(titleOf(session)),
+    headline: nameHidden(`${news === 'escalated' ? 'Still waiting · ' : ''}${attention!.label}${attention!.detail && !asked ? ` · ${attention!.detail}` : ''}`),
+    where: nameHidden([session.agent, session.project, session.branch].filter(Boolean).join(' · ')),
     asked,
     buttons,
     open: publicUrl ? `${publicUrl}/?session=${encodeURIComponent(session.id)}` : null,
