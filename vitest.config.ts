@@ -25,6 +25,7 @@ const ENGINE_TESTS = [
   'test/health.test.ts',
   'test/deployment.test.ts',
   'test/sessions-query.test.ts',
+  'test/answer-anywhere-replicas.test.ts',
 ];
 
 export default defineConfig({

@@ -43,8 +43,8 @@ export class AttentionService {
   private readonly clock: Clock;
   private readonly waiters: DecisionWaiters;
   private readonly subscribers = new Set<(change: AttentionChange) => void>();
-  /** The server's own listeners (webhooks, push): not feed streams, so not counted as subscribers. */
-  private readonly listeners = new Set<(change: AttentionChange) => void>();
+  /** The server's own listeners (webhooks, push): not feed streams, so not counted as subscribers. They hear this process's writes, or (`all`) every process's. */
+  private readonly listeners = new Map<(change: AttentionChange) => void, 'ours' | 'all'>();
   private stopped = false;
   private stopCoordinating: (() => void) | undefined;
   /** What each subscriber's stream reads. */
@@ -245,7 +245,7 @@ export class AttentionService {
       const change: AttentionChange = { kind: 'change', seq, session, ...entry };
       for (const deliver of this.subscribers) deliver(change);
       this.options.observer?.delivered(this.subscribers.size);
-      if (ours) for (const hear of this.listeners) hear(change);
+      for (const [hear, which] of this.listeners) if (ours || which === 'all') hear(change);
     }
     this.waiters.committed(session);
   }
@@ -269,9 +269,13 @@ export class AttentionService {
     return this.tracked.logEnd;
   }
 
-  /** Hears every attention change once it is stored, in log order (webhooks, push). Returns how to stop. */
-  onAttentionChange(listener: (change: AttentionChange) => void): () => void {
-    this.listeners.add(listener);
+  /**
+   * Hears every attention change this process stored, in log order (news for webhooks and push: each
+   * change is told once, by the process that wrote it); with `all`, every process's (what a message
+   * this process sent must now say). Returns how to stop.
+   */
+  onAttentionChange(listener: (change: AttentionChange) => void, which: 'ours' | 'all' = 'ours'): () => void {
+    this.listeners.set(listener, which);
     return () => this.listeners.delete(listener);
   }
 

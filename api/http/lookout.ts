@@ -102,6 +102,10 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
   started.push(
     () => Promise.all([webhooks.stop(), push.stop(), channels.stop()]),
     () => deliveries.stop(),
+    // A prompt closed (answered through any process) closes the messages this one sent; before any
+    // news of the same change, which may open another prompt in the same notification.
+    attention.onAttentionChange(push.closeAnswered, 'all'),
+    attention.onAttentionChange(channels.closeAnswered, 'all'),
     attention.onAttentionChange(webhooks.hear),
     attention.onAttentionChange(push.hear),
     attention.onAttentionChange(channels.hear),

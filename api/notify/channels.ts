@@ -208,9 +208,8 @@ export class Channels {
 
   // ---- Sending --------------------------------------------------------------------------------
 
-  /** Called for every stored change: queues what each of the owner's channels should hear, and returns at once. */
+  /** Called for every change this process stored: queues what each of the owner's channels should hear, and returns at once. */
   readonly hear = (change: AttentionChange): void => {
-    this.closeAnswered(change);
     const now = new Date();
     const news = this.policies.newsFor(change, now);
     if (!news) return;
@@ -259,8 +258,8 @@ export class Channels {
     }
   }
 
-  /** The messages whose prompt this change closed say what became of it, and lose their buttons. */
-  private closeAnswered(change: AttentionChange): void {
+  /** Called for every change any process stored: the messages this process sent whose prompt it closed say what became of it, and lose their buttons. */
+  readonly closeAnswered = (change: AttentionChange): void => {
     const sent = this.sent.get(change.session.id);
     if (!sent) return;
     const now = new Date();
@@ -280,7 +279,7 @@ export class Channels {
     this.sentCount -= sent.length - open.length;
     if (open.length) this.sent.set(change.session.id, open);
     else this.sent.delete(change.session.id);
-  }
+  };
 
   /**
    * A delivery's end, kept as the channel's last status (written in the background, a burst once);

@@ -245,10 +245,9 @@ export class Push {
     return this.devices.get(endpoint) ?? null;
   }
 
-  /** Called for every stored change: queues a push for each of the owner's devices that should hear it, and returns at once. */
+  /** Called for every change this process stored: queues a push for each of the owner's devices that should hear it, and returns at once. */
   readonly hear = (change: AttentionChange): void => {
     const now = new Date();
-    this.closeAnswered(change, now);
     const news = this.policies.newsFor(change, now);
     if (!news) return;
     const message = pushMessage(news, change, now);
@@ -262,8 +261,12 @@ export class Push {
     if (this.offered.size > MAX_OFFERED) this.offered.delete(this.offered.keys().next().value!);
   }
 
-  /** A notification whose prompt closed (answered here or anywhere else, or given up) is replaced by what became of it, without its buttons. */
-  private closeAnswered(change: AttentionChange, now: Date): void {
+  /**
+   * Called for every change any process stored: a notification this process sent whose prompt closed
+   * (answered here or anywhere else, or given up) is replaced by what became of it, without its buttons.
+   */
+  readonly closeAnswered = (change: AttentionChange): void => {
+    const now = new Date();
     const requestId = this.offered.get(change.session.id);
     if (!requestId) return;
     const request = requestOf(change.session, requestId);
@@ -275,7 +278,7 @@ export class Push {
       { sessionId: session.id, title: clip(titleOf(session), 200), body: request ? outcomeOf(request) : 'No longer waiting.', tag: `session-${session.id}`, url: `/?session=${encodeURIComponent(session.id)}`, escalated: false, answer: null, closed: true },
       now,
     );
-  }
+  };
 
   private sendTo(owner: string, message: PushMessage, now: Date): void {
     // A device stored before today's rules (another host, more than a person may have) hears nothing: the newest that pass do.
