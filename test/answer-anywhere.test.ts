@@ -217,6 +217,37 @@ describe('Slack', () => {
   });
 });
 
+describe('the page', () => {
+  it('sets a person\'s ntfy topic, asks Slack to confirm a member, gives a Telegram code, and stops a channel', async () => {
+    await start();
+    const page = await browser().newPage();
+    try {
+      await page.goto(`${origin()}/`);
+      await page.getByText('Notifications', { exact: true }).click();
+      await page.getByLabel('ntfy topic').fill(ntfy!.topicUrl);
+      await page.getByRole('button', { name: 'Send my prompts there' }).click();
+      await page.getByText('ntfy set: subscribe to that topic in the ntfy app.').waitFor();
+      await page.getByText(ntfy!.topicUrl).waitFor();
+      await page.getByLabel('Slack member id').fill('U0ALICE');
+      await page.getByRole('button', { name: 'Send my prompts to Slack' }).click();
+      await page.getByText('waiting for you to confirm it there').waitFor();
+      await slack!.next('chat.postMessage', (call) => call.body.channel === 'U0ALICE');
+      await page.getByRole('button', { name: 'Link a Telegram chat' }).click();
+      const command = await page.locator('.channels code').innerText();
+      expect(command).toMatch(/^\/start [A-Za-z0-9_-]{22}$/);
+      expect(await page.getByRole('link', { name: 'open it in Telegram' }).getAttribute('href')).toBe(`https://t.me/lookout_test_bot?start=${command.slice(7)}`);
+      await page.getByRole('button', { name: 'Stop sending to ntfy' }).click();
+      await expect.poll(async () => (await server.gql(CHANNELS)).data.myChannels.map((c: { kind: string }) => c.kind)).toEqual(['SLACK']);
+      // A topic ntfy cannot be at is refused with why.
+      await page.getByLabel('ntfy topic').fill('https://example.com/topic');
+      await page.getByRole('button', { name: 'Send my prompts there' }).click();
+      await page.getByText(/That ntfy address must be at ntfy.sh or a host in LOOKOUT_NTFY_HOSTS/).waitFor();
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('what a message cannot show whole', () => {
   it('gets no allow button in Slack, Telegram or ntfy: it opens the link\'s page instead, which shows the command whole and names its hidden characters', async () => {
     await start();

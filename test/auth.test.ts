@@ -98,4 +98,16 @@ describe('configuration', () => {
       expect(() => loadConfig({ LOOKOUT_ALLOWED_HOSTS: hosts }), hosts).toThrow(/LOOKOUT_ALLOWED_HOSTS.*host name/);
     }
   });
+
+  it('answers to LOOKOUT_PUBLIC_URL (so a name other than loopback needs the token), and takes Slack whole or not at all', () => {
+    expect(() => loadConfig({ LOOKOUT_PUBLIC_URL: 'https://lookout.example.com' })).toThrow(/lookout\.example\.com.*LOOKOUT_TOKEN/);
+    expect(loadConfig({ LOOKOUT_PUBLIC_URL: 'https://lookout.example.com/', LOOKOUT_TOKEN: TOKEN })).toMatchObject({ publicUrl: 'https://lookout.example.com', allowedHosts: ['lookout.example.com'] });
+    for (const url of ['lookout.example.com', 'ftp://lookout.example.com', 'https://lookout.example.com/feed', 'https://user@lookout.example.com']) {
+      expect(() => loadConfig({ LOOKOUT_PUBLIC_URL: url, LOOKOUT_TOKEN: TOKEN }), url).toThrow(/LOOKOUT_PUBLIC_URL/);
+    }
+    expect(() => loadConfig({ LOOKOUT_SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/LOOKOUT_SLACK_SIGNING_SECRET/);
+    expect(loadConfig({ LOOKOUT_SLACK_BOT_TOKEN: 'xoxb-1', LOOKOUT_SLACK_SIGNING_SECRET: 's' }).slack).toEqual({ botToken: 'xoxb-1', signingSecret: 's', apiUrl: 'https://slack.com/api' });
+    expect(() => loadConfig({ LOOKOUT_TELEGRAM_BOT_TOKEN: 'not a token' })).toThrow(/LOOKOUT_TELEGRAM_BOT_TOKEN/);
+    expect(loadConfig({}).telegram).toBeNull();
+  });
 });
