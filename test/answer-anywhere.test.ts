@@ -166,6 +166,24 @@ describe('an answer link and ntfy', () => {
   });
 });
 
+describe('a link answers for its person only while they may act', () => {
+  it("a member's link stops answering once their act token is revoked", async () => {
+    ntfy = await startNtfy();
+    server = await startServer({ ...ntfy.lookout.env, LOOKOUT_TOKEN: 'owner-token', LOOKOUT_PUBLIC_URL: 'http://lookout.localhost' }, { deliveries: ntfy.lookout.deliveries });
+    const create = async (scope: string) =>
+      (await server.gql(`mutation($scope: TokenScope!) { createToken(name: "bob", scope: $scope, person: "bob") { ... on MutationCreateTokenSuccess { data { token apiToken { id } } } } }`, { scope })).data.createToken.data;
+    const [report, act] = [await create('REPORT'), await create('ACT')];
+    await server.gql(SET_NTFY, { url: ntfy.topicUrl }, { authorization: `Bearer ${act.token}` });
+    const hook = await runWaitingHook(server, 'b1', bash('make deploy'), { LOOKOUT_TOKEN: report.token });
+    hooks.push(hook.child);
+    const { action } = await ntfyPrompt('b1');
+    await server.gql('mutation($id: ID!) { revokeToken(id: $id) { __typename } }', { id: act.apiToken.id });
+    const refused = await pressNtfyAction(action('Allow once'), origin());
+    expect([refused.status, await refused.json()]).toEqual([403, { ok: false, problem: 'NOT_YOURS', said: expect.stringMatching(/may no longer answer prompts/) }]);
+    expect(await stillPending('b1')).toBe(1);
+  });
+});
+
 describe('Slack', () => {
   it('a member links by pressing the button Lookout sends them (no one else can); a signed press answers; a tampered, stale, replayed or other member\'s press changes nothing; the message then says who answered', async () => {
     await start();

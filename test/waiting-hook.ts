@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI, makeRepo } from './cli-helpers.ts';
-import { collect, FEED_EVENT, subscribersListening, type TestServer } from './helpers.ts';
+import { collect, subscribersListening, type TestServer } from './helpers.ts';
 
 export interface WaitingHook {
   /** The prompt's request id, as Lookout shows it. */
@@ -16,6 +16,8 @@ export interface WaitingHook {
 }
 
 const PENDING_IDS = `query($id: ID!) { session(id: $id) { pendingPermissions { id } } }`;
+/** Every person's changes (the test asks as the owner, an admin): the hook may report as someone else. */
+const TEAM_FEED = `subscription($after: Int) { attentionChanged(after: $after, scope: TEAM) { __typename } }`;
 
 /** Runs the hook for `hook` (a PermissionRequest's fields) in a new git repository, and resolves once its prompt is recorded. */
 export async function runWaitingHook(server: TestServer, sessionId: string, hook: Record<string, unknown>, env: Record<string, string> = {}, args: string[] = []): Promise<WaitingHook> {
@@ -36,7 +38,7 @@ export async function runWaitingHook(server: TestServer, sessionId: string, hook
   child.stdout.on('data', (c) => (stdout += c));
   child.stderr.on('data', (c) => (stderr += c));
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  const feed = collect(server.wsClient(), FEED_EVENT, { after: server.attention.latestSeq });
+  const feed = collect(server.wsClient(), TEAM_FEED, { after: server.attention.latestSeq });
   await subscribersListening(server, 1);
   child.stdin.end(JSON.stringify({ session_id: sessionId, cwd: repo, hook_event_name: 'PermissionRequest', permission_mode: 'default', ...hook }));
   await feed.next(1, 10_000);

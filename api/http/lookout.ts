@@ -16,6 +16,8 @@ import { AnswerLinks } from '../notify/answer-links.ts';
 import { Channels } from '../notify/channels.ts';
 import { Webhooks } from '../notify/webhooks.ts';
 import { Tokens } from '../tokens/tokens.ts';
+import { grants } from '../tokens/scopes.ts';
+import { OWNER } from '../attention/transitions.ts';
 import { FeedAnswers } from './feed-answers.ts';
 import { Metrics } from './metrics.ts';
 import { Readiness } from './readiness.ts';
@@ -87,7 +89,8 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
   // "Needs you", sent to chat tools and URLs too, never in the way of a write...
   const deliveries = new Deliveries(options.deliveries);
   // A person's own webhook and channels carry answer links: each one choice, for one person, once.
-  const links = await AnswerLinks.open(db, announcements, attention);
+  const mayAct = (person: string) => person === OWNER || tokens.list().some((token) => token.person === person && !token.revokedAt && grants(token.scope, 'act'));
+  const links = await AnswerLinks.open(db, announcements, attention, mayAct);
   const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks, deliveries, { links, publicUrl: config.publicUrl });
   // ...and to every browser and phone that asked for it.
   const push = await Push.open(db, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));

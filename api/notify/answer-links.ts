@@ -99,11 +99,16 @@ export class AnswerLinks {
     private readonly db: PrismaClient,
     private readonly announcements: Announcements,
     private readonly attention: AttentionService,
+    private readonly mayAct: (person: string) => boolean,
   ) {}
 
-  /** The links of a migrated database, signed with its key (made now if it has none). */
-  static async open(db: PrismaClient, announcements: Announcements, attention: AttentionService): Promise<AnswerLinks> {
-    const links = new AnswerLinks(db, announcements, attention);
+  /**
+   * The links of a migrated database, signed with its key (made now if it has none). `mayAct` says
+   * whether a person may answer prompts now (a token of theirs that acts, not revoked): a link
+   * answers for its person only while they may.
+   */
+  static async open(db: PrismaClient, announcements: Announcements, attention: AttentionService, mayAct: (person: string) => boolean): Promise<AnswerLinks> {
+    const links = new AnswerLinks(db, announcements, attention, mayAct);
     if ((await db.answerLinkKey.count()) === 0) await links.newKey();
     await links.reload();
     announcements.listen('AnswerLinkKey', () => links.reload());
@@ -178,6 +183,7 @@ export class AnswerLinks {
     const request = session && requestOf(session, requestId);
     if (!session || !request) return INVALID;
     if (session.owner !== link.person) return { ok: false, problem: 'NOT_YOURS', said: "This link is not for this prompt's owner: nothing was answered." };
+    if (!this.mayAct(link.person)) return { ok: false, problem: 'NOT_YOURS', said: 'This link\'s person may no longer answer prompts (no token of theirs that acts is left): nothing was answered.' };
     if (request.status !== 'PENDING' || new Date(request.expiresAt) <= now) {
       return { ok: false, problem: 'CLOSED', said: request.status === 'EXPIRED' || request.status === 'PENDING' ? 'The agent stopped waiting for an answer here: answer it in the terminal.' : 'This prompt was already answered.' };
     }
