@@ -14,6 +14,7 @@ import { Push } from '../notify/push.ts';
 import { ntfyHosts, pushHosts } from '../notify/push-endpoints.ts';
 import { AnswerLinks } from '../notify/answer-links.ts';
 import { Channels } from '../notify/channels.ts';
+import { ChatPresses } from '../notify/chat-presses.ts';
 import { Webhooks } from '../notify/webhooks.ts';
 import { Tokens } from '../tokens/tokens.ts';
 import { grants } from '../tokens/scopes.ts';
@@ -41,7 +42,7 @@ export interface OpenLookout {
   refusedHooks: RefusedHooks;
   sameHost: SameHostChecks;
   links: AnswerLinks;
-  channels: Channels;
+  chatPresses: ChatPresses;
   /** Stops everything opened, the last first; a second call does nothing. */
   close(): Promise<void>;
 }
@@ -95,16 +96,20 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
   // ...and to every browser and phone that asked for it.
   const push = await Push.open(db, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));
   // ...and to each person's own channels (ntfy, Slack, Telegram), with buttons that answer through answer links.
-  const channels = await Channels.open(db, announcements, policies, links, deliveries, attention, {
+  const channels = await Channels.open(db, announcements, policies, links, deliveries, {
     publicUrl: config.publicUrl,
     slack: config.slack,
     telegram: config.telegram,
     ntfyHosts: ntfyHosts(config.ntfyHosts),
   });
-  // Stopped in reverse: no more news, then the deliveries under way end, then their outcomes are written.
+  // ...whose buttons come back from Slack and Telegram.
+  const chatPresses = new ChatPresses(channels, links, deliveries, attention);
+  chatPresses.start();
+  // Stopped in reverse: no more news or presses, then the deliveries under way end, then their outcomes are written.
   started.push(
     () => Promise.all([webhooks.stop(), push.stop(), channels.stop()]),
     () => deliveries.stop(),
+    () => chatPresses.stop(),
     // A prompt closed (answered through any process) closes the messages this one sent; before any
     // news of the same change, which may open another prompt in the same notification.
     attention.onAttentionChange(push.closeAnswered, 'all'),
@@ -120,5 +125,5 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
   metrics.start(attention, feedAnswers, deliveries, () => readiness.latestSeq);
   const refusedHooks = new RefusedHooks();
   const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, channels, links, refusedHooks, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
-  return { store, attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost, links, channels };
+  return { store, attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost, links, chatPresses };
 }

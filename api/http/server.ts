@@ -80,7 +80,7 @@ export async function startLookout(config: LookoutConfig, options: LookoutServer
 
 /** Serves an opened Lookout over HTTP and WebSocket; its `stop` lets requests in flight finish, then closes it all. */
 async function serve(lookout: OpenLookout, config: LookoutConfig, options: LookoutServerOptions): Promise<RunningLookout> {
-  const { attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost, links, channels } = lookout;
+  const { attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost, links, chatPresses } = lookout;
   const server = createServer();
   let port = 0;
   const guard = new Guard({
@@ -123,7 +123,7 @@ async function serve(lookout: OpenLookout, config: LookoutConfig, options: Looko
       access: SIGNED_BY_SLACK,
       handle: async (req, res) => {
         const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
-        const status = channels.slackInteraction({ timestamp: header('x-slack-request-timestamp'), signature: header('x-slack-signature') }, await readBody(req));
+        const status = chatPresses.slackInteraction({ timestamp: header('x-slack-request-timestamp'), signature: header('x-slack-signature') }, await readBody(req));
         res.writeHead(status).end();
       },
     },

@@ -2,12 +2,11 @@
 // ntfy topic, their Slack member id, their Telegram chat), under their notification policy, with a
 // button per choice that answers through an answer link. Once a prompt is answered, wherever that
 // was, the messages that offered it are edited to say so. Slack and Telegram count only once their
-// owner proved the account is theirs.
+// owner proved the account is theirs (chat-presses.ts hears them).
 import { randomBytes } from 'node:crypto';
 import { fetch } from 'undici';
 import { type Announcements, reloader } from '../db/announcements.ts';
 import { BackgroundWrites } from '../db/background-writes.ts';
-import type { AttentionService } from '../attention/service.ts';
 import { requestOf } from '../attention/permissions.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -17,8 +16,8 @@ import { answerableRequest, type Notice, notice, outcomeOf } from './notice.ts';
 import { ntfyNotice, ntfyOutcome, ntfyTopicProblem } from './ntfy.ts';
 import type { Policies } from './policies.ts';
 import type { PushHosts } from './push-endpoints.ts';
-import { ANSWER_ACTION, LINK_ACTION, type SlackSettings, slackEphemeral, slackLinkRequest, slackNotice, slackOutcome, slackPress, slackReplace, slackSigned } from './slack.ts';
-import { methodUrl, type TelegramSettings, telegramAnswerPress, telegramNotice, telegramOutcome, telegramSay, telegramUpdate } from './telegram.ts';
+import { type SlackSettings, slackLinkRequest, slackNotice, slackOutcome } from './slack.ts';
+import { methodUrl, type TelegramSettings, telegramNotice, telegramOutcome } from './telegram.ts';
 
 export const CHANNEL_KINDS = ['ntfy', 'slack', 'telegram'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
@@ -88,8 +87,6 @@ export class Channels {
   private sentCount = 0;
   private readonly unwritten = new Map<string, Partial<PersonChannel> & { person: string; kind: ChannelKind }>();
   private writeNotes: NodeJS.Timeout | undefined;
-  private polling: AbortController | null = null;
-  private stopped = false;
 
   private constructor(
     private readonly db: PrismaClient,
@@ -97,7 +94,6 @@ export class Channels {
     private readonly policies: Policies,
     private readonly links: AnswerLinks,
     private readonly deliveries: Deliveries,
-    private readonly attention: AttentionService,
     readonly settings: ChannelSettings,
   ) {}
 
@@ -107,13 +103,11 @@ export class Channels {
     policies: Policies,
     links: AnswerLinks,
     deliveries: Deliveries,
-    attention: AttentionService,
     settings: ChannelSettings,
   ): Promise<Channels> {
-    const channels = new Channels(db, announcements, policies, links, deliveries, attention, settings);
+    const channels = new Channels(db, announcements, policies, links, deliveries, settings);
     await channels.reload();
     announcements.listen('PersonChannel', () => channels.reload());
-    if (settings.telegram) void channels.poll(settings.telegram);
     return channels;
   }
 
@@ -129,7 +123,7 @@ export class Channels {
     return this.byPerson.get(person) ?? [];
   }
 
-  private channel(person: string, kind: ChannelKind): PersonChannel | undefined {
+  channel(person: string, kind: ChannelKind): PersonChannel | undefined {
     return this.of(person).find((c) => c.kind === kind);
   }
 
@@ -186,7 +180,7 @@ export class Channels {
   }
 
   /** The person a code links, used up if `accepts` them; null when it is unknown, expired, of another kind or not accepted. */
-  private async redeem(code: string, kind: ChannelKind, accepts: (person: string) => boolean = () => true): Promise<string | null> {
+  async redeem(code: string, kind: ChannelKind, accepts: (person: string) => boolean = () => true): Promise<string | null> {
     const found = await this.db.channelLinkCode.findUnique({ where: { code } });
     if (!found || found.kind !== kind || found.expiresAt <= new Date() || !accepts(found.person)) return null;
     const { count } = await this.db.channelLinkCode.deleteMany({ where: { code } });
@@ -309,113 +303,18 @@ export class Channels {
     this.unwritten.clear();
   }
 
-  // ---- Slack's button presses ---------------------------------------------------------------------
-
-  /**
-   * An interaction request from Slack: nothing is read before its signature is checked. A link
-   * button links the member who pressed it, if they are the member the person named; an answer
-   * button answers only for the person whose verified Slack member pressed it. Returns the HTTP
-   * status to answer Slack with at once; the answer itself goes on in the background.
-   */
-  slackInteraction(headers: { timestamp?: string; signature?: string }, body: string): number {
-    const slack = this.settings.slack;
-    if (!slack) return 404;
-    if (!slackSigned(slack.signingSecret, headers.timestamp, headers.signature, body)) return 401;
-    const press = slackPress(body);
-    if (!press) return 200;
-    const reply = (text: string) => press.message && this.deliveries.send(`slack ${press.message.channel}`, slackReplace(slack, press.message, text), () => {});
-    // Said to the member who pressed, alone.
-    const tell = (text: string) => press.message && this.deliveries.send(`slack ${press.message.channel}`, slackEphemeral(slack, press.message.channel, press.user, text), () => {});
-    if (press.actionId === LINK_ACTION) {
-      this.work.add(
-        (async () => {
-          // Only the member the person named links it: the code is not used up by anyone else's press.
-          const person = await this.redeem(press.value, 'slack', (named) => this.channel(named, 'slack')?.address === press.user);
-          if (!person) return tell('This link has expired or is not for you: set your Slack member id on Lookout\'s page again.');
-          await this.save(person, 'slack', press.user, true);
-          reply(`Linked: the prompts of ${person} come here, and you can answer them.`);
-        })(),
-      );
-    } else if (press.actionId.startsWith(ANSWER_ACTION)) {
-      this.work.add(
-        (async () => {
-          const used = await this.links.use(press.value, { page: false, chat: { source: 'SLACK', isPerson: (person) => this.isFrom(person, 'slack', press.user) } });
-          // Answered: every message of the prompt, this one too, is edited once the answer is stored.
-          if (!used.ok) tell(used.said);
-        })(),
-      );
-    }
-    return 200;
-  }
-
-  private isFrom(person: string, kind: ChannelKind, address: string): boolean {
+  /** Whether a person's channel of `kind` is verified and at `address` (the chat or member that pressed a button). */
+  isFrom(person: string, kind: ChannelKind, address: string): boolean {
     const channel = this.channel(person, kind);
     return !!channel?.verified && channel.address === address;
   }
 
-  // ---- Telegram's updates -------------------------------------------------------------------------
-
-  /** Polls getUpdates while this process leads (Telegram lets one poller have them), until stopped. */
-  private async poll(telegram: TelegramSettings): Promise<void> {
-    let offset = 0;
-    let failures = 0;
-    while (!this.stopped) {
-      if (!this.attention.leads) {
-        await this.pause(1_000);
-        continue;
-      }
-      this.polling = new AbortController();
-      const updates = await fetch(methodUrl(telegram, 'getUpdates'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ offset, timeout: telegram.pollSeconds, allowed_updates: ['message', 'callback_query'] }),
-        signal: AbortSignal.any([this.polling.signal, AbortSignal.timeout((telegram.pollSeconds + 10) * 1000)]),
-      })
-        .then((res) => res.json() as Promise<{ ok?: boolean; result?: unknown[] }>)
-        .catch(() => null);
-      if (this.stopped) return;
-      if (!updates?.ok || !Array.isArray(updates.result)) {
-        // Telegram unreachable, or another poller (409): try again, less often each time.
-        await this.pause(Math.min(30_000, 500 * 2 ** Math.min(failures++, 6)));
-        continue;
-      }
-      failures = 0;
-      for (const raw of updates.result) {
-        const update = telegramUpdate(raw);
-        if (!update) continue;
-        offset = Math.max(offset, update.id + 1);
-        await this.telegramUpdate(telegram, update).catch((error) => console.error('A Telegram update failed:', error));
-      }
-    }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.polling = new AbortController();
-      this.polling.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private async telegramUpdate(telegram: TelegramSettings, update: NonNullable<ReturnType<typeof telegramUpdate>>): Promise<void> {
-    if (update.kind === 'start') {
-      const person = await this.redeem(update.code, 'telegram');
-      if (!person) return this.deliveries.send(`telegram ${update.chat}`, telegramSay(telegram, update.chat, 'That code is not valid (or has expired): get a new one on Lookout\'s page.'), () => {});
-      await this.save(person, 'telegram', update.chat, true);
-      this.deliveries.send(`telegram ${update.chat}`, telegramSay(telegram, update.chat, `Linked: the prompts of ${person} come here, and you can answer them.`), () => {});
-    } else if (update.kind === 'press') {
-      // In a private chat the chat is the person who pressed; a group's other members are not.
-      const used = await this.links.use(update.data, { page: false, chat: { source: 'TELEGRAM', isPerson: (person) => update.chat === update.from && this.isFrom(person, 'telegram', update.chat) } });
-      this.deliveries.send(`telegram ${update.chat}`, telegramAnswerPress(telegram, update.pressId, used.said), () => {});
-    }
+  /** Links a chat account that proved to be the person's: their prompts go there from now on. */
+  linked(person: string, kind: ChannelKind, address: string): Promise<PersonChannel> {
+    return this.save(person, kind, address, true);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.polling?.abort();
     this.writeNoted();
     await this.work.settled();
   }
