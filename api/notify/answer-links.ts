@@ -9,6 +9,7 @@ import { type Announcements, reloader } from '../db/announcements.ts';
 import type { AttentionService } from '../attention/service.ts';
 import { type AnswerSource, type PermissionRequest, requestOf } from '../attention/permissions.ts';
 import type { PrismaClient, Session } from '../generated/prisma/client.ts';
+import { sessionOfRequest } from '../../shared/hook-wire.ts';
 
 /** The channels an answer link is sent to, each also the answer's source in the session's log. */
 export type AnswerChannel = Extract<AnswerSource, 'LINK' | 'NTFY' | 'SLACK' | 'TELEGRAM'>;
@@ -178,9 +179,8 @@ export class AnswerLinks {
   private async view(link: LinkRow, now: Date): Promise<LinkView> {
     if (link.usedAt) return { ok: false, problem: 'USED', said: `This link was already used (${link.usedAt.toISOString()}): ${link.outcome ?? 'answered'}` };
     if (link.expiresAt <= now) return { ok: false, problem: 'EXPIRED', said: 'This link has expired: the agent stopped waiting for an answer here. Answer it in the terminal.' };
-    const requestId = link.requestId;
-    const session = await this.db.session.findUnique({ where: { id: requestId.slice(0, requestId.lastIndexOf(':')) } });
-    const request = session && requestOf(session, requestId);
+    const session = await this.db.session.findUnique({ where: { id: sessionOfRequest(link.requestId) } });
+    const request = session && requestOf(session, link.requestId);
     if (!session || !request) return INVALID;
     if (session.owner !== link.person) return { ok: false, problem: 'NOT_YOURS', said: "This link is not for this prompt's owner: nothing was answered." };
     if (!this.mayAct(link.person)) return { ok: false, problem: 'NOT_YOURS', said: 'This link\'s person may no longer answer prompts (no token of theirs that acts is left): nothing was answered.' };
@@ -225,6 +225,11 @@ export class AnswerLinks {
         said = `${choice.decision === 'DENY' ? (request.kind === 'PLAN' ? 'Sent back to keep planning' : 'Denied') : request.kind === 'PLAN' ? 'Plan approved' : 'Allowed once'}: the agent got it.`;
       }
     } catch (error) {
+      // Refused while the prompt stays open (the store was busy, say): the link is not used up.
+      if ((await this.view(link, new Date())).ok) {
+        await this.db.answerLink.updateMany({ where: { id }, data: { usedAt: null } });
+        return { ok: false, problem: 'REFUSED', said: `Not answered: ${(error as Error).message} The link still works.` };
+      }
       said = `Not answered: ${(error as Error).message}`;
       await this.db.answerLink.updateMany({ where: { id }, data: { outcome: said } });
       return { ok: false, problem: 'REFUSED', said };

@@ -70,10 +70,11 @@ const LINK_CODE_MS = 15 * 60 * 1000;
 const SENT_LIMIT = 10_000;
 const NOTES_EVERY_MS = 250;
 
-type Sent = { requestId: string; notice: Notice; person: string } & (
+/** A message that offered answers to a prompt, and where it is once its service said (null until then). */
+type Sent = { requestId: string; notice: Notice; person: string; closed: string | null } & (
   | { kind: 'ntfy'; topic: string }
-  | { kind: 'slack'; message: { channel: string; ts: string } }
-  | { kind: 'telegram'; message: { chat: string; id: number } }
+  | { kind: 'slack'; message: { channel: string; ts: string } | null }
+  | { kind: 'telegram'; message: { chat: string; id: number } | null }
 );
 
 const ANSWER_SOURCE: Record<ChannelKind, AnswerChannel> = { ntfy: 'NTFY', slack: 'SLACK', telegram: 'TELEGRAM' };
@@ -223,24 +224,19 @@ export class Channels {
 
   private send(channel: PersonChannel, shown: Notice): void {
     const { person, kind, address } = channel;
-    const remember = (sent: Sent) => shown.requestId && this.remember(sent);
-    const base = { requestId: shown.requestId ?? '', notice: shown, person };
-    if (kind === 'ntfy') {
-      this.deliveries.send(`ntfy ${address}`, { ...ntfyNotice(address, shown), publicOnly: this.settings.ntfyHosts.guarded(address) }, (outcome) => {
-        this.note(person, kind, outcome);
-        if (outcome.kind === 'delivered') remember({ ...base, kind, topic: address });
-      });
-    } else if (kind === 'slack') {
-      this.deliveries.send(`slack ${address}`, slackNotice(this.settings.slack!, address, shown), (outcome) => {
-        const made = this.note(person, kind, outcome) as { channel?: unknown; ts?: unknown } | null;
-        if (typeof made?.channel === 'string' && typeof made.ts === 'string') remember({ ...base, kind, message: { channel: made.channel, ts: made.ts } });
-      });
-    } else {
-      this.deliveries.send(`telegram ${address}`, telegramNotice(this.settings.telegram!, address, shown), (outcome) => {
-        const made = this.note(person, kind, outcome) as { result?: { message_id?: unknown } } | null;
-        if (typeof made?.result?.message_id === 'number') remember({ ...base, kind, message: { chat: address, id: made.result.message_id } });
-      });
-    }
+    // Remembered from now on, so that a prompt closed before its service answered is still said on it.
+    const base = { requestId: shown.requestId ?? '', notice: shown, person, closed: null };
+    const sent: Sent = kind === 'ntfy' ? { ...base, kind, topic: address } : { ...base, kind, message: null };
+    if (shown.requestId) this.remember(sent);
+    const made = (outcome: Outcome) => {
+      const answer = this.note(person, kind, outcome) as { channel?: unknown; ts?: unknown; result?: { message_id?: unknown } } | null;
+      if (sent.kind === 'slack' && typeof answer?.channel === 'string' && typeof answer.ts === 'string') sent.message = { channel: answer.channel, ts: answer.ts };
+      if (sent.kind === 'telegram' && typeof answer?.result?.message_id === 'number') sent.message = { chat: address, id: answer.result.message_id };
+      if (sent.closed && answer) this.tellOutcome(sent, sent.closed);
+    };
+    if (kind === 'ntfy') this.deliveries.send(`ntfy ${address}`, { ...ntfyNotice(address, shown), publicOnly: this.settings.ntfyHosts.guarded(address) }, made);
+    else if (kind === 'slack') this.deliveries.send(`slack ${address}`, slackNotice(this.settings.slack!, address, shown), made);
+    else this.deliveries.send(`telegram ${address}`, telegramNotice(this.settings.telegram!, address, shown), made);
   }
 
   private remember(sent: Sent): void {
@@ -260,20 +256,24 @@ export class Channels {
     const open: Sent[] = [];
     for (const message of sent) {
       const request = requestOf(change.session, message.requestId);
-      if (request && request.status === 'PENDING' && new Date(request.expiresAt) > now) {
-        open.push(message);
-        continue;
+      if (request && request.status === 'PENDING' && new Date(request.expiresAt) > now) open.push(message);
+      else {
+        message.closed = request ? outcomeOf(request) : 'No longer waiting here.';
+        this.tellOutcome(message, message.closed);
       }
-      const outcome = request ? outcomeOf(request) : 'No longer waiting here.';
-      const told = (result: Outcome) => this.note(message.person, message.kind, result);
-      if (message.kind === 'ntfy') this.deliveries.send(`ntfy ${message.topic}`, { ...ntfyOutcome(message.topic, message.notice, outcome), publicOnly: this.settings.ntfyHosts.guarded(message.topic) }, told);
-      else if (message.kind === 'slack' && this.settings.slack) this.deliveries.send(`slack ${message.message.channel}`, slackOutcome(this.settings.slack, message.message, message.notice, outcome), told);
-      else if (message.kind === 'telegram' && this.settings.telegram) this.deliveries.send(`telegram ${message.message.chat}`, telegramOutcome(this.settings.telegram, message.message, message.notice, outcome), told);
     }
     this.sentCount -= sent.length - open.length;
     if (open.length) this.sent.set(change.session.id, open);
     else this.sent.delete(change.session.id);
   };
+
+  /** Says on a message what became of its prompt; one whose service has not yet said where it is hears it once it does. */
+  private tellOutcome(sent: Sent, outcome: string): void {
+    const told = (result: Outcome) => this.note(sent.person, sent.kind, result);
+    if (sent.kind === 'ntfy') this.deliveries.send(`ntfy ${sent.topic}`, { ...ntfyOutcome(sent.topic, sent.notice, outcome), publicOnly: this.settings.ntfyHosts.guarded(sent.topic) }, told);
+    else if (sent.kind === 'slack' && sent.message && this.settings.slack) this.deliveries.send(`slack ${sent.message.channel}`, slackOutcome(this.settings.slack, sent.message, sent.notice, outcome), told);
+    else if (sent.kind === 'telegram' && sent.message && this.settings.telegram) this.deliveries.send(`telegram ${sent.message.chat}`, telegramOutcome(this.settings.telegram, sent.message, sent.notice, outcome), told);
+  }
 
   /**
    * A delivery's end, kept as the channel's last status (written in the background, a burst once);
