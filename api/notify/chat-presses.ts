@@ -65,7 +65,6 @@ export class ChatPresses {
     return 200;
   }
 
-
   /** Polls getUpdates while this process leads (Telegram lets one poller have them), until stopped. */
   private async poll(telegram: TelegramSettings): Promise<void> {
     let offset = 0;
