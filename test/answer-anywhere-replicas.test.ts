@@ -36,6 +36,6 @@ describe.runIf(ON_POSTGRESQL)('answering from outside the page, on replicas', ()
     expect(await used.json()).toEqual({ ok: true, said: 'Allowed once: the agent got it.' });
     expect(await hook.done).toEqual({ code: 0, stdout: decision({ behavior: 'allow' }), stderr: '' });
     const replaced = await ntfy.next('publish', (call) => call.body.sequence_id === asked.body.sequence_id && call.body.priority === 2);
-    expect(replaced.body.message).toMatch(/^Allowed once via link at/);
+    expect(replaced.body.message).toMatch(/^Allowed once via link by you at/);
   });
 });

@@ -100,7 +100,7 @@ describe('an answer link and ntfy', () => {
       expect(await answeredVia('n1')).toEqual(['LINK']);
       // The ntfy notification is replaced (same sequence id) by what became of it, without buttons.
       const outcome = await ntfy!.next('publish', (call) => call.body.sequence_id === body.sequence_id && call.body.priority === 2);
-      expect(outcome.body.message).toMatch(/^Allowed once via link at \d\d:\d\d UTC\./);
+      expect(outcome.body.message).toMatch(/^Allowed once via link by you at \d\d:\d\d UTC\./);
       expect(outcome.body.actions).toBeUndefined();
       // A second open says it was used.
       const again = await page.goto(local(allow.url));
@@ -226,7 +226,7 @@ describe('Slack', () => {
     expect(await hook.done).toEqual({ code: 0, stdout: decision({ behavior: 'allow' }), stderr: '' });
     expect(await answeredVia('s1')).toEqual(['SLACK']);
     const edited = await slack!.next('chat.update', (call) => call.body.ts === message.ts);
-    expect(edited.body.blocks.at(-1)).toMatchObject({ type: 'context', elements: [{ text: expect.stringMatching(/^Allowed once via slack at/) }] });
+    expect(edited.body.blocks.at(-1)).toMatchObject({ type: 'context', elements: [{ text: expect.stringMatching(/^Allowed once via slack by you at \d\d:\d\d UTC\.$/) }] });
     expect(edited.body.blocks.some((b: any) => b.type === 'actions')).toBe(false);
     // The same signed request again: the link is used, nothing is answered twice.
     expect((await press(signed)).status).toBe(200);
@@ -336,9 +336,9 @@ describe('Telegram', () => {
     expect(await answeredVia('q1')).toEqual(['TELEGRAM']);
     // The Telegram message loses its keyboard and says it; the ntfy notification says it too.
     const edited = await telegram!.next('editMessageText', (call) => call.body.chat_id === '555');
-    expect(edited.body.text).toMatch(/Answered “Apache-2.0” via telegram at/);
+    expect(edited.body.text).toMatch(/Answered “Apache-2.0” via telegram by you at/);
     expect(edited.body.reply_markup).toBeUndefined();
     const replaced = await ntfy!.next('publish', (call) => call.body.sequence_id === ntfyMessage.body.sequence_id && call.body.priority === 2);
-    expect(replaced.body.message).toMatch(/^Answered “Apache-2.0” via telegram/);
+    expect(replaced.body.message).toMatch(/^Answered “Apache-2.0” via telegram by you at/);
   });
 });

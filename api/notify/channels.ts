@@ -258,7 +258,7 @@ export class Channels {
       const request = requestOf(change.session, message.requestId);
       if (request && request.status === 'PENDING' && new Date(request.expiresAt) > now) open.push(message);
       else {
-        message.closed = request ? outcomeOf(request) : 'No longer waiting here.';
+        message.closed = request ? outcomeOf(request, change.session.owner) : 'No longer waiting here.';
         this.tellOutcome(message, message.closed);
       }
     }

@@ -85,10 +85,14 @@ export function notice(news: News, change: AttentionChange, request: PermissionR
   };
 }
 
-/** What became of a prompt a message offered answers to, in words, once it is no longer open. */
-export function outcomeOf(request: PermissionRequest): string {
+/** Answers only the session's owner gives: their own channels and links. */
+const OWNER_ONLY = new Set(['LINK', 'NTFY', 'SLACK', 'TELEGRAM']);
+
+/** What became of a prompt a message offered answers to, who answered it and when, in words, once it is no longer open. */
+export function outcomeOf(request: PermissionRequest, owner: string): string {
   const when = request.answeredAt ? ` at ${new Date(request.answeredAt).toISOString().slice(11, 16)} UTC` : '';
-  const via = request.answeredBy ? ` via ${request.answeredBy.toLowerCase()}` : '';
+  // From the page, the CLI or the API an admin may have answered: only the channels say who for sure.
+  const via = request.answeredBy ? ` via ${request.answeredBy.toLowerCase()}${OWNER_ONLY.has(request.answeredBy) ? ` by ${nameHidden(owner)}` : ''}` : '';
   switch (request.status) {
     case 'ANSWERED':
     case 'DELIVERED': {

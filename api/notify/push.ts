@@ -275,7 +275,7 @@ export class Push {
     const { session } = change;
     this.sendTo(
       session.owner,
-      { sessionId: session.id, title: clip(titleOf(session), 200), body: request ? outcomeOf(request) : 'No longer waiting.', tag: `session-${session.id}`, url: `/?session=${encodeURIComponent(session.id)}`, escalated: false, answer: null, closed: true },
+      { sessionId: session.id, title: clip(titleOf(session), 200), body: request ? outcomeOf(request, session.owner) : 'No longer waiting.', tag: `session-${session.id}`, url: `/?session=${encodeURIComponent(session.id)}`, escalated: false, answer: null, closed: true },
       now,
     );
   };
