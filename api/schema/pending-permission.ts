@@ -32,8 +32,8 @@ const PermissionDecision = builder.enumType('PermissionDecision', {
 });
 
 export const AnswerSource = builder.enumType('AnswerSource', {
-  description: 'Where an answer was given, for the session log: the page, the CLI, the API, or a channel outside the page (an answer link, ntfy, Slack, Telegram).',
-  values: ['FEED', 'CLI', 'API', 'LINK', 'NTFY', 'SLACK', 'TELEGRAM'] as const,
+  description: 'Where an answer was given, for the session log. Answers from links and chats (LINK, NTFY, SLACK, TELEGRAM in the log) come through those, never through this API.',
+  values: ['FEED', 'CLI', 'API'] as const,
 });
 
 export const PendingPermission = builder.objectRef<PermissionRequest>('PendingPermission').implement({
