@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { fetch } from 'undici';
 import { type Announcements, reloader } from '../db/announcements.ts';
 import { BackgroundWrites } from '../db/background-writes.ts';
-import { requestOf } from '../attention/permissions.ts';
+import { pendingPermission, requestOf } from '../attention/permissions.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { AnswerChannel, AnswerLinks } from './answer-links.ts';
 import type { Deliveries, Outcome } from './deliveries.ts';
-import { answerableRequest, type Notice, notice, outcomeOf } from './notice.ts';
+import { type Notice, notice, outcomeOf } from './notice.ts';
 import { ntfyNotice, ntfyOutcome, ntfyTopicProblem } from './ntfy.ts';
 import type { Policies } from './policies.ts';
 import type { PushHosts } from './push-endpoints.ts';
@@ -211,7 +211,7 @@ export class Channels {
     const person = change.session.owner;
     const channels = this.of(person).filter((c) => c.verified && (c.kind === 'ntfy' || this.settings[c.kind]));
     if (channels.length === 0) return;
-    const request = answerableRequest(change, now);
+    const request = pendingPermission(change.session, now);
     this.work.add(
       Promise.all(
         channels.map(async (channel) => {

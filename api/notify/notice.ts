@@ -3,7 +3,7 @@
 // only when the message shows all of what it allows; otherwise it opens the link's confirmation page,
 // which does.
 import { titleOf } from '../attention/rules.ts';
-import { pendingPermission, type PermissionRequest } from '../attention/permissions.ts';
+import type { PermissionRequest } from '../attention/permissions.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { Offer } from './answer-links.ts';
 import type { News } from './policy.ts';
@@ -45,19 +45,13 @@ export function nameHidden(text: string): string {
 
 /** Text shown exactly as it is, or null: too long, or holding characters a message does not show (controls, zero-width and direction marks). */
 export function shownAsIs(text: string, max = ASKED_CHARS): string | null {
-  if (text.length > max || /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u.test(text.replace(/[\t\n\r]/g, ' '))) return null;
-  return text.trim() ? text : null;
+  return text.length <= max && nameHidden(text) === text && text.trim() ? text : null;
 }
 
 /** What a prompt asks, as a message shows it: the question for a question, else the whole input. */
 function askedOf(request: PermissionRequest): string {
   const [only] = request.questions ?? [];
   return request.kind === 'QUESTION' && only ? only.question : `${request.tool}: ${request.input}`;
-}
-
-/** The prompt `change` leaves open that a notice offers answers to, if any. */
-export function answerableRequest(change: AttentionChange, now: Date): PermissionRequest | null {
-  return pendingPermission(change.session, now);
 }
 
 export function notice(news: News, change: AttentionChange, request: PermissionRequest | null, offers: Offer[], publicUrl: string | null): Notice {

@@ -5,10 +5,10 @@ import { type Announcements, reloader } from '../db/announcements.ts';
 import { BackgroundWrites } from '../db/background-writes.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { titleOf } from '../attention/rules.ts';
+import { pendingPermission } from '../attention/permissions.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { Deliveries, Outcome } from './deliveries.ts';
 import type { AnswerLinks } from './answer-links.ts';
-import { answerableRequest } from './notice.ts';
 import type { Policies } from './policies.ts';
 import type { News } from './policy.ts';
 
@@ -181,7 +181,7 @@ export class Webhooks {
     const event = this.policies.newsFor(change, now);
     if (!event) return;
     const owner = change.session.owner;
-    const request = this.answers.publicUrl ? answerableRequest(change, now) : null;
+    const request = this.answers.publicUrl ? pendingPermission(change.session, now) : null;
     for (const target of this.targets.values()) {
       if (target.person && target.person !== owner) continue;
       if (target.onlyEscalations && event !== 'escalated') continue;
