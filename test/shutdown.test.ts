@@ -56,6 +56,9 @@ describe.skipIf(ON_POSTGRESQL)('npm start', () => {
     });
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ attentionSummary { total } }' }) });
     expect(await res.json()).toEqual({ data: { attentionSummary: { total: 0 } } });
+    // The build is one bundle; GraphiQL's renderer, left out of it, is loaded when first asked for.
+    const graphiql = await fetch(url, { headers: { accept: 'text/html' } });
+    expect([graphiql.status, await graphiql.text()]).toEqual([200, expect.stringContaining('<title>Lookout</title>')]);
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // The signal goes to npm, not to node: the server must hear it, shut down, and leave the port.
     child.kill('SIGTERM');

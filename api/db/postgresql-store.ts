@@ -19,7 +19,8 @@ const q = (column: string) => `"${column}"`;
 const LOGGED = `"seq", "sessionId", "attention", "previousAttention", "project", "previousProject"`;
 const EVENT_COLUMNS = ['seq', 'sessionId', 'kind', 'eventId', 'at', 'recordedAt', 'input', 'attention', 'previousAttention', 'project', 'previousProject'] as const;
 // Each session's newest log entry is never pruned: it holds the attention subscribers last saw.
-const NEWEST_EVENT_PER_SESSION = 'SELECT MAX("seq") FROM "SessionEvent" GROUP BY "sessionId"';
+/** An entry that is not its session's newest: a later one of the same session exists (through the (sessionId, seq) index, for the old entries alone). */
+const NOT_NEWEST = 'EXISTS (SELECT 1 FROM "SessionEvent" later WHERE later."sessionId" = "SessionEvent"."sessionId" AND later."seq" > "SessionEvent"."seq")';
 
 /** PostgreSQL takes at most 65,535 parameters a statement: rows go in statements of at most this many parameters. */
 const MAX_PARAMETERS = 30_000;
@@ -157,7 +158,8 @@ export class PostgresqlAttentionStore implements AttentionStore {
 
   async prune(cutoff: Date, prunedThroughSeq: number): Promise<number> {
     const { rows } = await this.pool.query<{ seq: number | null }>(
-      `SELECT MAX("seq") AS seq FROM "SessionEvent" WHERE "recordedAt" < $1 AND "seq" NOT IN (${NEWEST_EVENT_PER_SESSION})`,
+      // `"seq" + 0`: read through the recordedAt index (the old entries alone), not by walking seq down from the newest.
+      `SELECT MAX("seq" + 0) AS seq FROM "SessionEvent" WHERE "recordedAt" < $1 AND ${NOT_NEWEST}`,
       [cutoff.toISOString()],
     );
     const last = rows[0]!.seq;
@@ -166,7 +168,7 @@ export class PostgresqlAttentionStore implements AttentionStore {
     await withConnection(this.pool, async (client) => {
       try {
         await client.query('BEGIN');
-        await client.query(`DELETE FROM "SessionEvent" WHERE "seq" <= $1 AND "recordedAt" < $2 AND "seq" NOT IN (${NEWEST_EVENT_PER_SESSION})`, [
+        await client.query(`DELETE FROM "SessionEvent" WHERE "seq" <= $1 AND "recordedAt" < $2 AND ${NOT_NEWEST}`, [
           prunedThrough,
           cutoff.toISOString(),
         ]);

@@ -36,7 +36,11 @@ function toRow(session: Session): Row {
 
 const PRUNED_THROUGH_KEY = 'prunedThroughSeq';
 // Each session's newest log entry is never pruned: it holds the attention subscribers last saw.
-const NEWEST_EVENT_PER_SESSION = 'SELECT MAX(seq) FROM SessionEvent GROUP BY sessionId';
+/**
+ * An entry that is not its session's newest: a later one of the same session exists (found through
+ * the (sessionId, seq) index, for the old entries alone: with nothing old, nothing is read).
+ */
+const NOT_NEWEST = 'EXISTS (SELECT 1 FROM SessionEvent later WHERE later.sessionId = SessionEvent.sessionId AND later.seq > SessionEvent.seq)';
 
 /** The statements, by what they do; `npm run bench` checks their query plans. */
 export const STORE_SQL = {
@@ -54,8 +58,9 @@ export const STORE_SQL = {
   changesAfter: `SELECT seq, sessionId, attention, previousAttention, project, previousProject FROM SessionEvent
     WHERE seq > ? AND (attention IS NOT NULL OR previousAttention IS NOT NULL) ORDER BY seq LIMIT ?`,
   entriesAfter: 'SELECT seq, sessionId, attention, previousAttention, project, previousProject FROM SessionEvent WHERE seq > ? ORDER BY seq LIMIT ?',
-  lastPrunable: `SELECT MAX(seq) AS seq FROM SessionEvent WHERE recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
-  prune: `DELETE FROM SessionEvent WHERE seq <= ? AND recordedAt < ? AND seq NOT IN (${NEWEST_EVENT_PER_SESSION})`,
+  // `+seq`: read through the recordedAt index (the old entries alone), not by walking seq down from the newest.
+  lastPrunable: `SELECT MAX(+seq) AS seq FROM SessionEvent WHERE recordedAt < ? AND ${NOT_NEWEST}`,
+  prune: `DELETE FROM SessionEvent WHERE seq <= ? AND recordedAt < ? AND ${NOT_NEWEST}`,
   readMeta: 'SELECT value FROM StoreMeta WHERE key = ?',
   writeMeta: 'INSERT INTO StoreMeta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
 } as const;

@@ -1,7 +1,6 @@
 // The GraphQL server behind every transport (HTTP, SSE and graphql-ws): the schema, its limits and
 // the plugins that keep it fast. The guard in front of it has already checked who is asking.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
 import type { FeedAnswerNote, FeedAnswers } from './feed-answers.ts';
@@ -47,8 +46,9 @@ export function createLookoutYoga(base: Omit<Context, 'principal'>, feedAnswers:
     // CORS is the guard's: it answers listed origins only, and never reflects one.
     cors: false,
     graphiql: { title: 'Lookout', subscriptionsProtocol: 'WS' },
-    // GraphiQL bundled in the page, not fetched from a CDN: it works offline and behind firewalls.
-    renderGraphiQL,
+    // GraphiQL bundled in the page, not fetched from a CDN: it works offline and behind firewalls. Its
+    // renderer (9 MB of JavaScript) is loaded when GraphiQL is first asked for, not at start.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
     logging: 'warn',
     plugins: [
