@@ -130,6 +130,17 @@ describe('Feed', () => {
     vi.unstubAllGlobals();
   });
 
+  it('a long feed renders a first chunk at once, "Needs you" first, and every item over the next tasks; the counts say all from the start', async () => {
+    const waiting = Array.from({ length: 30 }, (_, i) => session(`n${i}`, 'NEEDS_YOU', 'WAITING', 'Waiting for permission'));
+    const replied = Array.from({ length: 90 }, (_, i) => session(`f${i}`, 'IN_FOCUS', 'AWAITING_REPLY', 'Replied'));
+    renderFeed(mockClient(() => fromValue({ data: feed([...replied, ...waiting]) })));
+    const shown = () => document.querySelectorAll('[data-session-id]').length;
+    expect(shown()).toBe(25);
+    expect([...document.querySelectorAll('[data-session-id]')].every((item) => item.getAttribute('data-session-id')!.startsWith('n'))).toBe(true);
+    expect(screen.getByRole('heading', { name: /Needs you/ }).textContent).toContain('30');
+    await vi.waitFor(() => expect(shown()).toBe(120));
+  });
+
   it('says plainly when the feed cannot be loaded', async () => {
     // A client's result stream stays open; one that completes would end the error state.
     renderFeed(mockClient((operation) => merge([fromValue(makeErrorResult(operation, new Error('Failed to fetch'))), never])));

@@ -82,6 +82,9 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
   useDocumentBadge(needsYou, inFocus, !!data);
 
   const ids = useMemo(() => [...items.filter((n) => n.attention?.tier === 'NEEDS_YOU'), ...items.filter((n) => n.attention?.tier !== 'NEEDS_YOU')].map((n) => n.id), [items]);
+  const rendered = useRenderedCount(ids.length);
+  /** The items of a tier that are rendered yet: "Needs you" first, then the rest, in the order of `ids`. */
+  const renderedOf = (tier: AttentionTier) => byTier(tier).slice(0, Math.max(0, tier === 'NEEDS_YOU' ? rendered : rendered - needsYou));
   /** Selects an item and moves the focus to it (the roving tab stop). */
   const focusItem = useCallback((sessionId: string) => {
     setSelectedId(sessionId);
@@ -192,7 +195,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
                     <p className="empty">{empty}</p>
                   ) : (
                     <ul>
-                      {list.map((node) => (
+                      {renderedOf(tier).map((node) => (
                         <FeedItem
                           key={node.id}
                           session={node}
@@ -352,4 +355,25 @@ function useFeedKeyboard(options: KeyboardOptions) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+}
+
+/** Items rendered in the first task of a load, and in each one after it. */
+const RENDER_CHUNK = 25;
+
+/**
+ * How many items to render: on the first load a chunk at once and the rest a chunk per task, so that
+ * a long feed never holds the page for long (a click or a key is answered between chunks); once all
+ * are in, every item always is.
+ */
+function useRenderedCount(total: number): number {
+  const [count, setCount] = useState(RENDER_CHUNK);
+  const complete = count >= total;
+  const [filled, setFilled] = useState(false);
+  useEffect(() => {
+    if (filled) return;
+    if (complete) return setFilled(total > 0);
+    const next = setTimeout(() => setCount((c) => c + RENDER_CHUNK), 0);
+    return () => clearTimeout(next);
+  }, [complete, filled, total, count]);
+  return filled ? total : Math.min(count, total);
 }
