@@ -190,6 +190,24 @@ describe('a permission prompt answered from the API and the CLI', () => {
     expect(kinds.at(-1)).toBe('EXPIRE');
   });
 
+  it('Lookout stopped (or killed) after a prompt was recorded but before its hook came to wait: after the restart the prompt offers no answer', async () => {
+    server = await startServer();
+    const origin = server.url.replace(/\/graphql$/, '');
+    // The prompt as its hook reports it, the hook not yet waiting for an answer.
+    const reported = await fetch(`${origin}/hooks/claude-code`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: 'early', cwd: '/work/shop', hook_event_name: 'PermissionRequest', ...bash('npm test'), lookout: { eventId: 'ask-early' } }),
+    });
+    expect(reported.status).toBe(204);
+    expect((await server.gql(PENDING, { id: 'early' })).data.session.pendingPermission).toMatchObject({ id: 'early:ask-early' });
+    const { database, port } = server;
+    await server.stop();
+    server = await startServer({ PORT: String(port) }, { database });
+    expect((await server.gql(PENDING, { id: 'early' })).data.session).toMatchObject({ state: 'WAITING', pendingPermission: null, attention: { reason: 'WAITING' } });
+    expect((await answer({ requestId: 'early:ask-early', decision: 'ALLOW_ONCE' })).data.answerPermission).toMatchObject({ __typename: 'PermissionExpiredError' });
+  });
+
   it('a hook that takes the answer but never says it arrived (frozen): the answer is withdrawn and refused as not delivered', async () => {
     server = await startServer();
     const hook = await askPermission('frozen', bash('npm test'));

@@ -8,6 +8,7 @@ import type { Session } from '../api/generated/prisma/client.ts';
 type Logged = NewEvent & { seq: number };
 
 export class MemoryAttentionStore implements AttentionStore {
+  readonly shared = false;
   private readonly sessions = new Map<string, Session>();
   private log: Logged[] = [];
   private nextSeq = 1;

@@ -8,7 +8,7 @@ import { DecisionWaiters } from './decision-waiters.ts';
 import type { ElicitationAction, ElicitationValue } from './elicitations.ts';
 import { AnswerNotDeliveredError } from './errors.ts';
 import { type FeedSource, FeedStream, feedView, replayLog } from './feed-stream.ts';
-import { type AnswerSource, answerElicitation, answerPermission, answerQuestion, type PermissionDecision, type PermissionRequest, requestOf, type QuestionAnswer } from './permissions.ts';
+import { type AnswerSource, answerElicitation, answerPermission, answerQuestion, type PermissionDecision, type PermissionRequest, requestOf, requestsOf, type QuestionAnswer } from './permissions.ts';
 import { sessionOfRequest } from '../../shared/hook-wire.ts';
 import { type Attention, type AttentionTimings, deriveAttention } from './rules.ts';
 import { type AttentionTier } from '../../shared/feed-order.ts';
@@ -86,6 +86,13 @@ export class AttentionService {
       appended: () => this.writer.catchUpSoon(),
       leading: (leads) => this.clock.lead(leads),
     });
+    // This process is the log's only writer and has just started: no hook waits on it, so no prompt
+    // left open (Lookout was killed, or stopped before a hook came to wait) can be answered here.
+    if (!this.store.shared) {
+      for (const { session } of this.tracked.values()) {
+        for (const request of requestsOf(session)) if (request.status === 'PENDING') void this.write(session.id, null, [expireStep(request.id)]).catch(() => {});
+      }
+    }
     await this.writer.idle();
   }
 

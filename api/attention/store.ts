@@ -85,5 +85,7 @@ export interface AttentionStore {
    * time-driven changes and prunes. Returns how to stop.
    */
   coordinate(listeners: { appended(): void; leading(leads: boolean): void }): () => void;
+  /** Whether other processes may append to this log (PostgreSQL's replicas); false: this process is its only writer. */
+  readonly shared: boolean;
   close(): Promise<void>;
 }

@@ -72,6 +72,7 @@ type LoggedRow = Omit<LogEntry, 'attention' | 'previousAttention'> & { attention
 const toChange = (row: LoggedRow): LogEntry => ({ ...row, attention: attentionFromJson(row.attention), previousAttention: attentionFromJson(row.previousAttention) });
 
 export class PostgresqlAttentionStore implements AttentionStore {
+  readonly shared = true;
   constructor(
     private readonly pool: pg.Pool,
     private readonly coordinator: Coordination,

@@ -67,6 +67,7 @@ export const STORE_SQL = {
 
 /** One process owns the file: it leads, and nobody else appends. */
 export class SqliteAttentionStore implements AttentionStore {
+  readonly shared = false;
   private readonly db: Database.Database;
   private readonly sql: { [K in keyof typeof STORE_SQL]: Database.Statement };
 
