@@ -54,9 +54,15 @@ export async function measureEngines(databases: Record<Engine, string>, startupD
   try {
     const feeds = await Promise.all(engines.map(async (engine) => JSON.parse((await post(url(engine), FEED_BODY)).text)));
     // The same sessions in the same order, for the same reasons, since the same times.
-    const gist = (feed: any) => JSON.stringify(feed.data.attentionSessions.edges.map((e: any) => [e.node.id, e.node.attention.reason, e.node.attention.since, e.node.waitDetail, e.node.lastEventAt]));
-    if (gist(feeds[0]) !== gist(feeds[1])) {
-      throw new Error('The two databases were seeded with different feeds');
+    const gist = (feed: any): string[] => feed.data.attentionSessions.edges.map((e: any) => JSON.stringify([e.node.id, e.node.attention.reason, e.node.attention.since, e.node.waitDetail, e.node.lastEventAt]));
+    const [sqliteGist, postgresqlGist] = feeds.map(gist) as [string[], string[]];
+    const first = sqliteGist.findIndex((item, i) => item !== postgresqlGist[i]);
+    if (first >= 0 || sqliteGist.length !== postgresqlGist.length) {
+      // Said in full: a failure that comes by chance must say what differed.
+      const at = first >= 0 ? first : Math.min(sqliteGist.length, postgresqlGist.length);
+      throw new Error(
+        `The two databases were seeded with different feeds (${sqliteGist.length} and ${postgresqlGist.length} items); first difference at item ${at}: SQLite ${sqliteGist[at] ?? 'none'}, PostgreSQL ${postgresqlGist[at] ?? 'none'}`,
+      );
     }
     const seconds = settings.quick ? 1 : 4;
     const figures = Object.fromEntries(engines.map((e) => [e, { feed: [] as number[], writes: [] as number[], p50: [] as number[], p99: [] as number[], startup: [] as number[] }]));
