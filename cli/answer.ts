@@ -13,7 +13,6 @@ const ANSWER = `mutation($input: AnswerPermissionInput!) {
   }
 }`;
 
-/** An answer refused (a typed error, or input issues), as the CLI's error. */
 /**
  * A refused answer in the CLI's words: what it is about and what to run, never the API's own
  * names; the server's message where it already says that.
@@ -67,7 +66,7 @@ const ANSWER_QUESTION = `mutation($input: AnswerQuestionInput!) {
   }
 }`;
 
-/** `answer ID [OPTION...] [--other TEXT]`: each label answers the question that offers it; --other, a single question. */
+/** A prompt `answer` can answer, as the server shows it. */
 interface Answerable {
   id: string;
   kind: string;
@@ -126,6 +125,7 @@ async function answerElicitation(server: Server, pending: Answerable, words: str
   console.log(`${action === 'ACCEPT' ? 'Sent' : action === 'DECLINE' ? 'Declined' : 'Cancelled'} ${pending.id}.`);
 }
 
+/** A question, by its options' labels: each label answers the question that offers it; --other, a single question. */
 async function answerQuestion(server: Server, pending: Answerable, labels: string[], other: string | undefined) {
   const requestId = pending.id;
   if (pending.kind !== 'QUESTION') throw new UsageError(`${requestId} is not a question: lookout allow or lookout deny it.`);

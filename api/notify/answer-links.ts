@@ -11,8 +11,9 @@ import { type AnswerSource, type PermissionRequest, requestOf } from '../attenti
 import type { PrismaClient, Session } from '../generated/prisma/client.ts';
 import { sessionOfRequest } from '../../shared/hook-wire.ts';
 
-/** The channels an answer link is sent to, each also the answer's source in the session's log. */
-export type AnswerChannel = Extract<AnswerSource, 'LINK' | 'NTFY' | 'SLACK' | 'TELEGRAM'>;
+/** The channels an answer link is sent to, each also the answer's source in the session's log: only the session's owner answers from them. */
+export const ANSWER_CHANNELS = ['LINK', 'NTFY', 'SLACK', 'TELEGRAM'] as const satisfies readonly AnswerSource[];
+export type AnswerChannel = (typeof ANSWER_CHANNELS)[number];
 
 /** What a link answers: allow once or deny a prompt (approve or keep planning a plan), or pick one option of a question. */
 export type Choice = { decision: 'ALLOW_ONCE' | 'DENY' } | { option: string };

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { fetch } from 'undici';
 import { type Announcements, reloader } from '../db/announcements.ts';
-import { BackgroundWrites } from '../db/background-writes.ts';
+import { BackgroundWrites, LatestNotes } from '../db/background-writes.ts';
 import { pendingPermission, requestOf } from '../attention/permissions.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -68,7 +68,6 @@ export class ChannelAddressError extends Error {
 const LINK_CODE_MS = 15 * 60 * 1000;
 /** Messages remembered, to edit once their prompt is answered: beyond it the oldest are forgotten (they keep their buttons, which then say the prompt is closed). */
 const SENT_LIMIT = 10_000;
-const NOTES_EVERY_MS = 250;
 
 /** A message that offered answers to a prompt, and where it is once its service said (null until then). */
 type Sent = { requestId: string; notice: Notice; person: string; closed: string | null } & (
@@ -86,8 +85,11 @@ export class Channels {
   /** Messages that offered answers, by session, until their prompt closes. */
   private readonly sent = new Map<string, Sent[]>();
   private sentCount = 0;
-  private readonly unwritten = new Map<string, Partial<PersonChannel> & { person: string; kind: ChannelKind }>();
-  private writeNotes: NodeJS.Timeout | undefined;
+  /** Only a channel's latest outcome is kept: a burst of messages writes each channel's row once. */
+  private readonly noted = new LatestNotes<Partial<PersonChannel>>(this.work, (key, data) => {
+    const [person, kind] = key.split('\n') as [string, ChannelKind];
+    return this.db.personChannel.updateMany({ where: { person, kind }, data });
+  });
 
   private constructor(
     private readonly db: PrismaClient,
@@ -167,12 +169,16 @@ export class Channels {
     return { code, expiresAt: new Date(Date.now() + LINK_CODE_MS), url: bot ? `https://t.me/${bot}?start=${code}` : null };
   }
 
-  private botName = async (telegram: TelegramSettings): Promise<string | null> => {
+  /** The bot's name, asked of Telegram once it is known (a bot's name does not change while Lookout runs). */
+  private knownBotName: string | null = null;
+  private async botName(telegram: TelegramSettings): Promise<string | null> {
+    if (this.knownBotName) return this.knownBotName;
     const answer = await fetch(methodUrl(telegram, 'getMe'), { signal: AbortSignal.timeout(5_000) })
       .then((res) => res.json() as Promise<{ result?: { username?: unknown } }>)
       .catch(() => null);
-    return typeof answer?.result?.username === 'string' && /^\w{1,64}$/.test(answer.result.username) ? answer.result.username : null;
-  };
+    const name = answer?.result?.username;
+    return (this.knownBotName = typeof name === 'string' && /^\w{1,64}$/.test(name) ? name : null);
+  }
 
   private async linkCode(person: string, kind: ChannelKind): Promise<string> {
     const code = randomBytes(16).toString('base64url');
@@ -192,6 +198,7 @@ export class Channels {
     const channel = this.channel(person, kind);
     if (!channel) return null;
     await this.db.personChannel.deleteMany({ where: { person, kind } });
+    this.deliveries.forget(`${kind} ${channel.address}`);
     await this.stored();
     return channel;
   }
@@ -291,16 +298,8 @@ export class Channels {
     };
     const channel = this.channel(person, kind);
     if (channel) Object.assign(channel, noted);
-    this.unwritten.set(`${person}\n${kind}`, { ...this.unwritten.get(`${person}\n${kind}`), ...noted, person, kind });
-    this.writeNotes ??= setTimeout(() => this.writeNoted(), NOTES_EVERY_MS);
+    this.noted.note(`${person}\n${kind}`, noted);
     return delivered ? answer : null;
-  }
-
-  private writeNoted(): void {
-    clearTimeout(this.writeNotes);
-    this.writeNotes = undefined;
-    for (const { person, kind, ...data } of this.unwritten.values()) this.work.add(this.db.personChannel.updateMany({ where: { person, kind }, data }));
-    this.unwritten.clear();
   }
 
   /** Whether a person's channel of `kind` is verified and at `address` (the chat or member that pressed a button). */
@@ -315,7 +314,7 @@ export class Channels {
   }
 
   async stop(): Promise<void> {
-    this.writeNoted();
+    this.noted.flush();
     await this.work.settled();
   }
 }

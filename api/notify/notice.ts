@@ -5,7 +5,7 @@
 import { titleOf } from '../attention/rules.ts';
 import type { PermissionRequest } from '../attention/permissions.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
-import type { Offer } from './answer-links.ts';
+import { ANSWER_CHANNELS, type Offer } from './answer-links.ts';
 import type { News } from './policy.ts';
 
 /** What a chat message shows of a prompt at most (Slack's section and Telegram's message both hold more). */
@@ -80,7 +80,7 @@ export function notice(news: News, change: AttentionChange, request: PermissionR
 }
 
 /** Answers only the session's owner gives: their own channels and links. */
-const OWNER_ONLY = new Set(['LINK', 'NTFY', 'SLACK', 'TELEGRAM']);
+const OWNER_ONLY = new Set<string>(ANSWER_CHANNELS);
 
 /** What became of a prompt a message offered answers to, who answered it and when, in words, once it is no longer open. */
 export function outcomeOf(request: PermissionRequest, owner: string): string {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import webpush from 'web-push';
 import { type Announcements, reloader } from '../db/announcements.ts';
-import { BackgroundWrites } from '../db/background-writes.ts';
+import { BackgroundWrites, LatestNotes } from '../db/background-writes.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import { type PermissionRequest, pendingPermission, requestOf } from '../attention/permissions.ts';
 import { outcomeOf } from './notice.ts';
@@ -86,8 +86,6 @@ export const LOOKING_FOR_MS = 90_000;
 /** A prompt is answerable from a notification only when all of it fits in the notification. */
 const ANSWERABLE_INPUT_CHARS = 300;
 const BODY_CHARS = 1_000;
-/** How often noted delivery outcomes are written. */
-const NOTES_EVERY_MS = 250;
 /** How long a VAPID header is valid (push services take at most 24 hours). */
 const VAPID_VALID_SECONDS = 12 * 60 * 60;
 /** How long a push service keeps a message for a device that is offline. */
@@ -158,9 +156,8 @@ export class Push {
   private readonly signed = new Map<string, { header: string; renewAt: number }>();
   private readonly reload = reloader(() => this.load());
   private readonly notes = new BackgroundWrites('Noting a push delivery');
-  /** Outcomes noted and not yet written, by device. */
-  private readonly unwritten = new Map<string, Partial<PushDevice>>();
-  private writeNotes: NodeJS.Timeout | undefined;
+  /** Only a device's latest outcome is kept: a burst of pushes writes each device's row once. */
+  private readonly noted = new LatestNotes<Partial<PushDevice>>(this.notes, (endpoint, data) => this.db.pushDevice.updateMany({ where: { endpoint }, data }));
   /** Sessions whose last push offered answers to a prompt, and that prompt: its notification says so once it closes. */
   private readonly offered = new Map<string, string>();
 
@@ -321,7 +318,7 @@ export class Push {
 
   /** Finishes noting what was sent (the deliveries are stopped by their owner). */
   async stop(): Promise<void> {
-    this.writeNoted();
+    this.noted.flush();
     await this.notes.settled();
   }
 
@@ -346,15 +343,6 @@ export class Push {
     const now = new Date();
     const noted = { lastAttemptAt: now, lastStatus: LAST_STATUS[outcome.kind](outcome), ...(outcome.kind === 'delivered' ? { lastSuccessAt: now } : {}) };
     Object.assign(device, noted);
-    // Only a device's latest outcome is kept: a burst of pushes writes each device's row once.
-    this.unwritten.set(endpoint, { ...this.unwritten.get(endpoint), ...noted });
-    this.writeNotes ??= setTimeout(() => this.writeNoted(), NOTES_EVERY_MS);
-  }
-
-  private writeNoted(): void {
-    clearTimeout(this.writeNotes);
-    this.writeNotes = undefined;
-    for (const [endpoint, data] of this.unwritten) this.notes.add(this.db.pushDevice.updateMany({ where: { endpoint }, data }));
-    this.unwritten.clear();
+    this.noted.note(endpoint, noted);
   }
 }
