@@ -4,6 +4,7 @@
 // (BENCHMARKS.md).
 import { RESYNC, ResyncQueue } from './resync-queue.ts';
 import { meetsTier } from './rules.ts';
+import { wakeSoon } from './wakes.ts';
 import { type AttentionTier } from '../../shared/feed-order.ts';
 import type { AttentionStore } from './store.ts';
 import type { AttentionChange, FeedEvent, FeedFilter, FeedResync } from './vocabulary.ts';
@@ -94,7 +95,7 @@ export class FeedStream implements AsyncIterableIterator<FeedEvent> {
     // Listen before reading the log: a change committed meanwhile is in one or both, never neither.
     this.unlisten = this.source.listen((change) => {
       this.queue!.add(change);
-      this.wake?.();
+      if (this.wake) wakeSoon(this.wake);
     });
     const { after } = this;
     if (after === null || after === undefined) return undefined;

@@ -10,6 +10,7 @@ import type { Guard } from './guard.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import type { Tokens } from '../tokens/tokens.ts';
 import { inputProblem, inputProblemMessage } from './well-formed-text.ts';
+import { TurnBatchedWebSocket } from './turn-batched-socket.ts';
 import type { LookoutYoga } from './yoga.ts';
 
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
@@ -34,7 +35,7 @@ interface SocketExtra extends Record<PropertyKey, unknown> {
 }
 
 export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: Tokens, options: GraphqlWebSocketOptions) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, WebSocket: TurnBatchedWebSocket });
   // A revoked token's sockets are closed at once.
   const byToken = new Map<string, Set<import('ws').WebSocket>>();
   tokens.onRevoked((tokenId) => {
