@@ -79,7 +79,7 @@ const TIER_OF: Record<AttentionReason, AttentionTier> = {
   STALE: 'IN_FOCUS',
 };
 
-const WAITING_LABELS = {
+export const WAITING_LABELS = {
   PERMISSION: 'Waiting for permission',
   QUESTION: 'Has a question',
   REVIEW: 'Waiting for review',
