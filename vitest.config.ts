@@ -26,6 +26,7 @@ const ENGINE_TESTS = [
   'test/deployment.test.ts',
   'test/sessions-query.test.ts',
   'test/answer-anywhere-replicas.test.ts',
+  'test/insights.test.ts',
 ];
 
 export default defineConfig({

@@ -25,13 +25,14 @@ const RULES: Rule[] = [
     may: ['api/attention', 'api/generated', 'shared'],
     why: 'the domain knows nothing of storage engines, transports, GraphQL, tokens or notifications',
   },
-  { files: 'api/db', may: ['api/db', 'api/attention', 'api/generated', 'shared'], why: 'storage implements the domain\'s store: it serves no request' },
+  { files: 'api/insights', may: ['api/insights', 'api/attention', 'api/generated', 'shared'], why: 'the analytics read waits from the log: they know no storage engine or transport' },
+  { files: 'api/db', may: ['api/db', 'api/attention', 'api/insights', 'api/generated', 'shared'], why: 'storage implements the domain\'s stores: it serves no request' },
   { files: 'api/notify', may: ['api/notify', 'api/attention', 'api/db', 'api/generated', 'shared'], why: 'notifications hear attention changes: they serve no request' },
   { files: 'api/tokens', may: ['api/tokens', 'api/attention', 'api/db', 'api/generated', 'shared'], why: 'tokens are data and scopes: they serve no request' },
   { files: 'api/hooks', may: ['api/hooks', 'api/attention', 'api/generated', 'shared'], why: 'the hook mapping turns an agent\'s event into reports: it knows no transport' },
   {
     files: 'api/schema',
-    may: ['api/schema', 'api/attention', 'api/db', 'api/hooks', 'api/notify', 'api/tokens', 'api/generated', 'shared'],
+    may: ['api/schema', 'api/attention', 'api/insights', 'api/db', 'api/hooks', 'api/notify', 'api/tokens', 'api/generated', 'shared'],
     why: 'the GraphQL types resolve through the domain and its neighbours, never through the transport',
   },
 ];

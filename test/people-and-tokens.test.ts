@@ -41,6 +41,7 @@ const SAMPLES: Record<string, string> = {
   sessions: '{ sessions { edges { node { id } } } }',
   attentionSessions: '{ attentionSessions { edges { node { id } } } }',
   attentionSummary: '{ attentionSummary { total } }',
+  insights: '{ insights(from: "2026-12-01T00:00:00Z", to: "2026-12-08T00:00:00Z") { __typename } }',
   tokens: '{ tokens { id } }',
   recordSpeaker: 'mutation { recordSpeaker(input: { sessionId: "scoped", speaker: USER }) { __typename } }',
   recordActivity: 'mutation { recordActivity(input: { sessionId: "scoped", state: WORKING }) { __typename } }',

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Announcements, SharedTable } from './announcements.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { PrismaClient as PostgresqlPrismaClient } from '../generated/prisma-postgresql/client.ts';
+import { PrismaInsightsStore } from './insights-store.ts';
 import type { OpenedDatabase } from './opened-database.ts';
 import { applyMigrations, checkedInMigrations, unappliedMigrations } from './postgresql-migrations.ts';
 import { type Coordination, LOG_CHANNEL, PostgresqlAttentionStore, withConnection } from './postgresql-store.ts';
@@ -190,6 +191,7 @@ export async function openPostgresql(url: string): Promise<OpenedDatabase> {
   return {
     store,
     db,
+    insights: new PrismaInsightsStore(db, 'postgresql'),
     announcements: coordinator,
     async problems() {
       try {

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { ALONE } from './announcements.ts';
 import { PROJECT_ROOT } from '../../shared/paths.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { PrismaInsightsStore } from './insights-store.ts';
 import type { OpenedDatabase } from './opened-database.ts';
 import { SqliteAttentionStore } from './sqlite-store.ts';
 
@@ -69,6 +70,7 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
   return {
     store,
     db,
+    insights: new PrismaInsightsStore(db, 'sqlite'),
     announcements: ALONE,
     async problems() {
       let pending: string[];

@@ -23,6 +23,7 @@ import { FeedAnswers } from './feed-answers.ts';
 import { Metrics } from './metrics.ts';
 import { Readiness } from './readiness.ts';
 import { createLookoutYoga } from './yoga.ts';
+import { Insights } from '../insights/insights.ts';
 
 export interface LookoutOptions {
   /** Live events a subscriber may fall behind before it is told to resync. */
@@ -61,7 +62,7 @@ export async function openLookout(config: LookoutConfig, options: LookoutOptions
 }
 
 async function open(config: LookoutConfig, options: LookoutOptions, started: (() => unknown)[]): Promise<Omit<OpenLookout, 'close'>> {
-  const { db, store, announcements, problems, close: closeDatabase } = await openDatabase(config.database);
+  const { db, store, insights: insightsStore, announcements, problems, close: closeDatabase } = await openDatabase(config.database);
   started.push(closeDatabase);
   const tokens = await Tokens.open(db, announcements);
   started.push(() => tokens.stop());
@@ -118,12 +119,16 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
     attention.onAttentionChange(push.hear),
     attention.onAttentionChange(channels.hear),
   );
+  // The log read into waits as it grows (the leader), for the Insights figures.
+  const insights = new Insights(insightsStore, { leads: () => attention.leads, retentionMs: config.retentionMs, ended: metrics.waitEnded });
+  started.push(attention.onAttentionChange(insights.heard, 'all'), () => insights.stop());
+  insights.heard();
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
   const readiness = new Readiness({ problems, latestSeq: () => store.latestSeq(), lagging: (seq) => attention.lagging(seq) });
   await readiness.start();
   started.push(() => readiness.stop());
   metrics.start(attention, feedAnswers, deliveries, () => readiness.latestSeq);
   const refusedHooks = new RefusedHooks();
-  const yoga = createLookoutYoga({ db, attention, tokens, webhooks, policies, push, channels, links, refusedHooks, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
+  const yoga = createLookoutYoga({ db, attention, insights, tokens, webhooks, policies, push, channels, links, refusedHooks, defaultEscalateAfterMinutes: config.escalateAfterMs / 60_000 }, feedAnswers, metrics.plugin);
   return { store, attention, tokens, yoga, metrics, feedAnswers, readiness, refusedHooks, sameHost, links, chatPresses };
 }

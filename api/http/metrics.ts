@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { WaitKind } from '../insights/waits.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AttentionService } from '../attention/service.ts';
 import type { AttentionObserver } from '../attention/vocabulary.ts';
@@ -67,6 +68,13 @@ export class Metrics implements AttentionObserver {
   private readonly conflicts = new Counter({
     name: 'lookout_write_conflicts_total',
     help: 'Writes that found another process had written first, and were planned again after reading it (several replicas writing at once).',
+    registers: [this.registry],
+  });
+  private readonly waitSeconds = new Histogram({
+    name: 'lookout_wait_seconds',
+    help: 'How long a session waited on its person before the need ended (answered, or otherwise), by what it waited for; counted by the leading process as it reads the log.',
+    labelNames: ['kind'] as const,
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200],
     registers: [this.registry],
   });
   private readonly resyncs = new Counter({ name: 'lookout_resyncs_total', help: 'Feed streams told to refetch (fell too far behind, or asked from before what is kept).', registers: [this.registry] });
@@ -133,6 +141,11 @@ export class Metrics implements AttentionObserver {
   resynced(): void {
     this.resyncs.inc();
   }
+
+  /** A wait ended, after `seconds`. */
+  readonly waitEnded = (kind: WaitKind, seconds: number): void => {
+    this.waitSeconds.observe({ kind }, seconds);
+  };
 
   conflicted(): void {
     this.conflicts.inc();

@@ -58,7 +58,8 @@ describe('waits read from the log', () => {
         const p = need('Waiting for permission', T('10:00'));
         return [
           entry('ACTIVITY', T('10:00'), p, bashPrompt('npm test')),
-          entry('SEEN', T('10:02'), p),
+          // Looked at: off the feed until the next event, and still waiting.
+          entry('SEEN', T('10:02'), null),
           entry('ANSWER', T('10:05'), null, { requestId: 'r1', decision: 'ALLOW_ONCE', by: 'FEED' }),
           entry('DELIVER', T('10:05'), null, { requestId: 'r1' }),
         ];
@@ -114,12 +115,17 @@ describe('waits read from the log', () => {
       ],
     },
     {
-      name: 'the detail changing is the same wait; a failure snoozed is dismissed',
+      name: 'the detail changing is the same wait; snoozed, it goes on (looked at); hidden, it ends',
       log: () => {
         const f = need('Failed', T('12:00'));
-        return [entry('ACTIVITY', T('12:00'), f), entry('ACTIVITY', T('12:01'), { ...f, detail: 'exit 2' }), entry('SNOOZE', T('12:05'), null)];
+        return [
+          entry('ACTIVITY', T('12:00'), f),
+          entry('ACTIVITY', T('12:01'), { ...f, detail: 'exit 2' }),
+          entry('SNOOZE', T('12:03'), null),
+          entry('HIDE', T('12:05'), null),
+        ];
       },
-      waits: [{ kind: 'FAILED', startedAt: T('12:00'), endedAt: T('12:05'), endedBy: 'DISMISSED' }],
+      waits: [{ kind: 'FAILED', startedAt: T('12:00'), seenAt: T('12:03'), endedAt: T('12:05'), endedBy: 'DISMISSED' }],
     },
   ])('$name', ({ log, waits }) => {
     const got = waitsOf(log());

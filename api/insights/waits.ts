@@ -116,7 +116,6 @@ function endingOf(entry: LoggedEntry, open: Wait): { endedBy: WaitEnding; decisi
     case 'CLOSE':
       return { endedBy: open.endedBy ?? 'CLOSED', decision: open.decision };
     case 'HIDE':
-    case 'SNOOZE':
       return { endedBy: 'DISMISSED', decision: null };
     case 'TIMER':
       return { endedBy: 'LAPSED', decision: null };
@@ -146,13 +145,16 @@ function promptOf(entry: LoggedEntry): { tool: string | null; rule: string | nul
 /**
  * One entry against its session's open wait (or none). A wait is one kind of need since one
  * moment (the attention's `since`): a new prompt after an answered one is a new wait, a detail
- * that changes is not.
+ * that changes is not. It lasts while the agent waits, not while the feed shows it: looking at it
+ * (seen) or snoozing it takes it off the feed, and it goes on; hiding the session ends it.
  */
 export function stepWaits(open: Wait | null, entry: LoggedEntry): WaitStep {
   const kind = waitKindOf(entry.attention);
   const step: WaitStep = {};
   let current = open;
-  if (current && !sameWait(current, kind, entry.attention)) {
+  // Looked at, or snoozed: gone from the feed until the session's next event, but the agent still waits.
+  const stillWaiting = (entry.kind === 'SEEN' || entry.kind === 'SNOOZE') && entry.attention === null;
+  if (current && !stillWaiting && !sameWait(current, kind, entry.attention)) {
     const at = entry.at < current.startedAt ? current.startedAt : entry.at;
     const { endedBy, decision } = endingOf(entry, current);
     const answered = endedBy === 'TERMINAL' || ANSWER_SOURCES.has(endedBy);
@@ -184,7 +186,7 @@ export function stepWaits(open: Wait | null, entry: LoggedEntry): WaitStep {
   }
   if (current) {
     const updated: Wait = { ...current };
-    if (entry.kind === 'SEEN' && !updated.seenAt) updated.seenAt = entry.at;
+    if ((entry.kind === 'SEEN' || entry.kind === 'SNOOZE') && !updated.seenAt) updated.seenAt = entry.at;
     if (entry.attention?.escalatedAt) updated.escalated = true;
     // An answer given from Lookout that the agent has not yet taken (the hook receives it next).
     if (entry.kind === 'ANSWER' && !updated.endedBy) {

@@ -6,6 +6,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { AttentionService } from '../attention/service.ts';
+import type { Insights } from '../insights/insights.ts';
 import type { Db } from '../db/opened-database.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import type { Policies } from '../notify/policies.ts';
@@ -20,6 +21,7 @@ import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 export interface Context {
   db: Db;
   attention: AttentionService;
+  insights: Insights;
   tokens: Tokens;
   webhooks: Webhooks;
   policies: Policies;

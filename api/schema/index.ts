@@ -14,6 +14,7 @@ import './notification-policy.ts';
 import './push-device.ts';
 import './person-channel.ts';
 import './refused-hooks.ts';
+import './insights.ts';
 import { builder } from './builder.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,218 @@
+// The Insights store on either engine: waits are written through Prisma (the same models on both),
+// and the figures are SQL aggregates run by the database, in each engine's dialect: SQLite keeps
+// times as ISO text (unixepoch for durations), PostgreSQL as timestamp(3) (EXTRACT(EPOCH ...)).
+// Every query reads the waits of one person (or everyone's) begun in a range, through the
+// (owner, startedAt) or the startedAt index.
+import type { Blocker, Day, DayFigures, FiguresGroup, FiguresQuery, InsightsStore, StoredWait, WaitFigures, WaitFilter } from '../insights/store.ts';
+import type { LoggedEntry, Wait } from '../insights/waits.ts';
+import { attentionFromJson } from './attention-json.ts';
+import { toStored } from './dates.ts';
+import type { Db } from './opened-database.ts';
+
+const INDEXED_THROUGH_KEY = 'waitsIndexedThrough';
+
+export type Dialect = 'sqlite' | 'postgresql';
+
+type SqlRow = Record<string, unknown>;
+
+/** How each engine spells what differs: a time parameter, and the seconds between two times. */
+const DIALECTS = {
+  sqlite: {
+    time: (date: Date) => toStored(date),
+    timeParam: '?',
+    // unixepoch(…, 'subsec'): seconds with milliseconds; rounded to them, so that 30 minutes is 1800 exactly.
+    seconds: (later: string, earlier: string) => `ROUND(unixepoch(${later}, 'subsec') - unixepoch(${earlier}, 'subsec'), 3)`,
+    least: 'MIN',
+    greatest: 'MAX',
+  },
+  postgresql: {
+    time: (date: Date) => date.toISOString(),
+    timeParam: 'CAST(? AS timestamp(3))',
+    seconds: (later: string, earlier: string) => `EXTRACT(EPOCH FROM (${later} - ${earlier}))`,
+    least: 'LEAST',
+    greatest: 'GREATEST',
+  },
+} as const;
+
+const GROUP_COLUMN: Record<FiguresGroup, string> = { total: "''", kind: '"kind"', project: `COALESCE("project", '')`, agent: '"agent"' };
+
+const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+export class PrismaInsightsStore implements InsightsStore {
+  private readonly d: (typeof DIALECTS)[Dialect];
+
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {
+    this.d = DIALECTS[dialect];
+  }
+
+  async indexedThrough(): Promise<number> {
+    const row = await this.db.storeMeta.findUnique({ where: { key: INDEXED_THROUGH_KEY } });
+    return Number(row?.value ?? 0);
+  }
+
+  async entriesAfter(seq: number, limit: number): Promise<LoggedEntry[]> {
+    const rows = await this.db.sessionEvent.findMany({
+      where: { seq: { gt: seq } },
+      orderBy: { seq: 'asc' },
+      take: limit,
+      select: { seq: true, sessionId: true, kind: true, at: true, input: true, attention: true, project: true, session: { select: { owner: true, agent: true } } },
+    });
+    return rows.map(({ session, input, attention, ...row }) => ({
+      ...row,
+      input: JSON.parse(input) as Record<string, unknown>,
+      attention: attentionFromJson(attention),
+      owner: session.owner,
+      agent: session.agent,
+    }));
+  }
+
+  async openWaits(sessionIds: string[]): Promise<StoredWait[]> {
+    if (sessionIds.length === 0) return [];
+    return (await this.db.attentionWait.findMany({ where: { sessionId: { in: sessionIds }, endedAt: null } })) as StoredWait[];
+  }
+
+  async saveWaits(from: number, to: number, began: Wait[], changed: StoredWait[]): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const meta = await tx.storeMeta.findUnique({ where: { key: INDEXED_THROUGH_KEY } });
+      if (Number(meta?.value ?? 0) !== from) return false;
+      if (began.length) await tx.attentionWait.createMany({ data: began });
+      for (const { id, ...wait } of changed) await tx.attentionWait.update({ where: { id }, data: wait });
+      await tx.storeMeta.upsert({ where: { key: INDEXED_THROUGH_KEY }, create: { key: INDEXED_THROUGH_KEY, value: String(to) }, update: { value: String(to) } });
+      return true;
+    });
+  }
+
+  async figures(query: FiguresQuery, group: FiguresGroup): Promise<Map<string, WaitFigures>> {
+    const { where, params } = this.range(query);
+    const waited = this.d.seconds(`COALESCE("endedAt", ${this.d.timeParam})`, '"startedAt"');
+    const toSeen = this.d.seconds('"seenAt"', '"startedAt"');
+    const toAnswer = this.d.seconds('"answeredAt"', '"startedAt"');
+    const nowParam = [this.d.time(query.now)];
+    const sums = await this.query(
+      `SELECT ${GROUP_COLUMN[group]} AS "key", COUNT(*) AS "waits", SUM(${waited}) AS "waitedSeconds",
+         SUM(CASE WHEN "escalated" THEN 1 ELSE 0 END) AS "escalations"
+       FROM "AttentionWait" WHERE ${where}${group === 'total' ? '' : ` GROUP BY ${GROUP_COLUMN[group]}`}`,
+      [...nowParam, ...params],
+    );
+    // Nearest-rank percentiles: the value at rank ceil(n * p / 100) of each group's values, in order.
+    const ranked = await this.query(
+      `WITH "measured" AS (
+         SELECT ${GROUP_COLUMN[group]} AS "key", 'waited' AS "metric", ${waited} AS "value" FROM "AttentionWait" WHERE ${where}
+         UNION ALL SELECT ${GROUP_COLUMN[group]}, 'seen', ${toSeen} FROM "AttentionWait" WHERE ${where} AND "seenAt" IS NOT NULL
+         UNION ALL SELECT ${GROUP_COLUMN[group]}, 'answer', ${toAnswer} FROM "AttentionWait" WHERE ${where} AND "answeredAt" IS NOT NULL
+       ), "ranked" AS (
+         SELECT "key", "metric", "value", ROW_NUMBER() OVER (PARTITION BY "key", "metric" ORDER BY "value") AS "rank",
+           COUNT(*) OVER (PARTITION BY "key", "metric") AS "n" FROM "measured"
+       )
+       SELECT "key", "metric",
+         MAX(CASE WHEN "rank" = ("n" * 50 + 99) / 100 THEN "value" END) AS "p50",
+         MAX(CASE WHEN "rank" = ("n" * 90 + 99) / 100 THEN "value" END) AS "p90"
+       FROM "ranked" GROUP BY "key", "metric"`,
+      [...nowParam, ...params, ...params, ...params],
+    );
+    const figures = new Map<string, WaitFigures>();
+    for (const row of sums) {
+      figures.set(String(row.key), {
+        waits: num(row.waits),
+        waitedSeconds: num(row.waitedSeconds),
+        escalations: num(row.escalations),
+        medianSeconds: null,
+        p90Seconds: null,
+        medianToSeenSeconds: null,
+        medianToAnswerSeconds: null,
+      });
+    }
+    for (const row of ranked) {
+      const f = figures.get(String(row.key));
+      if (!f) continue;
+      if (row.metric === 'waited') Object.assign(f, { medianSeconds: numOrNull(row.p50), p90Seconds: numOrNull(row.p90) });
+      if (row.metric === 'seen') f.medianToSeenSeconds = numOrNull(row.p50);
+      if (row.metric === 'answer') f.medianToAnswerSeconds = numOrNull(row.p50);
+    }
+    return figures;
+  }
+
+  async days(query: FiguresQuery, days: Day[]): Promise<DayFigures[]> {
+    if (days.length === 0) return [];
+    const { where, params } = this.range(query);
+    const t = this.d.timeParam;
+    const end = `COALESCE("w"."endedAt", ${t})`;
+    const overlap = this.d.seconds(`${this.d.least}(${end}, "d"."dayEnd")`, `${this.d.greatest}("w"."startedAt", "d"."dayStart")`);
+    const values = days.map(() => `SELECT CAST(? AS TEXT) AS "day", ${t} AS "dayStart", ${t} AS "dayEnd"`).join(' UNION ALL ');
+    const rows = await this.query(
+      `WITH "d" AS (${values}), "w" AS (SELECT * FROM "AttentionWait" WHERE ${where})
+       SELECT "d"."day" AS "day",
+         SUM(CASE WHEN "w"."startedAt" >= "d"."dayStart" AND "w"."startedAt" < "d"."dayEnd" THEN 1 ELSE 0 END) AS "waits",
+         SUM(CASE WHEN "w"."startedAt" < "d"."dayEnd" AND ${end} > "d"."dayStart" THEN ${overlap} ELSE 0 END) AS "waitedSeconds"
+       FROM "d" LEFT JOIN "w" ON 1 = 1 GROUP BY "d"."day" ORDER BY "d"."day"`,
+      [...days.flatMap((day) => [day.day, this.d.time(day.start), this.d.time(day.end)]), ...params, this.d.time(query.now), this.d.time(query.now)],
+    );
+    return rows.map((row) => ({ day: String(row.day), waits: num(row.waits), waitedSeconds: num(row.waitedSeconds) }));
+  }
+
+  async endings(query: FiguresQuery): Promise<Map<string, number>> {
+    const { where, params } = this.range(query);
+    const rows = await this.query(`SELECT "endedBy" AS "key", COUNT(*) AS "n" FROM "AttentionWait" WHERE ${where} AND "endedBy" IS NOT NULL GROUP BY "endedBy"`, params);
+    return new Map(rows.map((row) => [String(row.key), num(row.n)]));
+  }
+
+  async blockers(query: FiguresQuery, limit: number): Promise<Blocker[]> {
+    const { where, params } = this.range(query);
+    const waited = this.d.seconds(`COALESCE("endedAt", ${this.d.timeParam})`, '"startedAt"');
+    const rows = await this.query(
+      `SELECT "tool", "rule", COUNT(*) AS "waits",
+         SUM(CASE WHEN "decision" = 'ALLOW' THEN 1 ELSE 0 END) AS "allowed",
+         SUM(CASE WHEN "decision" = 'DENY' THEN 1 ELSE 0 END) AS "denied",
+         SUM(${waited}) AS "waitedSeconds"
+       FROM "AttentionWait" WHERE ${where} AND "kind" = 'PERMISSION' AND "tool" IS NOT NULL
+       GROUP BY "tool", "rule" ORDER BY COUNT(*) DESC, SUM(${waited}) DESC, "tool", "rule" LIMIT ${Math.trunc(limit)}`,
+      [this.d.time(query.now), ...params, this.d.time(query.now)],
+    );
+    return rows.map((row) => ({
+      tool: String(row.tool),
+      rule: row.rule === null ? null : String(row.rule),
+      waits: num(row.waits),
+      allowed: num(row.allowed),
+      denied: num(row.denied),
+      waitedSeconds: num(row.waitedSeconds),
+    }));
+  }
+
+  async waits(query: FiguresQuery, filter: WaitFilter, limit: number): Promise<StoredWait[]> {
+    return (await this.db.attentionWait.findMany({
+      where: {
+        ...(query.owner === null ? {} : { owner: query.owner }),
+        startedAt: { gte: filter.start && filter.start > query.from ? filter.start : query.from, lt: filter.end && filter.end < query.to ? filter.end : query.to },
+        ...(filter.kind ? { kind: filter.kind } : {}),
+        ...(filter.project !== undefined && filter.project !== null ? { project: filter.project === '' ? null : filter.project } : {}),
+        ...(filter.agent ? { agent: filter.agent } : {}),
+        ...(filter.rule ? { rule: filter.rule } : {}),
+      },
+      orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    })) as StoredWait[];
+  }
+
+  async prune(cutoff: Date): Promise<void> {
+    await this.db.attentionWait.deleteMany({ where: { endedAt: { lt: cutoff } } });
+  }
+
+  /** The waits of the query's person (or everyone's) begun in its range. */
+  private range(query: FiguresQuery): { where: string; params: unknown[] } {
+    const t = this.d.timeParam;
+    const params: unknown[] = [this.d.time(query.from), this.d.time(query.to)];
+    const where = `"startedAt" >= ${t} AND "startedAt" < ${t}`;
+    if (query.owner === null) return { where, params };
+    return { where: `"owner" = ? AND ${where}`, params: [query.owner, ...params] };
+  }
+
+  private async query(sql: string, params: unknown[]): Promise<SqlRow[]> {
+    let n = 0;
+    const text = this.dialect === 'postgresql' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+    return this.db.$queryRawUnsafe<SqlRow[]>(text, ...params);
+  }
+}

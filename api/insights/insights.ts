@@ -1,0 +1,207 @@
+// Attention analytics: how long agents waited on their people, and why. The leading process reads
+// the log as it grows into waits (api/insights/waits.ts) and keeps them; the figures are the
+// database's aggregates over them, for one person or (admins) the team, over a range of days in
+// the asker's time zone.
+import type { AttentionChange } from '../attention/vocabulary.ts';
+import type { Blocker, Day, DayFigures, FiguresQuery, InsightsStore, StoredWait, WaitFigures, WaitFilter } from './store.ts';
+import { stepWaits, type Wait, type WaitKind } from './waits.ts';
+
+/** Log entries read into waits at a time: each page one transaction, the event loop free between pages. */
+const PAGE = 500;
+/** The longest range asked at once: its days are one query, its waits bounded by it. */
+export const MAX_RANGE_DAYS = 92;
+/** A rule is suggested once its prompts were allowed this often and never denied. */
+export const SUGGEST_AFTER_ALLOWED = 3;
+const TOP_BLOCKERS = 10;
+const PRUNE_EVERY_MS = 60 * 60_000;
+
+export class InsightsRangeError extends Error {}
+
+export interface InsightsOptions {
+  /** Whether this process reads the log into waits (the leader; the others read what it kept). */
+  leads(): boolean;
+  /** How long waits are kept after they end: the log's retention. */
+  retentionMs: number;
+  /** A wait ended (for the metrics). */
+  ended?(kind: WaitKind, seconds: number): void;
+}
+
+export interface Figures {
+  from: Date;
+  to: Date;
+  timeZone: string;
+  totals: WaitFigures;
+  /** The same length of time just before `from`. */
+  previous: WaitFigures;
+  byKind: Map<string, WaitFigures>;
+  byProject: Map<string, WaitFigures>;
+  byAgent: Map<string, WaitFigures>;
+  days: DayFigures[];
+  endings: Map<string, number>;
+  blockers: Blocker[];
+}
+
+const NO_WAITS: WaitFigures = { waits: 0, waitedSeconds: 0, medianSeconds: null, p90Seconds: null, medianToSeenSeconds: null, medianToAnswerSeconds: null, escalations: 0 };
+
+export class Insights {
+  private indexing: Promise<void> | undefined;
+  private again = false;
+  private prunedAt = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly store: InsightsStore,
+    private readonly options: InsightsOptions,
+  ) {}
+
+  /** Keeps the waits up with the log: call with every change (any process's). */
+  readonly heard = (_change?: AttentionChange): void => {
+    if (!this.stopped && this.options.leads()) void this.catchUp().catch((error) => console.error('Insights: reading the log into waits failed:', error));
+  };
+
+  stop(): Promise<void> | undefined {
+    this.stopped = true;
+    return this.indexing;
+  }
+
+  /** Reads every log entry not yet read into waits (one run at a time; a call during a run runs it again after). */
+  catchUp(): Promise<void> {
+    if (this.indexing) {
+      this.again = true;
+      return this.indexing;
+    }
+    this.indexing = (async () => {
+      try {
+        do {
+          this.again = false;
+          while (!this.stopped && (await this.readPage())) await new Promise((resolve) => setImmediate(resolve));
+        } while (this.again && !this.stopped);
+        if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+          this.prunedAt = Date.now();
+          await this.store.prune(new Date(Date.now() - this.options.retentionMs));
+        }
+      } finally {
+        this.indexing = undefined;
+      }
+    })();
+    return this.indexing;
+  }
+
+  /** One page of the log into waits; false when there was nothing more to read (or another process read it). */
+  private async readPage(): Promise<boolean> {
+    const from = await this.store.indexedThrough();
+    const entries = await this.store.entriesAfter(from, PAGE);
+    if (entries.length === 0) return false;
+    const open = new Map<string, { wait: Wait; id?: number }>();
+    for (const wait of await this.store.openWaits([...new Set(entries.map((e) => e.sessionId))])) open.set(wait.sessionId, { wait, id: wait.id });
+    const began: Wait[] = [];
+    const changed = new Map<number, StoredWait>();
+    const ended: Wait[] = [];
+    /** Puts a wait's new state where it will be stored: its row, or the new row it is. */
+    const keep = (current: { wait: Wait; id?: number }, wait: Wait) => {
+      if (current.id === undefined) began[began.indexOf(current.wait)] = wait;
+      else changed.set(current.id, { ...wait, id: current.id });
+      current.wait = wait;
+    };
+    for (const entry of entries) {
+      const current = open.get(entry.sessionId);
+      const step = stepWaits(current?.wait ?? null, entry);
+      if (step.updated) keep(current!, step.updated);
+      if (step.ended) {
+        keep(current!, step.ended);
+        ended.push(step.ended);
+        open.delete(entry.sessionId);
+      }
+      if (step.began) {
+        began.push(step.began);
+        open.set(entry.sessionId, { wait: step.began });
+      }
+    }
+    if (!(await this.store.saveWaits(from, entries.at(-1)!.seq, began, [...changed.values()]))) return false;
+    for (const wait of ended) this.options.ended?.(wait.kind as WaitKind, (wait.endedAt!.getTime() - wait.startedAt.getTime()) / 1000);
+    return true;
+  }
+
+  /** The figures for waits begun in [from, to), one person's or (owner null) everyone's, days in `timeZone`. */
+  async figures(owner: string | null, from: Date, to: Date, timeZone: string, now = new Date()): Promise<Figures> {
+    const days = daysOf(from, to, timeZone);
+    // Exact for the log as it is now: what this process can read into waits first, it does.
+    if (this.options.leads()) await this.catchUp();
+    const query: FiguresQuery = { owner, from, to, now };
+    const previous: FiguresQuery = { owner, from: new Date(2 * from.getTime() - to.getTime()), to: from, now };
+    const [totals, before, byKind, byProject, byAgent, dayFigures, endings, blockers] = await Promise.all([
+      this.store.figures(query, 'total'),
+      this.store.figures(previous, 'total'),
+      this.store.figures(query, 'kind'),
+      this.store.figures(query, 'project'),
+      this.store.figures(query, 'agent'),
+      this.store.days(query, days),
+      this.store.endings(query),
+      this.store.blockers(query, TOP_BLOCKERS),
+    ]);
+    return {
+      from,
+      to,
+      timeZone,
+      totals: totals.get('') ?? NO_WAITS,
+      previous: before.get('') ?? NO_WAITS,
+      byKind,
+      byProject,
+      byAgent,
+      days: dayFigures,
+      endings,
+      blockers,
+    };
+  }
+
+  /** One day of a range, as its start and end instants. */
+  dayRange(from: Date, to: Date, timeZone: string, day: string): { start: Date; end: Date } | undefined {
+    const found = daysOf(from, to, timeZone).find((d) => d.day === day);
+    return found && { start: found.start, end: found.end };
+  }
+
+  /** The waits behind a figure, newest first. */
+  waits(owner: string | null, from: Date, to: Date, filter: WaitFilter, limit: number, now = new Date()): Promise<StoredWait[]> {
+    return this.store.waits({ owner, from, to, now }, filter, limit);
+  }
+}
+
+/** The wall-clock offset of `timeZone` at `instant`, in milliseconds (local minus UTC). */
+function offsetAt(instant: number, timeZone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(instant))
+      .map((p) => [p.type, p.value]),
+  );
+  return Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!) - Math.floor(instant / 1000) * 1000;
+}
+
+/** The instant a local date's day begins in `timeZone` (its midnight; across a DST change, the first instant of that date). */
+function startOfDay(y: number, m: number, d: number, timeZone: string): number {
+  const wall = Date.UTC(y, m, d);
+  let instant = wall - offsetAt(wall, timeZone);
+  instant = wall - offsetAt(instant, timeZone);
+  return instant;
+}
+
+/** The days of [from, to) in `timeZone`, each with its start and end instants (a day may be 23 or 25 hours long). */
+export function daysOf(from: Date, to: Date, timeZone: string): Day[] {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw new InsightsRangeError(`Unknown time zone "${timeZone}": use an IANA name such as Europe/Paris, or UTC.`);
+  }
+  if (!(from < to)) throw new InsightsRangeError('The range is empty: `from` must come before `to`.');
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw new InsightsRangeError(`The range is longer than ${MAX_RANGE_DAYS} days: ask for less at a time.`);
+  const local = new Date(from.getTime() + offsetAt(from.getTime(), timeZone));
+  let [y, m, d] = [local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()];
+  const days: Day[] = [];
+  for (let start = startOfDay(y, m, d, timeZone); start < to.getTime(); ) {
+    const next = new Date(Date.UTC(y, m, d + 1));
+    const end = startOfDay(next.getUTCFullYear(), next.getUTCMonth(), next.getUTCDate(), timeZone);
+    const day = `${String(y).padStart(4, '0')}-${String(m + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+    days.push({ day, start: new Date(Math.max(start, from.getTime())), end: new Date(Math.min(end, to.getTime())) });
+    [y, m, d, start] = [next.getUTCFullYear(), next.getUTCMonth(), next.getUTCDate(), end];
+  }
+  return days;
+}
