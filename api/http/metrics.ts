@@ -20,7 +20,7 @@ export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set([
   // The page.
   'AddPushDevice', 'AddWebhookFromPage', 'AnswerElicitation', 'AnswerFromNotification', 'AnswerPermission', 'AnswerQuestion', 'AnswerQuestionFromNotification', 'Feed', 'FeedChanged', 'FeedList', 'Hidden', 'Hide', 'MarkSeen',
   'NotificationSettings', 'PushSetup', 'RemovePushDevice', 'RemoveWebhookFromPage', 'SaveNotificationPolicy', 'SetDeviceLooking',
-  'Quiet', 'RefusedHooks', 'Snooze', 'Unhide', 'Webhooks', 'MyChannels', 'SetNtfyChannel', 'SetSlackChannel', 'LinkTelegram', 'RemoveChannel',
+  'Quiet', 'RefusedHooks', 'Snooze', 'Unhide', 'Webhooks', 'MyChannels', 'SetNtfyChannel', 'SetSlackChannel', 'LinkTelegram', 'RemoveChannel', 'Insights', 'InsightWaits',
   // The CLI and its MCP server.
   'Attention', 'Changes',
 ]);

@@ -4,6 +4,7 @@ import { useQuery } from 'urql';
 import { isOpenableLink } from '../../../shared/links.ts';
 import { graphql } from '../gql';
 import { usePush } from '../push/usePush.ts';
+import { Insights } from '../insights/Insights.tsx';
 import { NotificationSettings } from '../settings/NotificationSettings.tsx';
 import type { AttentionTier } from '../gql/graphql.ts';
 import { type ConnectionStore, useConnectionState } from '../graphql/connection.ts';
@@ -219,6 +220,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
           : null}
         {data ? <Hidden offline={disconnected} /> : null}
         {data ? <NotificationSettings projects={projects} push={push} offline={disconnected} /> : null}
+        {data ? <Insights /> : null}
         <div className="visually-hidden" aria-live="polite">
           {announcement}
         </div>
