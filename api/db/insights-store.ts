@@ -39,14 +39,113 @@ const GROUP_COLUMN: Record<FiguresGroup, string> = { total: "''", kind: '"kind"'
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
-export class PrismaInsightsStore implements InsightsStore {
+/** A statement and its parameters, in the `?` style (PostgreSQL's $n are numbered when it runs). */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * The figures' SQL in one engine's dialect: what the store runs through Prisma, and what
+ * `npm run bench` runs as plain SQL beside it.
+ */
+export class InsightsSql {
   private readonly d: (typeof DIALECTS)[Dialect];
+
+  constructor(readonly dialect: Dialect) {
+    this.d = DIALECTS[dialect];
+  }
+
+  /** Count, time waited and escalations of each group. */
+  sums(query: FiguresQuery, group: FiguresGroup): Statement {
+    const { where, params } = this.range(query);
+    return {
+      sql: `SELECT ${GROUP_COLUMN[group]} AS "key", COUNT(*) AS "waits", SUM(${this.waited()}) AS "waitedSeconds",
+         SUM(CASE WHEN "escalated" THEN 1 ELSE 0 END) AS "escalations"
+       FROM "AttentionWait" WHERE ${where}${group === 'total' ? '' : ` GROUP BY ${GROUP_COLUMN[group]}`}`,
+      params: [this.d.time(query.now), ...params],
+    };
+  }
+
+  /** Nearest-rank percentiles of each group: the value at rank ceil(n * p / 100) of its values, in order. */
+  percentiles(query: FiguresQuery, group: FiguresGroup): Statement {
+    const { where, params } = this.range(query);
+    const key = GROUP_COLUMN[group];
+    return {
+      sql: `WITH "measured" AS (
+         SELECT ${key} AS "key", 'waited' AS "metric", ${this.waited()} AS "value" FROM "AttentionWait" WHERE ${where}
+         UNION ALL SELECT ${key}, 'seen', ${this.d.seconds('"seenAt"', '"startedAt"')} FROM "AttentionWait" WHERE ${where} AND "seenAt" IS NOT NULL
+         UNION ALL SELECT ${key}, 'answer', ${this.d.seconds('"answeredAt"', '"startedAt"')} FROM "AttentionWait" WHERE ${where} AND "answeredAt" IS NOT NULL
+       ), "ranked" AS (
+         SELECT "key", "metric", "value", ROW_NUMBER() OVER (PARTITION BY "key", "metric" ORDER BY "value") AS "rank",
+           COUNT(*) OVER (PARTITION BY "key", "metric") AS "n" FROM "measured"
+       )
+       SELECT "key", "metric",
+         MAX(CASE WHEN "rank" = ("n" * 50 + 99) / 100 THEN "value" END) AS "p50",
+         MAX(CASE WHEN "rank" = ("n" * 90 + 99) / 100 THEN "value" END) AS "p90"
+       FROM "ranked" GROUP BY "key", "metric"`,
+      params: [this.d.time(query.now), ...params, ...params, ...params],
+    };
+  }
+
+  /** Waits begun each day, and the time waited within it. */
+  days(query: FiguresQuery, days: Day[]): Statement {
+    const { where, params } = this.range(query);
+    const t = this.d.timeParam;
+    const end = `COALESCE("w"."endedAt", ${t})`;
+    const overlap = this.d.seconds(`${this.d.least}(${end}, "d"."dayEnd")`, `${this.d.greatest}("w"."startedAt", "d"."dayStart")`);
+    const values = days.map(() => `SELECT CAST(? AS TEXT) AS "day", ${t} AS "dayStart", ${t} AS "dayEnd"`).join(' UNION ALL ');
+    return {
+      sql: `WITH "d" AS (${values}), "w" AS (SELECT * FROM "AttentionWait" WHERE ${where})
+       SELECT "d"."day" AS "day",
+         SUM(CASE WHEN "w"."startedAt" >= "d"."dayStart" AND "w"."startedAt" < "d"."dayEnd" THEN 1 ELSE 0 END) AS "waits",
+         SUM(CASE WHEN "w"."startedAt" < "d"."dayEnd" AND ${end} > "d"."dayStart" THEN ${overlap} ELSE 0 END) AS "waitedSeconds"
+       FROM "d" LEFT JOIN "w" ON 1 = 1 GROUP BY "d"."day" ORDER BY "d"."day"`,
+      params: [...days.flatMap((day) => [day.day, this.d.time(day.start), this.d.time(day.end)]), ...params, this.d.time(query.now), this.d.time(query.now)],
+    };
+  }
+
+  endings(query: FiguresQuery): Statement {
+    const { where, params } = this.range(query);
+    return { sql: `SELECT "endedBy" AS "key", COUNT(*) AS "n" FROM "AttentionWait" WHERE ${where} AND "endedBy" IS NOT NULL GROUP BY "endedBy"`, params };
+  }
+
+  blockers(query: FiguresQuery, limit: number): Statement {
+    const { where, params } = this.range(query);
+    return {
+      sql: `SELECT "tool", "rule", COUNT(*) AS "waits",
+         SUM(CASE WHEN "decision" = 'ALLOW' THEN 1 ELSE 0 END) AS "allowed",
+         SUM(CASE WHEN "decision" = 'DENY' THEN 1 ELSE 0 END) AS "denied",
+         SUM(${this.waited()}) AS "waitedSeconds"
+       FROM "AttentionWait" WHERE ${where} AND "kind" = 'PERMISSION' AND "tool" IS NOT NULL
+       GROUP BY "tool", "rule" ORDER BY COUNT(*) DESC, SUM(${this.waited()}) DESC, "tool", "rule" LIMIT ${Math.trunc(limit)}`,
+      params: [this.d.time(query.now), ...params, this.d.time(query.now)],
+    };
+  }
+
+  /** Seconds waited: until the end, or now for a wait still open. */
+  private waited(): string {
+    return this.d.seconds(`COALESCE("endedAt", ${this.d.timeParam})`, '"startedAt"');
+  }
+
+  /** The waits of the query's person (or everyone's) begun in its range. */
+  private range(query: FiguresQuery): { where: string; params: unknown[] } {
+    const t = this.d.timeParam;
+    const params: unknown[] = [this.d.time(query.from), this.d.time(query.to)];
+    const where = `"startedAt" >= ${t} AND "startedAt" < ${t}`;
+    if (query.owner === null) return { where, params };
+    return { where: `"owner" = ? AND ${where}`, params: [query.owner, ...params] };
+  }
+}
+
+export class PrismaInsightsStore implements InsightsStore {
+  private readonly sql: InsightsSql;
 
   constructor(
     private readonly db: Db,
-    private readonly dialect: Dialect,
+    dialect: Dialect,
   ) {
-    this.d = DIALECTS[dialect];
+    this.sql = new InsightsSql(dialect);
   }
 
   async indexedThrough(): Promise<number> {
@@ -87,33 +186,7 @@ export class PrismaInsightsStore implements InsightsStore {
   }
 
   async figures(query: FiguresQuery, group: FiguresGroup): Promise<Map<string, WaitFigures>> {
-    const { where, params } = this.range(query);
-    const waited = this.d.seconds(`COALESCE("endedAt", ${this.d.timeParam})`, '"startedAt"');
-    const toSeen = this.d.seconds('"seenAt"', '"startedAt"');
-    const toAnswer = this.d.seconds('"answeredAt"', '"startedAt"');
-    const nowParam = [this.d.time(query.now)];
-    const sums = await this.query(
-      `SELECT ${GROUP_COLUMN[group]} AS "key", COUNT(*) AS "waits", SUM(${waited}) AS "waitedSeconds",
-         SUM(CASE WHEN "escalated" THEN 1 ELSE 0 END) AS "escalations"
-       FROM "AttentionWait" WHERE ${where}${group === 'total' ? '' : ` GROUP BY ${GROUP_COLUMN[group]}`}`,
-      [...nowParam, ...params],
-    );
-    // Nearest-rank percentiles: the value at rank ceil(n * p / 100) of each group's values, in order.
-    const ranked = await this.query(
-      `WITH "measured" AS (
-         SELECT ${GROUP_COLUMN[group]} AS "key", 'waited' AS "metric", ${waited} AS "value" FROM "AttentionWait" WHERE ${where}
-         UNION ALL SELECT ${GROUP_COLUMN[group]}, 'seen', ${toSeen} FROM "AttentionWait" WHERE ${where} AND "seenAt" IS NOT NULL
-         UNION ALL SELECT ${GROUP_COLUMN[group]}, 'answer', ${toAnswer} FROM "AttentionWait" WHERE ${where} AND "answeredAt" IS NOT NULL
-       ), "ranked" AS (
-         SELECT "key", "metric", "value", ROW_NUMBER() OVER (PARTITION BY "key", "metric" ORDER BY "value") AS "rank",
-           COUNT(*) OVER (PARTITION BY "key", "metric") AS "n" FROM "measured"
-       )
-       SELECT "key", "metric",
-         MAX(CASE WHEN "rank" = ("n" * 50 + 99) / 100 THEN "value" END) AS "p50",
-         MAX(CASE WHEN "rank" = ("n" * 90 + 99) / 100 THEN "value" END) AS "p90"
-       FROM "ranked" GROUP BY "key", "metric"`,
-      [...nowParam, ...params, ...params, ...params],
-    );
+    const [sums, ranked] = await Promise.all([this.run(this.sql.sums(query, group)), this.run(this.sql.percentiles(query, group))]);
     const figures = new Map<string, WaitFigures>();
     for (const row of sums) {
       figures.set(String(row.key), {
@@ -138,40 +211,17 @@ export class PrismaInsightsStore implements InsightsStore {
 
   async days(query: FiguresQuery, days: Day[]): Promise<DayFigures[]> {
     if (days.length === 0) return [];
-    const { where, params } = this.range(query);
-    const t = this.d.timeParam;
-    const end = `COALESCE("w"."endedAt", ${t})`;
-    const overlap = this.d.seconds(`${this.d.least}(${end}, "d"."dayEnd")`, `${this.d.greatest}("w"."startedAt", "d"."dayStart")`);
-    const values = days.map(() => `SELECT CAST(? AS TEXT) AS "day", ${t} AS "dayStart", ${t} AS "dayEnd"`).join(' UNION ALL ');
-    const rows = await this.query(
-      `WITH "d" AS (${values}), "w" AS (SELECT * FROM "AttentionWait" WHERE ${where})
-       SELECT "d"."day" AS "day",
-         SUM(CASE WHEN "w"."startedAt" >= "d"."dayStart" AND "w"."startedAt" < "d"."dayEnd" THEN 1 ELSE 0 END) AS "waits",
-         SUM(CASE WHEN "w"."startedAt" < "d"."dayEnd" AND ${end} > "d"."dayStart" THEN ${overlap} ELSE 0 END) AS "waitedSeconds"
-       FROM "d" LEFT JOIN "w" ON 1 = 1 GROUP BY "d"."day" ORDER BY "d"."day"`,
-      [...days.flatMap((day) => [day.day, this.d.time(day.start), this.d.time(day.end)]), ...params, this.d.time(query.now), this.d.time(query.now)],
-    );
+    const rows = await this.run(this.sql.days(query, days));
     return rows.map((row) => ({ day: String(row.day), waits: num(row.waits), waitedSeconds: num(row.waitedSeconds) }));
   }
 
   async endings(query: FiguresQuery): Promise<Map<string, number>> {
-    const { where, params } = this.range(query);
-    const rows = await this.query(`SELECT "endedBy" AS "key", COUNT(*) AS "n" FROM "AttentionWait" WHERE ${where} AND "endedBy" IS NOT NULL GROUP BY "endedBy"`, params);
+    const rows = await this.run(this.sql.endings(query));
     return new Map(rows.map((row) => [String(row.key), num(row.n)]));
   }
 
   async blockers(query: FiguresQuery, limit: number): Promise<Blocker[]> {
-    const { where, params } = this.range(query);
-    const waited = this.d.seconds(`COALESCE("endedAt", ${this.d.timeParam})`, '"startedAt"');
-    const rows = await this.query(
-      `SELECT "tool", "rule", COUNT(*) AS "waits",
-         SUM(CASE WHEN "decision" = 'ALLOW' THEN 1 ELSE 0 END) AS "allowed",
-         SUM(CASE WHEN "decision" = 'DENY' THEN 1 ELSE 0 END) AS "denied",
-         SUM(${waited}) AS "waitedSeconds"
-       FROM "AttentionWait" WHERE ${where} AND "kind" = 'PERMISSION' AND "tool" IS NOT NULL
-       GROUP BY "tool", "rule" ORDER BY COUNT(*) DESC, SUM(${waited}) DESC, "tool", "rule" LIMIT ${Math.trunc(limit)}`,
-      [this.d.time(query.now), ...params, this.d.time(query.now)],
-    );
+    const rows = await this.run(this.sql.blockers(query, limit));
     return rows.map((row) => ({
       tool: String(row.tool),
       rule: row.rule === null ? null : String(row.rule),
@@ -201,18 +251,9 @@ export class PrismaInsightsStore implements InsightsStore {
     await this.db.attentionWait.deleteMany({ where: { endedAt: { lt: cutoff } } });
   }
 
-  /** The waits of the query's person (or everyone's) begun in its range. */
-  private range(query: FiguresQuery): { where: string; params: unknown[] } {
-    const t = this.d.timeParam;
-    const params: unknown[] = [this.d.time(query.from), this.d.time(query.to)];
-    const where = `"startedAt" >= ${t} AND "startedAt" < ${t}`;
-    if (query.owner === null) return { where, params };
-    return { where: `"owner" = ? AND ${where}`, params: [query.owner, ...params] };
-  }
-
-  private async query(sql: string, params: unknown[]): Promise<SqlRow[]> {
+  private run({ sql, params }: Statement): Promise<SqlRow[]> {
     let n = 0;
-    const text = this.dialect === 'postgresql' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+    const text = this.sql.dialect === 'postgresql' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
     return this.db.$queryRawUnsafe<SqlRow[]>(text, ...params);
   }
 }
