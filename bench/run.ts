@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup,pages,page,push,hooks,postgresql,mixed,replicas]`: measures Lookout
+// `npm run bench [-- --quick] [-- --only=feed,delivery,growth,writes,startup,pages,page,push,hooks,insights,postgresql,mixed,replicas]`: measures Lookout
 // against baselines run side by side in the same run, prints one table and writes
 // bench/results/latest.json (quick runs write quick.json). See BENCHMARKS.md. The PostgreSQL steps
 // use LOOKOUT_BENCH_POSTGRESQL (this machine's server by default), in databases made and dropped by the run.
@@ -17,6 +17,7 @@ import { measurePushLoad } from './measurements/push-load.ts';
 import { measureStartup } from './measurements/startup.ts';
 import { measureWrites } from './measurements/writes.ts';
 import { machine, met, printTable, type Row, type Settings, writeResults } from './report.ts';
+import { measureInsights } from './measurements/insights.ts';
 import { copyOf, copyOfPostgresql, dropBenchDatabases, seededDatabase, seededPostgresql } from './seed.ts';
 
 const quick = process.argv.includes('--quick');
@@ -59,6 +60,7 @@ try {
     ...(quick ? [] : await measurePage(await copyOf(files.get(1_000)!, 'page-500.db'), settings, 500)),
   ]);
   await step('push', async () => measurePushLoad(await copyOf(files.get(1_000)!, 'push-devices.db'), await copyOf(files.get(1_000)!, 'push-none.db'), settings));
+  await step('insights', () => measureInsights(dir, settings));
   await step('hooks', async () => measureHookCost(await copyOf(files.get(1_000)!, 'hooks.db'), await mkdtemp(path.join(dir, 'home-')), settings));
   if (onPostgresql) {
     const started = Date.now();

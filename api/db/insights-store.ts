@@ -39,6 +39,12 @@ const GROUP_COLUMN: Record<FiguresGroup, string> = { total: "''", kind: '"kind"'
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
+/** A wait's columns, in the order the statements bind them; the times among them. */
+const WAIT_COLUMNS = ['sessionId', 'owner', 'project', 'agent', 'kind', 'subagent', 'startedAt', 'seenAt', 'answeredAt', 'endedAt', 'endedBy', 'decision', 'escalated', 'tool', 'rule', 'startSeq', 'endSeq'] as const;
+const TIME_COLUMNS: ReadonlySet<string> = new Set(['startedAt', 'seenAt', 'answeredAt', 'endedAt']);
+/** New waits per insert statement: 17 parameters each, within both engines' limits. */
+const INSERT_ROWS = 500;
+
 /** A statement and its parameters, in the `?` style (PostgreSQL's $n are numbered when it runs). */
 export interface Statement {
   sql: string;
@@ -123,6 +129,29 @@ export class InsightsSql {
     };
   }
 
+  /** New waits, as one multi-row insert. */
+  insertWaits(waits: Wait[]): Statement {
+    const t = this.d.timeParam;
+    const row = `(?, ?, ?, ?, ?, ?, ${t}, ${t}, ${t}, ${t}, ?, ?, ?, ?, ?, ?, ?)`;
+    return {
+      sql: `INSERT INTO "AttentionWait" (${WAIT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${waits.map(() => row).join(', ')}`,
+      params: waits.flatMap((w) => this.values(w)),
+    };
+  }
+
+  /** A wait's new state (it was seen, answered or ended). */
+  updateWait(id: number, wait: Wait): Statement {
+    const t = this.d.timeParam;
+    const set = WAIT_COLUMNS.map((c) => `"${c}" = ${TIME_COLUMNS.has(c) ? t : '?'}`).join(', ');
+    return { sql: `UPDATE "AttentionWait" SET ${set} WHERE "id" = ?`, params: [...this.values(wait), id] };
+  }
+
+  private values(w: Wait): unknown[] {
+    const time = (date: Date | null) => date && this.d.time(date);
+    const flag = (value: boolean) => (this.dialect === 'sqlite' ? (value ? 1 : 0) : value);
+    return [w.sessionId, w.owner, w.project, w.agent, w.kind, flag(w.subagent), time(w.startedAt), time(w.seenAt), time(w.answeredAt), time(w.endedAt), w.endedBy, w.decision, flag(w.escalated), w.tool, w.rule, w.startSeq, w.endSeq];
+  }
+
   /** Seconds waited: until the end, or now for a wait still open. */
   private waited(): string {
     return this.d.seconds(`COALESCE("endedAt", ${this.d.timeParam})`, '"startedAt"');
@@ -154,18 +183,22 @@ export class PrismaInsightsStore implements InsightsStore {
   }
 
   async entriesAfter(seq: number, limit: number): Promise<LoggedEntry[]> {
-    const rows = await this.db.sessionEvent.findMany({
-      where: { seq: { gt: seq } },
-      orderBy: { seq: 'asc' },
-      take: limit,
-      select: { seq: true, sessionId: true, kind: true, at: true, input: true, attention: true, project: true, session: { select: { owner: true, agent: true } } },
+    // One joined read, not Prisma's query and relation load: reading a long log the first time is this.
+    const rows = await this.run({
+      sql: `SELECT e."seq", e."sessionId", e."kind", e."at", e."input", e."attention", e."project", s."owner", s."agent"
+        FROM "SessionEvent" e JOIN "Session" s ON s."id" = e."sessionId" WHERE e."seq" > ? ORDER BY e."seq" LIMIT ${Math.trunc(limit)}`,
+      params: [seq],
     });
-    return rows.map(({ session, input, attention, ...row }) => ({
-      ...row,
-      input: JSON.parse(input) as Record<string, unknown>,
-      attention: attentionFromJson(attention),
-      owner: session.owner,
-      agent: session.agent,
+    return rows.map((row) => ({
+      seq: Number(row.seq),
+      sessionId: String(row.sessionId),
+      kind: row.kind as LoggedEntry['kind'],
+      at: new Date(row.at as string | Date),
+      input: JSON.parse(String(row.input)) as Record<string, unknown>,
+      attention: attentionFromJson(row.attention as string | null),
+      project: row.project === null ? null : String(row.project),
+      owner: String(row.owner),
+      agent: String(row.agent),
     }));
   }
 
@@ -178,8 +211,8 @@ export class PrismaInsightsStore implements InsightsStore {
     return this.db.$transaction(async (tx) => {
       const meta = await tx.storeMeta.findUnique({ where: { key: INDEXED_THROUGH_KEY } });
       if (Number(meta?.value ?? 0) !== from) return false;
-      if (began.length) await tx.attentionWait.createMany({ data: began });
-      for (const { id, ...wait } of changed) await tx.attentionWait.update({ where: { id }, data: wait });
+      for (let i = 0; i < began.length; i += INSERT_ROWS) await this.run(this.sql.insertWaits(began.slice(i, i + INSERT_ROWS)), tx);
+      for (const { id, ...wait } of changed) await this.run(this.sql.updateWait(id, wait), tx);
       await tx.storeMeta.upsert({ where: { key: INDEXED_THROUGH_KEY }, create: { key: INDEXED_THROUGH_KEY, value: String(to) }, update: { value: String(to) } });
       return true;
     });
@@ -251,9 +284,10 @@ export class PrismaInsightsStore implements InsightsStore {
     await this.db.attentionWait.deleteMany({ where: { endedAt: { lt: cutoff } } });
   }
 
-  private run({ sql, params }: Statement): Promise<SqlRow[]> {
+  /** Runs a statement (on `db`, or in a transaction's client); PostgreSQL's parameters are numbered. */
+  private run({ sql, params }: Statement, db: Pick<Db, '$queryRawUnsafe'> = this.db): Promise<SqlRow[]> {
     let n = 0;
     const text = this.sql.dialect === 'postgresql' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
-    return this.db.$queryRawUnsafe<SqlRow[]>(text, ...params);
+    return db.$queryRawUnsafe<SqlRow[]>(text, ...params);
   }
 }

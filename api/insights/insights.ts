@@ -7,12 +7,15 @@ import type { Blocker, Day, DayFigures, FiguresQuery, InsightsStore, StoredWait,
 import { stepWaits, type Wait, type WaitKind } from './waits.ts';
 
 /** Log entries read into waits at a time: each page one transaction, the event loop free between pages. */
-const PAGE = 500;
+const PAGE = 5000;
 /** The longest range asked at once: its days are one query, its waits bounded by it. */
 export const MAX_RANGE_DAYS = 92;
 /** A rule is suggested once its prompts were allowed this often and never denied. */
 export const SUGGEST_AFTER_ALLOWED = 3;
 const TOP_BLOCKERS = 10;
+/** How long figures asked again (the same person, range and time zone, no new entry read) are answered as computed. */
+const FRESH_MS = 10_000;
+const KEPT_FIGURES = 32;
 const PRUNE_EVERY_MS = 60 * 60_000;
 
 export class InsightsRangeError extends Error {}
@@ -48,6 +51,10 @@ export class Insights {
   private again = false;
   private prunedAt = 0;
   private stopped = false;
+  /** Figures computed lately, by whose and which range: a repeat is answered from here while fresh. */
+  private readonly kept = new Map<string, { seq: number; at: number; figures: Promise<Figures> }>();
+  /** Each person's (or the team's) computations, one after another: asking many at once costs no more at a time. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: InsightsStore,
@@ -123,10 +130,28 @@ export class Insights {
   }
 
   /** The figures for waits begun in [from, to), one person's or (owner null) everyone's, days in `timeZone`. */
-  async figures(owner: string | null, from: Date, to: Date, timeZone: string, now = new Date()): Promise<Figures> {
+  async figures(owner: string | null, from: Date, to: Date, timeZone: string): Promise<Figures> {
     const days = daysOf(from, to, timeZone);
     // Exact for the log as it is now: what this process can read into waits first, it does.
     if (this.options.leads()) await this.catchUp();
+    const seq = await this.store.indexedThrough();
+    const key = `${owner}\n${from.toISOString()}\n${to.toISOString()}\n${timeZone}`;
+    const kept = this.kept.get(key);
+    if (kept && kept.seq === seq && Date.now() - kept.at < FRESH_MS) return kept.figures;
+    const whose = owner ?? '';
+    const figures = (this.queues.get(whose) ?? Promise.resolve()).then(() => this.compute(owner, from, to, timeZone, days));
+    const queued = figures.catch(() => {});
+    this.queues.set(whose, queued);
+    void queued.then(() => this.queues.get(whose) === queued && this.queues.delete(whose));
+    this.kept.delete(key);
+    if (this.kept.size >= KEPT_FIGURES) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(key, { seq, at: Date.now(), figures });
+    figures.catch(() => this.kept.get(key)?.figures === figures && this.kept.delete(key));
+    return figures;
+  }
+
+  private async compute(owner: string | null, from: Date, to: Date, timeZone: string, days: Day[]): Promise<Figures> {
+    const now = new Date();
     const query: FiguresQuery = { owner, from, to, now };
     const previous: FiguresQuery = { owner, from: new Date(2 * from.getTime() - to.getTime()), to: from, now };
     const [totals, before, byKind, byProject, byAgent, dayFigures, endings, blockers] = await Promise.all([
