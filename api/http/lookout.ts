@@ -122,6 +122,7 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
   // The log read into waits as it grows (the leader), for the Insights figures.
   const insights = new Insights(insightsStore, { leads: () => attention.leads, retentionMs: config.retentionMs, ended: metrics.waitEnded });
   started.push(attention.onAttentionChange(insights.heard, 'all'), () => insights.stop());
+  // What the log holds already (all of it, the first time after an upgrade), read in the background.
   insights.heard();
   const feedAnswers = new FeedAnswers(() => attention.latestSeq);
   const readiness = new Readiness({ problems, latestSeq: () => store.latestSeq(), lagging: (seq) => attention.lagging(seq) });

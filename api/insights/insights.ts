@@ -17,6 +17,8 @@ const TOP_BLOCKERS = 10;
 const FRESH_MS = 10_000;
 const KEPT_FIGURES = 32;
 const PRUNE_EVERY_MS = 60 * 60_000;
+/** How long after a change the log is read into waits: a burst of writes is read at once, in one transaction, off their path. */
+const READ_AFTER_MS = 1_000;
 
 export class InsightsRangeError extends Error {}
 
@@ -48,6 +50,7 @@ const NO_WAITS: WaitFigures = { waits: 0, waitedSeconds: 0, medianSeconds: null,
 
 export class Insights {
   private indexing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private again = false;
   private prunedAt = 0;
   private stopped = false;
@@ -61,13 +64,19 @@ export class Insights {
     private readonly options: InsightsOptions,
   ) {}
 
-  /** Keeps the waits up with the log: call with every change (any process's). */
+  /** Keeps the waits up with the log: call with every change (any process's); read a moment later, with what follows. */
   readonly heard = (_change?: AttentionChange): void => {
-    if (!this.stopped && this.options.leads()) void this.catchUp().catch((error) => console.error('Insights: reading the log into waits failed:', error));
+    if (this.stopped || this.timer || !this.options.leads()) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.catchUp().catch((error) => console.error('Insights: reading the log into waits failed:', error));
+    }, READ_AFTER_MS);
+    this.timer.unref();
   };
 
   stop(): Promise<void> | undefined {
     this.stopped = true;
+    clearTimeout(this.timer);
     return this.indexing;
   }
 
