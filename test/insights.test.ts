@@ -148,6 +148,38 @@ describe('attention analytics', () => {
     expect(metrics).toMatch(/lookout_wait_seconds_count\{kind="PERMISSION"\} 4/);
   });
 
+  it("count a subagent's prompt as the hook reports it (answered in the terminal: its tool then ran) and an escalated question", async () => {
+    server = await startServer({ ...QUIET, LOOKOUT_ESCALATE_MINUTES: '1' });
+    // Claude Code's http hook: a subagent asks to run a command, then the command runs (allowed in the terminal).
+    const hook = (payload: Record<string, unknown>) =>
+      fetch(server.url.replace(/\/graphql$/, '/hooks/claude-code'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify({ session_id: 'cc1', cwd: '/work/shop', ...payload }),
+      });
+    const call = { tool_name: 'Bash', tool_input: { command: 'npm run lint' }, agent_id: 'sub-1', agent_type: 'reviewer' };
+    expect((await hook({ hook_event_name: 'UserPromptSubmit', prompt: 'Review the diff' })).status).toBe(204);
+    expect((await hook({ hook_event_name: 'PermissionRequest', ...call })).status).toBe(204);
+    expect((await hook({ hook_event_name: 'PostToolUse', ...call, tool_response: 'ok' })).status).toBe(204);
+    // A question asked ten minutes ago and answered a minute ago: escalated after one.
+    const base = Date.now();
+    const ago = (minutes: number) => new Date(base - minutes * 60_000).toISOString();
+    await activity('q-esc', ago(10), 'WAITING', 'QUESTION', 'Ship it?');
+    await activity('q-esc', ago(1), 'WORKING');
+
+    const range = { from: ago(60), to: ago(-1) };
+    const { data } = await gql(`query($from: DateTime!, $to: DateTime!) { insights(from: $from, to: $to) { ... on QueryInsightsSuccess { data {
+      totals { waits escalations }
+      waits { sessionId kind subagent endedBy decision rule escalated waitedSeconds }
+    } } } }`, range);
+    const { totals, waits } = data.insights.data;
+    expect(totals).toEqual({ waits: 2, escalations: 1 });
+    expect(waits).toEqual([
+      { sessionId: 'cc1', kind: 'PERMISSION', subagent: true, endedBy: 'TERMINAL', decision: 'ALLOW', rule: 'Bash(npm run lint)', escalated: false, waitedSeconds: expect.any(Number) },
+      { sessionId: 'q-esc', kind: 'QUESTION', subagent: false, endedBy: 'TERMINAL', decision: null, rule: null, escalated: true, waitedSeconds: 540 },
+    ]);
+  });
+
   it("show a person their own waits, an admin the team's, and refuse a bad range with a typed error", async () => {
     server = await startServer(QUIET);
     await recordTheWeek();

@@ -44,6 +44,11 @@ export interface ActivityChange {
   permission?: PermissionAsk;
   /** The tool call this event is about (a tool starting, finishing, denied): it ends that call's prompt only. */
   toolCall?: ToolCall | null;
+  /**
+   * What became of the tool call: it ran (so its prompt, if it had one, was allowed), or it was
+   * denied. Moves nothing; kept in the log, where Insights reads how a prompt was answered in the terminal.
+   */
+  toolOutcome?: 'RAN' | 'DENIED';
 }
 
 export interface WorktreeChange {

@@ -193,6 +193,12 @@ const KINDS: Record<string, PermissionKind> = { ExitPlanMode: 'PLAN', AskUserQue
 /** A short digest of a JSON value. */
 const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value ?? null)).digest('base64url').slice(0, 22);
 
+/** What became of a tool call, as its event says: it ran (finished or failed), or it was denied. */
+function toolOutcomeOf(hook: AgentHook): Pick<ActivityChange, 'toolOutcome'> {
+  if (hook.hook_event_name === 'PostToolUse' || hook.hook_event_name === 'PostToolUseFailure') return { toolOutcome: 'RAN' };
+  return hook.hook_event_name === 'PermissionDenied' ? { toolOutcome: 'DENIED' } : {};
+}
+
 /** The tool call a hook event is about, to match its prompt (PermissionRequest carries no tool_use_id). */
 function toolCallOf(hook: AgentHook): ToolCall | null {
   if (!hook.tool_name) return null;
@@ -385,7 +391,7 @@ export function mapAgentHook(hook: AgentHook, origin: HookOrigin = { sameHost: f
     const wait = elicits ? elicitation(hook) : toolWait(hook);
     const agentId = hook.agent_id;
     const permission = hook.hook_event_name === 'PermissionRequest' ? permissionAsk(hook, waits) : elicits ? elicitationAsk(hook, elicitationWaits) : undefined;
-    return [register, activity(asks ? { ...wait, agentId, waitDetail: agentDetail(hook, wait.waitDetail), permission } : { state: 'WORKING', agentId })];
+    return [register, activity(asks ? { ...wait, agentId, waitDetail: agentDetail(hook, wait.waitDetail), permission } : { state: 'WORKING', agentId, ...toolOutcomeOf(hook) })];
   }
 
   switch (hook.hook_event_name) {
@@ -405,7 +411,7 @@ export function mapAgentHook(hook: AgentHook, origin: HookOrigin = { sameHost: f
     case 'PostToolUseFailure':
     case 'PermissionDenied':
       // Each proves its tool call's prompt was answered (or refused) and the agent carries on; another call's prompt may still be open.
-      return [register, activity({ state: 'WORKING', toolCall: toolCallOf(hook) })];
+      return [register, activity({ state: 'WORKING', toolCall: toolCallOf(hook), ...toolOutcomeOf(hook) })];
     case 'PermissionRequest':
       return [register, activity({ ...toolWait(hook), permission: permissionAsk(hook, waits) })];
     case 'Elicitation':

@@ -70,9 +70,22 @@ describe('waits read from the log', () => {
       name: 'a permission prompt answered in the terminal: its tool call ran',
       log: () => [
         entry('ACTIVITY', T('10:00'), need('Waiting for permission', T('10:00')), bashPrompt('make deploy')),
-        entry('ACTIVITY', T('10:07'), null, { state: 'WORKING', toolCall: { tool: 'Bash', input: {} } }),
+        entry('ACTIVITY', T('10:07'), null, { state: 'WORKING', toolCall: { tool: 'Bash', input: {} }, toolOutcome: 'RAN' }),
       ],
       waits: [{ kind: 'PERMISSION', endedAt: T('10:07'), answeredAt: T('10:07'), endedBy: 'TERMINAL', decision: 'ALLOW', seenAt: null, rule: 'Bash(make deploy)' }],
+    },
+    {
+      name: 'a permission prompt denied in the terminal; another whose agent simply went on (not known)',
+      log: () => [
+        entry('ACTIVITY', T('10:00'), need('Waiting for permission', T('10:00')), bashPrompt('rm -rf /')),
+        entry('ACTIVITY', T('10:01'), null, { state: 'WORKING', toolCall: { tool: 'Bash', input: {} }, toolOutcome: 'DENIED' }),
+        entry('ACTIVITY', T('10:02'), need('Waiting for permission', T('10:02')), bashPrompt('ls')),
+        entry('ACTIVITY', T('10:03'), null, { state: 'WORKING' }),
+      ],
+      waits: [
+        { kind: 'PERMISSION', endedBy: 'TERMINAL', decision: 'DENY' },
+        { kind: 'PERMISSION', endedBy: 'TERMINAL', decision: null },
+      ],
     },
     {
       name: 'an answer given, then the prompt still open: answered, not ended until the agent moves on',

@@ -121,11 +121,12 @@ function endingOf(entry: LoggedEntry, open: Wait): { endedBy: WaitEnding; decisi
       return { endedBy: 'LAPSED', decision: null };
     default: {
       // The agent went on: answered where it asked (unless an answer from Lookout came first). A
-      // permission prompt whose own tool call then ran was allowed.
+      // permission prompt whose own tool call then ran was allowed; one whose call was denied, denied.
       if (open.endedBy) return { endedBy: open.endedBy, decision: open.decision };
       const call = entry.input.toolCall as { tool?: unknown } | null | undefined;
-      const ran = entry.kind === 'ACTIVITY' && entry.input.state === 'WORKING' && open.tool !== null && call?.tool === open.tool;
-      return { endedBy: 'TERMINAL', decision: open.kind === 'PERMISSION' && ran ? 'ALLOW' : null };
+      const itsCall = open.tool !== null && (call?.tool === open.tool || (open.subagent && typeof entry.input.agentId === 'string'));
+      const outcome = open.kind === 'PERMISSION' && itsCall ? entry.input.toolOutcome : undefined;
+      return { endedBy: 'TERMINAL', decision: outcome === 'RAN' ? 'ALLOW' : outcome === 'DENIED' ? 'DENY' : null };
     }
   }
 }
