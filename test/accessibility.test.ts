@@ -1,13 +1,11 @@
 // The feed page as a keyboard or screen-reader user meets it, in Chromium: axe-core finds no WCAG
 // A/AA violation, and what axe cannot see is walked through here: focus never lost, one menu at a
 // time, a busy state while the server answers, a header that covers nothing and fits a phone.
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useBrowser } from './browser.ts';
+import { axeViolations, useBrowser } from './browser.ts';
 import { askPermission, RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const browser = useBrowser();
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -35,15 +33,6 @@ const focused = (page: Page) =>
     const item = active?.closest<HTMLElement>('[data-session-id]');
     return item ? `item: ${item.dataset.sessionId}` : `${active?.tagName.toLowerCase()}${active?.id ? `#${active.id}` : ''}: ${active?.textContent?.trim().slice(0, 40)}`;
   });
-
-async function axeViolations(page: Page) {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
-    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 
 describe('accessibility', () => {
   it('axe-core finds no WCAG A/AA violation, light or dark, wide or on a phone, with a prompt, a long detail and a menu open', async () => {

@@ -1,25 +1,13 @@
 // The Insights view in Chromium: this week at a glance against last week, the days as a table with
 // their bars, why agents waited, the rule to add, the waits behind a number; axe-core finds no
 // WCAG A/AA violation in it, light or dark.
-import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useBrowser } from './browser.ts';
+import { axeViolations, useBrowser } from './browser.ts';
 import { askPermission, RECORD_ACTIVITY, RECORD_SPEAKER, startServer, type TestServer } from './helpers.ts';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const browser = useBrowser();
 let server: TestServer;
 afterEach(() => server?.stop());
-
-async function axeViolations(page: Page) {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
-    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 
 describe('the Insights view', () => {
   it('shows the week at a glance, per day as a table, why, the rule to add and the waits behind a number, with no axe violation', async () => {

@@ -180,6 +180,22 @@ describe('attention analytics', () => {
     ]);
   });
 
+  it("keep waits as long as the log: one that ended before the retention is dropped, one still open is not", async () => {
+    server = await startServer({ ...QUIET, LOOKOUT_RETENTION_DAYS: '1' });
+    const base = Date.now();
+    const ago = (hours: number) => new Date(base - hours * 3_600_000).toISOString();
+    await activity('long-ago', ago(72), 'WAITING', 'QUESTION');
+    await activity('long-ago', ago(71), 'WORKING');
+    await activity('still-open', ago(48), 'WAITING', 'PERMISSION', 'Bash: make release');
+    await activity('yesterday', ago(20), 'WAITING', 'QUESTION');
+    await activity('yesterday', ago(19), 'WORKING');
+    const { data } = await gql(`query($from: DateTime!, $to: DateTime!) { insights(from: $from, to: $to) { ... on QueryInsightsSuccess { data { waits { sessionId } } } } }`, {
+      from: ago(24 * 7),
+      to: ago(-1),
+    });
+    expect(data.insights.data.waits.map((w: { sessionId: string }) => w.sessionId)).toEqual(['yesterday', 'still-open']);
+  });
+
   it("show a person their own waits, an admin the team's, and refuse a bad range with a typed error", async () => {
     server = await startServer(QUIET);
     await recordTheWeek();

@@ -78,5 +78,10 @@ describe('figures asked again', () => {
     state.seq = 11;
     await insights.figures('alice', ...week, 'UTC');
     expect(state.queries).toBe(15);
+    // The team's figures and those of a person who happens to be called "team", or "null", are never one another's.
+    await insights.figures(null, ...week, 'UTC');
+    await insights.figures('team', ...week, 'UTC');
+    await insights.figures('null', ...week, 'UTC');
+    expect(state.queries).toBe(30);
   });
 });

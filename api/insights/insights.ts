@@ -144,10 +144,11 @@ export class Insights {
     // Exact for the log as it is now: what this process can read into waits first, it does.
     if (this.options.leads()) await this.catchUp();
     const seq = await this.store.indexedThrough();
-    const key = `${owner}\n${from.toISOString()}\n${to.toISOString()}\n${timeZone}`;
+    // Whose: a person by name, or the team (no name can be mistaken for it).
+    const whose = owner === null ? 'team' : `person ${owner}`;
+    const key = `${whose}\n${from.toISOString()}\n${to.toISOString()}\n${timeZone}`;
     const kept = this.kept.get(key);
     if (kept && kept.seq === seq && Date.now() - kept.at < FRESH_MS) return kept.figures;
-    const whose = owner ?? '';
     const figures = (this.queues.get(whose) ?? Promise.resolve()).then(() => this.compute(owner, from, to, timeZone, days));
     const queued = figures.catch(() => {});
     this.queues.set(whose, queued);
