@@ -267,7 +267,11 @@ describe.runIf(ON_POSTGRESQL)('replicas on one PostgreSQL database', () => {
     const onB = collect(b.ws(), FEED_EVENT, {});
     await metricReads(b, 'lookout_subscribers', 1);
     // PostgreSQL ends the connection that holds the leader's lock, as a network failure would.
-    const [holder] = await sql<{ pid: number }>(database, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 7412003 AND granted`);
+    // This database's leader: other tests' Lookouts, on other databases of the same server, hold the same lock number.
+    const [holder] = await sql<{ pid: number }>(
+      database,
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 7412003 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
     await sql(database, `SELECT pg_terminate_backend(${holder!.pid})`);
     await metricReads(b, 'lookout_leader', 1);
     await metricReads(a, 'lookout_leader', 0);
