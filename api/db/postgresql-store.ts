@@ -113,11 +113,16 @@ export class PostgresqlAttentionStore implements AttentionStore {
   async write(append: Append, replan: () => Promise<Append>): Promise<number[]> {
     return withConnection(this.pool, async (client) => {
       try {
-        await client.query('BEGIN');
-        // Held until COMMIT: no other process appends meanwhile, so these seqs commit in order, and
-        // a write planned again while it is held cannot find the log grown once more.
-        await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
-        while ((await newestSeq(client)) !== append.after) append = await replan();
+        // One round trip: the transaction, the log's lock and where the log ends (the simple protocol
+        // takes several statements at once; there is nothing to bind). The lock is held until COMMIT:
+        // no other process appends meanwhile, so these seqs commit in order, and a write planned
+        // again while it is held cannot find the log grown once more.
+        const opened = (await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); ${NEWEST_SEQ}`)) as unknown as pg.QueryResult<{ seq: number }>[];
+        let newest = opened.at(-1)!.rows[0]!.seq;
+        while (newest !== append.after) {
+          append = await replan();
+          newest = await newestSeq(client);
+        }
         const { after, writes } = append;
         await saveSessions(client, writes.sessions);
         if (writes.tracked.length) {
@@ -128,11 +133,9 @@ export class PostgresqlAttentionStore implements AttentionStore {
           );
         }
         const seqs = writes.events.map((_, i) => after + i + 1);
-        if (writes.events.length) {
-          await appendEvents(client, writes.events, after);
-          await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, String(seqs.at(-1))]);
-        }
-        await client.query('COMMIT');
+        if (writes.events.length) await appendEvents(client, writes.events, after);
+        // The other processes hear of the new entries once they are committed: one round trip for both.
+        await client.query(writes.events.length ? `SELECT pg_notify('${LOG_CHANNEL}', '${seqs.at(-1)}'); COMMIT` : 'COMMIT');
         return seqs;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
@@ -196,8 +199,10 @@ export class PostgresqlAttentionStore implements AttentionStore {
   }
 }
 
+const NEWEST_SEQ = 'SELECT COALESCE(MAX("seq"), 0) AS seq FROM "SessionEvent"';
+
 async function newestSeq(client: pg.Pool | pg.ClientBase): Promise<number> {
-  const { rows } = await client.query<{ seq: number }>('SELECT COALESCE(MAX("seq"), 0) AS seq FROM "SessionEvent"');
+  const { rows } = await client.query<{ seq: number }>(NEWEST_SEQ);
   return rows[0]!.seq;
 }
 
