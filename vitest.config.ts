@@ -27,6 +27,7 @@ const ENGINE_TESTS = [
   'test/sessions-query.test.ts',
   'test/answer-anywhere-replicas.test.ts',
   'test/insights.test.ts',
+  'test/postgresql-pool.test.ts',
 ];
 
 export default defineConfig({

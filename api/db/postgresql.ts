@@ -174,20 +174,33 @@ export class Coordinator implements Announcements, Coordination {
   }
 }
 
+/**
+ * A pool whose connections PostgreSQL may end at any time (a restart, a failover,
+ * pg_terminate_backend) without that being thrown at the process: an idle connection that breaks is
+ * dropped, and so is one that breaks between queries while it changes hands (pg-pool lends a new
+ * connection with no 'error' listener until its borrower's code runs, and a termination read in
+ * that moment was an uncaught error that ended the process). A query in flight still fails with it.
+ */
+export function resilientPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
 export async function openPostgresql(url: string): Promise<OpenedDatabase> {
   await migratePostgresql(url);
   const migrations = await checkedInMigrations();
   // Up to 10 connections, kept open once made (a server's load comes back; no timer per idle one).
   // A statement that runs (or waits for a lock) 15 s fails, rather than holding a write forever:
   // enforced by the server, so no timer runs here per query.
-  const pool = new pg.Pool({ connectionString: url, types, max: 10, idleTimeoutMillis: 0, options: '-c statement_timeout=15000' });
-  // An idle connection that breaks is dropped from the pool, not thrown at the process.
-  pool.on('error', () => {});
+  const pool = resilientPool({ connectionString: url, types, max: 10, idleTimeoutMillis: 0, options: '-c statement_timeout=15000' });
   const coordinator = new Coordinator(url, pool);
   await coordinator.start();
   const store = new PostgresqlAttentionStore(pool, coordinator);
   // The same models as the SQLite client's: one type for GraphQL's reads on either database.
-  const db = new PostgresqlPrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as PrismaClient;
+  const prismaPool = resilientPool({ connectionString: url });
+  const db = new PostgresqlPrismaClient({ adapter: new PrismaPg(prismaPool) }) as unknown as PrismaClient;
   return {
     store,
     db,
@@ -206,7 +219,7 @@ export async function openPostgresql(url: string): Promise<OpenedDatabase> {
     async close() {
       await coordinator.close();
       await db.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), prismaPool.end()]);
     },
   };
 }

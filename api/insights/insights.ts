@@ -12,7 +12,8 @@ const PAGE = 5000;
 export const MAX_RANGE_DAYS = 92;
 /** A rule is suggested once its prompts were allowed this often and never denied. */
 export const SUGGEST_AFTER_ALLOWED = 3;
-const TOP_BLOCKERS = 10;
+/** The prompts read for blockers and suggested rules: the most waited on, enough that a routine one is among them. */
+const BLOCKERS_READ = 50;
 /** How long figures asked again (the same person, range and time zone, no new entry read) are answered as computed. */
 const FRESH_MS = 10_000;
 const KEPT_FIGURES = 32;
@@ -172,7 +173,7 @@ export class Insights {
       this.store.figures(query, 'agent'),
       this.store.days(query, days),
       this.store.endings(query),
-      this.store.blockers(query, TOP_BLOCKERS),
+      this.store.blockers(query, BLOCKERS_READ),
     ]);
     return {
       from,

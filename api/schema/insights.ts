@@ -10,6 +10,7 @@ import { FeedScope, needs, ownerFilter } from './scopes.ts';
 import { WaitDayRef, WaitFiguresRef, WaitGroupRef } from './wait-figures.ts';
 
 const MAX_WAITS = 100;
+const TOP_BLOCKERS = 10;
 
 interface InsightsResult extends Figures {
   owner: string | null;
@@ -74,10 +75,12 @@ const InsightsRef = builder.objectRef<InsightsResult>('Insights').implement({
       description: 'Where waits were answered, or how they ended otherwise.',
       resolve: (i) => [...i.endings].map(([endedBy, count]) => ({ endedBy, count })).sort((a, b) => b.count - a.count),
     }),
-    blockers: t.field({ type: [BlockerRef], description: 'The permission prompts waited on most.', resolve: (i) => i.blockers }),
+    blockers: t.field({ type: [BlockerRef], description: `The ${TOP_BLOCKERS} permission prompts waited on most.`, resolve: (i) => i.blockers.slice(0, TOP_BLOCKERS) }),
     suggestedRules: t.field({
       type: [SuggestedRuleRef],
-      resolve: (i) => i.blockers.filter((b): b is Blocker & { rule: string } => b.rule !== null && b.denied === 0 && b.allowed >= SUGGEST_AFTER_ALLOWED),
+      description: 'Most often allowed first.',
+      resolve: (i) =>
+        i.blockers.filter((b): b is Blocker & { rule: string } => b.rule !== null && b.denied === 0 && b.allowed >= SUGGEST_AFTER_ALLOWED).sort((a, b) => b.allowed - a.allowed),
     }),
     waits: t.field({
       type: [AttentionWaitRef],

@@ -70,7 +70,7 @@ const ENDING_NAMES: Record<string, string> = {
 };
 
 /** "1 h 05 min", "12 min", "40 s", or "–" for none. */
-export function duration(seconds: number | null | undefined): string {
+function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '–';
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
@@ -80,7 +80,7 @@ export function duration(seconds: number | null | undefined): string {
 }
 
 /** Monday 00:00, local time, of the week `offset` weeks from this one; and the Monday after. */
-export function weekOf(now: Date, offset: number): { from: Date; to: Date } {
+function weekOf(now: Date, offset: number): { from: Date; to: Date } {
   const from = new Date(now.getFullYear(), now.getMonth(), now.getDate() - ((now.getDay() + 6) % 7) + 7 * offset);
   return { from, to: new Date(from.getFullYear(), from.getMonth(), from.getDate() + 7) };
 }
