@@ -1,7 +1,7 @@
 // How long your agents waited on you this week, against last week, and why: the waits per day (a
 // table, with a bar in each row), by kind and project, where you answered, the prompts that block
-// most, and the ones you always allow (a permissions rule would answer them for you). Every number
-// opens the waits behind it.
+// most, and the ones you always allow (a permissions rule would answer them for you). Every count
+// in a table opens the waits behind it.
 import { useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
