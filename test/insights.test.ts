@@ -3,7 +3,8 @@
 // prompts answered from Lookout and the rules they suggest, the waits behind a figure, and who may
 // see whose figures.
 import { afterEach, describe, expect, it } from 'vitest';
-import { askPermission, startServer, type TestServer } from './helpers.ts';
+import { openDatabase } from '../api/db/database.ts';
+import { askPermission, freshDatabase, sql, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 afterEach(() => server?.stop());
@@ -222,6 +223,44 @@ describe('attention analytics', () => {
     ] as const) {
       const { data } = await gql(INSIGHTS, variables);
       expect(data.insights).toEqual({ __typename: 'InsightsRangeError', message: expect.stringMatching(message) });
+    }
+  });
+});
+
+describe('the waits kept', () => {
+  it('are stored once when two processes read the same entries at once: the second finds the first stored them', async () => {
+    const database = await freshDatabase();
+    const opened = await openDatabase(database);
+    try {
+      const wait = {
+        sessionId: 's',
+        owner: 'you',
+        project: null,
+        agent: 'claude-code',
+        kind: 'QUESTION' as const,
+        subagent: false,
+        startedAt: new Date('2026-12-01T09:00:00Z'),
+        seenAt: null,
+        answeredAt: null,
+        endedAt: null,
+        endedBy: null,
+        decision: null,
+        escalated: false,
+        tool: null,
+        rule: null,
+        startSeq: 1,
+        endSeq: null,
+      };
+      // From the start (no cursor yet), then from where the first left it.
+      for (const [from, to] of [[0, 5], [5, 9]] as const) {
+        const stored = await Promise.all([opened.insights.saveWaits(from, to, [wait], []), opened.insights.saveWaits(from, to, [wait], [])]);
+        expect(stored.sort()).toEqual([false, true]);
+        expect(await opened.insights.indexedThrough()).toBe(to);
+      }
+      const rows = await sql<{ n: string }>(database, 'SELECT COUNT(*) AS n FROM "AttentionWait"');
+      expect(Number(rows[0]!.n)).toBe(2);
+    } finally {
+      await opened.close();
     }
   });
 });

@@ -139,6 +139,22 @@ export class InsightsSql {
     };
   }
 
+  /**
+   * Moves the cursor `key` from `from` to `to`, only if it is at `from` (the first time, made at
+   * `to`): one row changed when it moved, none when another process moved it first.
+   */
+  claimCursor(key: string, from: number, to: number): Statement {
+    return from === 0
+      ? { sql: 'INSERT INTO "StoreMeta" ("key", "value") VALUES (?, ?) ON CONFLICT ("key") DO NOTHING', params: [key, String(to)] }
+      : { sql: 'UPDATE "StoreMeta" SET "value" = ? WHERE "key" = ? AND "value" = ?', params: [String(to), key, String(from)] };
+  }
+
+  /** PostgreSQL's parameters are numbered; SQLite takes `?`. */
+  numbered(sql: string): string {
+    let n = 0;
+    return this.dialect === 'postgresql' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+  }
+
   /** A wait's new state (it was seen, answered or ended). */
   updateWait(id: number, wait: Wait): Statement {
     const t = this.d.timeParam;
@@ -208,14 +224,22 @@ export class PrismaInsightsStore implements InsightsStore {
   }
 
   async saveWaits(from: number, to: number, began: Wait[], changed: StoredWait[]): Promise<boolean> {
-    return this.db.$transaction(async (tx) => {
-      const meta = await tx.storeMeta.findUnique({ where: { key: INDEXED_THROUGH_KEY } });
-      if (Number(meta?.value ?? 0) !== from) return false;
-      for (let i = 0; i < began.length; i += INSERT_ROWS) await this.run(this.sql.insertWaits(began.slice(i, i + INSERT_ROWS)), tx);
-      for (const { id, ...wait } of changed) await this.run(this.sql.updateWait(id, wait), tx);
-      await tx.storeMeta.upsert({ where: { key: INDEXED_THROUGH_KEY }, create: { key: INDEXED_THROUGH_KEY, value: String(to) }, update: { value: String(to) } });
-      return true;
-    });
+    const claimed = Symbol('claimed by another process');
+    try {
+      return await this.db.$transaction(async (tx) => {
+        // The cursor is moved first, on the condition that it is where this read began: a second
+        // process doing the same waits for the first's row lock, then finds the cursor moved and
+        // changes nothing (a plain read of it would let both go on, under read committed).
+        const claim = this.sql.claimCursor(INDEXED_THROUGH_KEY, from, to);
+        if ((await tx.$executeRawUnsafe(this.sql.numbered(claim.sql), ...claim.params)) !== 1) throw claimed;
+        for (let i = 0; i < began.length; i += INSERT_ROWS) await this.run(this.sql.insertWaits(began.slice(i, i + INSERT_ROWS)), tx);
+        for (const { id, ...wait } of changed) await this.run(this.sql.updateWait(id, wait), tx);
+        return true;
+      });
+    } catch (error) {
+      if (error === claimed) return false;
+      throw error;
+    }
   }
 
   async figures(query: FiguresQuery, group: FiguresGroup): Promise<Map<string, WaitFigures>> {
@@ -286,8 +310,6 @@ export class PrismaInsightsStore implements InsightsStore {
 
   /** Runs a statement (on `db`, or in a transaction's client); PostgreSQL's parameters are numbered. */
   private run({ sql, params }: Statement, db: Pick<Db, '$queryRawUnsafe'> = this.db): Promise<SqlRow[]> {
-    let n = 0;
-    const text = this.sql.dialect === 'postgresql' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
-    return db.$queryRawUnsafe<SqlRow[]>(text, ...params);
+    return db.$queryRawUnsafe<SqlRow[]>(this.sql.numbered(sql), ...params);
   }
 }
