@@ -149,7 +149,7 @@ describe('attention analytics', () => {
     expect(metrics).toMatch(/lookout_wait_seconds_count\{kind="PERMISSION"\} 4/);
   });
 
-  it("count a subagent's prompt as the hook reports it (answered in the terminal: its tool then ran) and an escalated question", async () => {
+  it("count a subagent's prompt as the hook reports it (answered in the terminal: its tool then ran), one denied in the terminal, and an escalated question", async () => {
     server = await startServer({ ...QUIET, LOOKOUT_ESCALATE_MINUTES: '1' });
     // Claude Code's http hook: a subagent asks to run a command, then the command runs (allowed in the terminal).
     const hook = (payload: Record<string, unknown>) =>
@@ -162,6 +162,10 @@ describe('attention analytics', () => {
     expect((await hook({ hook_event_name: 'UserPromptSubmit', prompt: 'Review the diff' })).status).toBe(204);
     expect((await hook({ hook_event_name: 'PermissionRequest', ...call })).status).toBe(204);
     expect((await hook({ hook_event_name: 'PostToolUse', ...call, tool_response: 'ok' })).status).toBe(204);
+    // The main thread asks to force-push; the person denies it in the terminal.
+    const push = { tool_name: 'Bash', tool_input: { command: 'git push --force' } };
+    expect((await hook({ hook_event_name: 'PermissionRequest', ...push })).status).toBe(204);
+    expect((await hook({ hook_event_name: 'PermissionDenied', ...push, reason: 'denied by the user' })).status).toBe(204);
     // A question asked ten minutes ago and answered a minute ago: escalated after one.
     const base = Date.now();
     const ago = (minutes: number) => new Date(base - minutes * 60_000).toISOString();
@@ -174,8 +178,9 @@ describe('attention analytics', () => {
       waits { sessionId kind subagent endedBy decision rule escalated waitedSeconds }
     } } } }`, range);
     const { totals, waits } = data.insights.data;
-    expect(totals).toEqual({ waits: 2, escalations: 1 });
+    expect(totals).toEqual({ waits: 3, escalations: 1 });
     expect(waits).toEqual([
+      { sessionId: 'cc1', kind: 'PERMISSION', subagent: false, endedBy: 'TERMINAL', decision: 'DENY', rule: 'Bash(git push --force)', escalated: false, waitedSeconds: expect.any(Number) },
       { sessionId: 'cc1', kind: 'PERMISSION', subagent: true, endedBy: 'TERMINAL', decision: 'ALLOW', rule: 'Bash(npm run lint)', escalated: false, waitedSeconds: expect.any(Number) },
       { sessionId: 'q-esc', kind: 'QUESTION', subagent: false, endedBy: 'TERMINAL', decision: null, rule: null, escalated: true, waitedSeconds: 540 },
     ]);

@@ -40,7 +40,7 @@ const num = (value: unknown): number => (value === null || value === undefined ?
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /** A wait's columns, in the order the statements bind them; the times among them. */
-const WAIT_COLUMNS = ['sessionId', 'owner', 'project', 'agent', 'kind', 'subagent', 'startedAt', 'seenAt', 'answeredAt', 'endedAt', 'endedBy', 'decision', 'escalated', 'tool', 'rule', 'startSeq', 'endSeq'] as const;
+const WAIT_COLUMNS: readonly (keyof Wait)[] = ['sessionId', 'owner', 'project', 'agent', 'kind', 'subagent', 'startedAt', 'seenAt', 'answeredAt', 'endedAt', 'endedBy', 'decision', 'escalated', 'tool', 'rule', 'startSeq', 'endSeq'];
 const TIME_COLUMNS: ReadonlySet<string> = new Set(['startedAt', 'seenAt', 'answeredAt', 'endedAt']);
 /** New waits per insert statement: 17 parameters each, within both engines' limits. */
 const INSERT_ROWS = 500;
@@ -131,8 +131,7 @@ export class InsightsSql {
 
   /** New waits, as one multi-row insert. */
   insertWaits(waits: Wait[]): Statement {
-    const t = this.d.timeParam;
-    const row = `(?, ?, ?, ?, ?, ?, ${t}, ${t}, ${t}, ${t}, ?, ?, ?, ?, ?, ?, ?)`;
+    const row = `(${WAIT_COLUMNS.map((c) => (TIME_COLUMNS.has(c) ? this.d.timeParam : '?')).join(', ')})`;
     return {
       sql: `INSERT INTO "AttentionWait" (${WAIT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${waits.map(() => row).join(', ')}`,
       params: waits.flatMap((w) => this.values(w)),
@@ -162,10 +161,13 @@ export class InsightsSql {
     return { sql: `UPDATE "AttentionWait" SET ${set} WHERE "id" = ?`, params: [...this.values(wait), id] };
   }
 
-  private values(w: Wait): unknown[] {
-    const time = (date: Date | null) => date && this.d.time(date);
-    const flag = (value: boolean) => (this.dialect === 'sqlite' ? (value ? 1 : 0) : value);
-    return [w.sessionId, w.owner, w.project, w.agent, w.kind, flag(w.subagent), time(w.startedAt), time(w.seenAt), time(w.answeredAt), time(w.endedAt), w.endedBy, w.decision, flag(w.escalated), w.tool, w.rule, w.startSeq, w.endSeq];
+  /** A wait's values in WAIT_COLUMNS' order, as the engine stores them. */
+  private values(wait: Wait): unknown[] {
+    return WAIT_COLUMNS.map((column) => {
+      const value = wait[column];
+      if (value instanceof Date) return this.d.time(value);
+      return typeof value === 'boolean' && this.dialect === 'sqlite' ? Number(value) : value;
+    });
   }
 
   /** Seconds waited: until the end, or now for a wait still open. */

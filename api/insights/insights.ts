@@ -42,7 +42,8 @@ export interface Figures {
   byKind: Map<string, WaitFigures>;
   byProject: Map<string, WaitFigures>;
   byAgent: Map<string, WaitFigures>;
-  days: DayFigures[];
+  /** Each day with its start and end instants. */
+  days: (DayFigures & Day)[];
   endings: Map<string, number>;
   blockers: Blocker[];
 }
@@ -109,14 +110,15 @@ export class Insights {
     const from = await this.store.indexedThrough();
     const entries = await this.store.entriesAfter(from, PAGE);
     if (entries.length === 0) return false;
-    const open = new Map<string, { wait: Wait; id?: number }>();
+    /** Each session's open wait: a stored row (its id), or one begun in this page (its place in `began`). */
+    const open = new Map<string, { wait: Wait; id?: number; place?: number }>();
     for (const wait of await this.store.openWaits([...new Set(entries.map((e) => e.sessionId))])) open.set(wait.sessionId, { wait, id: wait.id });
     const began: Wait[] = [];
     const changed = new Map<number, StoredWait>();
     const ended: Wait[] = [];
     /** Puts a wait's new state where it will be stored: its row, or the new row it is. */
-    const keep = (current: { wait: Wait; id?: number }, wait: Wait) => {
-      if (current.id === undefined) began[began.indexOf(current.wait)] = wait;
+    const keep = (current: { wait: Wait; id?: number; place?: number }, wait: Wait) => {
+      if (current.id === undefined) began[current.place!] = wait;
       else changed.set(current.id, { ...wait, id: current.id });
       current.wait = wait;
     };
@@ -129,10 +131,7 @@ export class Insights {
         ended.push(step.ended);
         open.delete(entry.sessionId);
       }
-      if (step.began) {
-        began.push(step.began);
-        open.set(entry.sessionId, { wait: step.began });
-      }
+      if (step.began) open.set(entry.sessionId, { wait: step.began, place: began.push(step.began) - 1 });
     }
     if (!(await this.store.saveWaits(from, entries.at(-1)!.seq, began, [...changed.values()]))) return false;
     for (const wait of ended) this.options.ended?.(wait.kind as WaitKind, (wait.endedAt!.getTime() - wait.startedAt.getTime()) / 1000);
@@ -184,16 +183,10 @@ export class Insights {
       byKind,
       byProject,
       byAgent,
-      days: dayFigures,
+      days: days.map((day, i) => ({ ...day, ...dayFigures[i]! })),
       endings,
       blockers,
     };
-  }
-
-  /** One day of a range, as its start and end instants. */
-  dayRange(from: Date, to: Date, timeZone: string, day: string): { start: Date; end: Date } | undefined {
-    const found = daysOf(from, to, timeZone).find((d) => d.day === day);
-    return found && { start: found.start, end: found.end };
   }
 
   /** The waits behind a figure, newest first. */

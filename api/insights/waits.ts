@@ -186,15 +186,18 @@ export function stepWaits(open: Wait | null, entry: LoggedEntry): WaitStep {
     return step;
   }
   if (current) {
-    const updated: Wait = { ...current };
-    if ((entry.kind === 'SEEN' || entry.kind === 'SNOOZE') && !updated.seenAt) updated.seenAt = entry.at;
-    if (entry.attention?.escalatedAt) updated.escalated = true;
-    // An answer given from Lookout that the agent has not yet taken (the hook receives it next).
-    if (entry.kind === 'ANSWER' && !updated.endedBy) {
-      const { endedBy, decision } = endingOf(entry, updated);
-      Object.assign(updated, { endedBy, decision, answeredAt: entry.at });
+    // Looked at for the first time, escalated, or answered from Lookout (the agent has yet to take it).
+    const seen = (entry.kind === 'SEEN' || entry.kind === 'SNOOZE') && !current.seenAt;
+    const escalated = !!entry.attention?.escalatedAt && !current.escalated;
+    const answered = entry.kind === 'ANSWER' && !current.endedBy;
+    if (seen || escalated || answered) {
+      step.updated = {
+        ...current,
+        ...(seen ? { seenAt: entry.at } : {}),
+        ...(escalated ? { escalated: true } : {}),
+        ...(answered ? { ...endingOf(entry, current), answeredAt: entry.at } : {}),
+      };
     }
-    if (JSON.stringify(updated) !== JSON.stringify(current)) step.updated = updated;
   }
   return step;
 }

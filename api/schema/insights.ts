@@ -96,9 +96,9 @@ const InsightsRef = builder.objectRef<InsightsResult>('Insights').implement({
       resolve: async (i, args, ctx) => {
         const day = args.day ? i.days.find((d) => d.day === args.day) : undefined;
         if (args.day && !day) return [];
-        const dayRange = day && ctx.insights.dayRange(i.from, i.to, i.timeZone, day.day);
         const now = new Date();
-        const waits = await ctx.insights.waits(i.owner, i.from, i.to, { kind: args.kind, project: args.project, agent: args.agent, rule: args.rule, ...dayRange }, args.first ?? 20, now);
+        const filter = { kind: args.kind, project: args.project, agent: args.agent, rule: args.rule, start: day?.start, end: day?.end };
+        const waits = await ctx.insights.waits(i.owner, i.from, i.to, filter, args.first ?? 20, now);
         const sessions = await ctx.db.session.findMany({ where: { id: { in: [...new Set(waits.map((w) => w.sessionId))] } }, select: { id: true, title: true } });
         const titles = new Map(sessions.map((s) => [s.id, s.title]));
         return waits.map((wait) => ({ ...wait, now, title: titles.get(wait.sessionId) ?? null }));
