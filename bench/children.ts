@@ -17,10 +17,18 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 /** With `--profile`, each Lookout under measurement writes a CPU profile here when it stops. */
 export const PROFILE_DIR = fileURLToPath(new URL('results/profiles', import.meta.url));
 
+/**
+ * The Lookout under measurement runs as `npm start` runs it: bundled (the suite bundles
+ * lookout-child.ts here first, as `npm run build:server` bundles the server), in plain node. The
+ * other children (clients, baselines) run through tsx.
+ */
+export const LOOKOUT_CHILD_BUNDLE = fileURLToPath(new URL('../dist/bench/lookout-child.mjs', import.meta.url));
+
 export async function startChild(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child> {
-  const profile = process.argv.includes('--profile') && script === 'lookout-child.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = fork(here(script), args, {
-    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=4096', ...profile],
+  const lookout = script === 'lookout-child.ts';
+  const profile = process.argv.includes('--profile') && lookout ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = fork(lookout ? LOOKOUT_CHILD_BUNDLE : here(script), args, {
+    execArgv: [...(lookout ? [] : ['--import', 'tsx']), '--expose-gc', '--max-old-space-size=4096', ...profile],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

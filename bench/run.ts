@@ -18,6 +18,8 @@ import { measureStartup } from './measurements/startup.ts';
 import { measureWrites } from './measurements/writes.ts';
 import { machine, met, printTable, type Row, type Settings, writeResults } from './report.ts';
 import { measureInsights } from './measurements/insights.ts';
+import { bundleServer } from '../api/bundle.ts';
+import { LOOKOUT_CHILD_BUNDLE } from './children.ts';
 import { copyOf, copyOfPostgresql, dropBenchDatabases, seededDatabase, seededPostgresql } from './seed.ts';
 
 const quick = process.argv.includes('--quick');
@@ -34,6 +36,7 @@ const rows: Row[] = [];
 const notes: string[] = [];
 try {
   console.log(`Lookout benchmarks${quick ? ' (quick)' : ''} on ${JSON.stringify(machine())}`);
+  await bundleServer(fileURLToPath(new URL('lookout-child.ts', import.meta.url)), LOOKOUT_CHILD_BUNDLE);
   const files = new Map<number, string>();
   for (const size of sizes) {
     const started = Date.now();
