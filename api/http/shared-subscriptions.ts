@@ -2,7 +2,13 @@
 // every subscriber; here each distinct operation is executed once per event, and every subscriber
 // that asked for it gets that result. yoga's executor ran the whole selection once per subscriber,
 // which made delivery to 1000 subscribers 6–7× slower than a plain ws broadcast (`npm run bench`,
-// delivery). An envelop plugin: yoga's own hooks (error masking) still wrap what it returns.
+// delivery).
+//
+// An envelop plugin, and the last of the subscribe hooks: it subscribes itself and ends the hooks
+// there. yoga's error masking, which would come after it, wrapped each subscriber's stream in two
+// async iterators of its own (3 KiB of heap per subscriber, most of what a subscription cost): here
+// an event's shared result is masked once, with yoga's own `maskError`, and so is any error of the
+// stream. Plugins with subscribe hooks (the scopes' refusal, the metrics) go before it.
 import {
   type ASTNode,
   createSourceEventStream,
@@ -10,10 +16,11 @@ import {
   execute,
   type ExecutionArgs,
   type ExecutionResult,
+  type GraphQLError,
   Kind,
   visit,
 } from 'graphql';
-import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -60,27 +67,45 @@ function operationKey(args: ExecutionArgs): string {
   return `${principal?.person ?? ''}|${principal?.scope ?? ''}|${id}|${args.operationName ?? ''}|${JSON.stringify(variables)}`;
 }
 
+/** Errors as yoga shows them: its own messages and the schema's errors as they are, anything else as "Unexpected error.". */
+export type ErrorMask = (error: unknown) => Error;
+
+const masked = (result: ExecutionResult, mask: ErrorMask): ExecutionResult =>
+  result.errors ? { ...result, errors: result.errors.map((error) => mask(error) as GraphQLError) } : result;
+
 /** Executes once per event object and key: the result is the same for every subscriber with that key. */
-async function resultFor(event: unknown, key: string, args: ExecutionArgs): Promise<ExecutionResult> {
-  if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
+async function resultFor(event: unknown, key: string, args: ExecutionArgs, mask: ErrorMask): Promise<ExecutionResult> {
+  const executed = async () => masked(await execute({ ...args, rootValue: event }), mask);
+  if (typeof event !== 'object' || event === null) return executed();
   let results = resultsByEvent.get(event);
   if (!results) resultsByEvent.set(event, (results = new Map()));
   let result = results.get(key);
-  if (!result) results.set(key, (result = execute({ ...args, rootValue: event })));
-  // A copy each: plugins after this one may set fields on the result they are given.
+  if (!result) results.set(key, (result = executed()));
+  // A copy each: graphql-ws's onNext hooks may set fields on the result they are given.
   return { ...(await result) };
 }
 
-async function subscribeShared(args: ExecutionArgs) {
-  const source = await createSourceEventStream(args);
-  if (!isAsyncIterable(source)) return source;
+async function subscribeShared(args: ExecutionArgs, mask: ErrorMask): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
+  let source: Awaited<ReturnType<typeof createSourceEventStream>>;
+  try {
+    source = await createSourceEventStream(args);
+  } catch (error) {
+    return { errors: [mask(error) as GraphQLError] };
+  }
+  if (!isAsyncIterable(source)) return masked(source, mask);
   const events = source[Symbol.asyncIterator]();
   const key = operationKey(args);
   const results: AsyncIterableIterator<ExecutionResult> = {
     [Symbol.asyncIterator]: () => results,
     next: async () => {
-      const next = await events.next();
-      return next.done ? { done: true, value: undefined } : { done: false, value: await resultFor(next.value, key, args) };
+      let next: IteratorResult<unknown>;
+      try {
+        next = await events.next();
+      } catch (error) {
+        // A cancelled request's abort goes through as it is, as yoga lets it.
+        throw (error as Error)?.name === 'AbortError' ? error : mask(error);
+      }
+      return next.done ? { done: true, value: undefined } : { done: false, value: await resultFor(next.value, key, args, mask) };
     },
     return: async () => {
       await events.return?.();
@@ -94,6 +119,17 @@ async function subscribeShared(args: ExecutionArgs) {
   return results;
 }
 
-export const useSharedSubscriptions = (): Plugin => ({
-  onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(subscribeShared),
-});
+/** `message`: what an unexpected error says (yoga's `maskedErrors.errorMessage`). */
+export function useSharedSubscriptions(message: string): Plugin {
+  let logger: YogaLogger | undefined;
+  const mask: ErrorMask = (error) => {
+    const shown = maskError(error, message);
+    // As yoga does: an error masked is an error the server should hear of.
+    if (shown !== error) logger?.error(error);
+    return shown;
+  };
+  return {
+    onYogaInit: ({ yoga }) => void (logger = yoga.logger),
+    onSubscribe: ({ args, setResultAndStopExecution }) => setResultAndStopExecution(subscribeShared(args, mask) as never),
+  };
+}

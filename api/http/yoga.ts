@@ -30,6 +30,9 @@ const armorLimit = { onReject: [rejectAsBadRequest], propagateOnRejection: true 
  */
 export const MAX_QUERY_COST = 100_000;
 
+/** What an error that is not the schema's own says (yoga's default, named for the subscriptions' masking). */
+const UNEXPECTED_ERROR = 'Unexpected error.';
+
 /** GraphQL's own input boundary, for the HTTP transports: variables and extensions nested within bounds, of well-formed text. */
 const useWellFormedText = (): Plugin => ({
   onParams({ params }) {
@@ -50,13 +53,13 @@ export function createLookoutYoga(base: Omit<Context, 'principal'>, feedAnswers:
     // renderer (9 MB of JavaScript) is loaded when GraphiQL is first asked for, not at start.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
+    maskedErrors: { errorMessage: UNEXPECTED_ERROR },
     logging: 'warn',
     plugins: [
       metrics,
       useWellFormedText(),
       useScopes(),
       feedAnswers.plugin,
-      useSharedSubscriptions(),
       EnvelopArmorPlugin({
         maxDepth: { n: 10, ...armorLimit },
         maxAliases: { n: 15, ...armorLimit },
@@ -65,6 +68,8 @@ export function createLookoutYoga(base: Omit<Context, 'principal'>, feedAnswers:
         costLimit: { maxCost: MAX_QUERY_COST, ...armorLimit },
         blockFieldSuggestion: { enabled: true },
       }),
+      // Last: it ends the subscribe hooks (see there).
+      useSharedSubscriptions(UNEXPECTED_ERROR),
     ],
   });
 }
