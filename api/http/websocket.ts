@@ -1,11 +1,17 @@
 // graphql-ws on /graphql: the live feed's transport. The guard has checked the upgrade (Host,
 // Origin); the token comes in the connection's first message, since browsers cannot set headers on
 // a WebSocket, and is checked by the same guard.
+//
+// graphql-ws's protocol (`makeServer`) on ws sockets, wired here rather than by graphql-ws's
+// `useServer`, for what a thousand idle pages cost (`npm run bench`, delivery): one keep-alive timer
+// for all sockets instead of a timer and a pong listener per socket, the upgrade request not kept
+// for the socket's life (the guard has read it), and a message handed on as text, so that the bytes
+// of each subscribe message are not held while its subscription lasts.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type execute as graphqlExecute, GraphQLError, type subscribe as graphqlSubscribe } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Guard } from './guard.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import type { Tokens } from '../tokens/tokens.ts';
@@ -14,6 +20,8 @@ import { TurnBatchedWebSocket } from './turn-batched-socket.ts';
 import type { LookoutYoga } from './yoga.ts';
 
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
+/** How often each socket is pinged when the server does not say (graphql-ws's own default). */
+const KEEP_ALIVE_MS = 12_000;
 
 export interface GraphqlWebSocketOptions {
   maxPayloadBytes: number;
@@ -29,20 +37,33 @@ function bearerFrom(params: Readonly<Record<string, unknown>> | undefined): stri
 
 /** What graphql-ws keeps for each socket: who opened it. */
 interface SocketExtra extends Record<PropertyKey, unknown> {
-  socket: import('ws').WebSocket;
-  request: IncomingMessage;
+  socket: LookoutSocket;
   principal?: Principal;
 }
 
+/** A socket that answered the last ping (or has not been pinged yet). */
+class LookoutSocket extends TurnBatchedWebSocket {
+  answered = true;
+}
+
+/** Listeners shared by every socket (`this` is the socket): nothing is made per socket for them. */
+function answeredPing(this: WebSocket) {
+  (this as LookoutSocket).answered = true;
+}
+function failed(this: WebSocket, error: Error) {
+  console.error('A feed socket failed:', error);
+  this.close(CloseCode.InternalServerError, 'Internal server error');
+}
+
 export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: Tokens, options: GraphqlWebSocketOptions) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, WebSocket: TurnBatchedWebSocket });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, WebSocket: LookoutSocket, handleProtocols });
   // A revoked token's sockets are closed at once.
-  const byToken = new Map<string, Set<import('ws').WebSocket>>();
+  const byToken = new Map<string, Set<WebSocket>>();
   tokens.onRevoked((tokenId) => {
     for (const socket of byToken.get(tokenId) ?? []) socket.close(4403, 'Forbidden: the token was revoked');
     byToken.delete(tokenId);
   });
-  const server = useServer<Record<string, unknown>, SocketExtra>(
+  const server = makeServer<Record<string, unknown>, SocketExtra>(
     {
       execute: (args) => (args.rootValue as { execute: typeof graphqlExecute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof graphqlSubscribe }).subscribe(args),
@@ -50,6 +71,10 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
         const principal = guard.principal(bearerFrom(ctx.connectionParams));
         if (!principal) return false;
         ctx.extra.principal = principal;
+        // graphql-ws keeps a socket's operations by the ids its client chose (random ones, for
+        // graphql-ws's client): in a plain object each new id made a new hidden class, ~0.6 KiB per
+        // subscription. An object in dictionary mode from the start keeps them as a table.
+        (ctx as { subscriptions: object }).subscriptions = Object.create(null);
         if (principal.tokenId) {
           const { tokenId } = principal;
           const sockets = byToken.get(tokenId) ?? new Set();
@@ -65,13 +90,7 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
         }
         const problem = inputProblem({ query: payload.query, operationName: payload.operationName, variables: payload.variables, extensions: payload.extensions });
         if (problem) return [new GraphQLError(inputProblemMessage(problem), { extensions: { code: 'BAD_USER_INPUT' } })];
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          principal: ctx.extra.principal,
-        });
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ principal: ctx.extra.principal });
         try {
           const document = parse(payload.query);
           const errors = validate(schema, document);
@@ -90,15 +109,53 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
         }
       },
     },
-    wss,
-    options.keepAliveMs,
   );
+  wss.on('connection', (socket: LookoutSocket) => {
+    socket.once('error', failed);
+    socket.on('pong', answeredPing);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (received) =>
+          socket.on('message', (data) => {
+            received(String(data)).catch((error) => {
+              console.error('A feed socket message failed:', error);
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      { socket },
+    );
+    socket.once('close', (code, reason) => void closed(code, String(reason)));
+  });
+  // A socket that has not answered the last ping by the next one is gone: closed without a goodbye.
+  const keepAlive = setInterval(() => {
+    for (const socket of wss.clients as Set<LookoutSocket>) {
+      if (!socket.answered) {
+        socket.terminate();
+        continue;
+      }
+      socket.answered = false;
+      socket.ping();
+    }
+  }, options.keepAliveMs ?? KEEP_ALIVE_MS);
+  keepAlive.unref();
   return {
     /** Takes over an upgrade the guard let through. */
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     /** Closes every socket with 1001 Going Away. */
-    dispose: () => server.dispose(),
+    async dispose() {
+      clearInterval(keepAlive);
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+    },
   };
 }
