@@ -95,6 +95,9 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
           const document = parse(payload.query);
           const errors = validate(schema, document);
           if (errors.length) return errors;
+          // graphql-ws keeps the message for as long as its subscription lasts: its query's text is
+          // the parsed document's (yoga keeps one per distinct query), not a copy per subscriber.
+          if (document.loc?.source.body === payload.query) (payload as { query: string }).query = document.loc.source.body;
           return {
             schema,
             document,
