@@ -43,6 +43,27 @@ describe('a subscriber that stops reading', () => {
   });
 });
 
+describe('keep-alive', () => {
+  it('keeps a socket that answers every ping, round after round', async () => {
+    server = await startServer({}, { keepAliveMs: 200 });
+    const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise((resolve) => socket.once('message', resolve)); // connection_ack
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: FEED_EVENT } }));
+    await subscribersListening(server, 1);
+    // ws answers each ping with a pong by itself; the server's check runs before each new ping.
+    let pings = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('ping', () => ++pings === 4 && resolve());
+      socket.once('close', (code) => reject(new Error(`closed by the server (${code}) after ${pings} pings`)));
+    });
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    expect(server.attention.subscriberCount).toBe(1);
+    socket.close();
+  });
+});
+
 describe('operations per connection', () => {
   it('are capped at 20; the next one gets an error and the connection keeps working', async () => {
     server = await startServer();
