@@ -80,9 +80,9 @@ async function resultFor(event: unknown, key: string, args: ExecutionArgs, mask:
   let results = resultsByEvent.get(event);
   if (!results) resultsByEvent.set(event, (results = new Map()));
   let result = results.get(key);
-  if (!result) results.set(key, (result = executed()));
-  // A copy each: graphql-ws's onNext hooks may set fields on the result they are given.
-  return { ...(await result) };
+  if (!result) results.set(key, (result = executed().then(Object.freeze)));
+  // The same object for everyone (frozen: no one may change another's), serialized once for them all.
+  return result;
 }
 
 /**

@@ -9,13 +9,14 @@
 // of each subscribe message are not held while its subscription lasts.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type execute as graphqlExecute, GraphQLError, type subscribe as graphqlSubscribe } from 'graphql';
+import { type execute as graphqlExecute, type FormattedExecutionResult, GraphQLError, type subscribe as graphqlSubscribe } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Guard } from './guard.ts';
 import type { Principal } from '../tokens/scopes.ts';
 import type { Tokens } from '../tokens/tokens.ts';
 import { inputProblem, inputProblemMessage } from './well-formed-text.ts';
+import { placeholderFor, serializedOnce, withResult } from './shared-payloads.ts';
 import { TurnBatchedWebSocket } from './turn-batched-socket.ts';
 import type { LookoutYoga } from './yoga.ts';
 
@@ -67,6 +68,8 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
     {
       execute: (args) => (args.rootValue as { execute: typeof graphqlExecute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof graphqlSubscribe }).subscribe(args),
+      onNext: (_ctx, _id, _payload, _args, result) => serializedOnce(result) as FormattedExecutionResult,
+      jsonMessageReplacer: placeholderFor,
       onConnect: (ctx) => {
         const principal = guard.principal(bearerFrom(ctx.connectionParams));
         if (!principal) return false;
@@ -119,11 +122,13 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve, reject) => {
+        send: (data) => {
+          const message = withResult(data);
+          return new Promise<void>((resolve, reject) => {
             if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (error) => (error ? reject(error) : resolve()));
-          }),
+            socket.send(message, (error) => (error ? reject(error) : resolve()));
+          });
+        },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (received) =>
           socket.on('message', (data) => {
