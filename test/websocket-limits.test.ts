@@ -43,6 +43,24 @@ describe('a subscriber that stops reading', () => {
   });
 });
 
+describe('a socket that never says who it is', () => {
+  it('is closed with 4408 after 3 s, as graphql-ws closes it; one that does in time stays', async () => {
+    server = await startServer();
+    const wsUrl = server.url.replace(/^http/, 'ws');
+    const silent = new WebSocket(wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve) => silent.once('open', resolve));
+    const opened = Date.now();
+    const client = collect(server.wsClient(), FEED_EVENT);
+    await subscribersListening(server, 1);
+    const [code, reason] = await new Promise<[number, string]>((resolve) => silent.once('close', (c, r) => resolve([c, String(r)])));
+    expect([code, reason]).toEqual([4408, 'Connection initialisation timeout']);
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(2900);
+    expect(server.attention.subscriberCount).toBe(1);
+    await server.gql(RECORD_SPEAKER, { input: { sessionId: 'still-here', speaker: 'ASSISTANT' } });
+    expect((await client.next(1, 5_000))[0].attentionChanged.session.id).toBe('still-here');
+  });
+});
+
 describe('keep-alive', () => {
   it('keeps a socket that answers every ping, round after round', async () => {
     server = await startServer({}, { keepAliveMs: 200 });

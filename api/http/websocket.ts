@@ -23,6 +23,8 @@ import type { LookoutYoga } from './yoga.ts';
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
 /** How often each socket is pinged when the server does not say (graphql-ws's own default). */
 const KEEP_ALIVE_MS = 12_000;
+/** How long a new socket may take to say who it is (graphql-ws's own default). */
+const INIT_WAIT_MS = 3_000;
 
 export interface GraphqlWebSocketOptions {
   maxPayloadBytes: number;
@@ -64,13 +66,29 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
     for (const socket of byToken.get(tokenId) ?? []) socket.close(4403, 'Forbidden: the token was revoked');
     byToken.delete(tokenId);
   });
+  // Sockets that have not yet said who they are, by when they must have, oldest first; checked by
+  // one timer while there are any (graphql-ws's own timer per socket stayed held for its life).
+  const awaitingInit = new Map<LookoutSocket, number>();
+  let initCheck: NodeJS.Timeout | undefined;
+  const checkInit = () => {
+    const now = Date.now();
+    for (const [socket, deadline] of awaitingInit) {
+      if (deadline > now) return;
+      awaitingInit.delete(socket);
+      socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+    }
+    clearInterval(initCheck);
+    initCheck = undefined;
+  };
   const server = makeServer<Record<string, unknown>, SocketExtra>(
     {
+      connectionInitWaitTimeout: 0,
       execute: (args) => (args.rootValue as { execute: typeof graphqlExecute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof graphqlSubscribe }).subscribe(args),
       onNext: (_ctx, _id, _payload, _args, result) => serializedOnce(result) as FormattedExecutionResult,
       jsonMessageReplacer: placeholderFor,
       onConnect: (ctx) => {
+        awaitingInit.delete(ctx.extra.socket);
         const principal = guard.principal(bearerFrom(ctx.connectionParams));
         if (!principal) return false;
         ctx.extra.principal = principal;
@@ -117,6 +135,8 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
     },
   );
   wss.on('connection', (socket: LookoutSocket) => {
+    awaitingInit.set(socket, Date.now() + INIT_WAIT_MS);
+    initCheck ??= setInterval(checkInit, INIT_WAIT_MS / 10).unref();
     socket.once('error', failed);
     socket.on('pong', answeredPing);
     const closed = server.opened(
@@ -140,7 +160,10 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
       },
       { socket },
     );
-    socket.once('close', (code, reason) => void closed(code, String(reason)));
+    socket.once('close', (code, reason) => {
+      awaitingInit.delete(socket);
+      void closed(code, String(reason));
+    });
   });
   // A socket that has not answered the last ping by the next one is gone: closed without a goodbye.
   const keepAlive = setInterval(() => {
@@ -162,6 +185,7 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
     /** Closes every socket with 1001 Going Away. */
     async dispose() {
       clearInterval(keepAlive);
+      clearInterval(initCheck);
       for (const socket of wss.clients) socket.close(1001, 'Going away');
       await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
     },
