@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ON_POSTGRESQL, RECORD_SPEAKER, startServer } from './helpers.ts';
+import { ON_POSTGRESQL, RECORD_ACTIVITY, RECORD_SPEAKER, startServer } from './helpers.ts';
 
 describe('graceful shutdown', () => {
   it('finishes accepted writes, closes sockets with 1001, and loses nothing it acknowledged', async () => {
@@ -37,11 +37,28 @@ describe('graceful shutdown', () => {
 
 // `npm start` with its default SQLite file: the same on either project, so run once.
 describe.skipIf(ON_POSTGRESQL)('npm start', () => {
+  const hooks: Server[] = [];
+  afterEach(() => hooks.splice(0).forEach((hook) => hook.close()));
+
   it('runs the build, creates and migrates a new database file, serves, and on SIGTERM (as from a process manager) says "not ready" while still serving, then shuts down', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'lookout-start-'));
+    // A webhook, to see a delivery go out through the part of the build loaded on first use.
+    const delivered = new Promise<string>((resolve) => {
+      const hook = createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk) => (body += chunk)).on('end', () => {
+          res.end();
+          hook.close();
+          resolve(body);
+        });
+      });
+      hooks.push(hook);
+    });
+    await new Promise<void>((resolve) => hooks[0]!.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(hooks[0]!.address() as AddressInfo).port}/hook`;
     // npm itself, as a process manager starts it (its prestart build is what `npm test` has just done).
     const child = spawn('npm', ['start', '--ignore-scripts'], {
-      env: { ...process.env, PORT: '0', DATABASE_URL: `file:${path.join(dir, 'nested', 'lookout.db')}`, LOOKOUT_DRAIN_SECONDS: '2' },
+      env: { ...process.env, PORT: '0', DATABASE_URL: `file:${path.join(dir, 'nested', 'lookout.db')}`, LOOKOUT_DRAIN_SECONDS: '2', LOOKOUT_WEBHOOKS: `json=${hookUrl}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -59,6 +76,12 @@ describe.skipIf(ON_POSTGRESQL)('npm start', () => {
     // The build is one bundle; GraphiQL's renderer, left out of it, is loaded when first asked for.
     const graphiql = await fetch(url, { headers: { accept: 'text/html' } });
     expect([graphiql.status, await graphiql.text()]).toEqual([200, expect.stringContaining('<title>Lookout</title>')]);
+    // So is undici, for deliveries: a prompt reaches the webhook.
+    const record = (query: string, input: Record<string, string>) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { input } }) }).then((r) => r.json());
+    await record(RECORD_SPEAKER, { sessionId: 'bundled', speaker: 'USER', title: 'Bundled' });
+    await record(RECORD_ACTIVITY, { sessionId: 'bundled', state: 'WAITING', waitReason: 'PERMISSION', waitDetail: 'Bash: ls' });
+    expect(JSON.parse(await delivered)).toMatchObject({ event: 'needs_you', session: { id: 'bundled', title: 'Bundled' } });
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // The signal goes to npm, not to node: the server must hear it, shut down, and leave the port.
     child.kill('SIGTERM');

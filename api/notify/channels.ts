@@ -4,14 +4,13 @@
 // was, the messages that offered it are edited to say so. Slack and Telegram count only once their
 // owner proved the account is theirs (chat-presses.ts hears them).
 import { randomBytes } from 'node:crypto';
-import { fetch } from 'undici';
 import { type Announcements, reloader } from '../db/announcements.ts';
 import { BackgroundWrites, LatestNotes } from '../db/background-writes.ts';
 import { pendingPermission, requestOf } from '../attention/permissions.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { AnswerChannel, AnswerLinks } from './answer-links.ts';
-import type { Deliveries, Outcome } from './deliveries.ts';
+import { type Deliveries, type Outcome, undici } from './deliveries.ts';
 import { type Notice, notice, outcomeOf } from './notice.ts';
 import { ntfyNotice, ntfyOutcome, ntfyTopicProblem } from './ntfy.ts';
 import type { Policies } from './policies.ts';
@@ -173,6 +172,7 @@ export class Channels {
   private knownBotName: string | null = null;
   private async botName(telegram: TelegramSettings): Promise<string | null> {
     if (this.knownBotName) return this.knownBotName;
+    const { fetch } = await undici();
     const answer = await fetch(methodUrl(telegram, 'getMe'), { signal: AbortSignal.timeout(5_000) })
       .then((res) => res.json() as Promise<{ result?: { username?: unknown } }>)
       .catch(() => null);

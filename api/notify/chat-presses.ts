@@ -2,12 +2,11 @@
 // checked before anything is read) and Telegram's updates, read by long polling getUpdates while
 // this process leads (Telegram lets one poller have them; Lookout then needs no public address). A
 // press answers through its answer link, only for the person whose linked account pressed it.
-import { fetch } from 'undici';
 import { BackgroundWrites } from '../db/background-writes.ts';
 import type { AttentionService } from '../attention/service.ts';
 import type { AnswerLinks } from './answer-links.ts';
 import type { Channels } from './channels.ts';
-import type { Deliveries } from './deliveries.ts';
+import { type Deliveries, undici } from './deliveries.ts';
 import { ANSWER_ACTION, LINK_ACTION, slackEphemeral, slackPress, slackReplace, slackSigned } from './slack.ts';
 import { methodUrl, type TelegramSettings, telegramAnswerPress, telegramSay, telegramUpdate } from './telegram.ts';
 
@@ -75,6 +74,7 @@ export class ChatPresses {
         continue;
       }
       this.polling = new AbortController();
+      const { fetch } = await undici();
       const updates = await fetch(methodUrl(telegram, 'getUpdates'), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
