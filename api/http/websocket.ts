@@ -3,10 +3,11 @@
 // a WebSocket, and is checked by the same guard.
 //
 // graphql-ws's protocol (`makeServer`) on ws sockets, wired here rather than by graphql-ws's
-// `useServer`, for what a thousand idle pages cost (`npm run bench`, delivery): one keep-alive timer
-// for all sockets instead of a timer and a pong listener per socket, the upgrade request not kept
-// for the socket's life (the guard has read it), and a message handed on as text, so that the bytes
-// of each subscribe message are not held while its subscription lasts.
+// `useServer`, for what a thousand pages cost (`npm run bench`, delivery): one keep-alive timer and
+// one timer for sockets yet to say who they are, for all sockets, instead of timers and a pong
+// listener per socket; the upgrade request not kept for the socket's life (the guard has read it);
+// a message handed on as text, so that the bytes of each subscribe message are not held while its
+// subscription lasts; and a result serialized once for every socket (`shared-payloads.ts`).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type execute as graphqlExecute, type FormattedExecutionResult, GraphQLError, type subscribe as graphqlSubscribe } from 'graphql';
@@ -44,7 +45,7 @@ interface SocketExtra extends Record<PropertyKey, unknown> {
   principal?: Principal;
 }
 
-/** A socket that answered the last ping (or has not been pinged yet). */
+/** A feed socket; `answered`: it answered the last ping (or has not been pinged yet). */
 class LookoutSocket extends TurnBatchedWebSocket {
   answered = true;
 }
@@ -168,6 +169,7 @@ export function createGraphqlWebSocket(yoga: LookoutYoga, guard: Guard, tokens: 
   // A socket that has not answered the last ping by the next one is gone: closed without a goodbye.
   const keepAlive = setInterval(() => {
     for (const socket of wss.clients as Set<LookoutSocket>) {
+      if (socket.readyState !== socket.OPEN) continue;
       if (!socket.answered) {
         socket.terminate();
         continue;
