@@ -76,8 +76,8 @@ export class Deliveries {
   private readonly trust: { ca?: string[] };
   /**
    * undici and the two ways out (any address; public addresses only), made at the first delivery:
-   * most starts send none, and undici is 0.7 MB of the server's bundle (loaded with it, ~40 ms of
-   * every start, `npm run bench`, startup).
+   * most starts send none, and undici is 0.7 MB of the server's bundle (loaded with it, ~45 ms of
+   * every start, BENCHMARKS.md).
    */
   private http: Promise<{ fetch: typeof undiciFetch; agent: Agent; publicAgent: Agent }> | undefined;
   private sending = 0;
@@ -130,7 +130,7 @@ export class Deliveries {
     this.waiting.length = 0;
     this.due.length = 0;
     // What is in flight is cut: a slow target never holds up the shutdown.
-    const http = await this.http;
+    const http = await this.http?.catch(() => undefined);
     if (http) await Promise.all([http.agent.destroy(), http.publicAgent.destroy()]).catch(() => {});
   }
 
@@ -163,23 +163,26 @@ export class Deliveries {
     const { request } = delivery;
     delivery.attempts++;
     let answer: unknown;
-    const { fetch, agent, publicAgent } = await this.ways();
-    const status = await fetch(request.url, {
-      method: 'POST',
-      headers: request.headers,
-      body: typeof request.body === 'string' ? request.body : new Uint8Array(request.body),
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-      redirect: 'error',
-      dispatcher: request.publicOnly ? publicAgent : agent,
-    }).then(
-      async (res) => {
-        // What a target answers is read only when asked for, and only so much of it.
-        if (request.readAnswer && Number(res.headers.get('content-length') ?? 0) <= ANSWER_LIMIT_BYTES) answer = await readJson(res);
-        else await res.body?.cancel().catch(() => {});
-        return String(res.status);
-      },
-      (error: Error) => (error.name === 'TimeoutError' ? 'timeout' : `unreachable: ${(error.cause as Error | undefined)?.message ?? error.message}`),
-    );
+    const status = await this.ways()
+      .then(({ fetch, agent, publicAgent }) =>
+        fetch(request.url, {
+          method: 'POST',
+          headers: request.headers,
+          body: typeof request.body === 'string' ? request.body : new Uint8Array(request.body),
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+          redirect: 'error',
+          dispatcher: request.publicOnly ? publicAgent : agent,
+        }),
+      )
+      .then(
+        async (res) => {
+          // What a target answers is read only when asked for, and only so much of it.
+          if (request.readAnswer && Number(res.headers.get('content-length') ?? 0) <= ANSWER_LIMIT_BYTES) answer = await readJson(res);
+          else await res.body?.cancel().catch(() => {});
+          return String(res.status);
+        },
+        (error: Error) => (error.name === 'TimeoutError' ? 'timeout' : `unreachable: ${(error.cause as Error | undefined)?.message ?? error.message}`),
+      );
     this.sending--;
     if (this.stopped) return;
     const ok = /^2\d\d$/.test(status);
