@@ -22,9 +22,7 @@ import {
 } from 'graphql';
 import { isAsyncIterable, maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
 
-type MaybePromise<T> = T | Promise<T>;
-
-const resultsByEvent = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
+const resultsByEvent = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 const perEventVariablesByDocument = new WeakMap<DocumentNode, string[]>();
 const documentIds = new WeakMap<DocumentNode, number>();
 let nextDocumentId = 0;

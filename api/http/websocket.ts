@@ -29,7 +29,7 @@ const INIT_WAIT_MS = 3_000;
 
 export interface GraphqlWebSocketOptions {
   maxPayloadBytes: number;
-  /** How often graphql-ws pings each socket; one that does not answer by the next ping is closed. */
+  /** How often each socket is pinged; one that has not answered by the next ping is closed. */
   keepAliveMs?: number;
 }
 
