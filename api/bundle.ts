@@ -4,6 +4,7 @@
 // on first use) stay outside; what is imported only when first used (undici, for deliveries) is a
 // chunk of its own beside the bundle, compiled then. The benchmarks measure their Lookout bundled
 // the same way.
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -22,6 +23,19 @@ const requirePrismaRuntime: Plugin = {
   },
 };
 
+/**
+ * graphql as its ES modules, for every import of it and of its files: bundled as CommonJS (its
+ * `main`), every use of one of its exports from another module went through two getters (~5% of a
+ * busy server's CPU in a profile). One copy only, or its classes would not be its classes.
+ */
+const graphqlAsModules: Plugin = {
+  name: 'graphql-as-modules',
+  setup(bundle) {
+    const root = path.dirname(createRequire(import.meta.url).resolve('graphql/package.json'));
+    bundle.onResolve({ filter: /^graphql(\/.*)?$/ }, (args) => ({ path: path.join(root, `${args.path.slice('graphql'.length).replace(/\.m?js$/, '') || '/index'}.mjs`) }));
+  },
+};
+
 export async function bundleServer(entry: string, outfile: string): Promise<void> {
   const { dir, name } = path.parse(outfile);
   await build({
@@ -33,8 +47,11 @@ export async function bundleServer(entry: string, outfile: string): Promise<void
     bundle: true,
     platform: 'node',
     format: 'esm',
+    // What npm start runs is the production server: graphql's checks that its classes come from one
+    // copy of it (a bundle has one) ran on every type test of every execution.
+    define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'warning',
-    plugins: [requirePrismaRuntime],
+    plugins: [requirePrismaRuntime, graphqlAsModules],
     external: ['better-sqlite3', '@prisma/client', '@graphql-yoga/render-graphiql', 'pg-native', 'bufferutil', 'utf-8-validate'],
     // Bundled CommonJS dependencies call require().
     banner: { js: "import { createRequire as lookoutRequire } from 'node:module'; const require = lookoutRequire(import.meta.url);" },
