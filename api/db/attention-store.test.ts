@@ -91,6 +91,19 @@ describe.each(stores)('the attention store on %s', (_name, open) => {
     expect(await store.changesAfter(2, 10, true)).toEqual([]);
   });
 
+  it('stores any text exactly as given: quotes, backslashes, dollar quotes and statement ends are text, never SQL', async () => {
+    const store = await open();
+    const texts = [`it's`, `a \\ b \\' c`, `E'\\x41'`, `$$; DROP TABLE "Session"; --`, `'); COMMIT; DELETE FROM "SessionEvent"; --`, `😀 ünïcödé\n\ttab`, `\\`];
+    const sessions = texts.map((text, i) => session(`s${i}`, 0, { title: text, waitDetail: text, lastMessage: text }));
+    const events = texts.map((text, i) => event(`s${i}`, 0, { eventId: text, input: { text }, project: text }));
+    await store.write({ after: 0, writes: { sessions, tracked: [], events } }, noReplan);
+    const read = await store.read(sessions.map((s) => s.id), texts.map((text, i) => ({ sessionId: `s${i}`, eventId: text })));
+    expect([...read.sessions.values()]).toEqual(sessions);
+    expect(read.repeats.size).toBe(texts.length);
+    expect((await store.changesAfter(0, 100, true)).map((e) => e.project)).toEqual(texts);
+    expect(await store.latestSeq()).toBe(texts.length);
+  });
+
   it('keeps a session\'s creation time when it is saved again, and sets tracked flags', async () => {
     const store = await open();
     await store.write({ after: 0, writes: { sessions: [session('a', 0)], tracked: [], events: [event('a', 0)] } }, noReplan);

@@ -22,22 +22,25 @@ const EVENT_COLUMNS = ['seq', 'sessionId', 'kind', 'eventId', 'at', 'recordedAt'
 /** An entry that is not its session's newest: a later one of the same session exists (through the (sessionId, seq) index, for the old entries alone). */
 const NOT_NEWEST = 'EXISTS (SELECT 1 FROM "SessionEvent" later WHERE later."sessionId" = "SessionEvent"."sessionId" AND later."seq" > "SessionEvent"."seq")';
 
-/** PostgreSQL takes at most 65,535 parameters a statement: rows go in statements of at most this many parameters. */
-const MAX_PARAMETERS = 30_000;
-
-/** `rows` in consecutive chunks that each fit in one statement of `width` parameters a row. */
-function chunks<T>(rows: T[], width: number): T[][] {
-  const size = Math.max(1, Math.floor(MAX_PARAMETERS / width));
-  return Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+/**
+ * A value as an SQL literal. A batch's writes go to PostgreSQL with its COMMIT in one round trip
+ * while the log's lock is held, as several statements, which only the simple protocol takes, and it
+ * takes no parameters: strings are quoted by pg's own `escapeLiteral`, times sent as UTC ISO strings
+ * into `timestamp` columns (which keep UTC, as Prisma does), and nothing else is taken.
+ */
+function literal(client: pg.ClientBase, value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'string') return client.escapeLiteral(value);
+  if (value instanceof Date) return client.escapeLiteral(value.toISOString());
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new TypeError(`No SQL literal for ${typeof value} ${String(value)}`);
 }
 
-/** `($1, $2, …), ($n+1, …)` for `rows` rows of `width` parameters. */
-function placeholders(rows: number, width: number): string {
-  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
+/** `(…), (…)`: each row's values as literals. */
+function rowsOf(client: pg.ClientBase, rows: unknown[][]): string {
+  return rows.map((row) => `(${row.map((value) => literal(client, value)).join(', ')})`).join(', ');
 }
-
-// Times go over the wire as UTC ISO strings into `timestamp` columns (which keep UTC, as Prisma does).
-const wire = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
 
 /**
  * Runs `task` on a connection of the pool. A connection that breaks meanwhile (PostgreSQL restarted,
@@ -124,18 +127,12 @@ export class PostgresqlAttentionStore implements AttentionStore {
           newest = await newestSeq(client);
         }
         const { after, writes } = append;
-        await saveSessions(client, writes.sessions);
-        if (writes.tracked.length) {
-          await client.query(
-            `UPDATE "Session" s SET "tracked" = u."tracked", "updatedAt" = u."at"
-               FROM unnest($1::text[], $2::boolean[], $3::timestamp[]) AS u("id", "tracked", "at") WHERE s."id" = u."id"`,
-            [writes.tracked.map((t) => t.sessionId), writes.tracked.map((t) => t.tracked), writes.tracked.map((t) => t.at.toISOString())],
-          );
-        }
         const seqs = writes.events.map((_, i) => after + i + 1);
-        if (writes.events.length) await appendEvents(client, writes.events, after);
-        // The other processes hear of the new entries once they are committed: one round trip for both.
-        await client.query(writes.events.length ? `SELECT pg_notify('${LOG_CHANNEL}', '${seqs.at(-1)}'); COMMIT` : 'COMMIT');
+        // The rest in one round trip, with the COMMIT: the lock is held for as short a time as can be.
+        // The other processes hear of the new entries once they are committed.
+        const statements = [...saveSessions(client, writes.sessions), ...setTracked(client, writes.tracked), ...appendEvents(client, writes.events, after)];
+        if (seqs.length) statements.push(`SELECT pg_notify('${LOG_CHANNEL}', '${seqs.at(-1)}')`);
+        await client.query([...statements, 'COMMIT'].join(';\n'));
         return seqs;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
@@ -206,35 +203,38 @@ async function newestSeq(client: pg.Pool | pg.ClientBase): Promise<number> {
   return rows[0]!.seq;
 }
 
-async function saveSessions(client: pg.ClientBase, sessions: Session[]): Promise<void> {
+function saveSessions(client: pg.ClientBase, sessions: Session[]): string[] {
+  if (!sessions.length) return [];
   // One row per session (a batch may change one twice: its last state is the one to keep).
   const latest = [...new Map(sessions.map((session) => [session.id, session])).values()];
   const updates = SESSION_COLUMNS.filter((c) => c !== 'id' && c !== 'createdAt').map((c) => `${q(c)} = EXCLUDED.${q(c)}`);
-  for (const chunk of chunks(latest, SESSION_COLUMNS.length)) {
-    await client.query(
-      `INSERT INTO "Session" (${SESSION_COLUMNS.map(q).join(', ')}) VALUES ${placeholders(chunk.length, SESSION_COLUMNS.length)}
-       ON CONFLICT ("id") DO UPDATE SET ${updates.join(', ')}`,
-      chunk.flatMap((session) => SESSION_COLUMNS.map((column) => wire(session[column]))),
-    );
-  }
+  const rows = latest.map((session) => SESSION_COLUMNS.map((column) => session[column]));
+  return [`INSERT INTO "Session" (${SESSION_COLUMNS.map(q).join(', ')}) VALUES ${rowsOf(client, rows)} ON CONFLICT ("id") DO UPDATE SET ${updates.join(', ')}`];
 }
 
-async function appendEvents(client: pg.ClientBase, events: NewEvent[], after: number): Promise<void> {
-  const numbered = events.map((event, i) => ({ event, seq: after + i + 1 }));
-  for (const chunk of chunks(numbered, EVENT_COLUMNS.length)) {
-    const values = chunk.flatMap(({ event, seq }) => [
-      seq,
-      event.sessionId,
-      event.kind,
-      event.eventId,
-      event.at.toISOString(),
-      event.recordedAt.toISOString(),
-      JSON.stringify(event.input),
-      attentionToJson(event.attention),
-      attentionToJson(event.previousAttention),
-      event.project,
-      event.previousProject,
-    ]);
-    await client.query(`INSERT INTO "SessionEvent" (${EVENT_COLUMNS.map(q).join(', ')}) VALUES ${placeholders(chunk.length, EVENT_COLUMNS.length)}`, values);
-  }
+function setTracked(client: pg.ClientBase, tracked: Append['writes']['tracked']): string[] {
+  if (!tracked.length) return [];
+  const rows = tracked.map((t) => [t.sessionId, t.tracked, t.at]);
+  return [
+    `UPDATE "Session" s SET "tracked" = u."tracked", "updatedAt" = u."at"::timestamp
+       FROM (VALUES ${rowsOf(client, rows)}) AS u("id", "tracked", "at") WHERE s."id" = u."id"`,
+  ];
+}
+
+function appendEvents(client: pg.ClientBase, events: NewEvent[], after: number): string[] {
+  if (!events.length) return [];
+  const rows = events.map((event, i) => [
+    after + i + 1,
+    event.sessionId,
+    event.kind,
+    event.eventId,
+    event.at,
+    event.recordedAt,
+    JSON.stringify(event.input),
+    attentionToJson(event.attention),
+    attentionToJson(event.previousAttention),
+    event.project,
+    event.previousProject,
+  ]);
+  return [`INSERT INTO "SessionEvent" (${EVENT_COLUMNS.map(q).join(', ')}) VALUES ${rowsOf(client, rows)}`];
 }
