@@ -1,6 +1,7 @@
 // 9-11. PostgreSQL beside SQLite: the same Lookout on each, side by side in every round (feed,
 // writes, delivery, start-up); a mixed workload on each (agents writing while tools poll and pages
 // follow); and delivery across two replicas on one PostgreSQL against delivery within one.
+import os from 'node:os';
 import { type Child, startChild } from '../children.ts';
 import { FEED_BODY, load, post } from '../http.ts';
 import { type Row, row, type Settings } from '../report.ts';
@@ -201,6 +202,11 @@ export async function measureReplicas(database: string, settings: Settings): Pro
   }
 }
 
+/** The machine's busy CPU milliseconds so far, over every core (every process: PostgreSQL's, the load's). */
+function machineBusyMs(): number {
+  return os.cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
+}
+
 /**
  * The same 16 writers (`recordSpeaker`) against 1, 2 and 3 replicas of one PostgreSQL database, their
  * connections split among the replicas, alternating within each round; the writes/s of 2 and 3
@@ -214,14 +220,19 @@ export async function measureReplicaWrites(database: string, settings: Settings)
     const seconds = settings.quick ? 1 : 4;
     const counts = [1, 2, 3] as const;
     const figures = { 1: [] as number[], 2: [] as number[], 3: [] as number[] };
+    /** The machine's CPU per write: the replicas, PostgreSQL and the load share its cores. */
+    const cpuPerWrite = { 1: [] as number[], 2: [] as number[], 3: [] as number[] };
     const conflictsPerWrite: number[] = [];
     for (let round = 0; round < settings.rounds; round++) {
       for (const count of round % 2 ? [...counts].reverse() : counts) {
         const before = await conflicts();
         const parts = Array.from({ length: count }, (_, r) => Math.floor(CONNECTIONS / count) + (r < CONNECTIONS % count ? 1 : 0));
+        const busyBefore = machineBusyMs();
         const results = await Promise.all(parts.map((connections, r) => load(urls[r]!, { connections, seconds, nextBody: writes(`r${round}-${count}-${r}`) })));
+        const busy = machineBusyMs() - busyBefore;
         const total = results.reduce((sum, result) => sum + result.requestsPerSecond, 0);
         figures[count].push(total);
+        cpuPerWrite[count].push(busy / (total * seconds));
         if (count === 3) conflictsPerWrite.push(((await conflicts()) - before) / (total * seconds));
       }
     }
@@ -234,6 +245,10 @@ export async function measureReplicaWrites(database: string, settings: Settings)
         }),
       ),
       row('replicas-conflicts', '3 replicas: writes that found another had written first, per write', 'per write', conflictsPerWrite),
+      row('replicas-cpu', `3 replicas: the machine's CPU per write (${os.cpus().length} cores; replicas, PostgreSQL, load)`, 'ms', cpuPerWrite[3], {
+        baseline: ['1 replica', cpuPerWrite[1]],
+        ratio: ['3 ÷ 1 replica', ratio(cpuPerWrite[3], cpuPerWrite[1])],
+      }),
     ];
   } finally {
     await Promise.all(replicas.map((replica) => replica.stop()));
