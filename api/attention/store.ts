@@ -53,6 +53,18 @@ export interface WriteReads {
 
 export const eventKey = (sessionId: string, eventId: string) => `${sessionId}\n${eventId}`;
 
+/** How many log entries a catch-up with other processes' writes reads at a time. */
+export const CATCH_UP_PAGE = 1_000;
+
+/** The first CATCH_UP_PAGE log entries after `after` (written by other processes), with their sessions. */
+export interface AppendedMeanwhile {
+  after: number;
+  entries: LogEntry[];
+  sessions: Map<string, Session>;
+  /** How far the leading process has pruned the log. */
+  prunedThroughSeq: number;
+}
+
 export interface AttentionStore {
   /** The sessions (those that exist) and which of these reporter event ids are logged already. */
   read(sessionIds: string[], events: { sessionId: string; eventId: string }[]): Promise<WriteReads>;
@@ -66,8 +78,10 @@ export interface AttentionStore {
    * wrote), it calls `replan` and stores what that plans instead (the caller reads what was written
    * and plans again); where several processes append (PostgreSQL), while it holds the log's lock,
    * so the second plan cannot lose. Appends are serialised: a reader never sees a lower seq commit later.
+   * A store that read what was appended meanwhile with the lock hands it to `replan`, so that the
+   * caller need not read it again while the lock is held.
    */
-  write(append: Append, replan: () => Promise<Append>): Promise<number[]>;
+  write(append: Append, replan: (meanwhile?: AppendedMeanwhile) => Promise<Append>): Promise<number[]>;
   /**
    * Whether the log's entry right after `after` is `event`: a write whose answer was lost (the
    * connection broke during its commit) may have been stored all the same.

@@ -5,14 +5,13 @@
 import type { Session } from '../generated/prisma/client.ts';
 import { NotYoursError, SessionNotFoundError, WriteBusyError, WriteUnknownError } from './errors.ts';
 import { type Attention, type AttentionTimings, deriveAttention, isTracked } from './rules.ts';
-import { type Append, type AttentionStore, eventKey, type NewEvent, type WriteReads } from './store.ts';
+import { type Append, type AppendedMeanwhile, type AttentionStore, CATCH_UP_PAGE, eventKey, type NewEvent, type WriteReads } from './store.ts';
 import type { TrackedSessions } from './tracked-sessions.ts';
 import { eventTime, type SessionFields } from './transitions.ts';
 import type { Actor, AttentionObserver, EntryAttention, Step } from './vocabulary.ts';
 
 /** How long a write is planned again after other processes wrote first, before it is refused. */
 const WRITE_RETRIES_FOR_MS = 15_000;
-const CATCH_UP_PAGE = 1_000;
 
 /** The kinds of log entry an agent's report makes; the rest are a person's own actions. */
 const REPORTED_KINDS: ReadonlySet<Step['kind']> = new Set(['REGISTER', 'SPEAKER', 'ACTIVITY', 'WORKTREE', 'CLOSE']);
@@ -113,10 +112,10 @@ export class Writer {
     let planned = await plan();
     const { sessions, tracked, events } = planned.writes;
     if (!sessions.length && !tracked.length && !events.length) return { planned, seqs: [] };
-    const seqs = await this.store.write(planned, async () => {
+    const seqs = await this.store.write(planned, async (meanwhile) => {
       this.options.observer?.conflicted();
       if (Date.now() > deadline) throw new WriteBusyError();
-      await this.catchUp();
+      await this.catchUp(meanwhile);
       planned = await plan();
       return planned;
     });
@@ -142,11 +141,13 @@ export class Writer {
    * sessions in memory follow, and subscribers here hear each change in seq order. Notifications are
    * the writing process's, so they are not sent again.
    */
-  async catchUp(): Promise<void> {
-    for (;;) {
-      const entries = await this.store.changesAfter(this.tracked.logEnd, CATCH_UP_PAGE, true);
+  async catchUp(meanwhile?: AppendedMeanwhile): Promise<void> {
+    // What the store read with the log's lock is the first page, when it starts where this process is.
+    const first = meanwhile?.after === this.tracked.logEnd ? meanwhile : undefined;
+    for (let read = first; ; read = undefined) {
+      const entries = read?.entries ?? (await this.store.changesAfter(this.tracked.logEnd, CATCH_UP_PAGE, true));
       if (!entries.length) break;
-      const { sessions } = await this.store.read([...new Set(entries.map((e) => e.sessionId))], []);
+      const { sessions } = read ?? (await this.store.read([...new Set(entries.map((e) => e.sessionId))], []));
       for (const entry of entries) {
         const session = sessions.get(entry.sessionId);
         if (!session) {
@@ -158,7 +159,7 @@ export class Writer {
       }
       if (entries.length < CATCH_UP_PAGE) break;
     }
-    if (!this.options.leads()) this.tracked.prunedThroughSeq = await this.store.prunedThroughSeq();
+    if (!this.options.leads()) this.tracked.prunedThroughSeq = first?.prunedThroughSeq ?? (await this.store.prunedThroughSeq());
     this.caughtUpAt = Date.now();
   }
 

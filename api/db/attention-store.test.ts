@@ -212,6 +212,47 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
 });
 
 describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
+  it('a write that finds another process wrote first is handed what it wrote, read with the lock, and does not read it again', async () => {
+    location = await freshDatabase();
+    database = await openDatabase(location);
+    // This process is not told of the other's writes (and does not lead): its next write finds the log grown.
+    vi.spyOn(database.store, 'coordinate').mockImplementation((listeners) => (listeners.leading(false), () => {}));
+    service = new AttentionService(database.store, timings);
+    await service.start();
+    opened.push({ close: async () => (await service.stop(), await database.close()) });
+    const other = await openDatabase(location);
+    const elsewhere = new AttentionService(other.store, timings);
+    await elsewhere.start();
+    try {
+      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT', title: "It's there" });
+      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'USER' });
+      const handed: unknown[] = [];
+      const write = database.store.write.bind(database.store);
+      vi.spyOn(database.store, 'write').mockImplementation((append, replan) => write(append, (meanwhile) => (handed.push(meanwhile), replan(meanwhile))));
+      const changesAfter = vi.spyOn(database.store, 'changesAfter');
+      const read = vi.spyOn(database.store, 'read');
+      const followed = service.follow({})[Symbol.asyncIterator]();
+      const first = followed.next();
+
+      const here = await service.recordSpeaker({ sessionId: 'here', speaker: 'ASSISTANT' });
+      const stored = (await other.store.read(['there'], [])).sessions.get('there');
+      expect(handed).toEqual([{ after: 0, entries: [expect.objectContaining({ sessionId: 'there' }), expect.objectContaining({ sessionId: 'there' })], sessions: new Map([['there', stored]]), prunedThroughSeq: 0 }]);
+      // What was handed over is what this process caught up with, in the log's order, before its own.
+      const heard = [(await first).value, (await followed.next()).value, (await followed.next()).value];
+      expect(heard.map(describeChange)).toEqual(['there:AWAITING_REPLY', 'there:left', 'here:AWAITING_REPLY']);
+      expect(service.feed().map((item) => item.session.id)).toEqual(['here']);
+      expect(here.id).toBe('here');
+      // What the other process wrote was not read again while the lock was held.
+      expect(changesAfter).not.toHaveBeenCalled();
+      expect(read.mock.calls.flatMap(([ids]) => ids)).not.toContain('there');
+      await followed.return?.();
+    } finally {
+      vi.restoreAllMocks();
+      await elsewhere.stop();
+      await other.close();
+    }
+  });
+
   it('a write that finds another process wrote first plans again while it holds the log, so it never loses twice', async () => {
     let conflicts = 0;
     const observer = { wrote() {}, delivered() {}, replayed() {}, resynced() {}, conflicted: () => conflicts++ };

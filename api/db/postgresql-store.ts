@@ -5,7 +5,7 @@
 // process at a time leads (applies time-driven changes and prunes): whoever holds a session-level
 // advisory lock, which PostgreSQL lets go when that process's connection ends, however it ends.
 import type pg from 'pg';
-import { type Append, type AttentionStore, eventKey, type LogEntry, type NewEvent, type WriteReads } from '../attention/store.ts';
+import { type Append, type AppendedMeanwhile, type AttentionStore, CATCH_UP_PAGE, eventKey, type LogEntry, type NewEvent, type WriteReads } from '../attention/store.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { attentionFromJson, attentionToJson } from './attention-json.ts';
 import { SESSION_COLUMNS } from './session-columns.ts';
@@ -113,24 +113,38 @@ export class PostgresqlAttentionStore implements AttentionStore {
     return newestSeq(this.pool);
   }
 
-  async write(append: Append, replan: () => Promise<Append>): Promise<number[]> {
+  async write(append: Append, replan: (meanwhile?: AppendedMeanwhile) => Promise<Append>): Promise<number[]> {
     return withConnection(this.pool, async (client) => {
       try {
-        // One round trip: the transaction, the log's lock and where the log ends (the simple protocol
-        // takes several statements at once; there is nothing to bind). The lock is held until COMMIT:
-        // no other process appends meanwhile, so these seqs commit in order, and a write planned
-        // again while it is held cannot find the log grown once more.
-        const opened = (await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); ${NEWEST_SEQ}`)) as unknown as pg.QueryResult<{ seq: number }>[];
-        let newest = opened.at(-1)!.rows[0]!.seq;
-        while (newest !== append.after) {
-          append = await replan();
-          newest = await newestSeq(client);
+        // One round trip: the transaction, the log's lock, where the log ends and, for a write that
+        // finds another process wrote first, what it wrote (the simple protocol takes several
+        // statements at once; `after` is a number). The lock is held until COMMIT: no other process
+        // appends meanwhile, so these seqs commit in order, and the log cannot grow again before this
+        // write, planned again, is stored.
+        const { after } = append;
+        const opened = (await client.query(
+          `BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); ${NEWEST_SEQ};
+           SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > ${after} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE};
+           SELECT * FROM "Session" WHERE "id" IN (SELECT "sessionId" FROM "SessionEvent" WHERE "seq" > ${after} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE});
+           ${PRUNED_THROUGH}`,
+        )) as unknown as pg.QueryResult[];
+        const [newest, entries, sessions, pruned] = opened.slice(2).map((result) => result.rows) as [{ seq: number }[], LoggedRow[], Session[], { value: string }[]];
+        const logEnd = newest[0]!.seq;
+        let meanwhile: AppendedMeanwhile | undefined = {
+          after,
+          entries: entries.map(toChange),
+          sessions: new Map(sessions.map((session) => [session.id, session])),
+          prunedThroughSeq: prunedThrough(pruned),
+        };
+        while (logEnd !== append.after) {
+          append = await replan(meanwhile);
+          meanwhile = undefined;
         }
-        const { after, writes } = append;
-        const seqs = writes.events.map((_, i) => after + i + 1);
+        const { writes } = append;
+        const seqs = writes.events.map((_, i) => append.after + i + 1);
         // The rest in one round trip, with the COMMIT: the lock is held for as short a time as can be.
         // The other processes hear of the new entries once they are committed.
-        const statements = [...saveSessions(client, writes.sessions), ...setTracked(client, writes.tracked), ...appendEvents(client, writes.events, after)];
+        const statements = [...saveSessions(client, writes.sessions), ...setTracked(client, writes.tracked), ...appendEvents(client, writes.events, append.after)];
         if (seqs.length) statements.push(`SELECT pg_notify('${LOG_CHANNEL}', '${seqs.at(-1)}')`);
         await client.query([...statements, 'COMMIT'].join(';\n'));
         return seqs;
@@ -187,8 +201,7 @@ export class PostgresqlAttentionStore implements AttentionStore {
   }
 
   async prunedThroughSeq(): Promise<number> {
-    const { rows } = await this.pool.query<{ value: string }>('SELECT "value" FROM "StoreMeta" WHERE "key" = $1', [PRUNED_THROUGH_KEY]);
-    return Number(rows[0]?.value ?? 0);
+    return prunedThrough((await this.pool.query<{ value: string }>(PRUNED_THROUGH)).rows);
   }
 
   coordinate(listeners: { appended(): void; leading(leads: boolean): void }): () => void {
@@ -197,6 +210,8 @@ export class PostgresqlAttentionStore implements AttentionStore {
 }
 
 const NEWEST_SEQ = 'SELECT COALESCE(MAX("seq"), 0) AS seq FROM "SessionEvent"';
+const PRUNED_THROUGH = `SELECT "value" FROM "StoreMeta" WHERE "key" = '${PRUNED_THROUGH_KEY}'`;
+const prunedThrough = (rows: { value: string }[]) => Number(rows[0]?.value ?? 0);
 
 async function newestSeq(client: pg.Pool | pg.ClientBase): Promise<number> {
   const { rows } = await client.query<{ seq: number }>(NEWEST_SEQ);
