@@ -7,7 +7,7 @@ import { freshDatabase, ON_POSTGRESQL } from '../../test/helpers.ts';
 import { MemoryAttentionStore } from '../../test/memory-store.ts';
 import type { Attention } from '../attention/rules.ts';
 import { AttentionService } from '../attention/service.ts';
-import type { Append, AttentionStore, NewEvent } from '../attention/store.ts';
+import { type Append, type AttentionStore, eventKey, type NewEvent } from '../attention/store.ts';
 import { newSession } from '../attention/transitions.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { openDatabase } from './database.ts';
@@ -64,7 +64,7 @@ const stores: [string, () => Promise<AttentionStore>][] = [
   ['memory', async () => new MemoryAttentionStore()],
 ];
 
-describe.each(stores)('the attention store on %s', (_name, open) => {
+describe.each(stores)('the attention store on %s', (name, open) => {
   it('starts empty', async () => {
     const store = await open();
     expect(await store.latestSeq()).toBe(0);
@@ -102,6 +102,22 @@ describe.each(stores)('the attention store on %s', (_name, open) => {
     expect(read.repeats.size).toBe(texts.length);
     expect((await store.changesAfter(0, 100, true)).map((e) => e.project)).toEqual(texts);
     expect(await store.latestSeq()).toBe(texts.length);
+  });
+
+  it('a NUL character in one session\'s report fails nothing written with it, and is found again by what was asked', async () => {
+    const store = await open();
+    // PostgreSQL's text cannot hold one (it keeps U+FFFD instead); SQLite's keeps it.
+    const nul = 'a\u0000b';
+    const kept = name === 'PostgreSQL' ? 'a\uFFFDb' : nul;
+    const odd = session(nul, 0, { title: nul, waitDetail: nul });
+    const plain = session('plain', 0);
+    await store.write({ after: 0, writes: { sessions: [odd, plain], tracked: [], events: [event(nul, 0, { eventId: nul, project: nul }), event('plain', 0)] } }, noReplan);
+    const read = await store.read([nul, 'plain'], [{ sessionId: nul, eventId: nul }]);
+    expect(read.sessions.get('plain')).toEqual(plain);
+    expect(read.sessions.get(nul)).toMatchObject({ id: nul, title: kept, waitDetail: kept });
+    expect([...read.repeats]).toEqual([eventKey(nul, nul)]);
+    expect(await store.logged(0, event(nul, 0, { eventId: nul, project: nul }))).toBe(true);
+    expect((await store.changesAfter(0, 10, true)).map((e) => e.project)).toEqual([kept, 'shop']);
   });
 
   it('keeps a session\'s creation time when it is saved again, and sets tracked flags', async () => {
@@ -179,6 +195,20 @@ describe(`the service on ${engine}`, () => {
     const read = await database.db.session.findUniqueOrThrow({ where: { id: 'full' } });
     expect(read).toEqual(written);
     expect((await database.store.read(['full'], [])).sessions.get('full')).toEqual(written);
+  });
+});
+
+describe(`the service on ${engine}, with a member's odd text`, () => {
+  it('writes the others of a batch when one report holds a NUL character, and that one too', async () => {
+    await startService();
+    // Accepted in one turn: written in one transaction.
+    const [odd, plain] = await Promise.all([
+      service.recordSpeaker({ sessionId: 'odd', speaker: 'ASSISTANT', title: 'a\u0000b' }),
+      service.recordSpeaker({ sessionId: 'plain', speaker: 'ASSISTANT', title: 'Plain' }),
+    ]);
+    expect([odd.title, plain.title]).toEqual(['a\u0000b', 'Plain']);
+    expect(service.latestSeq).toBe(2);
+    expect((await database.store.read(['plain'], [])).sessions.get('plain')).toMatchObject({ title: 'Plain' });
   });
 });
 

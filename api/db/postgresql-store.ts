@@ -23,6 +23,13 @@ const EVENT_COLUMNS = ['seq', 'sessionId', 'kind', 'eventId', 'at', 'recordedAt'
 const NOT_NEWEST = 'EXISTS (SELECT 1 FROM "SessionEvent" later WHERE later."sessionId" = "SessionEvent"."sessionId" AND later."seq" > "SessionEvent"."seq")';
 
 /**
+ * Text as PostgreSQL can store it: its text holds no NUL character (SQLite's does), and one in a
+ * report would fail the whole batch it is written with, everyone's. It is stored as U+FFFD, the
+ * replacement character, and looked up the same way.
+ */
+const storable = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
+
+/**
  * A value as an SQL literal. A batch's writes go to PostgreSQL with its COMMIT in one round trip
  * while the log's lock is held, as several statements, which only the simple protocol takes, and it
  * takes no parameters: strings are quoted by pg's own `escapeLiteral`, times sent as UTC ISO strings
@@ -30,7 +37,7 @@ const NOT_NEWEST = 'EXISTS (SELECT 1 FROM "SessionEvent" later WHERE later."sess
  */
 function literal(client: pg.ClientBase, value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'string') return client.escapeLiteral(value);
+  if (typeof value === 'string') return client.escapeLiteral(storable(value));
   if (value instanceof Date) return client.escapeLiteral(value.toISOString());
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -84,19 +91,25 @@ export class PostgresqlAttentionStore implements AttentionStore {
   async close(): Promise<void> {}
 
   async read(sessionIds: string[], events: { sessionId: string; eventId: string }[]): Promise<WriteReads> {
+    // Asked as stored (see storable), answered as asked.
     const sessions = new Map<string, Session>();
     if (sessionIds.length) {
-      const { rows } = await this.pool.query<Session>('SELECT * FROM "Session" WHERE "id" = ANY($1::text[])', [sessionIds]);
-      for (const row of rows) sessions.set(row.id, row);
+      const asked = new Map(sessionIds.map((id) => [storable(id), id]));
+      const { rows } = await this.pool.query<Session>('SELECT * FROM "Session" WHERE "id" = ANY($1::text[])', [[...asked.keys()]]);
+      for (const row of rows) {
+        const id = asked.get(row.id) ?? row.id;
+        sessions.set(id, id === row.id ? row : { ...row, id });
+      }
     }
     const repeats = new Set<string>();
     if (events.length) {
+      const asked = new Map(events.map((e) => [eventKey(storable(e.sessionId), storable(e.eventId)), eventKey(e.sessionId, e.eventId)]));
       const { rows } = await this.pool.query<{ sessionId: string; eventId: string }>(
         `SELECT e."sessionId", e."eventId" FROM "SessionEvent" e JOIN unnest($1::text[], $2::text[]) AS r("sessionId", "eventId")
            ON e."sessionId" = r."sessionId" AND e."eventId" = r."eventId"`,
-        [events.map((e) => e.sessionId), events.map((e) => e.eventId)],
+        [events.map((e) => storable(e.sessionId)), events.map((e) => storable(e.eventId))],
       );
-      for (const row of rows) repeats.add(eventKey(row.sessionId, row.eventId));
+      for (const row of rows) repeats.add(asked.get(eventKey(row.sessionId, row.eventId))!);
     }
     return { sessions, repeats };
   }
@@ -158,7 +171,7 @@ export class PostgresqlAttentionStore implements AttentionStore {
   async logged(after: number, event: NewEvent): Promise<boolean> {
     const { rows } = await this.pool.query('SELECT 1 FROM "SessionEvent" WHERE "seq" = $1 AND "sessionId" = $2 AND "kind" = $3 AND "recordedAt" = $4', [
       after + 1,
-      event.sessionId,
+      storable(event.sessionId),
       event.kind,
       event.recordedAt.toISOString(),
     ]);
