@@ -131,14 +131,15 @@ export class PostgresqlAttentionStore implements AttentionStore {
       try {
         // One round trip: the transaction, the log's lock, where the log ends and, for a write that
         // finds another process wrote first, what it wrote (the simple protocol takes several
-        // statements at once; `after` is a number). The lock is held until COMMIT: no other process
+        // statements at once, as literals). The lock is held until COMMIT: no other process
         // appends meanwhile, so these seqs commit in order, and the log cannot grow again before this
         // write, planned again, is stored.
         const { after } = append;
+        const since = literal(client, after);
         const opened = (await client.query(
           `BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); ${NEWEST_SEQ};
-           SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > ${after} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE};
-           SELECT * FROM "Session" WHERE "id" IN (SELECT "sessionId" FROM "SessionEvent" WHERE "seq" > ${after} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE});
+           SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > ${since} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE};
+           SELECT * FROM "Session" WHERE "id" IN (SELECT "sessionId" FROM "SessionEvent" WHERE "seq" > ${since} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE});
            ${PRUNED_THROUGH}`,
         )) as unknown as pg.QueryResult[];
         const [newest, entries, sessions, pruned] = opened.slice(2).map((result) => result.rows) as [{ seq: number }[], LoggedRow[], Session[], { value: string }[]];
