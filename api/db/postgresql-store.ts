@@ -129,27 +129,15 @@ export class PostgresqlAttentionStore implements AttentionStore {
   async write(append: Append, replan: (meanwhile?: AppendedMeanwhile) => Promise<Append>): Promise<number[]> {
     return withConnection(this.pool, async (client) => {
       try {
-        // One round trip: the transaction, the log's lock, where the log ends and, for a write that
-        // finds another process wrote first, what it wrote (the simple protocol takes several
-        // statements at once, as literals). The lock is held until COMMIT: no other process
-        // appends meanwhile, so these seqs commit in order, and the log cannot grow again before this
-        // write, planned again, is stored.
-        const { after } = append;
-        const since = literal(client, after);
-        const opened = (await client.query(
-          `BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); ${NEWEST_SEQ};
-           SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > ${since} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE};
-           SELECT * FROM "Session" WHERE "id" IN (SELECT "sessionId" FROM "SessionEvent" WHERE "seq" > ${since} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE});
-           ${PRUNED_THROUGH}`,
-        )) as unknown as pg.QueryResult[];
-        const [newest, entries, sessions, pruned] = opened.slice(2).map((result) => result.rows) as [{ seq: number }[], LoggedRow[], Session[], { value: string }[]];
-        const logEnd = newest[0]!.seq;
-        let meanwhile: AppendedMeanwhile | undefined = {
-          after,
-          entries: entries.map(toChange),
-          sessions: new Map(sessions.map((session) => [session.id, session])),
-          prunedThroughSeq: prunedThrough(pruned),
-        };
+        // One round trip: the transaction, the log's lock and where the log ends (the simple protocol
+        // takes several statements at once). The lock is held until COMMIT: no other process appends
+        // meanwhile, so these seqs commit in order, and the log cannot grow again before this write,
+        // planned again, is stored.
+        const opened = (await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); ${NEWEST_SEQ}`)) as unknown as pg.QueryResult<{ seq: number }>[];
+        const logEnd = opened.at(-1)!.rows[0]!.seq;
+        // Another process wrote first: what it wrote, read in one round trip on this connection, is
+        // handed to the plan, which would otherwise read it again in several while the lock is held.
+        let meanwhile = logEnd === append.after ? undefined : await appendedSince(client, append.after);
         while (logEnd !== append.after) {
           append = await replan(meanwhile);
           meanwhile = undefined;
@@ -226,6 +214,18 @@ export class PostgresqlAttentionStore implements AttentionStore {
 const NEWEST_SEQ = 'SELECT COALESCE(MAX("seq"), 0) AS seq FROM "SessionEvent"';
 const PRUNED_THROUGH = `SELECT "value" FROM "StoreMeta" WHERE "key" = '${PRUNED_THROUGH_KEY}'`;
 const prunedThrough = (rows: { value: string }[]) => Number(rows[0]?.value ?? 0);
+
+/** The first page of log entries after `after`, their sessions, and how far the log is pruned: one round trip. */
+async function appendedSince(client: pg.ClientBase, after: number): Promise<AppendedMeanwhile> {
+  const since = literal(client, after);
+  const read = (await client.query(
+    `SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > ${since} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE};
+     SELECT * FROM "Session" WHERE "id" IN (SELECT "sessionId" FROM "SessionEvent" WHERE "seq" > ${since} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE});
+     ${PRUNED_THROUGH}`,
+  )) as unknown as pg.QueryResult[];
+  const [entries, sessions, pruned] = read.map((result) => result.rows) as [LoggedRow[], Session[], { value: string }[]];
+  return { after, entries: entries.map(toChange), sessions: new Map(sessions.map((session) => [session.id, session])), prunedThroughSeq: prunedThrough(pruned) };
+}
 
 async function newestSeq(client: pg.Pool | pg.ClientBase): Promise<number> {
   const { rows } = await client.query<{ seq: number }>(NEWEST_SEQ);
