@@ -7,7 +7,8 @@ import { startLookout } from './http/server.ts';
 /** The database's location as it may be printed: without a password. */
 const shown = (database: string) => database.replace(/\/\/[^@/]*@/, '//…@');
 
-try {
+// A function, not top-level await: the bundle is a CommonJS script (`api/bundle.ts`).
+async function main(): Promise<void> {
   const config = loadConfig();
   if (process.argv[2] === 'migrate') {
     const applied = await migrateDatabase(config.database);
@@ -33,7 +34,9 @@ try {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
-} catch (error) {
+}
+
+main().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
-}
+});

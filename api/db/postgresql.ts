@@ -33,8 +33,6 @@ const types = {
     oid === TIMESTAMP_OID ? (value: string) => new Date(`${value.replace(' ', 'T')}Z`) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-export const isPostgresqlUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
-
 /** Applies pending migrations (under their lock) and returns the names applied: `lookout migrate`. */
 export async function migratePostgresql(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });

@@ -16,7 +16,7 @@ const STATUS: Record<LinkProblem | 'REFUSED', number> = { INVALID: 404, USED: 41
 const html = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Text shown whole: every character a page would not show as it is is named instead, and marked. */
-const visible = (text: string) => html(nameHidden(text)).replace(/⟨U\+[0-9A-F]{4,6}⟩/g, (name) => `<mark>${name}</mark>`);
+const visible = (text: string) => html(nameHidden(text)).replace(/\u27E8U\+[0-9A-F]{4,6}\u27E9/g, (name) => `<mark>${name}</mark>`);
 
 function asked(request: PermissionRequest): string {
   if (request.kind === 'QUESTION') {
