@@ -17,6 +17,7 @@ const oneGraphql = { alias: [{ find: /^graphql$/, replacement: require.resolve('
  */
 const ENGINE_TESTS = [
   'api/db/attention-store.test.ts',
+  'api/db/small-tables.test.ts',
   'test/replicas.test.ts',
   'test/postgresql-migrations.test.ts',
   'test/schema-drift.test.ts',

@@ -266,7 +266,7 @@ describe('kept feed answers', () => {
 describe('the token', () => {
   it('is compared as fixed-length digests: any length, no match but the token', async () => {
     const database = await openDatabase(await freshDatabase());
-    const tokens = await Tokens.open(database.db, database.announcements);
+    const tokens = await Tokens.open(database.db, database.tables, database.announcements);
     const guard = new Guard({ listenHost: '127.0.0.1', port: () => 4000, allowedHosts: [], allowedOrigins: [], token: 'sesame', tokens, maxBodyBytes: 1 });
     const owner = { person: 'you', scope: 'admin', tokenId: null };
     expect(guard.principal('Bearer sesame')).toEqual(owner);

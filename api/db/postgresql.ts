@@ -11,6 +11,7 @@ import { PrismaInsightsStore } from './insights-store.ts';
 import type { OpenedDatabase } from './opened-database.ts';
 import { applyMigrations, checkedInMigrations, unappliedMigrations } from './postgresql-migrations.ts';
 import { type Coordination, LOG_CHANNEL, PostgresqlAttentionStore, withConnection } from './postgresql-store.ts';
+import { converted, selectAll } from './small-tables.ts';
 
 /** The advisory lock the leading process holds for as long as its coordinating connection lives. */
 const LEADER_LOCK = 7_412_003;
@@ -202,6 +203,9 @@ export async function openPostgresql(url: string): Promise<OpenedDatabase> {
   return {
     store,
     db,
+    tables: {
+      all: async (table) => (await pool.query<Record<string, unknown>>(selectAll(table))).rows.map((row) => converted(table, row)),
+    },
     insights: new PrismaInsightsStore(db, 'postgresql'),
     announcements: coordinator,
     async problems() {

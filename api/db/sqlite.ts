@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../../shared/paths.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { PrismaInsightsStore } from './insights-store.ts';
 import type { OpenedDatabase } from './opened-database.ts';
+import { converted, selectAll } from './small-tables.ts';
 import { SqliteAttentionStore } from './sqlite-store.ts';
 
 const migrationsDir = path.join(PROJECT_ROOT, 'prisma', 'migrations');
@@ -65,11 +66,14 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
   // The store first: it switches the file to WAL, which Prisma's connection then shares.
   const store = new SqliteAttentionStore(file);
   const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: BUSY_TIMEOUT_MS }) });
-  // A probe's connection: quick reads, and no file system work.
+  // A probe's connection: quick reads (the small tables too), and no file system work.
   const probe = new Database(file, { fileMustExist: true, readonly: true, timeout: BUSY_TIMEOUT_MS });
   return {
     store,
     db,
+    tables: {
+      all: async (table) => (probe.prepare(selectAll(table)).all() as Record<string, unknown>[]).map((row) => converted(table, row)),
+    },
     insights: new PrismaInsightsStore(db, 'sqlite'),
     announcements: ALONE,
     async problems() {

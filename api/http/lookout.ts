@@ -62,11 +62,11 @@ export async function openLookout(config: LookoutConfig, options: LookoutOptions
 }
 
 async function open(config: LookoutConfig, options: LookoutOptions, started: (() => unknown)[]): Promise<Omit<OpenLookout, 'close'>> {
-  const { db, store, insights: insightsStore, announcements, problems, close: closeDatabase } = await openDatabase(config.database);
+  const { db, tables, store, insights: insightsStore, announcements, problems, close: closeDatabase } = await openDatabase(config.database);
   started.push(closeDatabase);
-  const tokens = await Tokens.open(db, announcements);
+  const tokens = await Tokens.open(db, tables, announcements);
   started.push(() => tokens.stop());
-  const policies = await Policies.open(db, announcements);
+  const policies = await Policies.open(db, tables, announcements);
   const metrics = new Metrics();
   const attention = new AttentionService(store, {
     observer: metrics,
@@ -92,12 +92,12 @@ async function open(config: LookoutConfig, options: LookoutOptions, started: (()
   const deliveries = new Deliveries(options.deliveries);
   // A person's own webhook and channels carry answer links: each one choice, for one person, once.
   const mayAct = (person: string) => person === OWNER || tokens.list().some((token) => token.person === person && !token.revokedAt && grants(token.scope, 'act'));
-  const links = await AnswerLinks.open(db, announcements, attention, mayAct);
-  const webhooks = await Webhooks.open(db, announcements, policies, config.webhooks, deliveries, { links, publicUrl: config.publicUrl });
+  const links = await AnswerLinks.open(db, tables, announcements, attention, mayAct);
+  const webhooks = await Webhooks.open(db, tables, announcements, policies, config.webhooks, deliveries, { links, publicUrl: config.publicUrl });
   // ...and to every browser and phone that asked for it.
-  const push = await Push.open(db, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));
+  const push = await Push.open(db, tables, announcements, policies, config.vapidSubject, deliveries, pushHosts(config.pushHosts));
   // ...and to each person's own channels (ntfy, Slack, Telegram), with buttons that answer through answer links.
-  const channels = await Channels.open(db, announcements, policies, links, deliveries, {
+  const channels = await Channels.open(db, tables, announcements, policies, links, deliveries, {
     publicUrl: config.publicUrl,
     slack: config.slack,
     telegram: config.telegram,

@@ -9,6 +9,7 @@ import { type Announcements, reloader } from '../db/announcements.ts';
 import type { AttentionService } from '../attention/service.ts';
 import { type AnswerSource, type PermissionRequest, requestOf } from '../attention/permissions.ts';
 import type { PrismaClient, Session } from '../generated/prisma/client.ts';
+import type { SmallTables } from '../db/small-tables.ts';
 import { sessionOfRequest } from '../../shared/hook-wire.ts';
 
 /** The channels an answer link is sent to, each also the answer's source in the session's log: only the session's owner answers from them. */
@@ -99,6 +100,7 @@ export class AnswerLinks {
 
   private constructor(
     private readonly db: PrismaClient,
+    private readonly tables: SmallTables,
     private readonly announcements: Announcements,
     private readonly attention: AttentionService,
     private readonly mayAct: (person: string) => boolean,
@@ -109,9 +111,9 @@ export class AnswerLinks {
    * whether a person may answer prompts now (a token of theirs that acts, not revoked): a link
    * answers for its person only while they may.
    */
-  static async open(db: PrismaClient, announcements: Announcements, attention: AttentionService, mayAct: (person: string) => boolean): Promise<AnswerLinks> {
-    const links = new AnswerLinks(db, announcements, attention, mayAct);
-    if ((await db.answerLinkKey.count()) === 0) await links.newKey();
+  static async open(db: PrismaClient, tables: SmallTables, announcements: Announcements, attention: AttentionService, mayAct: (person: string) => boolean): Promise<AnswerLinks> {
+    const links = new AnswerLinks(db, tables, announcements, attention, mayAct);
+    if ((await tables.all('AnswerLinkKey')).length === 0) await links.newKey();
     await links.reload();
     announcements.listen('AnswerLinkKey', () => links.reload());
     return links;
@@ -119,7 +121,8 @@ export class AnswerLinks {
 
   private async load(): Promise<void> {
     // Processes that started together on a new database may each have made one: all use the newest.
-    const key = await this.db.answerLinkKey.findFirstOrThrow({ orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
+    const [key] = await this.tables.all('AnswerLinkKey');
+    if (!key) throw new Error('The database holds no answer link key.');
     this.key = Buffer.from(key.secret, 'base64url');
   }
 

@@ -9,6 +9,7 @@ import { BackgroundWrites, LatestNotes } from '../db/background-writes.ts';
 import { pendingPermission, requestOf } from '../attention/permissions.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { SmallTables } from '../db/small-tables.ts';
 import type { AnswerChannel, AnswerLinks } from './answer-links.ts';
 import { type Deliveries, type Outcome, undici } from './deliveries.ts';
 import { type Notice, notice, outcomeOf } from './notice.ts';
@@ -92,6 +93,7 @@ export class Channels {
 
   private constructor(
     private readonly db: PrismaClient,
+    private readonly tables: SmallTables,
     private readonly announcements: Announcements,
     private readonly policies: Policies,
     private readonly links: AnswerLinks,
@@ -101,20 +103,21 @@ export class Channels {
 
   static async open(
     db: PrismaClient,
+    tables: SmallTables,
     announcements: Announcements,
     policies: Policies,
     links: AnswerLinks,
     deliveries: Deliveries,
     settings: ChannelSettings,
   ): Promise<Channels> {
-    const channels = new Channels(db, announcements, policies, links, deliveries, settings);
+    const channels = new Channels(db, tables, announcements, policies, links, deliveries, settings);
     await channels.reload();
     announcements.listen('PersonChannel', () => channels.reload());
     return channels;
   }
 
   private async load(): Promise<void> {
-    const rows = await this.db.personChannel.findMany({ orderBy: { createdAt: 'asc' } });
+    const rows = await this.tables.all('PersonChannel');
     const byPerson = new Map<string, PersonChannel[]>();
     for (const row of rows) byPerson.set(row.person, [...(byPerson.get(row.person) ?? []), { ...row, kind: row.kind as ChannelKind }]);
     this.byPerson = byPerson;

@@ -3,6 +3,7 @@
 import { type Announcements, reloader } from '../db/announcements.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { SmallTables } from '../db/small-tables.ts';
 import { DEFAULT_POLICY, type News, newsOf, type NotificationPolicy, type NotifyMode, shouldNotify } from './policy.ts';
 
 export class Policies {
@@ -12,19 +13,20 @@ export class Policies {
 
   private constructor(
     private readonly db: PrismaClient,
+    private readonly tables: SmallTables,
     private readonly announcements: Announcements,
   ) {}
 
   /** Loads every policy of a migrated database, and again whenever another process changes one. */
-  static async open(db: PrismaClient, announcements: Announcements): Promise<Policies> {
-    const policies = new Policies(db, announcements);
+  static async open(db: PrismaClient, tables: SmallTables, announcements: Announcements): Promise<Policies> {
+    const policies = new Policies(db, tables, announcements);
     await policies.reload();
     announcements.listen('NotificationPolicy', () => policies.updated());
     return policies;
   }
 
   private async load(): Promise<void> {
-    const rows = await this.db.notificationPolicy.findMany();
+    const rows = await this.tables.all('NotificationPolicy');
     this.byPerson = new Map(
       rows.map(({ person, mode, mutedProjects, ...rest }) => [person, { ...rest, mode: mode as NotifyMode, mutedProjects: JSON.parse(mutedProjects) as string[] }]),
     );

@@ -11,6 +11,7 @@ import { type PermissionRequest, pendingPermission, requestOf } from '../attenti
 import { outcomeOf } from './notice.ts';
 import { titleOf } from '../attention/rules.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { SmallTables } from '../db/small-tables.ts';
 import type { Deliveries, Outcome } from './deliveries.ts';
 import type { Policies } from './policies.ts';
 import type { PushHosts } from './push-endpoints.ts';
@@ -163,6 +164,7 @@ export class Push {
 
   private constructor(
     private readonly db: PrismaClient,
+    private readonly tables: SmallTables,
     private readonly announcements: Announcements,
     private readonly policies: Policies,
     private readonly subject: string,
@@ -171,9 +173,9 @@ export class Push {
   ) {}
 
   /** The devices and key pair kept in a migrated database (the pair made now if it has none), read again whenever another process changes them. */
-  static async open(db: PrismaClient, announcements: Announcements, policies: Policies, subject: string, deliveries: Deliveries, hosts: PushHosts): Promise<Push> {
-    const push = new Push(db, announcements, policies, subject, deliveries, hosts);
-    if ((await db.vapidKeys.count()) === 0) {
+  static async open(db: PrismaClient, tables: SmallTables, announcements: Announcements, policies: Policies, subject: string, deliveries: Deliveries, hosts: PushHosts): Promise<Push> {
+    const push = new Push(db, tables, announcements, policies, subject, deliveries, hosts);
+    if ((await tables.all('VapidKeys')).length === 0) {
       await db.vapidKeys.create({ data: webpush.generateVAPIDKeys() });
       await announcements.announce('VapidKeys');
     }
@@ -185,9 +187,11 @@ export class Push {
 
   private async load(): Promise<void> {
     // Processes that started together on a new database may each have made a pair: all use the same one.
-    this.keys = await this.db.vapidKeys.findFirstOrThrow({ orderBy: { publicKey: 'asc' } });
+    const [keys] = await this.tables.all('VapidKeys');
+    if (!keys) throw new Error('The database holds no VAPID keys.');
+    this.keys = keys;
     this.signed.clear();
-    this.devices = new Map((await this.db.pushDevice.findMany()).map((device) => [device.endpoint, device]));
+    this.devices = new Map((await this.tables.all('PushDevice')).map((device) => [device.endpoint, device]));
   }
 
   /** Lookout's public VAPID key: browsers subscribe with it. */

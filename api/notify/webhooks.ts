@@ -4,6 +4,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { type Announcements, reloader } from '../db/announcements.ts';
 import { BackgroundWrites } from '../db/background-writes.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { SmallTables } from '../db/small-tables.ts';
 import { titleOf } from '../attention/rules.ts';
 import { pendingPermission } from '../attention/permissions.ts';
 import type { AttentionChange } from '../attention/vocabulary.ts';
@@ -91,6 +92,7 @@ export class Webhooks {
 
   private constructor(
     private readonly db: PrismaClient,
+    private readonly tables: SmallTables,
     private readonly announcements: Announcements,
     private readonly policies: Policies,
     fromEnvironment: { url: string; format: WebhookFormat }[],
@@ -115,20 +117,21 @@ export class Webhooks {
   /** The targets kept in a migrated database (read again whenever another process changes them), plus those of LOOKOUT_WEBHOOKS. */
   static async open(
     db: PrismaClient,
+    tables: SmallTables,
     announcements: Announcements,
     policies: Policies,
     fromEnvironment: { url: string; format: WebhookFormat }[],
     deliveries: Deliveries,
     answers: { links: AnswerLinks; publicUrl: string | null },
   ): Promise<Webhooks> {
-    const webhooks = new Webhooks(db, announcements, policies, fromEnvironment, deliveries, answers);
+    const webhooks = new Webhooks(db, tables, announcements, policies, fromEnvironment, deliveries, answers);
     await webhooks.reload();
     announcements.listen('WebhookTarget', () => webhooks.reload());
     return webhooks;
   }
 
   private async load(): Promise<void> {
-    const rows = await this.db.webhookTarget.findMany({ orderBy: { createdAt: 'asc' } });
+    const rows = await this.tables.all('WebhookTarget');
     this.targets = new Map([
       ...rows.map((row) => [row.id, { ...row, format: row.format as WebhookFormat }] as const),
       ...this.fromEnvironment.map((target) => [target.id, target] as const),

@@ -6,6 +6,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { type Announcements, reloader } from '../db/announcements.ts';
 import { BackgroundWrites } from '../db/background-writes.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { SmallTables } from '../db/small-tables.ts';
 import type { Principal, Scope } from './scopes.ts';
 
 const LAST_USED_EVERY_MS = 60_000;
@@ -32,19 +33,20 @@ export class Tokens {
 
   private constructor(
     private readonly db: PrismaClient,
+    private readonly tables: SmallTables,
     private readonly announcements: Announcements,
   ) {}
 
   /** Loads the tokens of a migrated database, and again whenever another process changes them. */
-  static async open(db: PrismaClient, announcements: Announcements): Promise<Tokens> {
-    const tokens = new Tokens(db, announcements);
+  static async open(db: PrismaClient, tables: SmallTables, announcements: Announcements): Promise<Tokens> {
+    const tokens = new Tokens(db, tables, announcements);
     await tokens.reload();
     announcements.listen('ApiToken', () => tokens.reload());
     return tokens;
   }
 
   private async load(): Promise<void> {
-    const rows = await this.db.apiToken.findMany();
+    const rows = await this.tables.all('ApiToken');
     const before = this.byId;
     this.byId = new Map(rows.map((row) => [row.id, { ...row, scope: row.scope as Scope }]));
     // Revoked (here or by another process): what this process holds open for it is closed.
