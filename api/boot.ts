@@ -28,8 +28,9 @@ function cachedData(): Buffer | undefined {
   try {
     cache = readFileSync(cacheFile);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    // A cache only makes the start faster: one that cannot be read never stops it.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') console.warn(`${cacheFile} could not be read (${(error as Error).message}): starting without it.`);
+    return undefined;
   }
   if (cache.subarray(0, DIGEST_BYTES).equals(digest)) return cache.subarray(DIGEST_BYTES);
   console.warn(`${cacheFile} was made for another build of ${path.basename(bundle)}: starting without it (npm run build:server makes it again).`);

@@ -2,7 +2,7 @@
 // never from one made for other bytes or refused by V8: built here from a small entry, run as node
 // runs `dist/server.mjs`.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,15 @@ describe('the start from a code cache', () => {
     const { code, stdout, stderr } = await run(start);
     expect({ code, stdout }).toEqual({ code: 0, stdout: 'start.cjs 1 alpha\n' });
     expect(stderr).toMatch(/start\.cjs\.cache does not fit this node .* starting without it/);
+  });
+
+  it('starts without a cache it cannot read, and says so', async () => {
+    const { start } = await built('alpha');
+    // A folder where the cache would be: reading it fails (EISDIR), as an unreadable file would.
+    await mkdir(path.join(path.dirname(start), 'start.cjs.cache'));
+    const { code, stdout, stderr } = await run(start);
+    expect({ code, stdout }).toEqual({ code: 0, stdout: 'start.cjs 1 alpha\n' });
+    expect(stderr).toMatch(/start\.cjs\.cache could not be read .*: starting without it/);
   });
 
   it('never runs a cache made for another build, even one of the same length', async () => {
