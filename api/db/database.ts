@@ -1,8 +1,7 @@
 // Opens Lookout's database, after bringing its schema up to date: the SQLite file (the default,
 // one process: api/db/sqlite.ts) or PostgreSQL (any number of processes: api/db/postgresql.ts).
-// Each engine's code is loaded when its database is opened: a start on SQLite did not need pg, whose
-// first load alone (it probes for Cloudflare's runtime by making a `Response`, which loads node's
-// own fetch) cost it tens of milliseconds (`npm run bench`, startup).
+// Each engine's code is loaded when its database is opened: a start on SQLite has no use for pg and
+// Prisma's PostgreSQL client, whose loading was part of every start (`npm run bench`, startup).
 import type { OpenedDatabase } from './opened-database.ts';
 
 /** `postgresql://…` (or `postgres://…`) opens PostgreSQL; anything else is a SQLite file. */

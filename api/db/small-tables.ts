@@ -33,10 +33,9 @@ interface Shape<R> {
 export const SMALL_TABLES = {
   ApiToken: { order: null, dates: ['createdAt', 'lastUsedAt', 'revokedAt'], booleans: [] },
   NotificationPolicy: { order: null, dates: [], booleans: [] },
-  // Processes that started together on a new database may each have made one: all use the newest.
+  // The newest first, and the first the one every process uses (`answer-links.ts`); likewise the keys (`push.ts`).
   AnswerLinkKey: { order: '"createdAt" DESC, "id" ASC', dates: ['createdAt'], booleans: [] },
   WebhookTarget: { order: '"createdAt" ASC', dates: ['createdAt', 'lastAttemptAt', 'lastSuccessAt'], booleans: ['onlyEscalations'] },
-  // Likewise a pair of keys each: all use the first.
   VapidKeys: { order: '"publicKey" ASC', dates: [], booleans: [] },
   PushDevice: { order: null, dates: ['createdAt', 'lastAttemptAt', 'lastSuccessAt', 'lookingUntil'], booleans: [] },
   PersonChannel: { order: '"createdAt" ASC', dates: ['createdAt', 'lastAttemptAt', 'lastSuccessAt'], booleans: ['verified'] },
