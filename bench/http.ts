@@ -73,3 +73,9 @@ export async function load(
     completed: result.requests.total,
   };
 }
+
+/** One series' value on the Lookout at `url`'s /metrics (NaN when it has none). */
+export async function metric(url: string, series: string): Promise<number> {
+  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+  return Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? NaN);
+}

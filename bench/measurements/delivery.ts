@@ -4,7 +4,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type Child, now, startChild } from '../children.ts';
-import { graphql, post, SUBSCRIPTION } from '../http.ts';
+import { graphql, metric, post, SUBSCRIPTION } from '../http.ts';
 import { type Row, row, type Settings } from '../report.ts';
 import { percentile } from '../stats.ts';
 
@@ -26,7 +26,11 @@ async function capturedEvent(url: string): Promise<string> {
     const message = new Promise<unknown>((resolve, reject) =>
       client.subscribe({ query: SUBSCRIPTION }, { next: resolve, error: reject, complete: () => {} }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The change is made once the subscription listens (a change made before it would never come).
+    for (let tries = 0; (await metric(url, 'lookout_subscribers')) < 1; tries++) {
+      if (tries === 500) throw new Error('The subscription to capture an event never started listening.');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await record(url, '__MARKER__');
     return JSON.stringify({ id: '1', type: 'next', payload: await message });
   } finally {

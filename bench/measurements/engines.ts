@@ -3,7 +3,7 @@
 // follow); and delivery across two replicas on one PostgreSQL against delivery within one.
 import os from 'node:os';
 import { type Child, startChild } from '../children.ts';
-import { FEED_BODY, load, post } from '../http.ts';
+import { FEED_BODY, load, metric, post } from '../http.ts';
 import { type Row, row, type Settings } from '../report.ts';
 import { BENCH_ENV } from '../seed.ts';
 import { deliver, record, type Side, untilAllSubscribed } from './delivery.ts';
@@ -38,10 +38,6 @@ async function subscribers(url: string, count: number): Promise<{ clients: Child
   return { clients, split: parts };
 }
 
-async function metric(url: string, series: string): Promise<number> {
-  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-  return Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? NaN);
-}
 
 /** The same measurements on a Lookout over each database, both running, alternating within each round. */
 export async function measureEngines(databases: Record<Engine, string>, startupDatabases: Record<Engine, string>, sessions: number, settings: Settings): Promise<Row[]> {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { MAX_DEVICES_PER_PERSON } from '../../api/notify/push.ts';
 import { type Child, now, startChild } from '../children.ts';
-import { graphql } from '../http.ts';
+import { graphql, metric } from '../http.ts';
 import { type Row, row, type Settings } from '../report.ts';
 import { percentile } from '../stats.ts';
 
@@ -46,10 +46,6 @@ async function pushService(): Promise<{ origin: string; certFile: string; close(
   };
 }
 
-async function metric(url: string, series: string): Promise<number> {
-  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-  return Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? NaN);
-}
 
 /** CPU ms per change and /healthz p99 (ms, probed one at a time) while 100 changes are made and every push they cause is sent. */
 async function changes(server: Child, round: number): Promise<{ cpuPerChange: number; healthP99: number }> {
