@@ -55,6 +55,8 @@ export class Insights {
   private timer: NodeJS.Timeout | undefined;
   private again = false;
   private prunedAt = 0;
+  /** A wait read in that had ended before the retention: pruned at the end of this catch-up, not an hour later. */
+  private readStale = false;
   private stopped = false;
   /** Figures computed lately, by whose and which range: a repeat is answered from here while fresh. */
   private readonly kept = new Map<string, { seq: number; at: number; figures: Promise<Figures> }>();
@@ -94,7 +96,8 @@ export class Insights {
           this.again = false;
           while (!this.stopped && (await this.readPage())) await new Promise((resolve) => setImmediate(resolve));
         } while (this.again && !this.stopped);
-        if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+        if (this.readStale || Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+          this.readStale = false;
           this.prunedAt = Date.now();
           await this.store.prune(new Date(Date.now() - this.options.retentionMs));
         }
@@ -134,6 +137,8 @@ export class Insights {
       if (step.began) open.set(entry.sessionId, { wait: step.began, place: began.push(step.began) - 1 });
     }
     if (!(await this.store.saveWaits(from, entries.at(-1)!.seq, began, [...changed.values()]))) return false;
+    const cutoff = Date.now() - this.options.retentionMs;
+    if (ended.some((wait) => wait.endedAt!.getTime() < cutoff)) this.readStale = true;
     for (const wait of ended) this.options.ended?.(wait.kind as WaitKind, (wait.endedAt!.getTime() - wait.startedAt.getTime()) / 1000);
     return true;
   }
