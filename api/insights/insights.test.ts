@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { daysOf, Insights, InsightsRangeError } from './insights.ts';
-import type { InsightsStore } from './store.ts';
+import type { InsightsStore, StoredWait } from './store.ts';
+import type { LoggedEntry } from './waits.ts';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -83,5 +84,49 @@ describe('figures asked again', () => {
     await insights.figures('team', ...week, 'UTC');
     await insights.figures('null', ...week, 'UTC');
     expect(state.queries).toBe(30);
+  });
+});
+
+describe('waits kept as long as the log', () => {
+  it('are pruned at the end of the catch-up that read in one ended before the retention, not an hour later', async () => {
+    const DAY = 24 * 60 * 60_000;
+    const log: LoggedEntry[] = [];
+    const prunes: Date[] = [];
+    let indexed = 0;
+    const stored: StoredWait[] = [];
+    const store: InsightsStore = {
+      indexedThrough: async () => indexed,
+      entriesAfter: async (seq) => log.filter((e) => e.seq > seq),
+      openWaits: async () => stored.filter((w) => !w.endedAt),
+      saveWaits: async (_from, to, began, changed) => {
+        for (const wait of began) stored.push({ ...wait, id: stored.length + 1 });
+        for (const wait of changed) stored[wait.id - 1] = wait;
+        indexed = to;
+        return true;
+      },
+      figures: async () => new Map(),
+      days: async () => [],
+      endings: async () => new Map(),
+      blockers: async () => [],
+      waits: async () => [],
+      prune: async (cutoff) => void prunes.push(cutoff),
+    };
+    const insights = new Insights(store, { leads: () => true, retentionMs: DAY });
+    const entry = (seq: number, at: Date, attention: LoggedEntry['attention'], input: Record<string, unknown>): LoggedEntry => ({
+      seq, sessionId: 'long-ago', kind: 'ACTIVITY', at, input, attention, project: null, owner: 'alice', agent: 'claude-code',
+    });
+    const asked = new Date(Date.now() - 3 * DAY);
+    // The first catch-up prunes (as the timer's first run does), before the old wait has ended.
+    const prompt = { state: 'WAITING', waitReason: 'PERMISSION', permission: { id: 'r1', tool: 'Bash', kind: 'PERMISSION', input: 'make deploy', agentId: null } };
+    log.push(entry(1, asked, { tier: 'NEEDS_YOU', reason: 'WAITING', label: 'Waiting for permission', detail: null, since: asked, escalatedAt: null }, prompt));
+    await insights.catchUp();
+    expect(prunes).toHaveLength(1);
+    // Its end is read in next: three days ago, past the day kept.
+    log.push(entry(2, new Date(asked.getTime() + 60_000), null, { state: 'WORKING', toolCall: { tool: 'Bash', input: {} }, toolOutcome: 'RAN' }));
+    await insights.catchUp();
+    expect(prunes).toHaveLength(2);
+    // Nothing old read in: no prune until the hour is up.
+    await insights.catchUp();
+    expect(prunes).toHaveLength(2);
   });
 });
