@@ -37,6 +37,12 @@ export const HOOK_PATHS: Record<HookAgentName, string> = { 'claude-code': CLAUDE
 
 export interface HookOptions {
   agent: HookAgentName;
+  /**
+   * When the agent fired the hook: the hook process's start. Node's own start-up (longer on a loaded
+   * machine) comes after it, and a background hook's can outlast the agent's next hooks: stamped any
+   * later, a late SessionStart or UserPromptSubmit would look newer than the prompt after it, and close it.
+   */
+  firedAt: Date;
   /** The user opted in (`--answer-from-feed`) to answering from Lookout what holds back the agent's own dialog meanwhile. */
   answerFromFeed: boolean;
 }
@@ -155,7 +161,7 @@ export async function sendEvents(
 
 /** One hook call: `read` gives the payload (stdin for hooks; Codex's notify passes it as an argument). */
 export async function runHook(server: Server, spool: Spool, options: HookOptions, read: () => Promise<string> = readStdin): Promise<void> {
-  const at = new Date(); // when the hook fired, whenever it is delivered
+  const at = options.firedAt; // whenever it is delivered
   const log = (line: string) => spool.log(line).catch(() => {});
   let payload: unknown;
   try {

@@ -297,7 +297,7 @@ export async function main(argv: string[]): Promise<number> {
     const agent: HookAgentName = loose.positionals[1] === 'codex' ? 'codex' : 'claude-code';
     const spool = spools[agent];
     try {
-      const options = { agent, answerFromFeed: loose.values['answer-from-feed'] === true };
+      const options = { agent, answerFromFeed: loose.values['answer-from-feed'] === true, firedAt: new Date(performance.timeOrigin) };
       // Codex's notify program gets its payload as the last argument: the end of a turn.
       const read = argv[0] === 'notify' ? async () => JSON.stringify(codexTurnComplete(loose.positionals.at(-1) ?? '')) : undefined;
       await runHook(serverFrom(loose.values, await readCliConfig(home), true), spool, options, read);

@@ -1,6 +1,7 @@
 // Realistic Claude Code sessions replayed through both entry points (the CLI's command hook and
 // Claude Code's http hook) against the real server, checking the feed after every step.
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -206,6 +207,36 @@ describe('what the hooks record', () => {
     await viaHttp(b)({ session_id: 'h', cwd: repo, hook_event_name: 'Stop', lookout: { at: at(2) } });
     await viaHttp(b)({ session_id: 'h', cwd: repo, hook_event_name: 'PreToolUse', tool_name: 'Bash', lookout: { at: at(1) } });
     expect(await feedReasons(b, ['h'])).toEqual({ h: 'AWAITING_REPLY' });
+  });
+
+  it("a background hook whose process starts late (a loaded machine) counts from when the agent fired it: it never closes the prompt fired after it", async () => {
+    server = await start();
+    const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
+    const repo = await makeRepo('late');
+    const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home };
+    const payload = (hook: Record<string, unknown>) => JSON.stringify({ session_id: 'late', cwd: repo, ...hook });
+    // Node's own start-up held until released, as a loaded machine holds it: Claude Code fires the
+    // prompt's UserPromptSubmit hook in the background and goes on to its first tool meanwhile.
+    const dir = await mkdtemp(path.join(tmpdir(), 'lookout-slow-start-'));
+    const started = path.join(dir, 'started');
+    const release = path.join(dir, 'release');
+    const slowStart = path.join(dir, 'slow-start.cjs');
+    await writeFile(
+      slowStart,
+      `const fs = require('node:fs');
+fs.writeFileSync(${JSON.stringify(started)}, '');
+const pause = new Int32Array(new SharedArrayBuffer(4));
+while (!fs.existsSync(${JSON.stringify(release)})) Atomics.wait(pause, 0, 0, 10);`,
+    );
+    const late = runCli(['hook', 'claude-code'], { ...env, NODE_OPTIONS: `--require ${slowStart}` }, payload({ hook_event_name: 'UserPromptSubmit', prompt: 'Publish the package' }));
+    await expect.poll(() => existsSync(started)).toBe(true);
+    await runCli(['hook', 'claude-code'], env, payload({ hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command: 'npm publish' } }));
+    expect(await feedReasons(b, ['late'])).toEqual({ late: 'WAITING' });
+    await writeFile(release, '');
+    expect(await late).toMatchObject({ code: 0, stderr: '' });
+    // It arrived (it named the session), and the prompt fired after it still waits.
+    const { data } = await server.gql(`{ session(id: "late") { title attention { reason detail } } }`);
+    expect(data.session).toEqual({ title: 'Publish the package', attention: { reason: 'WAITING', detail: 'Bash: npm publish' } });
   });
 
   it('the http hook rejects what is not a hook payload and changes nothing; it needs the token when one is set', async () => {
