@@ -214,7 +214,11 @@ export async function askPermission(server: TestServer, sessionId: string, comma
       if (answer.status === 200) await fetch(`${origin}/hooks/claude-code/decision`, { method: 'POST', headers, body: JSON.stringify({ requestId, received: true }) });
     })
     .catch(() => {});
-  while (server.attention.decisionWaitCount === waiting) await new Promise((resolve) => setTimeout(resolve, 5));
+  const deadline = Date.now() + 10_000;
+  while (server.attention.decisionWaitCount === waiting) {
+    if (Date.now() > deadline) throw new Error(`The hook for ${requestId} never came to wait for an answer`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /**

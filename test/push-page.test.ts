@@ -85,12 +85,21 @@ interface WorkerScope {
  * it (Chromium fetches the notification's icon first, which a loaded machine can take its time for).
  */
 const deliverPush = (message: { tag: string } & Record<string, unknown>) =>
-  context.serviceWorkers()[0]!.evaluate(async (data) => {
+  onlyWorker().evaluate(async (data) => {
     const scope = self as unknown as WorkerScope;
     const shown = async () => (await scope.registration.getNotifications({ tag: JSON.parse(data).tag })).length > 0;
     scope.dispatchEvent(new scope.PushEvent('push', { data }));
-    while (!(await shown())) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const deadline = Date.now() + 10_000; !(await shown()); await new Promise((resolve) => setTimeout(resolve, 20))) {
+      if (Date.now() > deadline) throw new Error('The worker did not show the pushed notification within 10 s');
+    }
   }, JSON.stringify(message));
+
+/** The page's service worker: one, or the test says how many Chromium runs. */
+function onlyWorker() {
+  const workers = context.serviceWorkers();
+  if (workers.length !== 1) throw new Error(`Expected one service worker, Chromium runs ${workers.length}: ${workers.map((w) => w.url()).join(', ')}`);
+  return workers[0]!;
+}
 
 const shownNotifications = (page: Page) =>
   page.evaluate(async () =>
@@ -99,7 +108,7 @@ const shownNotifications = (page: Page) =>
 
 /** A click on the notification the worker shows for a session, on its body ('') or an action. */
 const clickNotification = (sessionTag: string, action: string) =>
-  context.serviceWorkers()[0]!.evaluate(
+  onlyWorker().evaluate(
     async ({ tag, action }) => {
       const scope = self as unknown as WorkerScope;
       const [notification] = await scope.registration.getNotifications({ tag });
@@ -246,7 +255,7 @@ const told = (page: Page, looking: boolean) =>
   page.waitForResponse((response) => {
     const body = response.request().postData() ?? '';
     return body.includes('setDeviceLooking') && body.includes(`"looking":${looking}`);
-  });
+  }, { timeout: 10_000 });
 
 describe('notification settings on the page', () => {
   it('the policy set on one device is what every device shows and the server follows; devices and (for an admin) webhooks are listed with their last delivery', async () => {

@@ -23,8 +23,8 @@ export interface PushService {
   /** What a Lookout needs to push here: the host named as a push service of its own, the certificate trusted. */
   lookout: { env: Record<string, string>; deliveries: DeliveryOptions };
   received: PushRequest[];
-  /** Waits until `count` requests have arrived. */
-  next(count: number): Promise<PushRequest[]>;
+  /** Waits until `count` requests have arrived; fails, saying how many did, after `timeoutMs`. */
+  next(count: number, timeoutMs?: number): Promise<PushRequest[]>;
   /** What the service answers from now on (201 Created, as real push services do). */
   answer(status: number): void;
   /** Answers nothing until released (a slow push service); the most requests it held at once. */
@@ -67,8 +67,16 @@ export async function startPushService(): Promise<PushService> {
     origin: `https://localhost:${(server.address() as { port: number }).port}`,
     lookout: { env: { LOOKOUT_PUSH_HOSTS: 'localhost' }, deliveries: { ca: tls.cert } },
     received,
-    async next(count) {
-      while (received.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
+    async next(count, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`Expected ${count} push(es) at the push service, got ${received.length}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, left);
+        });
+      }
       return received.slice(0, count);
     },
     answer: (next) => void (status = next),
