@@ -11,3 +11,7 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
+
+// A page's first date formatting loads the locale's data (tens of milliseconds): done while the
+// feed's first answer is on its way, rather than inside the render of its items.
+setTimeout(() => new Date(0).toLocaleString(), 0);

@@ -31,8 +31,8 @@ function session(id: string, tier: 'NEEDS_YOU' | 'IN_FOCUS', reason: string, lab
 function feed(nodes: Node[], latestSeq = 7): FeedData {
   return {
     __typename: 'Query',
+    // Unfiltered: the feed is every project's, and is not asked for twice.
     feed: { __typename: 'QueryAttentionSessionsConnection', latestSeq, edges: nodes.map((node) => ({ __typename: 'QueryAttentionSessionsConnectionEdge', node })) },
-    everyProject: { __typename: 'QueryAttentionSessionsConnection', edges: nodes.map((node) => ({ __typename: 'QueryAttentionSessionsConnectionEdge', node })) },
   } as unknown as FeedData;
 }
 

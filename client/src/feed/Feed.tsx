@@ -17,7 +17,7 @@ import { useFeedActions } from './useFeedActions.ts';
 import { type FeedChange, useFeedChanges } from './useFeedChanges.ts';
 
 export const FeedQuery = graphql(`
-  query Feed($project: String) {
+  query Feed($project: String, $filtered: Boolean!) {
     feed: attentionSessions(project: $project) {
       latestSeq
       edges {
@@ -33,7 +33,8 @@ export const FeedQuery = graphql(`
         }
       }
     }
-    everyProject: attentionSessions {
+    # Unfiltered, the feed itself is every project's: not asked (and stored) twice.
+    everyProject: attentionSessions @include(if: $filtered) {
       edges { node { id project host } }
     }
     projects
@@ -55,7 +56,7 @@ const SECTIONS: { tier: AttentionTier; heading: string; empty: string }[] = [
 
 export function Feed({ connection }: { connection: ConnectionStore }) {
   const [project, setProject] = useState<string | null>(null);
-  const [{ data, fetching, error }, reload] = useQuery({ query: FeedQuery, variables: { project } });
+  const [{ data, fetching, error }, reload] = useQuery({ query: FeedQuery, variables: { project, filtered: project !== null } });
   const connectionState = useConnectionState(connection);
   const disconnected = connectionState === 'offline' || connectionState === 'reconnecting';
   // Opened while Lookout was unreachable: the feed loads as soon as it is back.
@@ -76,7 +77,7 @@ export function Feed({ connection }: { connection: ConnectionStore }) {
   const byTier = (tier: AttentionTier) => items.filter((n) => n.attention?.tier === tier);
   const needsYou = byTier('NEEDS_YOU').length;
   const inFocus = items.length - needsYou;
-  const everyProject = data?.everyProject.edges.map((e) => e.node) ?? [];
+  const everyProject = (data?.everyProject ?? data?.feed)?.edges.map((e) => e.node) ?? [];
   // Every project of yours, quiet ones too (to filter and mute), and any new since the page loaded.
   const projects = [...new Set([...(data?.projects ?? []), ...everyProject.map((n) => n.project).filter((p): p is string => !!p)])].sort();
   const showHost = new Set(everyProject.map((n) => n.host).filter(Boolean)).size > 1;
