@@ -5,13 +5,13 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import Database from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
 import { ALONE } from './announcements.ts';
 import { PROJECT_ROOT } from '../../shared/paths.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { PrismaInsightsStore } from './insights-store.ts';
 import type { OpenedDatabase } from './opened-database.ts';
-import { converted, selectAll } from './small-tables.ts';
+import { converted, selectAll, type SmallTable } from './small-tables.ts';
 import { SqliteAttentionStore } from './sqlite-store.ts';
 
 const migrationsDir = path.join(PROJECT_ROOT, 'prisma', 'migrations');
@@ -68,11 +68,16 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
   const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: BUSY_TIMEOUT_MS }) });
   // A probe's connection: quick reads (the small tables too), and no file system work.
   const probe = new Database(file, { fileMustExist: true, readonly: true, timeout: BUSY_TIMEOUT_MS });
+  const reads = new Map<SmallTable, Statement>();
   return {
     store,
     db,
     tables: {
-      all: async (table) => (probe.prepare(selectAll(table)).all() as Record<string, unknown>[]).map((row) => converted(table, row)),
+      async all(table) {
+        let read = reads.get(table);
+        if (!read) reads.set(table, (read = probe.prepare(selectAll(table))));
+        return (read.all() as Record<string, unknown>[]).map((row) => converted(table, row));
+      },
     },
     insights: new PrismaInsightsStore(db, 'sqlite'),
     announcements: ALONE,
