@@ -233,6 +233,30 @@ describe('limits', () => {
     expect((await post(JSON.stringify({ query: '{ attentionSummary { total } }' }))).status).toBe(200);
   });
 
+  it('yoga streams no body over the limit either: a streamed answer (SSE) is refused the same, and a body of no stated length is refused before it is read', async () => {
+    const big = JSON.stringify({ query: `{ attentionSummary { total } }`, variables: { pad: 'x'.repeat(2_000_000) } });
+    const streamed = await post(big, { accept: 'text/event-stream' });
+    expect(streamed.status).toBe(413);
+    expect(JSON.stringify(await streamed.json())).toMatch(/larger than 1 MB/);
+    const chunked = (accept: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(server.url, { method: 'POST', headers: { 'content-type': 'application/json', accept, 'transfer-encoding': 'chunked' } });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        // A small, valid body in two chunks: refused for having no stated length, whatever its size.
+        req.write('{"query": "{ attentionSummary');
+        req.end(' { total } }"}');
+      });
+    for (const accept of ['application/graphql-response+json', 'text/event-stream']) {
+      expect(await chunked(accept), accept).toEqual({ status: 411, body: expect.stringMatching(/Content-Length/) });
+    }
+    expect((await post(JSON.stringify({ query: '{ attentionSummary { total } }' }), { accept: 'text/event-stream' })).status).toBe(200);
+  });
+
   it('the largest feed page the schema documents can be asked for, with every field of a session', async () => {
     const res = await post(JSON.stringify({ query: `{ attentionSessions(first: 500) { latestSeq edges { cursor node { ${SESSION_FIELDS} } } pageInfo { hasNextPage endCursor } } }` }));
     expect(await res.json()).toEqual({ data: { attentionSessions: expect.objectContaining({ edges: [] }) } });
