@@ -5,14 +5,15 @@
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { FeedChangedDocument, FeedDocument } from '../client/src/gql/graphql.ts';
+import { FeedChangedDocument, FeedDocument, type FeedQueryVariables } from '../client/src/gql/graphql.ts';
 import { serveParent } from './children.ts';
 import { GRAPHQL_HEADERS } from './http.ts';
 
 const [mode, url] = process.argv.slice(2) as ['patch' | 'refetch', string];
 
-// The page's own documents, as the built page sends them.
-const FEED_BODY = JSON.stringify({ query: print(FeedDocument), variables: { project: null }, operationName: 'Feed' });
+// The page's own documents, as the built page sends them (its variables checked against the query's).
+const FEED_VARIABLES: FeedQueryVariables = { project: null, filtered: false };
+const FEED_BODY = JSON.stringify({ query: print(FeedDocument), variables: FEED_VARIABLES, operationName: 'Feed' });
 const SUBSCRIPTION = print(FeedChangedDocument);
 
 const done = new Map<string, number>();
