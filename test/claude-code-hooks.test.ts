@@ -221,6 +221,8 @@ describe('what the hooks record', () => {
     const started = path.join(dir, 'started');
     const release = path.join(dir, 'release');
     const slowStart = path.join(dir, 'slow-start.cjs');
+    // Released whatever happens, so that no hook process is left waiting after the test.
+    onTestFinished(() => writeFile(release, ''));
     await writeFile(
       slowStart,
       `const fs = require('node:fs');
