@@ -242,6 +242,29 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
 });
 
 describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
+  it("a write that no other process preceded goes in one round trip: the log's lock is never held across one", async () => {
+    const alone = await openDatabase(await freshDatabase());
+    opened.push(alone);
+    const store = alone.store;
+    await store.write({ after: 0, writes: { sessions: [session('a', 0)], tracked: [], events: [event('a', 0)] } }, noReplan);
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      expect(await store.write({ after: 1, writes: { sessions: [session('b', 1)], tracked: [], events: [event('b', 1)] } }, noReplan)).toEqual([2]);
+      expect(queries).toHaveBeenCalledTimes(1);
+      // One that another process preceded finds it out under the lock, writes nothing that way, and goes the long way.
+      queries.mockClear();
+      let replans = 0;
+      const seqs = await store.write({ after: 1, writes: { sessions: [session('stale', 2)], tracked: [], events: [event('stale', 2)] } }, async () => {
+        replans++;
+        return { after: 2, writes: { sessions: [session('c', 2)], tracked: [], events: [event('c', 2)] } };
+      });
+      expect([replans, seqs]).toEqual([1, [3]]);
+      expect((await store.changesAfter(0, 10, true)).map((entry) => entry.sessionId)).toEqual(['a', 'b', 'c']);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
   it('a write that finds another process wrote first is handed what it wrote, read with the lock, and does not read it again', async () => {
     location = await freshDatabase();
     database = await openDatabase(location);

@@ -129,10 +129,20 @@ export class PostgresqlAttentionStore implements AttentionStore {
   async write(append: Append, replan: (meanwhile?: AppendedMeanwhile) => Promise<Append>): Promise<number[]> {
     return withConnection(this.pool, async (client) => {
       try {
-        // One round trip: the transaction, the log's lock and where the log ends (the simple protocol
-        // takes several statements at once). The lock is held until COMMIT: no other process appends
-        // meanwhile, so these seqs commit in order, and the log cannot grow again before this write,
-        // planned again, is stored.
+        // Where no other process wrote since this one last read the log (most writes): all of it in
+        // one round trip (the simple protocol takes several statements at once), the log's lock held
+        // only while PostgreSQL runs them, never across a round trip. Under the lock, the log must
+        // still end where the plan began, or nothing is written and the write goes the long way.
+        try {
+          await client.query([`BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK})`, logStillEndsAt(client, append.after), ...writesOf(client, append), 'COMMIT'].join(';\n'));
+          return seqsOf(append);
+        } catch (error) {
+          if ((error as { code?: string }).code !== LOG_MOVED) throw error;
+          await client.query('ROLLBACK');
+        }
+        // The long way. One round trip: the transaction, the log's lock and where the log ends. The
+        // lock is held until COMMIT: no other process appends meanwhile, so these seqs commit in
+        // order, and the log cannot grow again before this write, planned again, is stored.
         const opened = (await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); ${NEWEST_SEQ}`)) as unknown as pg.QueryResult<{ seq: number }>[];
         const logEnd = opened.at(-1)!.rows[0]!.seq;
         // Another process wrote first: what it wrote, read in one round trip on this connection, is
@@ -142,14 +152,9 @@ export class PostgresqlAttentionStore implements AttentionStore {
           append = await replan(meanwhile);
           meanwhile = undefined;
         }
-        const { writes } = append;
-        const seqs = writes.events.map((_, i) => append.after + i + 1);
-        // The rest in one round trip, with the COMMIT: the lock is held for as short a time as can be.
-        // The other processes hear of the new entries once they are committed.
-        const statements = [...saveSessions(client, writes.sessions), ...setTracked(client, writes.tracked), ...appendEvents(client, writes.events, append.after)];
-        if (seqs.length) statements.push(`SELECT pg_notify('${LOG_CHANNEL}', '${seqs.at(-1)}')`);
-        await client.query([...statements, 'COMMIT'].join(';\n'));
-        return seqs;
+        // The rest in one round trip, with the COMMIT.
+        await client.query([...writesOf(client, append), 'COMMIT'].join(';\n'));
+        return seqsOf(append);
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         throw error;
@@ -212,6 +217,24 @@ export class PostgresqlAttentionStore implements AttentionStore {
 }
 
 const NEWEST_SEQ = 'SELECT COALESCE(MAX("seq"), 0) AS seq FROM "SessionEvent"';
+/** The SQLSTATE of a one-round-trip write that found the log moved on: nothing was written. */
+const LOG_MOVED = 'LKLOG';
+
+/** Fails the transaction, with LOG_MOVED, unless the log still ends at `after`. */
+const logStillEndsAt = (client: pg.ClientBase, after: number) =>
+  `DO $$ BEGIN IF (${NEWEST_SEQ}) <> ${literal(client, after)} THEN RAISE EXCEPTION 'The log moved on' USING ERRCODE = '${LOG_MOVED}'; END IF; END $$`;
+
+/** The seqs a planned append takes: the next ones after where its plan began. */
+const seqsOf = ({ after, writes }: Append) => writes.events.map((_, i) => after + i + 1);
+
+/** A planned append's statements: its sessions, their tracking, its log entries, and (once committed) the word to the other processes. */
+function writesOf(client: pg.ClientBase, append: Append): string[] {
+  const { writes, after } = append;
+  const seqs = seqsOf(append);
+  const statements = [...saveSessions(client, writes.sessions), ...setTracked(client, writes.tracked), ...appendEvents(client, writes.events, after)];
+  if (seqs.length) statements.push(`SELECT pg_notify('${LOG_CHANNEL}', '${seqs.at(-1)}')`);
+  return statements;
+}
 const PRUNED_THROUGH = `SELECT "value" FROM "StoreMeta" WHERE "key" = '${PRUNED_THROUGH_KEY}'`;
 const prunedThrough = (rows: { value: string }[]) => Number(rows[0]?.value ?? 0);
 
