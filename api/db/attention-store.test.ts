@@ -248,9 +248,11 @@ describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
     const store = alone.store;
     await store.write({ after: 0, writes: { sessions: [session('a', 0)], tracked: [], events: [event('a', 0)] } }, noReplan);
     const queries = vi.spyOn(pg.Client.prototype, 'query');
+    // The round trips of a write: those that take the log's lock, write to it or commit (anything else this process asks meanwhile is not the write's).
+    const writeRoundTrips = () => queries.mock.calls.map(([text]) => String(text)).filter((text) => /pg_advisory_xact_lock|INSERT INTO "SessionEvent"|COMMIT/.test(text));
     try {
       expect(await store.write({ after: 1, writes: { sessions: [session('b', 1)], tracked: [], events: [event('b', 1)] } }, noReplan)).toEqual([2]);
-      expect(queries).toHaveBeenCalledTimes(1);
+      expect(writeRoundTrips()).toHaveLength(1);
       // One that another process preceded finds it out under the lock, writes nothing that way, and goes the long way.
       queries.mockClear();
       let replans = 0;
