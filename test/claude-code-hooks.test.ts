@@ -82,6 +82,14 @@ async function holdingProxy(target: string) {
   return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, arrived, release, close: () => proxy.close() };
 }
 
+/** One session's command hooks, run by hand (`runCli`): a home of their own, a real repository, the server's URL. */
+async function byHand(server: TestServer, sessionId: string, repoName: string) {
+  const repo = await makeRepo(repoName);
+  const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: await mkdtemp(path.join(tmpdir(), 'lookout-home-')) };
+  const payload = (hook: Record<string, unknown>) => JSON.stringify({ session_id: sessionId, cwd: repo, ...hook });
+  return { repo, env, payload };
+}
+
 type Deliver = (payload: Record<string, unknown>) => Promise<void>;
 
 // Claude Code tells its hooks how it was started; `sdk-cli` is `claude -p`.
@@ -185,10 +193,7 @@ describe('what the hooks record', () => {
 
   it('keeps the state right when hooks of one session arrive out of order', async () => {
     server = await start();
-    const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
-    const repo = await makeRepo('ooo');
-    const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home };
-    const payload = (hook: Record<string, unknown>) => JSON.stringify({ session_id: 'o', cwd: repo, ...hook });
+    const { repo, env, payload } = await byHand(server, 'o', 'ooo');
     await runCli(['hook', 'claude-code'], env, payload({ hook_event_name: 'UserPromptSubmit', prompt: 'Go' }));
     // The PreToolUse hook fires first but is slow to send (its request is held on the way until the
     // Stop hook, fired after it, has arrived).
@@ -211,10 +216,7 @@ describe('what the hooks record', () => {
 
   it("a background hook whose process starts late (a loaded machine) counts from when the agent fired it: it never closes the prompt fired after it", async () => {
     server = await start();
-    const home = await mkdtemp(path.join(tmpdir(), 'lookout-home-'));
-    const repo = await makeRepo('late');
-    const env = { LOOKOUT_URL: server.url.replace(/\/graphql$/, ''), LOOKOUT_HOME: home };
-    const payload = (hook: Record<string, unknown>) => JSON.stringify({ session_id: 'late', cwd: repo, ...hook });
+    const { env, payload } = await byHand(server, 'late', 'late');
     // Node's own start-up held until released, as a loaded machine holds it: Claude Code fires the
     // prompt's UserPromptSubmit hook in the background and goes on to its first tool meanwhile.
     const dir = await mkdtemp(path.join(tmpdir(), 'lookout-slow-start-'));

@@ -38,7 +38,6 @@ async function subscribers(url: string, count: number): Promise<{ clients: Child
   return { clients, split: parts };
 }
 
-
 /** The same measurements on a Lookout over each database, both running, alternating within each round. */
 export async function measureEngines(databases: Record<Engine, string>, startupDatabases: Record<Engine, string>, sessions: number, settings: Settings): Promise<Row[]> {
   const servers = {

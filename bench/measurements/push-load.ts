@@ -46,7 +46,6 @@ async function pushService(): Promise<{ origin: string; certFile: string; close(
   };
 }
 
-
 /** CPU ms per change and /healthz p99 (ms, probed one at a time) while 100 changes are made and every push they cause is sent. */
 async function changes(server: Child, round: number): Promise<{ cpuPerChange: number; healthP99: number }> {
   const url = server.ready.url as string;
