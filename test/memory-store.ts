@@ -1,8 +1,8 @@
 // The attention store in memory, for the service's own tests: the same contract as the engines'
 // stores (api/db/attention-store.test.ts runs the contract against all three), no database.
 // One process owns it: it leads, and nobody else appends.
-import type { Append, AttentionStore, LogEntry, NewEvent, WriteReads } from '../api/attention/store.ts';
-import { eventKey } from '../api/attention/store.ts';
+import type { Append, Appended, AttentionStore, Coordinated, LogEntry, NewEvent, Stored, WriteReads } from '../api/attention/store.ts';
+import { CATCH_UP_PAGE, eventKey } from '../api/attention/store.ts';
 import type { Session } from '../api/generated/prisma/client.ts';
 
 type Logged = NewEvent & { seq: number };
@@ -39,7 +39,7 @@ export class MemoryAttentionStore implements AttentionStore {
     return this.log.at(-1)?.seq ?? 0;
   }
 
-  async write(append: Append, replan: () => Promise<Append>): Promise<number[]> {
+  async write(append: Append, replan: () => Promise<Append>): Promise<Stored> {
     for (;;) {
       if (this.failNextWrite) {
         const error = this.failNextWrite;
@@ -59,24 +59,28 @@ export class MemoryAttentionStore implements AttentionStore {
         const stored = this.sessions.get(sessionId);
         if (stored) this.sessions.set(sessionId, { ...stored, tracked, updatedAt: at });
       }
-      return writes.events.map((event) => {
+      const seqs = writes.events.map((event) => {
         const seq = this.nextSeq++;
         this.log.push({ ...structuredClone(event), seq });
         return seq;
       });
+      return { seqs };
     }
   }
 
-  async logged(after: number, event: NewEvent): Promise<boolean> {
-    const entry = this.log.find((e) => e.seq === after + 1);
-    return !!entry && entry.sessionId === event.sessionId && entry.kind === event.kind && entry.recordedAt.getTime() === event.recordedAt.getTime();
+  async logged(after: number, event: NewEvent): Promise<number | null> {
+    const entry = this.log.find((e) => e.seq > after && e.sessionId === event.sessionId && e.kind === event.kind && e.recordedAt.getTime() === event.recordedAt.getTime());
+    return entry?.seq ?? null;
   }
 
-  async changesAfter(seq: number, limit: number, all = false): Promise<LogEntry[]> {
-    return this.log
-      .filter((e) => e.seq > seq && (all || e.attention !== null || e.previousAttention !== null))
-      .slice(0, limit)
-      .map(({ seq: s, sessionId, attention, previousAttention, project, previousProject }) => structuredClone({ seq: s, sessionId, attention, previousAttention, project, previousProject }));
+  async changesAfter(seq: number, limit: number): Promise<LogEntry[]> {
+    return this.entriesAfter(seq, limit, (e) => e.attention !== null || e.previousAttention !== null);
+  }
+
+  async appendedAfter(after: number): Promise<Appended> {
+    const entries = this.entriesAfter(after, CATCH_UP_PAGE, () => true);
+    const { sessions } = await this.read([...new Set(entries.map((e) => e.sessionId))], []);
+    return { after, entries, sessions, prunedThroughSeq: this.pruned };
   }
 
   async prune(cutoff: Date, prunedThroughSeq: number): Promise<number> {
@@ -93,7 +97,7 @@ export class MemoryAttentionStore implements AttentionStore {
     return this.pruned;
   }
 
-  coordinate(listeners: { appended(): void; leading(leads: boolean): void }): () => void {
+  coordinate(listeners: Coordinated): () => void {
     listeners.leading(true);
     return () => {};
   }
@@ -103,6 +107,13 @@ export class MemoryAttentionStore implements AttentionStore {
   /** The log as it is stored, oldest first: what a test reads where it would query the database. */
   entries(): readonly Logged[] {
     return this.log;
+  }
+
+  private entriesAfter(seq: number, limit: number, wanted: (entry: Logged) => boolean): LogEntry[] {
+    return this.log
+      .filter((e) => e.seq > seq && wanted(e))
+      .slice(0, limit)
+      .map(({ seq: s, sessionId, attention, previousAttention, project, previousProject }) => structuredClone({ seq: s, sessionId, attention, previousAttention, project, previousProject }));
   }
 
   private newestOf(sessionId: string): Logged | undefined {

@@ -238,8 +238,8 @@ describe('a database that fails under a write', () => {
     let conflicts = 0;
     await startService({ observer: { wrote() {}, delivered() {}, replayed() {}, resynced() {}, conflicted: () => conflicts++ } });
     // Another process "wrote first", and the log then cannot be read: the write is refused, not left unanswered.
-    const write = vi.spyOn(store, 'write').mockImplementationOnce(async (_append, replan) => (await replan(), []));
-    const read = vi.spyOn(store, 'changesAfter').mockRejectedValueOnce(new Error('connection terminated'));
+    const write = vi.spyOn(store, 'write').mockImplementationOnce(async (_append, replan) => (await replan(), { seqs: [] }));
+    const read = vi.spyOn(store, 'appendedAfter').mockRejectedValueOnce(new Error('connection terminated'));
     await expect(service.recordSpeaker({ sessionId: 'refused', speaker: 'USER' })).rejects.toThrow(/connection terminated/);
     expect(conflicts).toBe(1);
     read.mockRestore();

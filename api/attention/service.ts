@@ -83,7 +83,7 @@ export class AttentionService {
     this.tracked.prunedThroughSeq = await this.store.prunedThroughSeq();
     for (const { session, attention } of await this.store.trackedSessions()) this.tracked.keep(session, attention, true);
     this.stopCoordinating = this.store.coordinate({
-      appended: () => this.writer.catchUpSoon(),
+      appended: (seq) => this.writer.catchUpSoon(seq),
       leading: (leads) => this.clock.lead(leads),
     });
     // This process is the log's only writer and has just started: no hook waits on it, so no prompt

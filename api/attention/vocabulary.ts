@@ -105,6 +105,6 @@ export interface AttentionObserver {
   replayed(): void;
   /** A stream was told to refetch. */
   resynced(): void;
-  /** A write found that another process had written first: it reads that, and plans again. */
+  /** A write found that another process had written first to one of its sessions: it reads that, and plans again. */
   conflicted(): void;
 }

@@ -5,7 +5,7 @@
 import type { Session } from '../generated/prisma/client.ts';
 import { NotYoursError, SessionNotFoundError, WriteBusyError, WriteUnknownError } from './errors.ts';
 import { type Attention, type AttentionTimings, deriveAttention, isTracked } from './rules.ts';
-import { type Append, type AppendedMeanwhile, type AttentionStore, CATCH_UP_PAGE, eventKey, type NewEvent, type WriteReads } from './store.ts';
+import { type Append, type Appended, type AttentionStore, CATCH_UP_PAGE, eventKey, type NewEvent, type WriteReads } from './store.ts';
 import type { TrackedSessions } from './tracked-sessions.ts';
 import { eventTime, type SessionFields } from './transitions.ts';
 import type { Actor, AttentionObserver, EntryAttention, Step } from './vocabulary.ts';
@@ -63,6 +63,8 @@ export class Writer {
   /** Batches, catch-ups and time-driven passes, one at a time, in order. */
   private work: Promise<void> = Promise.resolve();
   private catchUpQueued = false;
+  /** The newest seq other processes are known to have appended up to (Infinity: not known) and this one may not have read. */
+  private heardOf = 0;
   private stopped = false;
   /** When this process last read the whole log (at start, or catching up with other processes). */
   caughtUpAt = Date.now();
@@ -106,28 +108,40 @@ export class Writer {
 
   /**
    * Stores what `plan` plans, in one durable transaction: when another process wrote first, this one
-   * reads what it wrote and plans again (until `deadline`). The seq of each event, in order.
+   * reads what it wrote and plans again (until `deadline`), unless the store could append it all the
+   * same (nobody else wrote to its sessions), and then hears what the others wrote first. The seq of
+   * each event, in order.
    */
   async append<T extends Append>(plan: () => Promise<T> | T, deadline = Infinity): Promise<{ planned: T; seqs: number[] }> {
     let planned = await plan();
     const { sessions, tracked, events } = planned.writes;
     if (!sessions.length && !tracked.length && !events.length) return { planned, seqs: [] };
-    const seqs = await this.store.write(planned, async (meanwhile) => {
+    const { seqs, meanwhile } = await this.store.write(planned, async (meanwhile) => {
       this.options.observer?.conflicted();
       if (Date.now() > deadline) throw new WriteBusyError();
       await this.catchUp(meanwhile);
       planned = await plan();
       return planned;
     });
+    if (meanwhile) await this.catchUp(meanwhile);
     return { planned, seqs };
   }
 
-  /** Another process appended to the log: read what it wrote, once the work queued before is done. */
-  catchUpSoon(): void {
-    if (this.catchUpQueued || this.stopped) return;
+  /**
+   * Another process appended to the log (up to `seq`, when known): read what it wrote, once the work
+   * queued before is done, unless this process has read that far by then (its own appends are heard
+   * too).
+   */
+  catchUpSoon(seq = Infinity): void {
+    if (this.stopped) return;
+    this.heardOf = Math.max(this.heardOf, seq);
+    if (this.catchUpQueued) return;
     this.catchUpQueued = true;
     void this.enqueue(async () => {
       this.catchUpQueued = false;
+      const heardOf = this.heardOf;
+      this.heardOf = 0;
+      if (heardOf <= this.tracked.logEnd) return;
       try {
         await this.catchUp();
       } catch (error) {
@@ -139,17 +153,16 @@ export class Writer {
   /**
    * Commits every log entry after the one this process last read (written by another process): the
    * sessions in memory follow, and subscribers here hear each change in seq order. Notifications are
-   * the writing process's, so they are not sent again.
+   * the writing process's, so they are not sent again. What the store read with the log's lock
+   * (`meanwhile`) is the first page, when it starts where this process is; entries from `before` on
+   * are left (this process's own).
    */
-  async catchUp(meanwhile?: AppendedMeanwhile): Promise<void> {
-    // What the store read with the log's lock is the first page, when it starts where this process is.
-    const first = meanwhile?.after === this.tracked.logEnd ? meanwhile : undefined;
-    for (let read = first; ; read = undefined) {
-      const entries = read?.entries ?? (await this.store.changesAfter(this.tracked.logEnd, CATCH_UP_PAGE, true));
-      if (!entries.length) break;
-      const { sessions } = read ?? (await this.store.read([...new Set(entries.map((e) => e.sessionId))], []));
+  async catchUp(meanwhile?: Appended, before = Infinity): Promise<void> {
+    let read = meanwhile?.after === this.tracked.logEnd ? meanwhile : await this.store.appendedAfter(this.tracked.logEnd);
+    for (;;) {
+      const entries = read.entries.filter((entry) => entry.seq < before);
       for (const entry of entries) {
-        const session = sessions.get(entry.sessionId);
+        const session = read.sessions.get(entry.sessionId);
         if (!session) {
           this.tracked.logEnd = entry.seq;
           continue;
@@ -157,9 +170,10 @@ export class Writer {
         const logged = { attention: entry.attention, previous: entry.previousAttention, project: entry.project, previousProject: entry.previousProject };
         this.commit(session, entry.seq, logged, session.tracked, false);
       }
-      if (entries.length < CATCH_UP_PAGE) break;
+      if (read.entries.length < CATCH_UP_PAGE || entries.length < read.entries.length) break;
+      read = await this.store.appendedAfter(this.tracked.logEnd);
     }
-    if (!this.options.leads()) this.tracked.prunedThroughSeq = first?.prunedThroughSeq ?? (await this.store.prunedThroughSeq());
+    if (!this.options.leads()) this.tracked.prunedThroughSeq = read.prunedThroughSeq;
     this.caughtUpAt = Date.now();
   }
 
@@ -186,14 +200,14 @@ export class Writer {
       }
       // The answer was lost, not necessarily the write: stored, it is answered as stored; not known, it says so.
       const { after, events } = planned;
-      const stored = error instanceof WriteBusyError || !events.length ? false : await this.store.logged(after, events[0]!).catch(() => null);
-      if (stored !== true) {
-        const told = stored === null ? new WriteUnknownError(error) : error;
+      const first = error instanceof WriteBusyError || !events.length ? null : await this.storedAt(after, events[0]!);
+      if (typeof first !== 'number') {
+        const told = first === undefined ? new WriteUnknownError(error) : error;
         console.error('A write failed:', told);
         for (const write of batch) write.reject(told);
         return;
       }
-      seqs = events.map((_, i) => after + i + 1);
+      seqs = events.map((_, i) => first + i);
     }
     if (seqs.length) this.options.observer?.wrote(seqs.length);
     for (const [write, error] of planned.refused) write.reject(error);
@@ -203,6 +217,20 @@ export class Writer {
       write.resolve(session);
     }
     for (const { write, session } of planned.unchanged) write.resolve(session);
+  }
+
+  /**
+   * Where a write whose answer was lost was stored (null: not stored; undefined: not known), with
+   * what others appended before it heard first.
+   */
+  private async storedAt(after: number, event: NewEvent): Promise<number | null | undefined> {
+    try {
+      const first = await this.store.logged(after, event);
+      if (first !== null && first > after + 1) await this.catchUp(undefined, first);
+      return first;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Plans a batch against the log as this process has read it: what to write, what changes nothing, what is refused. */

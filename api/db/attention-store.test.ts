@@ -2,12 +2,12 @@
 // (SQLite, or PostgreSQL in the api-postgresql project) and the in-memory store the service's own
 // tests use, so that what those tests show holds on the real engines too.
 import pg from 'pg';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { freshDatabase, ON_POSTGRESQL } from '../../test/helpers.ts';
 import { MemoryAttentionStore } from '../../test/memory-store.ts';
 import type { Attention } from '../attention/rules.ts';
 import { AttentionService } from '../attention/service.ts';
-import { type Append, type AttentionStore, eventKey, type NewEvent } from '../attention/store.ts';
+import { type Append, type AttentionStore, type Coordinated, eventKey, type NewEvent } from '../attention/store.ts';
 import { newSession } from '../attention/transitions.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { openDatabase } from './database.ts';
@@ -77,18 +77,24 @@ describe.each(stores)('the attention store on %s', (name, open) => {
     const store = await open();
     const a = session('a', 0, { waitReason: 'PERMISSION', waitDetail: 'Bash: npm publish', hidden: false, seenAt: at(1) });
     const b = session('b', 0, { tracked: false });
-    const seqs = await store.write({ after: 0, writes: { sessions: [a, b], tracked: [], events: [event('a', 0, { eventId: 'e1' }), event('b', 0, { attention: null })] } }, noReplan);
+    const { seqs } = await store.write({ after: 0, writes: { sessions: [a, b], tracked: [], events: [event('a', 0, { eventId: 'e1' }), event('b', 0, { attention: null })] } }, noReplan);
     expect(seqs).toEqual([1, 2]);
     expect(await store.latestSeq()).toBe(2);
     const { sessions, repeats } = await store.read(['a', 'b', 'c'], [{ sessionId: 'a', eventId: 'e1' }, { sessionId: 'a', eventId: 'e2' }, { sessionId: 'b', eventId: 'e1' }]);
     expect(sessions).toEqual(new Map([['a', a], ['b', b]]));
     expect([...repeats]).toEqual(['a\ne1']);
     expect(await store.trackedSessions()).toEqual([{ session: a, attention: waiting(0) }]);
-    // Only entries that changed someone's attention, unless all are asked for; at most `limit`.
+    // Only entries that changed someone's attention, after the seq given.
     expect(await store.changesAfter(0, 10)).toEqual([{ seq: 1, sessionId: 'a', attention: waiting(0), previousAttention: null, project: 'shop', previousProject: null }]);
-    expect((await store.changesAfter(0, 10, true)).map((e) => e.seq)).toEqual([1, 2]);
-    expect((await store.changesAfter(0, 1, true)).map((e) => e.seq)).toEqual([1]);
-    expect(await store.changesAfter(2, 10, true)).toEqual([]);
+    expect(await store.changesAfter(1, 10)).toEqual([]);
+    // To catch up with: every entry after the seq given, with its session, and how far the log is pruned.
+    expect(await store.appendedAfter(0)).toEqual({
+      after: 0,
+      entries: [expect.objectContaining({ seq: 1, sessionId: 'a' }), { seq: 2, sessionId: 'b', attention: null, previousAttention: null, project: 'shop', previousProject: null }],
+      sessions: new Map([['a', a], ['b', b]]),
+      prunedThroughSeq: 0,
+    });
+    expect(await store.appendedAfter(2)).toEqual({ after: 2, entries: [], sessions: new Map(), prunedThroughSeq: 0 });
   });
 
   it('stores any text exactly as given: quotes, backslashes, dollar quotes and statement ends are text, never SQL', async () => {
@@ -100,7 +106,7 @@ describe.each(stores)('the attention store on %s', (name, open) => {
     const read = await store.read(sessions.map((s) => s.id), texts.map((text, i) => ({ sessionId: `s${i}`, eventId: text })));
     expect([...read.sessions.values()]).toEqual(sessions);
     expect(read.repeats.size).toBe(texts.length);
-    expect((await store.changesAfter(0, 100, true)).map((e) => e.project)).toEqual(texts);
+    expect((await store.appendedAfter(0)).entries.map((e) => e.project)).toEqual(texts);
     expect(await store.latestSeq()).toBe(texts.length);
   });
 
@@ -116,8 +122,8 @@ describe.each(stores)('the attention store on %s', (name, open) => {
     expect(read.sessions.get('plain')).toEqual(plain);
     expect(read.sessions.get(nul)).toMatchObject({ id: nul, title: kept, waitDetail: kept });
     expect([...read.repeats]).toEqual([eventKey(nul, nul)]);
-    expect(await store.logged(0, event(nul, 0, { eventId: nul, project: nul }))).toBe(true);
-    expect((await store.changesAfter(0, 10, true)).map((e) => e.project)).toEqual([kept, 'shop']);
+    expect(await store.logged(0, event(nul, 0, { eventId: nul, project: nul }))).toBe(1);
+    expect((await store.appendedAfter(0)).entries.map((e) => e.project)).toEqual([kept, 'shop']);
   });
 
   it('keeps a session\'s creation time when it is saved again, and sets tracked flags', async () => {
@@ -130,25 +136,40 @@ describe.each(stores)('the attention store on %s', (name, open) => {
     expect(await store.trackedSessions()).toEqual([]);
   });
 
-  it('a write planned against an older log end is planned again, and what the new plan says is stored', async () => {
+  it('a write planned against an older log end, on a session written since, is planned again, and what the new plan says is stored', async () => {
     const store = await open();
     await store.write({ after: 0, writes: { sessions: [session('a', 0)], tracked: [], events: [event('a', 0)] } }, noReplan);
     let replans = 0;
-    const seqs = await store.write({ after: 0, writes: { sessions: [session('stale', 1)], tracked: [], events: [event('stale', 1)] } }, async () => {
+    const { seqs } = await store.write({ after: 0, writes: { sessions: [session('a', 1, { title: 'stale' })], tracked: [], events: [event('a', 1)] } }, async () => {
       replans++;
       return { after: 1, writes: { sessions: [session('b', 1)], tracked: [], events: [event('b', 1)] } };
     });
     expect([replans, seqs]).toEqual([1, [2]]);
-    expect([...(await store.read(['stale', 'b'], [])).sessions.keys()]).toEqual(['b']);
+    expect((await store.read(['a'], [])).sessions.get('a')?.title).not.toBe('stale');
   });
 
-  it('tells whether a write whose answer was lost was stored', async () => {
+  it(`a write planned against an older log end, on sessions nobody wrote since, is ${name === 'PostgreSQL' ? 'stored after what was written meanwhile, which it hands back' : 'planned again (nobody else writes here)'}`, async () => {
+    const store = await open();
+    const meanwhile = session('a', 0);
+    await store.write({ after: 0, writes: { sessions: [meanwhile], tracked: [], events: [event('a', 0)] } }, noReplan);
+    let replans = 0;
+    const write = { after: 0, writes: { sessions: [session('b', 1)], tracked: [], events: [event('b', 1), event('b', 2)] } };
+    const stored = await store.write(write, async () => (replans++, { ...write, after: 1 }));
+    if (store.shared) {
+      expect([replans, stored]).toEqual([0, { seqs: [2, 3], meanwhile: { after: 0, entries: [expect.objectContaining({ seq: 1, sessionId: 'a' })], sessions: new Map([['a', meanwhile]]), prunedThroughSeq: 0 } }]);
+    } else {
+      expect([replans, stored]).toEqual([1, { seqs: [2, 3] }]);
+    }
+    expect((await store.appendedAfter(0)).entries.map((e) => [e.seq, e.sessionId])).toEqual([[1, 'a'], [2, 'b'], [3, 'b']]);
+  });
+
+  it('tells whether a write whose answer was lost was stored, and where', async () => {
     const store = await open();
     const first = event('a', 0);
-    await store.write({ after: 0, writes: { sessions: [session('a', 0)], tracked: [], events: [first] } }, noReplan);
-    expect(await store.logged(0, first)).toBe(true);
-    expect(await store.logged(0, event('a', 3))).toBe(false);
-    expect(await store.logged(1, first)).toBe(false);
+    await store.write({ after: 0, writes: { sessions: [session('a', 0), session('b', 0)], tracked: [], events: [event('b', 0), first] } }, noReplan);
+    expect(await store.logged(0, first)).toBe(2);
+    expect(await store.logged(0, event('a', 3))).toBe(null);
+    expect(await store.logged(2, first)).toBe(null);
   });
 
   it('prunes entries older than the cutoff but each session\'s newest, and remembers how far', async () => {
@@ -160,7 +181,8 @@ describe.each(stores)('the attention store on %s', (name, open) => {
     expect(await store.prune(at(10), 0)).toBe(3);
     expect(await store.prunedThroughSeq()).toBe(3);
     // a's newest (30) and b's only entry stay.
-    expect((await store.changesAfter(0, 10, true)).map((e) => e.seq)).toEqual([2, 4]);
+    const { entries, prunedThroughSeq } = await store.appendedAfter(0);
+    expect([entries.map((e) => e.seq), prunedThroughSeq]).toEqual([[2, 4], 3]);
     expect(await store.prune(at(10), 3)).toBe(3);
     expect(await store.latestSeq()).toBe(4);
   });
@@ -213,6 +235,64 @@ describe(`the service on ${engine}, with a member's odd text`, () => {
 });
 
 describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
+  it('a process reads nothing when it hears of its own appends, and what another appended in one round trip', async () => {
+    location = await freshDatabase();
+    database = await openDatabase(location);
+    // What this process hears of appends from the notifications (its timer's "maybe" left out), handed on when the test says.
+    const heard: number[] = [];
+    let hear = () => {};
+    const heardOf = (seq: number) =>
+      new Promise<void>((resolve) => {
+        hear = () => heard.includes(seq) && resolve();
+        hear();
+      });
+    let listening!: Coordinated;
+    const coordinate = database.store.coordinate.bind(database.store);
+    vi.spyOn(database.store, 'coordinate').mockImplementation((listeners) => {
+      listening = listeners;
+      return coordinate({
+        leading: (leads) => listeners.leading(leads),
+        appended: (seq) => {
+          if (seq === undefined) return;
+          heard.push(seq);
+          hear();
+        },
+      });
+    });
+    const handOn = () => {
+      for (const seq of heard.splice(0)) listening.appended(seq);
+      return service.idle();
+    };
+    service = new AttentionService(database.store, timings);
+    await service.start();
+    opened.push({ close: async () => (await service.stop(), await database.close()) });
+    const other = await openDatabase(location);
+    const elsewhere = new AttentionService(other.store, timings);
+    await elsewhere.start();
+    const appendedAfter = vi.spyOn(database.store, 'appendedAfter');
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      await service.recordSpeaker({ sessionId: 'here', speaker: 'ASSISTANT' });
+      await service.recordSpeaker({ sessionId: 'here', speaker: 'USER' });
+      await heardOf(2);
+      expect(heard).toEqual([1, 2]);
+      await handOn();
+      expect(appendedAfter).not.toHaveBeenCalled();
+      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT' });
+      await heardOf(3);
+      queries.mockClear();
+      await handOn();
+      expect(appendedAfter.mock.calls).toEqual([[2]]);
+      // Its entries, their sessions and how far the log is pruned: one query.
+      expect(queries).toHaveBeenCalledTimes(1);
+      expect(service.feed().map((item) => item.session.id)).toEqual(['there']);
+    } finally {
+      vi.restoreAllMocks();
+      await elsewhere.stop();
+      await other.close();
+    }
+  });
+
   it('a stream resuming after a seq the other process just handed out waits to read it, rather than asking to refetch', async () => {
     await startService();
     const other = await openDatabase(location);
@@ -221,8 +301,10 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
     // This process reads the log only once let: what the other writes is not read here yet.
     let letRead!: () => void;
     const reading = new Promise<void>((resolve) => (letRead = resolve));
-    const read = database.store.changesAfter.bind(database.store);
-    vi.spyOn(database.store, 'changesAfter').mockImplementation(async (...args) => (await reading, read(...args)));
+    for (const method of ['appendedAfter', 'changesAfter'] as const) {
+      const read = database.store[method].bind(database.store) as (...args: unknown[]) => Promise<never>;
+      vi.spyOn(database.store, method).mockImplementation(async (...args: unknown[]) => (await reading, read(...args)));
+    }
     try {
       await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT' });
       const handedOut = elsewhere.latestSeq;
@@ -242,7 +324,7 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
 });
 
 describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
-  it("a write that no other process preceded goes in one round trip: the log's lock is never held across one", async () => {
+  it("a write that no other process preceded goes in one round trip, one that none preceded on its sessions in two: the log's lock is never held across one", async () => {
     const alone = await openDatabase(await freshDatabase());
     opened.push(alone);
     const store = alone.store;
@@ -251,26 +333,37 @@ describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
     // The round trips of a write: those that take the log's lock, write to it or commit (anything else this process asks meanwhile is not the write's).
     const writeRoundTrips = () => queries.mock.calls.map(([text]) => String(text)).filter((text) => /pg_advisory_xact_lock|INSERT INTO "SessionEvent"|COMMIT/.test(text));
     try {
-      expect(await store.write({ after: 1, writes: { sessions: [session('b', 1)], tracked: [], events: [event('b', 1)] } }, noReplan)).toEqual([2]);
+      expect(await store.write({ after: 1, writes: { sessions: [session('b', 1)], tracked: [], events: [event('b', 1)] } }, noReplan)).toEqual({ seqs: [2] });
       expect(writeRoundTrips()).toHaveLength(1);
-      // One that another process preceded finds it out under the lock, writes nothing that way, and goes the long way.
+      // One that another process preceded, on other sessions: one round trip finds the log moved and writes nothing,
+      // the next writes it after what it hands back (whose sessions are read once the lock is let go).
+      queries.mockClear();
+      const after = await store.write({ after: 1, writes: { sessions: [session('c', 2)], tracked: [], events: [event('c', 2)] } }, noReplan);
+      expect(after).toMatchObject({ seqs: [3], meanwhile: { after: 1, entries: [expect.objectContaining({ seq: 2, sessionId: 'b' })], sessions: new Map([['b', session('b', 1)]]) } });
+      expect(writeRoundTrips()).toHaveLength(2);
+      // One on a session another wrote since finds it out under the lock, writes nothing that way, and goes the long way.
       queries.mockClear();
       let replans = 0;
-      const seqs = await store.write({ after: 1, writes: { sessions: [session('stale', 2)], tracked: [], events: [event('stale', 2)] } }, async () => {
+      const stored = await store.write({ after: 1, writes: { sessions: [session('b', 2, { title: 'stale' })], tracked: [], events: [event('b', 2)] } }, async () => {
         replans++;
-        return { after: 2, writes: { sessions: [session('c', 2)], tracked: [], events: [event('c', 2)] } };
+        return { after: 3, writes: { sessions: [session('d', 3)], tracked: [], events: [event('d', 3)] } };
       });
-      expect([replans, seqs]).toEqual([1, [3]]);
-      expect((await store.changesAfter(0, 10, true)).map((entry) => entry.sessionId)).toEqual(['a', 'b', 'c']);
+      expect([replans, stored]).toEqual([1, { seqs: [4] }]);
+      expect(writeRoundTrips().length).toBeGreaterThan(2);
+      expect((await store.appendedAfter(0)).entries.map((entry) => entry.sessionId)).toEqual(['a', 'b', 'c', 'd']);
     } finally {
       vi.restoreAllMocks();
     }
   });
 
-  it('a write that finds another process wrote first is handed what it wrote, read with the lock, and does not read it again', async () => {
+  /**
+   * Two processes, this one not told of the other's writes (and not leading): its next write finds
+   * the log grown by two entries on session "there". What this process hears from then on, and what
+   * its store hands its writer when it plans again, are kept.
+   */
+  async function unawareOfTheOther() {
     location = await freshDatabase();
     database = await openDatabase(location);
-    // This process is not told of the other's writes (and does not lead): its next write finds the log grown.
     vi.spyOn(database.store, 'coordinate').mockImplementation((listeners) => (listeners.leading(false), () => {}));
     service = new AttentionService(database.store, timings);
     await service.start();
@@ -278,37 +371,72 @@ describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
     const other = await openDatabase(location);
     const elsewhere = new AttentionService(other.store, timings);
     await elsewhere.start();
-    try {
-      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT', title: "It's there" });
-      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'USER' });
-      const handed: unknown[] = [];
-      const write = database.store.write.bind(database.store);
-      vi.spyOn(database.store, 'write').mockImplementation((append, replan) => write(append, (meanwhile) => (handed.push(meanwhile), replan(meanwhile))));
-      const changesAfter = vi.spyOn(database.store, 'changesAfter');
-      const read = vi.spyOn(database.store, 'read');
-      const followed = service.follow({})[Symbol.asyncIterator]();
-      const first = followed.next();
-
-      const here = await service.recordSpeaker({ sessionId: 'here', speaker: 'ASSISTANT' });
-      const stored = (await other.store.read(['there'], [])).sessions.get('there');
-      expect(handed).toEqual([{ after: 0, entries: [expect.objectContaining({ sessionId: 'there' }), expect.objectContaining({ sessionId: 'there' })], sessions: new Map([['there', stored]]), prunedThroughSeq: 0 }]);
-      // What was handed over is what this process caught up with, in the log's order, before its own.
-      const heard = [(await first).value, (await followed.next()).value, (await followed.next()).value];
-      expect(heard.map(describeChange)).toEqual(['there:AWAITING_REPLY', 'there:left', 'here:AWAITING_REPLY']);
-      expect(service.feed().map((item) => item.session.id)).toEqual(['here']);
-      expect(here.id).toBe('here');
-      // What the other process wrote was not read again while the lock was held.
-      expect(changesAfter).not.toHaveBeenCalled();
-      expect(read.mock.calls.flatMap(([ids]) => ids)).not.toContain('there');
+    await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT', title: "It's there" });
+    await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'USER' });
+    const followed = service.follow({})[Symbol.asyncIterator]();
+    let next = followed.next();
+    onTestFinished(async () => {
       await followed.return?.();
-    } finally {
       vi.restoreAllMocks();
       await elsewhere.stop();
       await other.close();
-    }
+    });
+    const handed: unknown[] = [];
+    const write = database.store.write.bind(database.store);
+    vi.spyOn(database.store, 'write').mockImplementation((append, replan) => write(append, (meanwhile) => (handed.push(meanwhile), replan(meanwhile))));
+    return {
+      other,
+      handed,
+      /** The next `count` changes this process hears, as `session:reason`. */
+      hears: async (count: number) => {
+        const heard: string[] = [];
+        for (; heard.length < count; next = followed.next()) heard.push(describeChange((await next).value));
+        return heard;
+      },
+      appendedAfter: vi.spyOn(database.store, 'appendedAfter'),
+      read: vi.spyOn(database.store, 'read'),
+    };
+  }
+
+  it('a write on other sessions than another process wrote meanwhile is stored after theirs in one go, and theirs are handed back and heard first', async () => {
+    const { handed, hears, appendedAfter, read } = await unawareOfTheOther();
+    const here = await service.recordSpeaker({ sessionId: 'here', speaker: 'ASSISTANT' });
+    expect([here.id, handed]).toEqual(['here', []]);
+    // What the other process wrote, then this one's, in the log's order.
+    expect(await hears(3)).toEqual(['there:AWAITING_REPLY', 'there:left', 'here:AWAITING_REPLY']);
+    expect(service.feed().map((item) => item.session.id)).toEqual(['here']);
+    expect(service.latestSeq).toBe(3);
+    // Read with the write, not again.
+    expect(appendedAfter).not.toHaveBeenCalled();
+    expect(read.mock.calls.flatMap(([ids]) => ids)).not.toContain('there');
   });
 
-  it('a write that finds another process wrote first plans again while it holds the log, so it never loses twice', async () => {
+  it('a write whose answer was lost, stored after what another process wrote meanwhile, is answered as stored and heard after theirs', async () => {
+    const { hears } = await unawareOfTheOther();
+    const stores = database.store.write;
+    vi.spyOn(database.store, 'write').mockImplementationOnce(async (append, replan) => {
+      await stores(append, replan);
+      throw new Error('connection terminated during COMMIT');
+    });
+    const here = await service.recordSpeaker({ sessionId: 'here', speaker: 'ASSISTANT' });
+    expect(here.id).toBe('here');
+    expect(await hears(3)).toEqual(['there:AWAITING_REPLY', 'there:left', 'here:AWAITING_REPLY']);
+    expect(service.latestSeq).toBe(3);
+  });
+
+  it('a write on a session another process wrote meanwhile is handed what it wrote, read with the lock, plans again, and does not read it again', async () => {
+    const { other, handed, hears, appendedAfter } = await unawareOfTheOther();
+    const stored = (await other.store.read(['there'], [])).sessions.get('there');
+    const there = await service.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT' });
+    expect(handed).toEqual([{ after: 0, entries: [expect.objectContaining({ sessionId: 'there' }), expect.objectContaining({ sessionId: 'there' })], sessions: new Map([['there', stored]]), prunedThroughSeq: 0 }]);
+    // What was handed over is what this process caught up with, in the log's order, before its own, planned on it.
+    expect(await hears(3)).toEqual(['there:AWAITING_REPLY', 'there:left', 'there:AWAITING_REPLY']);
+    expect(there.title).toBe("It's there");
+    // What the other process logged was not read again while the lock was held.
+    expect(appendedAfter).not.toHaveBeenCalled();
+  });
+
+  it('a write on a session another process wrote first plans again while it holds the log, so it never loses twice', async () => {
     let conflicts = 0;
     const observer = { wrote() {}, delivered() {}, replayed() {}, resynced() {}, conflicted: () => conflicts++ };
     await startService({ observer });
@@ -316,6 +444,8 @@ describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
     const [b, c] = others.map((opened) => new AttentionService(opened.store, { ...timings, observer }));
     try {
       await Promise.all([b!.start(), c!.start()]);
+      // All three write one session, which C starts.
+      await c!.recordSpeaker({ sessionId: 's', speaker: 'USER' });
       // C holds the log's lock (it is told the log grew, and its plan waits) while A and B plan and queue for the lock.
       let holding!: () => void;
       let letGo!: () => void;
@@ -329,9 +459,9 @@ describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
           return append;
         }),
       );
-      const first = c!.recordSpeaker({ sessionId: 'c', speaker: 'ASSISTANT' });
+      const first = c!.recordSpeaker({ sessionId: 's', speaker: 'ASSISTANT', title: 'C' });
       await held;
-      const queued = [service.recordSpeaker({ sessionId: 'a', speaker: 'ASSISTANT' }), b!.recordSpeaker({ sessionId: 'b', speaker: 'ASSISTANT' })];
+      const queued = [service.recordSpeaker({ sessionId: 's', speaker: 'ASSISTANT', title: 'A' }), b!.recordSpeaker({ sessionId: 's', speaker: 'ASSISTANT', title: 'B' })];
       // Both wait for the lock (a transaction's advisory lock not yet granted, in this database).
       const watcher = new pg.Client({ connectionString: location });
       await watcher.connect();
@@ -348,10 +478,10 @@ describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
       await Promise.all([first, ...queued]);
       // A and B each found the log grown once, and each was stored at its second plan.
       expect(conflicts).toBe(2);
-      const log = await database.store.changesAfter(0, 10, true);
-      expect(log.map((entry) => entry.seq)).toEqual([1, 2, 3]);
-      expect(log[0]!.sessionId).toBe('c');
-      expect(log.map((entry) => entry.sessionId).sort()).toEqual(['a', 'b', 'c']);
+      const log = (await database.store.appendedAfter(0)).entries;
+      expect(log.map((entry) => [entry.seq, entry.sessionId])).toEqual([[1, 's'], [2, 's'], [3, 's'], [4, 's']]);
+      // C's first, as it held the lock: the session waits for a reply from then on.
+      expect(log.map((entry) => entry.attention?.reason ?? null)).toEqual([null, 'AWAITING_REPLY', 'AWAITING_REPLY', 'AWAITING_REPLY']);
     } finally {
       await Promise.all([b!.stop(), c!.stop()]);
       await Promise.all(others.map((opened) => opened.close()));

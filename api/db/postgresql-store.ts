@@ -5,7 +5,7 @@
 // process at a time leads (applies time-driven changes and prunes): whoever holds a session-level
 // advisory lock, which PostgreSQL lets go when that process's connection ends, however it ends.
 import type pg from 'pg';
-import { type Append, type AppendedMeanwhile, type AttentionStore, CATCH_UP_PAGE, eventKey, type LogEntry, type NewEvent, type WriteReads } from '../attention/store.ts';
+import { type Append, type Appended, type AttentionStore, CATCH_UP_PAGE, type Coordinated, eventKey, type LogEntry, type NewEvent, type Stored, type WriteReads } from '../attention/store.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { attentionFromJson, attentionToJson } from './attention-json.ts';
 import { SESSION_COLUMNS } from './session-columns.ts';
@@ -75,7 +75,7 @@ export async function withConnection<T>(pool: pg.Pool, task: (client: pg.PoolCli
 
 /** How this process hears the others and learns whether it leads (api/db/postgresql.ts). */
 export interface Coordination {
-  follow(listeners: { appended(): void; leading(leads: boolean): void }): () => void;
+  follow(listeners: Coordinated): () => void;
 }
 
 type LoggedRow = Omit<LogEntry, 'attention' | 'previousAttention'> & { attention: string | null; previousAttention: string | null };
@@ -126,24 +126,27 @@ export class PostgresqlAttentionStore implements AttentionStore {
     return newestSeq(this.pool);
   }
 
-  async write(append: Append, replan: (meanwhile?: AppendedMeanwhile) => Promise<Append>): Promise<number[]> {
+  async write(append: Append, replan: (meanwhile?: Appended) => Promise<Append>): Promise<Stored> {
     return withConnection(this.pool, async (client) => {
       try {
-        // Where no other process wrote since this one last read the log (most writes): all of it in
-        // one round trip (the simple protocol takes several statements at once), the log's lock held
-        // only while PostgreSQL runs them, never across a round trip. Under the lock, the log must
-        // still end where the plan began, or nothing is written and the write goes the long way.
-        try {
-          await client.query([`BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK})`, logStillEndsAt(client, append.after), ...writesOf(client, append), 'COMMIT'].join(';\n'));
-          return seqsOf(append);
-        } catch (error) {
-          if ((error as { code?: string }).code !== LOG_MOVED) throw error;
-          await client.query('ROLLBACK');
+        // Where nothing is in the way, all of it in one round trip (the simple protocol takes several
+        // statements at once): the log's lock is held only while PostgreSQL runs them, never across
+        // a round trip. First as if no other process wrote since the plan (most writes; every write
+        // of a process alone): under the lock, the log must still end where the plan began.
+        const alone = await atOnce(client, [], append, logStillEndsAt(client, append.after), String(append.after));
+        if (alone) return { seqs: alone.seqs };
+        // Then as if none wrote to this write's sessions: it goes at the log's end, and hands back
+        // what the others appended meanwhile, to be heard before it. (Each failed try's ROLLBACK
+        // goes with the next one.)
+        const beside = await atOnce(client, ['ROLLBACK'], append, untouchedSince(client, append), `current_setting('${LOG_END_SETTING}')::integer`, entriesSince(client, append.after));
+        if (beside) {
+          const entries = (beside.read as LoggedRow[]).map(toChange);
+          return { seqs: beside.seqs, meanwhile: entries.length ? await readAppended(client, append.after, entries) : undefined };
         }
         // The long way. One round trip: the transaction, the log's lock and where the log ends. The
         // lock is held until COMMIT: no other process appends meanwhile, so these seqs commit in
         // order, and the log cannot grow again before this write, planned again, is stored.
-        const opened = (await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); ${NEWEST_SEQ}`)) as unknown as pg.QueryResult<{ seq: number }>[];
+        const opened = (await client.query(`ROLLBACK; BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); ${NEWEST_SEQ}`)) as unknown as pg.QueryResult<{ seq: number }>[];
         const logEnd = opened.at(-1)!.rows[0]!.seq;
         // Another process wrote first: what it wrote, read in one round trip on this connection, is
         // handed to the plan, which would otherwise read it again in several while the lock is held.
@@ -153,8 +156,8 @@ export class PostgresqlAttentionStore implements AttentionStore {
           meanwhile = undefined;
         }
         // The rest in one round trip, with the COMMIT.
-        await client.query([...writesOf(client, append), 'COMMIT'].join(';\n'));
-        return seqsOf(append);
+        const statements = [...sessionWrites(client, append.writes), ...logWrites(client, append.writes.events, String(logEnd)), 'COMMIT'];
+        return { seqs: seqsOf(append.writes.events, await inOneRoundTrip(client, statements)) };
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         throw error;
@@ -162,20 +165,24 @@ export class PostgresqlAttentionStore implements AttentionStore {
     });
   }
 
-  async logged(after: number, event: NewEvent): Promise<boolean> {
-    const { rows } = await this.pool.query('SELECT 1 FROM "SessionEvent" WHERE "seq" = $1 AND "sessionId" = $2 AND "kind" = $3 AND "recordedAt" = $4', [
-      after + 1,
-      storable(event.sessionId),
-      event.kind,
-      event.recordedAt.toISOString(),
-    ]);
-    return rows.length > 0;
+  async logged(after: number, event: NewEvent): Promise<number | null> {
+    const { rows } = await this.pool.query<{ seq: number }>(
+      'SELECT "seq" FROM "SessionEvent" WHERE "sessionId" = $1 AND "seq" > $2 AND "kind" = $3 AND "recordedAt" = $4 ORDER BY "seq" LIMIT 1',
+      [storable(event.sessionId), after, event.kind, event.recordedAt.toISOString()],
+    );
+    return rows[0]?.seq ?? null;
   }
 
-  async changesAfter(seq: number, limit: number, all = false): Promise<LogEntry[]> {
-    const changed = all ? '' : 'AND ("attention" IS NOT NULL OR "previousAttention" IS NOT NULL)';
-    const { rows } = await this.pool.query<LoggedRow>(`SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > $1 ${changed} ORDER BY "seq" LIMIT $2`, [seq, limit]);
+  async changesAfter(seq: number, limit: number): Promise<LogEntry[]> {
+    const { rows } = await this.pool.query<LoggedRow>(
+      `SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > $1 AND ("attention" IS NOT NULL OR "previousAttention" IS NOT NULL) ORDER BY "seq" LIMIT $2`,
+      [seq, limit],
+    );
     return rows.map(toChange);
+  }
+
+  async appendedAfter(after: number): Promise<Appended> {
+    return withConnection(this.pool, (client) => appendedSince(client, after));
   }
 
   async prune(cutoff: Date, prunedThroughSeq: number): Promise<number> {
@@ -208,10 +215,10 @@ export class PostgresqlAttentionStore implements AttentionStore {
   }
 
   async prunedThroughSeq(): Promise<number> {
-    return prunedThrough((await this.pool.query<{ value: string }>(PRUNED_THROUGH)).rows);
+    return prunedThrough((await this.pool.query<{ value: string }>(PRUNED_THROUGH)).rows[0]?.value);
   }
 
-  coordinate(listeners: { appended(): void; leading(leads: boolean): void }): () => void {
+  coordinate(listeners: Coordinated): () => void {
     return this.coordinator.follow(listeners);
   }
 }
@@ -219,36 +226,93 @@ export class PostgresqlAttentionStore implements AttentionStore {
 const NEWEST_SEQ = 'SELECT COALESCE(MAX("seq"), 0) AS seq FROM "SessionEvent"';
 /** The SQLSTATE of a one-round-trip write that found the log moved on: nothing was written. */
 const LOG_MOVED = 'LKLOG';
+/** Where the log ended when the write took the lock (untouchedSince), for its entries to number on from. */
+const LOG_END_SETTING = 'lookout.log_end';
+
+/**
+ * A write in one round trip: `before` (what an earlier try left to do), the transaction, the log's
+ * lock, `check`, `read` (a statement whose rows are handed back), the writes numbered on from
+ * `base` (an SQL expression of where the log ends), COMMIT. Null when `check` found the log moved:
+ * nothing was written, and the transaction waits for its ROLLBACK.
+ */
+async function atOnce(client: pg.ClientBase, before: string[], append: Append, check: string, base: string, read?: string): Promise<{ seqs: number[]; read: unknown[] } | null> {
+  const opening = [...before, 'BEGIN', `SELECT pg_advisory_xact_lock(${LOG_LOCK})`, check];
+  const statements = [...opening, ...(read ? [read] : []), ...sessionWrites(client, append.writes), ...logWrites(client, append.writes.events, base), 'COMMIT'];
+  try {
+    const results = await inOneRoundTrip(client, statements);
+    return { seqs: seqsOf(append.writes.events, results), read: read ? results[opening.length]!.rows : [] };
+  } catch (error) {
+    if ((error as { code?: string }).code !== LOG_MOVED) throw error;
+    return null;
+  }
+}
 
 /** Fails the transaction, with LOG_MOVED, unless the log still ends at `after`. */
 const logStillEndsAt = (client: pg.ClientBase, after: number) =>
   `DO $$ BEGIN IF (${NEWEST_SEQ}) <> ${literal(client, after)} THEN RAISE EXCEPTION 'The log moved on' USING ERRCODE = '${LOG_MOVED}'; END IF; END $$`;
 
-/** The seqs a planned append takes: the next ones after where its plan began. */
-const seqsOf = ({ after, writes }: Append) => writes.events.map((_, i) => after + i + 1);
-
-/** A planned append's statements: its sessions, their tracking, its log entries, and (once committed) the word to the other processes. */
-function writesOf(client: pg.ClientBase, append: Append): string[] {
-  const { writes, after } = append;
-  const seqs = seqsOf(append);
-  const statements = [...saveSessions(client, writes.sessions), ...setTracked(client, writes.tracked), ...appendEvents(client, writes.events, after)];
-  if (seqs.length) statements.push(`SELECT pg_notify('${LOG_CHANNEL}', '${seqs.at(-1)}')`);
-  return statements;
+/**
+ * Fails the transaction, with LOG_MOVED, when another process has logged a change to one of the
+ * write's sessions since its plan began (the plan read them as they were), or a page of entries or
+ * more (which the write hands back to be heard before it). Otherwise notes where the log ends.
+ */
+function untouchedSince(client: pg.ClientBase, { after, writes }: Append): string {
+  const ids = [...new Set([...writes.sessions.map((s) => s.id), ...writes.tracked.map((t) => t.sessionId), ...writes.events.map((e) => e.sessionId)])];
+  const since = literal(client, after);
+  const touched = ids.length ? `EXISTS (SELECT 1 FROM "SessionEvent" WHERE "seq" > ${since} AND "sessionId" IN (${ids.map((id) => literal(client, id)).join(', ')})) OR ` : '';
+  return `DO $$ DECLARE log_end integer := (${NEWEST_SEQ}); BEGIN
+      IF ${touched}log_end - ${since} >= ${CATCH_UP_PAGE} THEN RAISE EXCEPTION 'The log moved on' USING ERRCODE = '${LOG_MOVED}'; END IF;
+      PERFORM set_config('${LOG_END_SETTING}', log_end::text, true);
+    END $$`;
 }
+
+/** Statements in one round trip (the simple protocol), one result each. */
+async function inOneRoundTrip(client: pg.ClientBase, statements: string[]): Promise<pg.QueryResult[]> {
+  const results = await client.query(statements.join(';\n'));
+  return Array.isArray(results) ? (results as pg.QueryResult[]) : [results];
+}
+
+/** The seqs a write's log entries took, in order: what its INSERT returned (the last result but two). */
+const seqsOf = (events: NewEvent[], results: pg.QueryResult[]): number[] =>
+  events.length ? (results.at(-3)!.rows as { seq: number }[]).map((row) => row.seq).sort((a, b) => a - b) : [];
+
+/** A write's sessions, and their tracking. */
+const sessionWrites = (client: pg.ClientBase, writes: Append['writes']): string[] => [...saveSessions(client, writes.sessions), ...setTracked(client, writes.tracked)];
+
+/** A write's log entries, numbered on from `base` (their seqs returned), and the word to the other processes, sent once committed. */
+const logWrites = (client: pg.ClientBase, events: NewEvent[], base: string): string[] =>
+  events.length ? [appendEvents(client, events, base), `SELECT pg_notify('${LOG_CHANNEL}', (${base} + ${events.length})::text)`] : [];
 const PRUNED_THROUGH = `SELECT "value" FROM "StoreMeta" WHERE "key" = '${PRUNED_THROUGH_KEY}'`;
-const prunedThrough = (rows: { value: string }[]) => Number(rows[0]?.value ?? 0);
+/** How far the log is pruned, from StoreMeta's value (none: not at all). */
+const prunedThrough = (value: string | null | undefined) => Number(value ?? 0);
+
+/** The first page of log entries after `after`. */
+const entriesSince = (client: pg.ClientBase, after: number) => `SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > ${literal(client, after)} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE}`;
 
 /** The first page of log entries after `after`, their sessions, and how far the log is pruned: one round trip. */
-async function appendedSince(client: pg.ClientBase, after: number): Promise<AppendedMeanwhile> {
+async function appendedSince(client: pg.ClientBase, after: number): Promise<Appended> {
   const since = literal(client, after);
-  const read = (await client.query(
-    `SELECT ${LOGGED} FROM "SessionEvent" WHERE "seq" > ${since} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE};
-     SELECT * FROM "Session" WHERE "id" IN (SELECT "sessionId" FROM "SessionEvent" WHERE "seq" > ${since} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE});
-     ${PRUNED_THROUGH}`,
-  )) as unknown as pg.QueryResult[];
-  const [entries, sessions, pruned] = read.map((result) => result.rows) as [LoggedRow[], Session[], { value: string }[]];
-  return { after, entries: entries.map(toChange), sessions: new Map(sessions.map((session) => [session.id, session])), prunedThroughSeq: prunedThrough(pruned) };
+  const [entries, sessions, pruned] = await inOneRoundTrip(client, [
+    entriesSince(client, after),
+    `SELECT * FROM "Session" WHERE "id" IN (SELECT "sessionId" FROM "SessionEvent" WHERE "seq" > ${since} ORDER BY "seq" LIMIT ${CATCH_UP_PAGE})`,
+    PRUNED_THROUGH,
+  ]);
+  return appended(after, (entries!.rows as LoggedRow[]).map(toChange), sessions!.rows, pruned!.rows);
 }
+
+/** `entries` appended after `after`, with their sessions and how far the log is pruned: one round trip. */
+async function readAppended(client: pg.ClientBase, after: number, entries: LogEntry[]): Promise<Appended> {
+  const ids = [...new Set(entries.map((entry) => entry.sessionId))].map((id) => literal(client, id));
+  const [sessions, pruned] = await inOneRoundTrip(client, [`SELECT * FROM "Session" WHERE "id" IN (${ids.join(', ')})`, PRUNED_THROUGH]);
+  return appended(after, entries, sessions!.rows, pruned!.rows);
+}
+
+const appended = (after: number, entries: LogEntry[], sessions: Session[], pruned: { value: string }[]): Appended => ({
+  after,
+  entries,
+  sessions: new Map(sessions.map((session) => [session.id, session])),
+  prunedThroughSeq: prunedThrough(pruned[0]?.value),
+});
 
 async function newestSeq(client: pg.Pool | pg.ClientBase): Promise<number> {
   const { rows } = await client.query<{ seq: number }>(NEWEST_SEQ);
@@ -273,20 +337,22 @@ function setTracked(client: pg.ClientBase, tracked: Append['writes']['tracked'])
   ];
 }
 
-function appendEvents(client: pg.ClientBase, events: NewEvent[], after: number): string[] {
-  if (!events.length) return [];
-  const rows = events.map((event, i) => [
-    after + i + 1,
-    event.sessionId,
-    event.kind,
-    event.eventId,
-    event.at,
-    event.recordedAt,
-    JSON.stringify(event.input),
-    attentionToJson(event.attention),
-    attentionToJson(event.previousAttention),
-    event.project,
-    event.previousProject,
-  ]);
-  return [`INSERT INTO "SessionEvent" (${EVENT_COLUMNS.map(q).join(', ')}) VALUES ${rowsOf(client, rows)}`];
+/** The events, numbered on from `base` (an SQL expression), and their seqs returned. */
+function appendEvents(client: pg.ClientBase, events: NewEvent[], base: string): string {
+  const rows = events.map((event, i) => {
+    const values = [
+      event.sessionId,
+      event.kind,
+      event.eventId,
+      event.at,
+      event.recordedAt,
+      JSON.stringify(event.input),
+      attentionToJson(event.attention),
+      attentionToJson(event.previousAttention),
+      event.project,
+      event.previousProject,
+    ];
+    return `(${base} + ${i + 1}, ${values.map((value) => literal(client, value)).join(', ')})`;
+  });
+  return `INSERT INTO "SessionEvent" (${EVENT_COLUMNS.map(q).join(', ')}) VALUES ${rows.join(', ')} RETURNING "seq"`;
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import type { Coordinated } from '../attention/store.ts';
 import type { Announcements, SharedTable } from './announcements.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { PrismaClient as PostgresqlPrismaClient } from '../generated/prisma-postgresql/client.ts';
@@ -45,8 +46,6 @@ export async function migratePostgresql(url: string): Promise<string[]> {
   }
 }
 
-type Listeners = { appended(): void; leading(leads: boolean): void };
-
 /**
  * This process's coordinating connection: it LISTENs for the others' appends and settings, polls
  * as a fallback, and tries to lead. When it breaks, this process stops leading and connects again.
@@ -61,7 +60,7 @@ export class Coordinator implements Announcements, Coordination {
   private notLeadingBefore = 0;
   private closed = false;
   private warnedNoLease = false;
-  private readonly followers = new Set<Listeners>();
+  private readonly followers = new Set<Coordinated>();
   private readonly tables = new Map<SharedTable, Set<() => Promise<unknown>>>();
 
   constructor(
@@ -75,7 +74,7 @@ export class Coordinator implements Announcements, Coordination {
     this.poll.unref();
   }
 
-  follow(listeners: Listeners): () => void {
+  follow(listeners: Coordinated): () => void {
     this.followers.add(listeners);
     listeners.leading(this.leads);
     return () => this.followers.delete(listeners);
@@ -107,7 +106,8 @@ export class Coordinator implements Announcements, Coordination {
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', ({ channel, payload = '' }) => {
-      if (channel === LOG_CHANNEL) return this.tellAppended();
+      // Each append names the seq it ends at: a process that has read that far has nothing to read.
+      if (channel === LOG_CHANNEL) return this.tellAppended(/^\d+$/.test(payload) ? Number(payload) : undefined);
       const [origin, table] = payload.split(' ');
       if (origin !== this.origin) this.reload(table as SharedTable);
     });
@@ -168,8 +168,8 @@ export class Coordinator implements Announcements, Coordination {
     for (const follower of this.followers) follower.leading(leads);
   }
 
-  private tellAppended(): void {
-    for (const follower of this.followers) follower.appended();
+  private tellAppended(seq?: number): void {
+    for (const follower of this.followers) follower.appended(seq);
   }
 }
 

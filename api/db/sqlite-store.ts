@@ -6,7 +6,7 @@
 // together in one transaction, with one fsync. GraphQL's own read queries (sessions, event logs)
 // still go through Prisma, over a second connection.
 import Database from 'better-sqlite3';
-import { type Append, type AttentionStore, eventKey, type LogEntry, type NewEvent, type WriteReads } from '../attention/store.ts';
+import { type Append, type Appended, type AttentionStore, CATCH_UP_PAGE, type Coordinated, eventKey, type LogEntry, type NewEvent, type Stored, type WriteReads } from '../attention/store.ts';
 import type { Session } from '../generated/prisma/client.ts';
 import { attentionFromJson, attentionToJson } from './attention-json.ts';
 import { toStored } from './dates.ts';
@@ -34,6 +34,9 @@ function toRow(session: Session): Row {
   return row;
 }
 
+type LoggedRow = Omit<LogEntry, 'attention' | 'previousAttention'> & { attention: string | null; previousAttention: string | null };
+const toEntry = (row: LoggedRow): LogEntry => ({ ...row, attention: attentionFromJson(row.attention), previousAttention: attentionFromJson(row.previousAttention) });
+
 const PRUNED_THROUGH_KEY = 'prunedThroughSeq';
 // Each session's newest log entry is never pruned: it holds the attention subscribers last saw.
 /**
@@ -48,7 +51,7 @@ export const STORE_SQL = {
   trackedSessions: 'SELECT * FROM Session WHERE tracked = 1',
   lastLoggedAttention: 'SELECT attention FROM SessionEvent WHERE sessionId = ? ORDER BY seq DESC LIMIT 1',
   latestSeq: 'SELECT MAX(seq) AS seq FROM SessionEvent',
-  entry: 'SELECT sessionId, kind, recordedAt FROM SessionEvent WHERE seq = ?',
+  logged: 'SELECT seq FROM SessionEvent WHERE sessionId = ? AND seq > ? AND kind = ? AND recordedAt = ? ORDER BY seq LIMIT 1',
   isRepeat: 'SELECT 1 FROM SessionEvent WHERE sessionId = ? AND eventId = ?',
   saveSession: `INSERT INTO Session (${SESSION_COLUMNS.join(', ')}) VALUES (${SESSION_COLUMNS.map((c) => `@${c}`).join(', ')})
     ON CONFLICT (id) DO UPDATE SET ${SESSION_COLUMNS.filter((c) => c !== 'id' && c !== 'createdAt').map((c) => `${c} = excluded.${c}`).join(', ')}`,
@@ -108,7 +111,7 @@ export class SqliteAttentionStore implements AttentionStore {
     return this.newestSeq();
   }
 
-  async write(append: Append, replan: () => Promise<Append>): Promise<number[]> {
+  async write(append: Append, replan: () => Promise<Append>): Promise<Stored> {
     for (;;) {
       const { after, writes } = append;
       const seqs = this.db.transaction(() => {
@@ -117,18 +120,20 @@ export class SqliteAttentionStore implements AttentionStore {
         for (const { sessionId, tracked, at } of writes.tracked) this.sql.setTracked.run(tracked ? 1 : 0, toStored(at), sessionId);
         return writes.events.map((event) => this.append(event));
       }).immediate();
-      if (seqs) return seqs;
+      if (seqs) return { seqs };
       // Another process wrote (a transaction cannot wait for the caller here): plan again, then try again.
       append = await replan();
     }
   }
 
-  async changesAfter(seq: number, limit: number, all = false): Promise<LogEntry[]> {
-    const rows = (all ? this.sql.entriesAfter : this.sql.changesAfter).all(seq, limit) as (Omit<LogEntry, 'attention' | 'previousAttention'> & {
-      attention: string | null;
-      previousAttention: string | null;
-    })[];
-    return rows.map((row) => ({ ...row, attention: attentionFromJson(row.attention), previousAttention: attentionFromJson(row.previousAttention) }));
+  async changesAfter(seq: number, limit: number): Promise<LogEntry[]> {
+    return (this.sql.changesAfter.all(seq, limit) as LoggedRow[]).map(toEntry);
+  }
+
+  async appendedAfter(after: number): Promise<Appended> {
+    const entries = (this.sql.entriesAfter.all(after, CATCH_UP_PAGE) as LoggedRow[]).map(toEntry);
+    const { sessions } = await this.read([...new Set(entries.map((entry) => entry.sessionId))], []);
+    return { after, entries, sessions, prunedThroughSeq: await this.prunedThroughSeq() };
   }
 
   async prune(cutoff: Date, prunedThroughSeq: number): Promise<number> {
@@ -147,14 +152,13 @@ export class SqliteAttentionStore implements AttentionStore {
     return Number((this.sql.readMeta.get(PRUNED_THROUGH_KEY) as { value: string } | undefined)?.value ?? 0);
   }
 
-  coordinate(listeners: { appended(): void; leading(leads: boolean): void }): () => void {
+  coordinate(listeners: Coordinated): () => void {
     listeners.leading(true);
     return () => {};
   }
 
-  async logged(after: number, event: NewEvent): Promise<boolean> {
-    const row = this.sql.entry.get(after + 1) as { sessionId: string; kind: string; recordedAt: string } | undefined;
-    return !!row && row.sessionId === event.sessionId && row.kind === event.kind && row.recordedAt === toStored(event.recordedAt);
+  async logged(after: number, event: NewEvent): Promise<number | null> {
+    return (this.sql.logged.get(event.sessionId, after, event.kind, toStored(event.recordedAt)) as { seq: number } | undefined)?.seq ?? null;
   }
 
   private newestSeq(): number {

@@ -67,7 +67,7 @@ export class Metrics implements AttentionObserver {
   private readonly replays = new Counter({ name: 'lookout_replays_total', help: 'Feed streams that resumed from a seq by replaying the log.', registers: [this.registry] });
   private readonly conflicts = new Counter({
     name: 'lookout_write_conflicts_total',
-    help: 'Writes that found another process had written first, and were planned again after reading it (several replicas writing at once).',
+    help: 'Writes that found another process had written first to one of their sessions, and were planned again after reading it (several replicas writing at once).',
     registers: [this.registry],
   });
   private readonly waitSeconds = new Histogram({

@@ -239,7 +239,7 @@ export async function measureReplicaWrites(database: string, settings: Settings)
           target: count === 3 ? { op: '>=', value: 0.8 } : undefined,
         }),
       ),
-      row('replicas-conflicts', '3 replicas: writes that found another had written first, per write', 'per write', conflictsPerWrite),
+      row('replicas-conflicts', '3 replicas: writes that found another had written first to their sessions, per write', 'per write', conflictsPerWrite),
       row('replicas-cpu', `3 replicas: the machine's CPU per write (${os.cpus().length} cores; replicas, PostgreSQL, load)`, 'ms', cpuPerWrite[3], {
         baseline: ['1 replica', cpuPerWrite[1]],
         ratio: ['3 ÷ 1 replica', ratio(cpuPerWrite[3], cpuPerWrite[1])],
