@@ -123,7 +123,7 @@ export class Writer {
       planned = await plan();
       return planned;
     });
-    if (meanwhile) await this.catchUp(meanwhile);
+    if (meanwhile) await this.catchUp(meanwhile, seqs[0]);
     return { planned, seqs };
   }
 
