@@ -206,6 +206,29 @@ async function startService(options: Partial<ConstructorParameters<typeof Attent
 const describeChange = (event: { kind: string; session?: { id: string }; attention?: { reason: string } | null }) =>
   event.kind === 'resync' ? 'resync' : `${event.session!.id}:${event.attention?.reason ?? 'left'}`;
 
+/**
+ * This process's service on a fresh PostgreSQL database, told of the others what `coordinate` (given
+ * the store's own) passes on, and another process's on the same database, stopped when the test ends.
+ */
+async function besideAnother(coordinate: (listeners: Coordinated, real: (listeners: Coordinated) => () => void) => () => void) {
+  location = await freshDatabase();
+  database = await openDatabase(location);
+  const real = database.store.coordinate.bind(database.store);
+  vi.spyOn(database.store, 'coordinate').mockImplementation((listeners) => coordinate(listeners, real));
+  service = new AttentionService(database.store, timings);
+  await service.start();
+  opened.push({ close: async () => (await service.stop(), await database.close()) });
+  const other = await openDatabase(location);
+  const elsewhere = new AttentionService(other.store, timings);
+  await elsewhere.start();
+  onTestFinished(async () => {
+    vi.restoreAllMocks();
+    await elsewhere.stop();
+    await other.close();
+  });
+  return { other, elsewhere };
+}
+
 describe(`the service on ${engine}`, () => {
   it('are stored exactly as Prisma reads them back', async () => {
     await startService();
@@ -236,8 +259,6 @@ describe(`the service on ${engine}, with a member's odd text`, () => {
 
 describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
   it('a process reads nothing when it hears of its own appends, and what another appended in one round trip', async () => {
-    location = await freshDatabase();
-    database = await openDatabase(location);
     // What this process hears of appends from the notifications (its timer's "maybe" left out), handed on when the test says.
     const heard: number[] = [];
     let hear = () => {};
@@ -247,8 +268,7 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
         hear();
       });
     let listening!: Coordinated;
-    const coordinate = database.store.coordinate.bind(database.store);
-    vi.spyOn(database.store, 'coordinate').mockImplementation((listeners) => {
+    const { elsewhere } = await besideAnother((listeners, coordinate) => {
       listening = listeners;
       return coordinate({
         leading: (leads) => listeners.leading(leads),
@@ -263,34 +283,22 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
       for (const seq of heard.splice(0)) listening.appended(seq);
       return service.idle();
     };
-    service = new AttentionService(database.store, timings);
-    await service.start();
-    opened.push({ close: async () => (await service.stop(), await database.close()) });
-    const other = await openDatabase(location);
-    const elsewhere = new AttentionService(other.store, timings);
-    await elsewhere.start();
     const appendedAfter = vi.spyOn(database.store, 'appendedAfter');
     const queries = vi.spyOn(pg.Client.prototype, 'query');
-    try {
-      await service.recordSpeaker({ sessionId: 'here', speaker: 'ASSISTANT' });
-      await service.recordSpeaker({ sessionId: 'here', speaker: 'USER' });
-      await heardOf(2);
-      expect(heard).toEqual([1, 2]);
-      await handOn();
-      expect(appendedAfter).not.toHaveBeenCalled();
-      await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT' });
-      await heardOf(3);
-      queries.mockClear();
-      await handOn();
-      expect(appendedAfter.mock.calls).toEqual([[2]]);
-      // Its entries, their sessions and how far the log is pruned: one query.
-      expect(queries).toHaveBeenCalledTimes(1);
-      expect(service.feed().map((item) => item.session.id)).toEqual(['there']);
-    } finally {
-      vi.restoreAllMocks();
-      await elsewhere.stop();
-      await other.close();
-    }
+    await service.recordSpeaker({ sessionId: 'here', speaker: 'ASSISTANT' });
+    await service.recordSpeaker({ sessionId: 'here', speaker: 'USER' });
+    await heardOf(2);
+    expect(heard).toEqual([1, 2]);
+    await handOn();
+    expect(appendedAfter).not.toHaveBeenCalled();
+    await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT' });
+    await heardOf(3);
+    queries.mockClear();
+    await handOn();
+    expect(appendedAfter.mock.calls).toEqual([[2]]);
+    // Its entries, their sessions and how far the log is pruned: one query.
+    expect(queries).toHaveBeenCalledTimes(1);
+    expect(service.feed().map((item) => item.session.id)).toEqual(['there']);
   });
 
   it('a stream resuming after a seq the other process just handed out waits to read it, rather than asking to refetch', async () => {
@@ -362,24 +370,13 @@ describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
    * its store hands its writer when it plans again, are kept.
    */
   async function unawareOfTheOther() {
-    location = await freshDatabase();
-    database = await openDatabase(location);
-    vi.spyOn(database.store, 'coordinate').mockImplementation((listeners) => (listeners.leading(false), () => {}));
-    service = new AttentionService(database.store, timings);
-    await service.start();
-    opened.push({ close: async () => (await service.stop(), await database.close()) });
-    const other = await openDatabase(location);
-    const elsewhere = new AttentionService(other.store, timings);
-    await elsewhere.start();
+    const { other, elsewhere } = await besideAnother((listeners) => (listeners.leading(false), () => {}));
     await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT', title: "It's there" });
     await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'USER' });
     const followed = service.follow({})[Symbol.asyncIterator]();
     let next = followed.next();
     onTestFinished(async () => {
       await followed.return?.();
-      vi.restoreAllMocks();
-      await elsewhere.stop();
-      await other.close();
     });
     const handed: unknown[] = [];
     const write = database.store.write.bind(database.store);
