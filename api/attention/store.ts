@@ -56,7 +56,7 @@ export const eventKey = (sessionId: string, eventId: string) => `${sessionId}\n$
 /** How many log entries a catch-up with other processes' writes reads at a time. */
 export const CATCH_UP_PAGE = 1_000;
 
-/** The first CATCH_UP_PAGE log entries after `after` (written by other processes), with their sessions. */
+/** The first CATCH_UP_PAGE log entries after `after` (written by other processes), with their sessions and how far the log is pruned. */
 export interface Appended {
   after: number;
   entries: LogEntry[];

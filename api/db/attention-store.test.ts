@@ -221,12 +221,14 @@ async function besideAnother(coordinate: (listeners: Coordinated, real: (listene
   const other = await openDatabase(location);
   const elsewhere = new AttentionService(other.store, timings);
   await elsewhere.start();
+  let left: Promise<void> | undefined;
+  /** Stops the other process (once), so that nothing it does is counted with this one's. */
+  const leave = () => (left ??= elsewhere.stop().then(() => other.close()));
   onTestFinished(async () => {
     vi.restoreAllMocks();
-    await elsewhere.stop();
-    await other.close();
+    await leave();
   });
-  return { other, elsewhere };
+  return { other, elsewhere, leave };
 }
 
 describe(`the service on ${engine}`, () => {
@@ -268,7 +270,7 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
         hear();
       });
     let listening!: Coordinated;
-    const { elsewhere } = await besideAnother((listeners, coordinate) => {
+    const { elsewhere, leave } = await besideAnother((listeners, coordinate) => {
       listening = listeners;
       return coordinate({
         leading: (leads) => listeners.leading(leads),
@@ -293,11 +295,13 @@ describe.runIf(ON_POSTGRESQL)('two processes on one log', () => {
     expect(appendedAfter).not.toHaveBeenCalled();
     await elsewhere.recordSpeaker({ sessionId: 'there', speaker: 'ASSISTANT' });
     await heardOf(3);
+    // The other's timer reads the log too, and this one's coordinating connection renews its lease: neither is the catch-up's.
+    await leave();
     queries.mockClear();
     await handOn();
     expect(appendedAfter.mock.calls).toEqual([[2]]);
     // Its entries, their sessions and how far the log is pruned: one query.
-    expect(queries).toHaveBeenCalledTimes(1);
+    expect(queries.mock.calls.filter(([text]) => /"SessionEvent"|"Session"|"StoreMeta"/.test(String(text)))).toHaveLength(1);
     expect(service.feed().map((item) => item.session.id)).toEqual(['there']);
   });
 
@@ -395,7 +399,7 @@ describe.runIf(ON_POSTGRESQL)('processes writing at once on PostgreSQL', () => {
     };
   }
 
-  it('a write on other sessions than another process wrote meanwhile is stored after theirs in one go, and theirs are handed back and heard first', async () => {
+  it('a write on other sessions than another process wrote meanwhile is stored after theirs without planning again, and theirs are handed back and heard first', async () => {
     const { handed, hears, appendedAfter, read } = await unawareOfTheOther();
     const here = await service.recordSpeaker({ sessionId: 'here', speaker: 'ASSISTANT' });
     expect([here.id, handed]).toEqual(['here', []]);
